@@ -1,0 +1,151 @@
+"""FalkorDB store: the embedded server orggraph runs itself, or an external `falkordb://host:port`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, LiteralString
+from urllib.parse import urlparse
+
+import redis.exceptions
+from falkordb import FalkorDB
+
+from orggraph.graph.schema import NODES
+from orggraph.graph.store import (
+    FALKOR_INDEXES,
+    QueryError,
+    QueryTimeout,
+    ReadOnlyError,
+    Result,
+    Store,
+    StoreUnavailable,
+    plain,
+)
+
+__all__ = ["FalkorStore"]
+
+_UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储可删除数据目录中的 redis.pid 后重试。"
+
+
+class FalkorStore(Store):
+    def __init__(self, db: FalkorDB, graph_name: str, *, backend: str, server: Any = None) -> None:
+        self._db = db
+        self._graph = db.select_graph(graph_name)
+        self.graph_name = graph_name
+        self.backend = backend
+        self._server = server  # EmbeddedServer when we share the embedded one
+
+    @classmethod
+    def embedded(cls, data_dir: Path, graph_name: str = "orggraph") -> FalkorStore:
+        from orggraph.graph.embedded import EmbeddedServer, EmbeddedServerError
+
+        server = EmbeddedServer(Path(data_dir))
+        try:
+            sock = server.acquire()
+        except EmbeddedServerError as e:
+            raise StoreUnavailable(str(e)) from None
+        try:
+            db = FalkorDB(unix_socket_path=sock)
+        except Exception:
+            server.release()
+            raise
+        return cls(db, graph_name, backend="falkordb-embedded", server=server)
+
+    @classmethod
+    def connect_url(cls, url: str, graph_name: str = "orggraph") -> FalkorStore:
+        u = urlparse(url)
+        db = FalkorDB(host=u.hostname or "localhost", port=u.port or 6379, password=u.password, username=u.username)
+        return cls(db, graph_name, backend="falkordb")
+
+    @property
+    def server(self) -> Any:
+        return self._server
+
+    @property
+    def connection(self) -> Any:
+        """The raw redis connection (backup, config)."""
+        return self._db.connection
+
+    def _run(
+        self, query: str, params: Mapping[str, Any] | None, *, read_only: bool, timeout_ms: int | None
+    ) -> Result:
+        try:
+            res = self._graph._query(query, params=dict(params or {}), timeout=timeout_ms, read_only=read_only)
+        except redis.exceptions.ConnectionError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        except redis.exceptions.TimeoutError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        except redis.exceptions.ResponseError as e:
+            raise _translate(e) from None
+        header = [h[1] if isinstance(h, (list, tuple)) else h for h in (res.header or [])]
+        columns = [h.decode() if isinstance(h, bytes) else str(h) for h in header]
+        return Result(columns, [[plain(v) for v in row] for row in res.result_set or []])
+
+    def read(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> Result:
+        timeout_ms = max(1, math.ceil(timeout * 1000)) if timeout else None
+        r = self._run(query, params, read_only=True, timeout_ms=timeout_ms)
+        if max_rows is not None and len(r.rows) > max_rows:
+            r.rows = r.rows[:max_rows]
+            r.truncated = True
+        return r
+
+    def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        return self._run(query, params, read_only=False, timeout_ms=None)
+
+    def ensure_schema(self) -> None:
+        for label, prop, ddl in FALKOR_INDEXES:
+            try:
+                self._graph.query(ddl)
+            except redis.exceptions.ResponseError as e:
+                if "already indexed" not in str(e):
+                    raise _translate(e) from None
+            except redis.exceptions.ConnectionError as e:
+                raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        for n in NODES.values():
+            try:
+                self._db.connection.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", n.label, "PROPERTIES", 1, n.key
+                )
+            except redis.exceptions.ResponseError as e:
+                if "already exists" not in str(e).lower():
+                    raise _translate(e) from None
+
+    def clear(self) -> None:
+        try:
+            self._graph.delete()
+        except redis.exceptions.ResponseError as e:
+            if "empty key" not in str(e).lower() and "invalid graph" not in str(e).lower():
+                raise _translate(e) from None
+
+    def ping(self) -> None:
+        try:
+            self._db.connection.ping()
+        except redis.exceptions.RedisError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+
+    def close(self) -> None:
+        try:
+            self._db.connection.close()
+        except Exception:  # noqa: BLE001 - closing must never fail the caller
+            pass
+        if self._server is not None:
+            self._server.release()
+            self._server = None
+
+
+def _translate(e: redis.exceptions.ResponseError) -> Exception:
+    msg = str(e)
+    low = msg.lower()
+    if "read-only" in low or "ro_query" in low:
+        return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
+    if "timed out" in low or "timeout" in low:
+        return QueryTimeout("查询超过时间限制，已被中止。请缩小范围（加 LIMIT、限定编码）后重试。")
+    return QueryError(f"查询有误：{msg}")

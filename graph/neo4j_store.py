@@ -1,0 +1,105 @@
+"""Neo4j store through the official driver: reads routed to followers in READ mode, writes in managed transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j import GraphDatabase, Query, RoutingControl
+from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from orggraph.graph.cypher import statement
+from orggraph.graph.store import NEO4J_DDL, QueryError, QueryTimeout, ReadOnlyError, Result, Store, StoreUnavailable, plain
+
+__all__ = ["Neo4jStore"]
+
+_CLEAR = statement(
+    "neo4j.clear",
+    "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    "清空数据库（演示、测试、恢复）",
+    origin=__name__,
+)
+
+
+class Neo4jStore(Store):
+    backend = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
+        self.database = database
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=(user, password))
+        except (ValueError, DriverError) as e:
+            raise StoreUnavailable(f"无法连接 Neo4j（{uri}）：{e}") from None
+
+    def read(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> Result:
+        q = Query(query, timeout=timeout)
+        try:
+            # READ access mode: a cluster sends it to a follower, and the server itself refuses writes.
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+
+                def work(tx: neo4j.ManagedTransaction) -> Result:
+                    res = tx.run(q, dict(params or {}))
+                    rows: list[list[Any]] = []
+                    truncated = False
+                    for rec in res:
+                        if max_rows is not None and len(rows) >= max_rows:
+                            truncated = True
+                            break
+                        rows.append([plain(v) for v in rec.values()])
+                    return Result(list(res.keys()), rows, truncated)
+
+                return session.execute_read(work)
+        except Neo4jError as e:
+            raise _translate(e) from None
+        except (ServiceUnavailable, SessionExpired, DriverError, OSError) as e:
+            raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
+
+    def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        try:
+            records, summary, keys = self._driver.execute_query(
+                query, dict(params or {}), database_=self.database, routing_=RoutingControl.WRITE
+            )
+        except Neo4jError as e:
+            raise _translate(e) from None
+        except (ServiceUnavailable, SessionExpired, DriverError, OSError) as e:
+            raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
+        return Result(list(keys), [[plain(v) for v in r.values()] for r in records])
+
+    def ensure_schema(self) -> None:
+        for ddl in NEO4J_DDL:
+            self.write(ddl)
+
+    def clear(self) -> None:
+        try:
+            with self._driver.session(database=self.database) as session:
+                session.run(_CLEAR).consume()
+        except Neo4jError as e:
+            raise _translate(e) from None
+
+    def ping(self) -> None:
+        try:
+            self._driver.verify_connectivity()
+        except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+            raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def _translate(e: Neo4jError) -> Exception:
+    code = e.code or ""
+    if "AccessMode" in code or "ForbiddenOnReadOnlyDatabase" in code or "WriteOnReadOnlyAccessDbException" in code:
+        return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
+    if "TransactionTimedOut" in code or "Timeout" in code:
+        return QueryTimeout("查询超过时间限制，已被中止。请缩小范围（加 LIMIT、限定编码）后重试。")
+    if isinstance(e, ClientError):
+        return QueryError(f"查询有误：{e.message}")
+    return StoreUnavailable(f"Neo4j 出错：{e.message}")

@@ -1,0 +1,219 @@
+"""The one small interface every graph store implements, and `open_store` which picks one from the settings."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any, LiteralString
+
+from orggraph.graph.cypher import statement
+from orggraph.graph.schema import NODES
+
+if TYPE_CHECKING:
+    from orggraph.settings import Settings
+
+__all__ = [
+    "Result",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "ReadOnlyError",
+    "QueryTimeout",
+    "QueryError",
+    "open_store",
+    "chunked",
+    "plain",
+    "NEO4J_DDL",
+    "FALKOR_INDEXES",
+]
+
+
+class StoreError(Exception):
+    """A store problem; `str(e)` is a Chinese message for the user."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached (services answer 503)."""
+
+
+class ReadOnlyError(StoreError):
+    """A write was attempted through a read-only entry point."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time limit and was cut."""
+
+
+class QueryError(StoreError):
+    """The store refused the query (syntax, types, unknown function...)."""
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False  # more rows existed than the cap allowed
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, r)) for r in self.rows]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def plain(value: Any) -> Any:
+    """Turn a driver value (node, relationship, path, temporal) into plain JSON-able Python, the same on
+    every backend: nodes `{"labels", "properties"}`, relationships `{"type", "properties"}`, paths
+    `{"nodes", "relationships"}`."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        return value.isoformat()
+    # FalkorDB client objects
+    mod = type(value).__module__
+    if mod.startswith("falkordb"):
+        name = type(value).__name__
+        if name == "Node":
+            return {"labels": sorted(value.labels or []), "properties": plain(value.properties)}
+        if name == "Edge":
+            return {"type": value.relation, "properties": plain(value.properties)}
+        if name == "Path":
+            return {"nodes": [plain(n) for n in value.nodes()], "relationships": [plain(e) for e in value.edges()]}
+    if mod.startswith("neo4j"):
+        name = type(value).__name__
+        if name == "Node":
+            return {"labels": sorted(value.labels), "properties": plain(dict(value.items()))}
+        if name == "Path":
+            return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
+        if hasattr(value, "type") and hasattr(value, "start_node"):
+            return {"type": value.type, "properties": plain(dict(value.items()))}
+        if hasattr(value, "iso_format"):
+            return value.iso_format()
+    return str(value)
+
+
+def _neo4j_ddl() -> tuple[LiteralString, ...]:
+    out: list[LiteralString] = []
+    for n in NODES.values():
+        # Labels and property names come from the schema above, never from input.
+        out.append(
+            statement(
+                f"ddl.neo4j.{n.label}.{n.key}.unique",
+                f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "  # type: ignore[arg-type]
+                f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE",
+                f"{n.zh}的 {n.key} 唯一",
+                origin=__name__,
+            )
+        )
+        for p in n.indexed:
+            out.append(
+                statement(
+                    f"ddl.neo4j.{n.label}.{p}.index",
+                    f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})",  # type: ignore[arg-type]
+                    f"按{n.zh}的 {p} 查找",
+                    origin=__name__,
+                )
+            )
+    return tuple(out)
+
+
+def _falkor_indexes() -> tuple[tuple[str, str, LiteralString], ...]:
+    out: list[tuple[str, str, LiteralString]] = []
+    for n in NODES.values():
+        for p in (n.key, *n.indexed):
+            out.append(
+                (
+                    n.label,
+                    p,
+                    statement(
+                        f"ddl.falkordb.{n.label}.{p}.index",
+                        f"CREATE INDEX FOR (n:{n.label}) ON (n.{p})",  # type: ignore[arg-type]
+                        f"按{n.zh}的 {p} 查找",
+                        origin=__name__,
+                    ),
+                )
+            )
+    return tuple(out)
+
+
+NEO4J_DDL = _neo4j_ddl()
+FALKOR_INDEXES = _falkor_indexes()
+
+
+class Store(ABC):
+    """A graph store. Reads are read-only as enforced by the store itself; writes are atomic per call."""
+
+    backend: str = ""
+
+    @abstractmethod
+    def read(
+        self,
+        query: LiteralString,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> Result:
+        """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds."""
+
+    @abstractmethod
+    def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        """Run one write query in one transaction."""
+
+    def write_batches(self, query: LiteralString, rows: Iterable[Mapping[str, Any]], batch_size: int = 10_000) -> int:
+        """Run `query` (which reads `$rows`) once per batch of rows; returns how many rows were written."""
+        n = 0
+        for chunk in chunked(rows, batch_size):
+            self.write(query, {"rows": chunk})
+            n += len(chunk)
+        return n
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create the constraints and indexes of the schema (idempotent)."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship (demo, tests, restore)."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers."""
+
+    def close(self) -> None:  # noqa: B027 - optional for backends without resources
+        pass
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """The store chosen by ORGGRAPH_URI: unset → embedded FalkorDB, bolt/neo4j → Neo4j, falkordb:// → FalkorDB."""
+    from orggraph.settings import get_settings
+
+    s = settings or get_settings()
+    if s.backend == "neo4j":
+        from orggraph.graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore(s.uri or "", s.neo4j_user, s.neo4j_password, s.neo4j_database)
+    from orggraph.graph.falkor import FalkorStore
+
+    if s.backend == "falkordb":
+        return FalkorStore.connect_url(s.uri or "", s.graph_name)
+    return FalkorStore.embedded(s.data_dir, s.graph_name)

@@ -1,0 +1,116 @@
+"""The batched UNWIND … MERGE statements the loaders run, generated from the schema and registered for the linter.
+
+Every statement reads `$rows`, a list of maps; node rows are `{key, props}`, relationship rows `{a, b, props}`
+(plus `key` for relationships that can exist several times between the same two nodes, e.g. two terms of
+office). `SET x += row.props` makes a re-import idempotent and lets a newer ledger update what changed
+(a null in props removes that property, e.g. an end date taken back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import LiteralString
+
+from orggraph.graph.cypher import statement
+from orggraph.graph.schema import NODES, RELS
+
+__all__ = ["NodeWrite", "RelWrite", "NODE_WRITES", "REL_WRITES", "node_write", "rel_write", "write_text"]
+
+
+@dataclass(frozen=True)
+class NodeWrite:
+    name: str
+    label: str
+    text: LiteralString
+
+
+@dataclass(frozen=True)
+class RelWrite:
+    name: str
+    type: str
+    start: str
+    end: str
+    text: LiteralString
+
+
+def _node(label: str, variant: str = "") -> NodeWrite:
+    n = NODES[label]
+    extra = {"": "", "member": ", n:PartyMember", "plain": " REMOVE n:PartyMember"}[variant]
+    name = f"load.node.{label}" + (f".{variant}" if variant else "")
+    # Label and key come from the schema, never from input.
+    text = f"UNWIND $rows AS row MERGE (n:{label} {{{n.key}: row.key}}) SET n += row.props{extra}"
+    return NodeWrite(name, label, statement(name, text, f"写入{n.zh}", origin=__name__))  # type: ignore[arg-type]
+
+
+# Relationships a node has at most one of (a person lives in one household, an organization has one
+# parent): writing a new one removes the old, so a move in a newer ledger is a move, not a copy.
+_FUNCTIONAL = {"PART_OF", "LIVES_IN", "SUBORDINATE_TO", "BASED_IN", "MEMBER_OF", "WORKS_AT"}
+# Relationships that may hold several times between the same two nodes (successive terms, several roles).
+_KEYED = {"SERVES", "CO_BUILDS", "PART_TIME_MEMBER_OF", "CONTACTS", "LINKS_HOUSEHOLD"}
+
+
+def _rel(type_: str, start: str, end: str) -> RelWrite:
+    r = RELS[type_]
+    if start not in r.start or end not in r.end:
+        raise ValueError(f"{start}-[{type_}]->{end} is not in the schema")
+    sk, ek = NODES[start].key, NODES[end].key
+    name = f"load.rel.{start}.{type_}.{end}"
+    head = f"UNWIND $rows AS row MATCH (a:{start} {{{sk}: row.a}}) MATCH (b:{end} {{{ek}: row.b}}) "
+    if type_ in _FUNCTIONAL:
+        body = (
+            f"OPTIONAL MATCH (a)-[old:{type_}]->(x) WHERE x <> b DELETE old "
+            f"WITH DISTINCT a, b, row MERGE (a)-[r:{type_}]->(b) SET r += row.props"
+        )
+    elif type_ in _KEYED:
+        body = f"MERGE (a)-[r:{type_} {{key: row.key}}]->(b) SET r += row.props"
+    else:
+        body = f"MERGE (a)-[r:{type_}]->(b) SET r += row.props"
+    return RelWrite(name, type_, start, end, statement(name, head + body, f"写入{r.zh}", origin=__name__))  # type: ignore[arg-type]
+
+
+NODE_WRITES: dict[str, NodeWrite] = {
+    w.name: w
+    for w in (
+        *(_node(label) for label in NODES if label != "Person"),
+        _node("Person", "member"),
+        _node("Person", "plain"),
+    )
+}
+
+REL_WRITES: dict[str, RelWrite] = {
+    w.name: w
+    for w in (
+        _rel("PART_OF", "Street", "District"),
+        _rel("PART_OF", "Community", "Street"),
+        _rel("PART_OF", "Grid", "Community"),
+        _rel("PART_OF", "Building", "Grid"),
+        _rel("PART_OF", "Household", "Building"),
+        _rel("LIVES_IN", "Person", "Household"),
+        _rel("SUBORDINATE_TO", "PartyOrg", "PartyOrg"),
+        *(_rel("BASED_IN", "PartyOrg", end) for end in RELS["BASED_IN"].end),
+        _rel("MEMBER_OF", "Person", "PartyOrg"),
+        _rel("SECRETARY_OF", "Person", "PartyOrg"),
+        _rel("WORKS_AT", "Person", "Unit"),
+        _rel("SERVES", "Person", "Grid"),
+        _rel("SERVES", "Person", "Building"),
+        _rel("CO_BUILDS", "Unit", "Community"),
+        _rel("PART_TIME_MEMBER_OF", "Person", "PartyOrg"),
+        *(_rel("CONTACTS", "Person", end) for end in RELS["CONTACTS"].end),
+        _rel("REPORTED_TO", "Person", "Community"),
+        _rel("REPORTED_TO", "Unit", "Community"),
+        _rel("LINKS_HOUSEHOLD", "Person", "Household"),
+    )
+}
+
+
+def node_write(label: str, variant: str = "") -> str:
+    return f"load.node.{label}" + (f".{variant}" if variant else "")
+
+
+def rel_write(start: str, type_: str, end: str) -> str:
+    return f"load.rel.{start}.{type_}.{end}"
+
+
+def write_text(name: str) -> LiteralString:
+    w = NODE_WRITES.get(name) or REL_WRITES[name]
+    return w.text

@@ -1,0 +1,5 @@
+"""`python -m orggraph` runs the command line."""
+
+from orggraph.api.cli import main
+
+raise SystemExit(main())
