@@ -72,6 +72,8 @@ class RelType:
 _SOURCE = Prop("source", "来源", "STRING")
 _SINCE = Prop("since", "开始日期")
 _UNTIL = Prop("until", "结束日期")
+# Identity of a relationship that may hold several times between two nodes (role and start of term).
+_KEY = Prop("key", "标识")
 
 NODES: dict[str, NodeType] = {
     n.label: n
@@ -112,7 +114,13 @@ NODES: dict[str, NodeType] = {
             "Unit",
             "单位",
             "code",
-            (Prop("code", "统一社会信用代码"), Prop("name", "名称"), Prop("kind", "单位类型"), _SOURCE),
+            (
+                Prop("code", "统一社会信用代码"),
+                Prop("name", "名称"),
+                Prop("kind", "单位类型"),
+                Prop("street", "所在街道编码"),
+                _SOURCE,
+            ),
             indexed=("name",),
         ),
         NodeType(
@@ -155,26 +163,28 @@ RELS: dict[str, RelType] = {
         RelType("MEMBER_OF", "组织关系", ("Person",), ("PartyOrg",), (_SOURCE,)),
         RelType("SECRETARY_OF", "书记", ("Person",), ("PartyOrg",), (_SOURCE,)),
         RelType("WORKS_AT", "工作单位", ("Person",), ("Unit",), (_SOURCE,)),
-        RelType("SERVES", "网格力量", ("Person",), ("Grid", "Building"), (Prop("role", "岗位"), _SINCE, _UNTIL, _SOURCE)),
-        RelType("CO_BUILDS", "联建共建", ("Unit",), ("Community",), (_SINCE, _UNTIL, Prop("project", "共建项目"), _SOURCE)),
+        RelType(
+            "SERVES", "网格力量", ("Person",), ("Grid", "Building"), (Prop("role", "岗位"), _SINCE, _UNTIL, _KEY, _SOURCE)
+        ),
+        RelType("CO_BUILDS", "联建共建", ("Unit",), ("Community",), (_SINCE, _UNTIL, Prop("project", "共建项目"), _KEY, _SOURCE)),
         RelType(
             "PART_TIME_MEMBER_OF",
             "兼职委员",
             ("Person",),
             ("PartyOrg",),
-            (_SINCE, _UNTIL, Prop("source_unit", "来源单位"), _SOURCE),
+            (_SINCE, _UNTIL, Prop("source_unit", "来源单位"), _KEY, _SOURCE),
         ),
         RelType(
             "CONTACTS",
             "联系点",
             ("Person",),
             _REGIONS,
-            (Prop("category", "联系人类别"), Prop("title", "职务"), _SINCE, _UNTIL, _SOURCE),
+            (Prop("category", "联系人类别"), Prop("title", "职务"), _SINCE, _UNTIL, _KEY, _SOURCE),
         ),
         RelType(
             "REPORTED_TO", "双报到", ("Person", "Unit"), ("Community",), (Prop("date", "报到日期"), Prop("post", "认领岗位"), _SOURCE)
         ),
-        RelType("LINKS_HOUSEHOLD", "联户", ("Person",), ("Household",), (_SINCE, _UNTIL, _SOURCE)),
+        RelType("LINKS_HOUSEHOLD", "联户", ("Person",), ("Household",), (_SINCE, _UNTIL, _KEY, _SOURCE)),
     )
 }
 

@@ -1,0 +1,234 @@
+"""The `orggraph` command: load ledgers, query, serve, manage tokens, build the demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orggraph import __version__
+from orggraph.settings import Settings, SettingsError, get_settings
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _open_store(settings: Settings) -> Any:
+    from orggraph.graph.store import open_store
+
+    return open_store(settings)
+
+
+# ------------------------------------------------------------------------------------------------ load
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.importer import LoadBusy, import_ledgers, load_lock, terminal_progress
+
+    settings.warn_dev_key()
+    path = Path(args.path)
+    if not path.exists():
+        _err(f"找不到 {path}：请给出台账文件夹或 .xlsx 工作簿的路径。")
+        return EXIT_INPUT
+    try:
+        with load_lock(settings.data_dir):
+            store = _open_store(settings)
+            try:
+                report = import_ledgers(
+                    path,
+                    store,
+                    pid_key=settings.pid_key_bytes,
+                    dry_run=args.dry_run,
+                    mapping_file=Path(args.mapping) if args.mapping else None,
+                    batch_size=settings.batch_size,
+                    progress=terminal_progress(),
+                )
+            finally:
+                store.close()
+    except LoadBusy as e:
+        _err(str(e))
+        return EXIT_FAIL
+    for issue in report.warnings:
+        _err("警告：" + issue.format())
+    if not report.ok:
+        for issue in report.errors:
+            _err("错误：" + issue.format())
+        _err(f"共 {len(report.errors)} 处错误，未导入任何数据。请改正后重新导入（可先用 --dry-run 只检查）。")
+        return EXIT_INPUT
+    for ledger, n in report.rows.items():
+        print(f"{report.files.get(ledger, ledger)}：{n:,} 行")
+    if report.dry_run:
+        print(f"检查通过（--dry-run，未写入）。用时 {report.seconds:.1f} 秒。")
+    else:
+        total = sum(report.written.values())
+        print(f"导入完成：写入 {total:,} 条节点和关系，用时 {report.seconds:.1f} 秒。")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------- cypher
+def _parse_param(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise ValueError(f"参数「{text}」应写成 名称=值，例如 --param code=520603001")
+    k, v = text.split("=", 1)
+    try:
+        value = json.loads(v)
+    except json.JSONDecodeError:
+        value = v
+    return k.strip(), value
+
+
+def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.graph.store import StoreError
+
+    try:
+        params = dict(_parse_param(p) for p in args.param or [])
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    store = _open_store(settings)
+    try:
+        # The query text is the analyst's own: it runs read-only, as enforced by the store itself.
+        result = store.read(args.query, params, timeout=settings.query_timeout, max_rows=args.limit)
+    except StoreError as e:
+        _err(str(e))
+        return EXIT_FAIL
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(result.records(), ensure_ascii=False, indent=None))
+    else:
+        _print_table(result.columns, result.rows)
+    if result.truncated:
+        _err(f"结果超过 {args.limit} 行，只显示前 {args.limit} 行（可用 --limit 调整）。")
+    return EXIT_OK
+
+
+def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
+    def cell(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+    print("\t".join(columns))
+    for r in rows:
+        print("\t".join(cell(v) for v in r))
+    print(f"({len(rows)} 行)", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------------ demo
+def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.demo import generate
+
+    counts = generate(Path(args.out), residents=args.residents, seed=args.seed, xlsx=args.xlsx)
+    for ledger, n in counts.items():
+        print(f"{ledger}: {n:,}")
+    print(f"演示台账已写入 {args.out}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.demo import generate
+    from orggraph.loaders.importer import import_ledgers, terminal_progress
+
+    settings.warn_dev_key()
+    ledgers = settings.data_dir / "demo-ledgers"
+    print(f"生成演示台账（{args.residents:,} 名居民）→ {ledgers}")
+    generate(ledgers, residents=args.residents, seed=2026)
+    store = _open_store(settings)
+    try:
+        store.clear()
+        report = import_ledgers(
+            ledgers, store, pid_key=settings.pid_key_bytes, batch_size=settings.batch_size, progress=terminal_progress()
+        )
+        if not report.ok:
+            for issue in report.errors[:50]:
+                _err("错误：" + issue.format())
+            return EXIT_FAIL
+        print(f"已导入：{sum(report.written.values()):,} 条节点和关系，用时 {report.seconds:.1f} 秒")
+        _print_demo_summary(store)
+    finally:
+        store.close()
+    if args.no_serve:
+        return EXIT_OK
+    return _serve_demo(args, settings)
+
+
+def _print_demo_summary(store: Any) -> None:
+    from orggraph.graph.cypher import statement
+
+    q = statement(
+        "cli.demo.summary",
+        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label",
+        "演示数据概况：各类节点数",
+        origin=__name__,
+    )
+    for label, n in store.read(q).rows:
+        print(f"  {label:<12}{n:>10,}")
+    print("试试：orggraph cypher \"MATCH (c:Community) WHERE NOT (:Unit)-[:CO_BUILDS]->(c) RETURN c.code, c.name\"")
+
+
+def _serve_demo(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from orggraph.api.server import serve_demo
+    except ImportError:
+        print("（API 尚未提供：演示数据已导入，可用 orggraph cypher 查询）")
+        return EXIT_OK
+    return serve_demo(settings, host="127.0.0.1", port=args.port)
+
+
+# ----------------------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="orggraph", description="党建引领基层治理关系图谱")
+    p.add_argument("--version", action="version", version=f"orggraph {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("load", help="导入台账文件夹或 .xlsx 工作簿")
+    s.add_argument("path")
+    s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    s.add_argument("--mapping", help="自定义表头别名的 JSON 文件")
+    s.set_defaults(func=cmd_load)
+
+    s = sub.add_parser("cypher", help="运行只读 Cypher 查询")
+    s.add_argument("query")
+    s.add_argument("--param", action="append", metavar="K=V", help="查询参数（值可写 JSON）")
+    s.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    s.add_argument("--limit", type=int, default=10_000, help="最多输出的行数")
+    s.set_defaults(func=cmd_cypher)
+
+    s = sub.add_parser("demo-data", help="生成演示台账")
+    s.add_argument("out")
+    s.add_argument("--residents", type=int, default=20_000)
+    s.add_argument("--seed", type=int, default=2026)
+    s.add_argument("--xlsx", action="store_true", help="另写一个多工作表的 .xlsx")
+    s.set_defaults(func=cmd_demo_data)
+
+    s = sub.add_parser("demo", help="生成并导入演示数据，启动服务")
+    s.add_argument("--residents", type=int, default=20_000)
+    s.add_argument("--port", type=int, default=8765)
+    s.add_argument("--no-serve", action="store_true", help="只导入，不启动服务")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    from orggraph.graph.store import StoreError
+
+    try:
+        return int(args.func(args, settings))
+    except StoreError as e:
+        _err(str(e))
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        _err("已中断。")
+        return 130

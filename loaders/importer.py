@@ -1,0 +1,237 @@
+"""Import a ledger folder or workbook: read → validate and transform (to a spool on disk) → write in batches.
+
+Nothing is written unless the whole import is free of errors: the first pass validates every row and
+spools the transformed writes to a temporary file; only then does the second pass replay the spool into
+the store, nodes first, then relationships. The people ledger streams through both passes, so memory
+stays flat however many residents a city has. Every write is a MERGE, so running an interrupted load
+again finishes it without doubling anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import marshal
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from orggraph.graph.cypher import statement
+from orggraph.graph.store import Store, StoreError, chunked
+from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
+from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
+from orggraph.loaders.writes import NODE_WRITES, write_text
+
+__all__ = ["ImportReport", "import_ledgers", "LoadBusy", "load_lock"]
+
+_EXISTING = {
+    label: statement(f"load.existing.{label}", text, "导入前读取库中已有的编码，用于校验引用", origin=__name__)
+    for label, text in (
+        ("Street", "MATCH (n:Street) RETURN n.code"),
+        ("Community", "MATCH (n:Community) RETURN n.code"),
+        ("Grid", "MATCH (n:Grid) RETURN n.code"),
+        ("Building", "MATCH (n:Building) RETURN n.code"),
+        ("Unit", "MATCH (n:Unit) RETURN n.code"),
+        ("PartyOrg", "MATCH (n:PartyOrg) RETURN n.code"),
+    )
+}
+_ANY_NODE = statement("load.any_node", "MATCH (n) RETURN n LIMIT 1", "库是否为空", origin=__name__)
+_EXISTING_PEOPLE = statement(
+    "load.existing.people",
+    "UNWIND $pids AS pid MATCH (p:Person {pid: pid}) RETURN p.pid",
+    "库中已有的人员（只导入部分台账时用于校验引用）",
+    origin=__name__,
+)
+
+
+class LoadBusy(Exception):
+    """Another load holds the store."""
+
+
+@dataclass
+class ImportReport:
+    issues: list[LedgerIssue]
+    rows: dict[str, int] = field(default_factory=dict)  # ledger -> rows read
+    files: dict[str, str] = field(default_factory=dict)  # ledger -> file
+    written: dict[str, int] = field(default_factory=dict)  # write name -> rows written
+    dry_run: bool = False
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[LedgerIssue]:
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[LedgerIssue]:
+        return [i for i in self.issues if i.level != "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Spool:
+    """Transformed writes, buffered per statement and flushed in batches to two temp files (nodes, rels)."""
+
+    def __init__(self, folder: Path | None, batch_size: int) -> None:
+        self.batch_size = batch_size
+        self._files: dict[str, IO[bytes]] = {
+            phase: tempfile.TemporaryFile(dir=folder, prefix=f"orggraph-{phase}-") for phase in ("node", "rel")
+        }
+        self._buf: dict[str, list[dict[str, Any]]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, name: str, row: dict[str, Any]) -> None:
+        buf = self._buf.get(name)
+        if buf is None:
+            buf = self._buf[name] = []
+        buf.append(row)
+        if len(buf) >= self.batch_size:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        buf = self._buf.pop(name, None)
+        if buf:
+            phase = "node" if name in NODE_WRITES else "rel"
+            marshal.dump((name, buf), self._files[phase])
+            self.counts[name] = self.counts.get(name, 0) + len(buf)
+
+    def replay(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        for name in list(self._buf):
+            self._flush(name)
+        for phase in ("node", "rel"):
+            f = self._files[phase]
+            f.seek(0)
+            while True:
+                try:
+                    yield marshal.load(f)
+                except EOFError:
+                    break
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + sum(len(b) for b in self._buf.values())
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+
+
+@contextmanager
+def load_lock(data_dir: Path) -> Iterator[None]:
+    """One load at a time per data folder: a second one is refused, never interleaved."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "load.lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LoadBusy("另一个导入正在进行，请等它完成后再导入（同一时间只允许一个导入）。") from None
+        try:
+            f.seek(0)
+            f.truncate()
+            f.write(str(os.getpid()))
+            f.flush()
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _preload_existing(store: Store, chk: Checker) -> None:
+    if not store.read(_ANY_NODE).rows:
+        return
+    for label, q in _EXISTING.items():
+        chk.existing[label] = {r[0] for r in store.read(q).rows if r[0] is not None}
+
+
+def _resolve_people(store: Store | None, chk: Checker) -> None:
+    missing = dict(unresolved_people(chk))
+    if missing and store is not None:
+        for batch in chunked(list(missing), 5000):
+            for (pid,) in store.read(_EXISTING_PEOPLE, {"pids": batch}).rows:
+                missing.pop(pid, None)
+    for refs in missing.values():
+        for ref in refs:
+            chk.issues.append(
+                LedgerIssue(
+                    ref.file, ref.row, ref.column, ref.value, "找不到该人员：请先在人员台账中登记此身份证号，或改正号码"
+                )
+            )
+
+
+def import_ledgers(
+    path: Path,
+    store: Store | None,
+    *,
+    pid_key: bytes,
+    dry_run: bool = False,
+    mapping_file: Path | None = None,
+    batch_size: int = 10_000,
+    spool_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`."""
+    t0 = time.perf_counter()
+    sources, issues = discover(Path(path), mapping_file=mapping_file)
+    report = ImportReport(issues=list(issues), dry_run=dry_run)
+    if report.errors:
+        report.seconds = time.perf_counter() - t0
+        return report
+    by_ledger: dict[str, LedgerSource] = {s.ledger: s for s in sources}
+    chk = Checker(pid_key=pid_key, issues=report.issues)
+    if store is not None:
+        _preload_existing(store, chk)
+    spool = _Spool(spool_dir, batch_size)
+    try:
+        for ledger in LEDGER_ORDER:
+            src = by_ledger.get(ledger)
+            if src is None:
+                continue
+            report.files[ledger] = src.file
+            transform = TRANSFORMS[ledger]
+            n = 0
+            for n_row, cells in src.rows(report.issues):
+                transform(Row(chk, src, n_row, cells), spool.add)
+                n += 1
+            report.rows[ledger] = n
+            if ledger in FINISHERS:
+                FINISHERS[ledger](chk, src)
+        _resolve_people(store, chk)
+        if report.errors or dry_run or store is None:
+            report.written = {}
+            return report
+        store.ensure_schema()
+        total, done = spool.total, 0
+        for name, rows in spool.replay():
+            store.write(write_text(name), {"rows": rows})
+            report.written[name] = report.written.get(name, 0) + len(rows)
+            done += len(rows)
+            if progress:
+                progress(done, total)
+        return report
+    finally:
+        spool.close()
+        report.seconds = time.perf_counter() - t0
+
+
+def terminal_progress(label: str = "写入") -> Callable[[int, int], None] | None:
+    """A one-line progress bar on a terminal (nothing when output is a file or a pipe)."""
+    if not sys.stderr.isatty():
+        return None
+    start = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        frac = done / total if total else 1.0
+        bar = "█" * int(frac * 30)
+        rate = done / max(time.perf_counter() - start, 1e-9)
+        end = "\n" if done >= total else ""
+        print(f"\r{label} [{bar:<30}] {done:,}/{total:,} 行 {frac:5.1%} {rate:,.0f} 行/秒", end=end, file=sys.stderr)
+
+    return show
+
+
+__all__ += ["terminal_progress", "StoreError"]
