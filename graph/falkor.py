@@ -25,7 +25,7 @@ from orggraph.graph.store import (
 
 __all__ = ["FalkorStore"]
 
-_UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储可删除数据目录中的 redis.pid 后重试。"
+_UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储请查看数据目录下 falkordb/server.log。"
 
 
 class FalkorStore(Store):
