@@ -223,14 +223,34 @@ def display_name(label_or_type: str) -> str:
 
 
 def linter_schema() -> dict[str, object]:
-    """The schema in the shape `@neo4j-cypher/language-support`'s `lintCypherQuery` takes (DbSchema)."""
-    labels = sorted({*NODES, *(x for n in NODES.values() for x in n.extra_labels)})
+    """The schema in the shape `@neo4j-cypher/language-support`'s `lintCypherQuery` takes (its `DbSchema`).
+
+    `graphSchema` lists every (start label, type, end label) the model allows, so a pattern against
+    the model (wrong direction, wrong end) is reported; a node's extra labels (PartyMember) stand
+    wherever its main label does. `functions` and `procedures` are left out on purpose: the harness
+    (tools/cypherlint/lint.mjs) fills in Neo4j's own built-in catalogue from the pinned package.
+    `parameters` stays empty: the harness reports parameter names instead of flagging them.
+    """
+    extra = {n.label: n.extra_labels for n in NODES.values()}
+    labels = sorted({*NODES, *(x for xs in extra.values() for x in xs)})
     props = sorted({p.name for n in NODES.values() for p in n.props} | {p.name for r in RELS.values() for p in r.props})
+    paths = sorted(
+        {
+            (a, r.type, b)
+            for r in RELS.values()
+            for start in r.start
+            for a in (start, *extra.get(start, ()))
+            for end in r.end
+            for b in (end, *extra.get(end, ()))
+        }
+    )
     return {
         "labels": labels,
         "relationshipTypes": sorted(RELS),
         "propertyKeys": props,
+        "graphSchema": [{"from": a, "relType": t, "to": b} for a, t, b in paths],
         "databaseNames": ["neo4j"],
         "aliasNames": [],
         "parameters": {},
+        "defaultLanguage": "CYPHER 5",
     }
