@@ -119,6 +119,49 @@ def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
     print(f"({len(rows)} 行)", file=sys.stderr)
 
 
+# ---------------------------------------------------------------------------------------------- export
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.export import ExportError, drop_summary, export_ledgers, export_store
+    from orggraph.loaders.importer import LoadBusy, load_lock, terminal_progress
+
+    out = Path(args.neo4j_admin)
+    try:
+        if args.from_ledgers:
+            settings.warn_dev_key()
+            report, result = export_ledgers(
+                Path(args.from_ledgers),
+                out,
+                pid_key=settings.pid_key_bytes,
+                database=args.database,
+                mapping_file=Path(args.mapping) if args.mapping else None,
+            )
+            if result is None:
+                for issue in report.errors:
+                    _err("错误：" + issue.format())
+                _err(f"共 {len(report.errors)} 处错误，未导出。请改正台账后重试。")
+                return EXIT_INPUT
+        else:
+            with load_lock(settings.data_dir):  # no load changes the graph while it is read
+                store = _open_store(settings)
+                try:
+                    result = export_store(store, out, database=args.database, progress=terminal_progress("导出"))
+                finally:
+                    store.close()
+    except (ExportError, LoadBusy) as e:
+        _err(str(e))
+        return EXIT_FAIL
+    for line in drop_summary(result):
+        _err("警告：" + line)
+    print(f"已导出 {result.total_nodes:,} 个节点、{result.total_relationships:,} 条关系到 {result.out_dir}")
+    print("在停止的 Neo4j 上运行下面的命令（目标数据库须尚不存在或为空；命令也写在 import.sh 中）：\n")
+    print(result.command())
+    print(
+        f"\n然后启动 Neo4j（非默认数据库先执行 CREATE DATABASE {args.database}），"
+        f"再运行 cypher-shell -d {args.database} -f {result.out_dir / 'schema.cypher'} 建立唯一约束和索引。"
+    )
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------------ demo
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.loaders.demo import generate
@@ -198,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="输出 JSON 数组")
     s.add_argument("--limit", type=int, default=10_000, help="最多输出的行数")
     s.set_defaults(func=cmd_cypher)
+
+    s = sub.add_parser("export", help="导出为 neo4j-admin 批量导入的 CSV（省/市级数据进 Neo4j 的最快途径）")
+    s.add_argument("--neo4j-admin", required=True, metavar="DIR", help="输出文件夹")
+    s.add_argument("--from-ledgers", metavar="PATH", help="直接从台账导出（只校验，不写入图库）；默认导出当前图库")
+    s.add_argument("--mapping", help="自定义表头别名的 JSON 文件（与 --from-ledgers 一起用）")
+    s.add_argument("--database", default="neo4j", help="打印的导入命令中的目标数据库名")
+    s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("demo-data", help="生成演示台账")
     s.add_argument("out")
