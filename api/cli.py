@@ -122,7 +122,7 @@ def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
 # ---------------------------------------------------------------------------------------------- export
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.loaders.export import ExportError, drop_summary, export_ledgers, export_store
-    from orggraph.loaders.importer import LoadBusy, load_lock, terminal_progress
+    from orggraph.loaders.importer import LoadBusy, terminal_progress
 
     out = Path(args.neo4j_admin)
     try:
@@ -141,12 +141,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 _err(f"共 {len(report.errors)} 处错误，未导出。请改正台账后重试。")
                 return EXIT_INPUT
         else:
-            with load_lock(settings.data_dir):  # no load changes the graph while it is read
-                store = _open_store(settings)
-                try:
-                    result = export_store(store, out, database=args.database, progress=terminal_progress("导出"))
-                finally:
-                    store.close()
+            result = _with_locked_store(
+                settings,
+                lambda store: export_store(store, out, database=args.database, progress=terminal_progress("导出")),
+            )
     except (ExportError, LoadBusy) as e:
         _err(str(e))
         return EXIT_FAIL
@@ -163,17 +161,24 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ------------------------------------------------------------------------------------- backup, restore
+def _with_locked_store(settings: Settings, action: Any) -> Any:
+    """Run action(store) holding the load lock: no load changes the graph meanwhile (LoadBusy otherwise)."""
+    from orggraph.loaders.importer import load_lock
+
+    with load_lock(settings.data_dir):
+        store = _open_store(settings)
+        try:
+            return action(store)
+        finally:
+            store.close()
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.backup import BackupError, backup
-    from orggraph.loaders.importer import LoadBusy, load_lock
+    from orggraph.loaders.importer import LoadBusy
 
     try:
-        with load_lock(settings.data_dir):  # a backup taken in the middle of a load would hold half of it
-            store = _open_store(settings)
-            try:
-                info = backup(store, Path(args.out))
-            finally:
-                store.close()
+        info = _with_locked_store(settings, lambda store: backup(store, Path(args.out)))
     except (BackupError, LoadBusy) as e:
         _err(str(e))
         return EXIT_FAIL
@@ -186,15 +191,10 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.backup import BackupError, restore
-    from orggraph.loaders.importer import LoadBusy, load_lock
+    from orggraph.loaders.importer import LoadBusy
 
     try:
-        with load_lock(settings.data_dir):
-            store = _open_store(settings)
-            try:
-                info = restore(store, Path(args.src))
-            finally:
-                store.close()
+        info = _with_locked_store(settings, lambda store: restore(store, Path(args.src)))
     except (BackupError, LoadBusy) as e:
         _err(str(e))
         return EXIT_FAIL
