@@ -263,6 +263,23 @@ def _serve_demo(args: argparse.Namespace, settings: Settings) -> int:
     return serve_demo(settings, host="127.0.0.1", port=args.port)
 
 
+# ------------------------------------------------------------------------------------------------- viz
+def cmd_viz(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.queries.scope import ScopeError
+    from orggraph.viz.export import write_page
+
+    store = _open_store(settings)
+    try:
+        out = write_page(store, args)
+    except ScopeError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    finally:
+        store.close()
+    print(f"已写入 {out}（单个文件，离线可用，不访问任何网络）")
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="orggraph", description="党建引领基层治理关系图谱")
@@ -309,6 +326,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--no-serve", action="store_true", help="只导入，不启动服务")
     s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("viz", help="把一个页面导出为单个离线 HTML 文件")
+    s.add_argument("page", choices=("overview", "gaps", "cobuilding", "org-tree", "ego", "path"))
+    s.add_argument("--scope", help="区县、街道或社区编码（默认全部）")
+    s.add_argument("--key", help="ego：节点编码或人员标识")
+    s.add_argument("--depth", type=int, choices=(1, 2), default=1, help="ego：一步或两步邻居")
+    s.add_argument("--from", dest="from_key", help="path：起点")
+    s.add_argument("--to", dest="to_key", help="path：终点")
+    s.add_argument("--as-of", dest="as_of", help="数据日期 YYYY-MM-DD（默认今天）")
+    s.add_argument("--role", default="viewer", help="按此角色脱敏（admin 显示完整手机号）")
+    s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
+    s.add_argument("--out", required=True, help="输出的 .html 文件")
+    s.set_defaults(func=cmd_viz)
     return p
 
 

@@ -1,0 +1,586 @@
+"""Bounded graphs for the network pages: a node's ego network, the co-building network and the party organization tree.
+
+Every query is aggregated in Cypher (a count per relationship group plus at most a few hundred sample
+nodes), so a page never pulls a city's residents into Python; past the node cap the rest become counted
+group nodes ("+1,234 居民"). The result is a plain `Graph` the pages draw; masking by role is the pages' job.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+from orggraph.graph.cypher import statement
+from orggraph.graph.schema import NODES, ORG_KINDS, display_name
+from orggraph.graph.store import Store
+from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, resolve_key, resolve_scope
+
+__all__ = [
+    "NODE_CAP",
+    "GNode",
+    "GEdge",
+    "Graph",
+    "node_id",
+    "group_noun",
+    "fetch_node",
+    "ego_network",
+    "cobuilding_network",
+    "org_tree",
+    "names",
+]
+
+NODE_CAP = 500  # about what a browser lays out in a few seconds and a person can still read
+SECOND_STEP_PER_GROUP = 25  # at most this many second-step neighbours per (source, relationship, label)
+PART_TIME_PER_ORG = 30
+
+# In force on $as_of (graph-model.md); relationships without since/until are always in force.
+_IN_FORCE = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR r.until >= $as_of)"
+
+
+@dataclass
+class GNode:
+    id: str  # "Label:key" or "group:..." — a code or a pid, never an ID number
+    label: str  # schema label, or "Group" for a counted group node
+    key: str | None  # code or pid; None for group nodes
+    props: dict[str, Any] = field(default_factory=dict)  # stored properties, unmasked (pages mask per role)
+    labels: tuple[str, ...] = ()  # all labels (PartyMember shows as such)
+    level: int = 0  # ego: steps from the centre; org tree: depth; path: position
+    count: int = 0  # group node: how many nodes it stands for
+    of_label: str = ""  # group node: the label of the nodes it stands for
+    noun: str = ""  # group node: what to call them (居民, 党员 ...)
+    parent: str | None = None  # ego: the node it was reached from; group node: the node it hangs on
+    flags: dict[str, Any] = field(default_factory=dict)  # page hints: uncovered, secretary, ...
+
+    @property
+    def name(self) -> str:
+        return str(self.props.get("name") or self.key or "")
+
+
+@dataclass
+class GEdge:
+    source: str
+    target: str
+    type: str  # relationship type; "GROUP" links a group node to what it hangs on
+    props: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, GNode] = field(default_factory=dict)
+    edges: list[GEdge] = field(default_factory=list)
+    center: str | None = None
+    omitted: int = 0  # nodes neither drawn nor counted in any group node (the cap was reached)
+    notes: list[str] = field(default_factory=list)  # Chinese, shown above the drawing
+    mode: str = "detail"  # co-building: "detail" or "summary" (streets ↔ unit kinds)
+    _edge_keys: set[tuple[str, str, str, str]] = field(default_factory=set, repr=False)
+
+    def add(self, n: GNode) -> GNode:
+        return self.nodes.setdefault(n.id, n)
+
+    def link(self, source: str, target: str, type_: str, props: dict[str, Any] | None = None) -> None:
+        props = props or {}
+        k = (source, target, type_, str(props.get("key") or props.get("since") or ""))
+        if k in self._edge_keys:
+            return
+        self._edge_keys.add(k)
+        self.edges.append(GEdge(source, target, type_, props))
+
+    def add_group(
+        self, anchor: str, rel: str, outgoing: bool, label: str, count: int, level: int, noun: str | None = None
+    ) -> GNode:
+        """A node standing for `count` neighbours of `anchor` that are not drawn."""
+        gid = f"group:{anchor}:{rel}:{'out' if outgoing else 'in'}:{label}" + (f":{noun}" if noun else "")
+        noun = noun or group_noun(rel, label, outgoing)
+        g = self.add(GNode(gid, "Group", None, {}, level=level, count=count, of_label=label, noun=noun, parent=anchor))
+        g.count = count
+        self.link(anchor, gid, "GROUP", {"rel": rel})
+        return g
+
+
+def node_id(label: str, key: str) -> str:
+    return f"{label}:{key}"
+
+
+_MAIN_LABELS = tuple(NODES)
+
+# What to call the neighbours a group node stands for: (relationship, their label, outgoing from the anchor).
+_NOUNS: dict[tuple[str, str, bool], str] = {
+    ("LIVES_IN", "Person", False): "居民",
+    ("MEMBER_OF", "Person", False): "党员",
+    ("REPORTED_TO", "Person", False): "报到党员",
+    ("REPORTED_TO", "Unit", False): "报到单位",
+    ("WORKS_AT", "Person", False): "职工",
+    ("SERVES", "Person", False): "网格力量",
+    ("LINKS_HOUSEHOLD", "Person", False): "联户人",
+    ("LINKS_HOUSEHOLD", "Household", True): "联系户",
+    ("CONTACTS", "Person", False): "联系领导",
+    ("PART_TIME_MEMBER_OF", "Person", False): "兼职委员",
+    ("SECRETARY_OF", "Person", False): "书记",
+    ("CO_BUILDS", "Unit", False): "共建单位",
+    ("CO_BUILDS", "Community", True): "共建社区",
+    ("SUBORDINATE_TO", "PartyOrg", False): "下级党组织",
+    ("BASED_IN", "PartyOrg", False): "党组织",
+}
+
+
+def group_noun(rel: str, label: str, outgoing: bool) -> str:
+    return _NOUNS.get((rel, label, outgoing)) or display_name(label)
+
+
+# --------------------------------------------------------------------------------------------- one node
+_NODE: dict[str, LiteralString] = {
+    label: statement(
+        f"network.node.{label}",
+        # Label and key property come from the schema, never from input.
+        f"MATCH (n:{label} {{{nt.key}: $key}}) RETURN n LIMIT 1",  # type: ignore[arg-type]
+        f"读取一个{nt.zh}节点的属性",
+        origin=__name__,
+    )
+    for label, nt in NODES.items()
+}
+
+
+def _gnode(value: dict[str, Any], level: int = 0) -> GNode:
+    """A GNode from a store node value ({"labels", "properties"})."""
+    labels = tuple(value.get("labels") or ())
+    label = next((lb for lb in labels if lb in NODES), labels[0] if labels else "")
+    props = dict(value.get("properties") or {})
+    key = props.get(NODES[label].key) if label in NODES else None
+    return GNode(node_id(label, str(key)), label, str(key), props, labels=labels, level=level)
+
+
+def fetch_node(store: Store, ref: NodeRef) -> GNode:
+    rows = store.read(_NODE[ref.label], {"key": ref.key}).rows
+    if not rows:
+        raise ScopeError(f"找不到「{ref.key}」")
+    return _gnode(rows[0][0])
+
+
+# ----------------------------------------------------------------------------------------- ego network
+# One statement per label of the nodes expanded (labels cannot be parameters). Neighbours are grouped by
+# relationship type, direction and label; each group returns its size and its first `per_group` members
+# in name order, so the answer is bounded by (groups × per_group) whatever the node's degree.
+_EGO_STEP: dict[str, LiteralString] = {
+    label: statement(
+        f"network.ego.step.{label}",
+        f"""UNWIND $keys AS key
+MATCH (n:{label} {{{nt.key}: key}})-[r]-(m)
+WHERE {_IN_FORCE}
+WITH key, n, r, m
+ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid)
+WITH key, type(r) AS rel, startNode(r) = n AS outgoing, [l IN labels(m) WHERE l <> 'PartyMember'][0] AS label,
+     count(*) AS total, collect([m, r])[..$per_group] AS sample
+RETURN key, rel, outgoing, label, total, sample
+ORDER BY key, rel, outgoing, label""",  # type: ignore[arg-type]
+        f"{nt.zh}的邻居：按关系类型、方向和标签分组计数，每组只取前若干个",
+        origin=__name__,
+    )
+    for label, nt in NODES.items()
+}
+
+
+@dataclass
+class _Group:
+    source: str  # node id of the expanded node
+    rel: str
+    outgoing: bool
+    label: str
+    total: int
+    sample: list[tuple[GNode, dict[str, Any]]]  # (neighbour, relationship properties)
+
+
+def _step(store: Store, label: str, keys: list[str], as_of: str, per_group: int) -> list[_Group]:
+    rows = store.read(_EGO_STEP[label], {"keys": keys, "as_of": as_of, "per_group": per_group}).rows
+    out = []
+    for key, rel, outgoing, nlabel, total, sample in rows:
+        pairs = [(_gnode(m), dict((r or {}).get("properties") or {})) for m, r in sample]
+        out.append(_Group(node_id(label, key), rel, bool(outgoing), nlabel or "", int(total), pairs))
+    return out
+
+
+def _fair_shares(sizes: list[int], budget: int) -> list[int]:
+    """Split `budget` over groups max-min fairly: small groups whole, the big ones an equal share of the rest."""
+    shares = [0] * len(sizes)
+    left, remaining = len(sizes), max(0, budget)
+    for i in sorted(range(len(sizes)), key=lambda j: sizes[j]):
+        give = min(sizes[i], remaining // left)
+        shares[i], remaining, left = give, remaining - give, left - 1
+    return shares
+
+
+def _attach(g: Graph, anchor: str, grp: _Group, node: GNode, rprops: dict[str, Any]) -> None:
+    src, dst = (anchor, node.id) if grp.outgoing else (node.id, anchor)
+    g.link(src, dst, grp.rel, rprops)
+
+
+def ego_network(
+    store: Store, key: str, *, depth: int = 1, as_of: str | None = None, cap: int = NODE_CAP
+) -> Graph:
+    """The node `key` names, its neighbours and (depth 2) theirs, at most `cap` nodes, the rest counted."""
+    as_of = check_as_of(as_of)
+    if depth not in (1, 2):
+        raise ScopeError("depth 只能是 1 或 2", 422)
+    ref = resolve_key(store, key, with_regions=False)
+    g = Graph()
+    center = g.add(fetch_node(store, ref))
+    g.center = center.id
+
+    # Step one: one slot kept per group for its group node, the rest shared fairly.
+    groups = _step(store, ref.label, [ref.key], as_of, per_group=cap)
+    shares = _fair_shares([len(x.sample) for x in groups], cap - 1 - len(groups))
+    for grp, share in zip(groups, shares):
+        for node, rprops in grp.sample[:share]:
+            node.level, node.parent = 1, center.id
+            _attach(g, center.id, grp, g.add(node), rprops)
+        if grp.total > share:
+            g.add_group(center.id, grp.rel, grp.outgoing, grp.label, grp.total - share, 1)
+    if depth == 1:
+        return g
+
+    # Step two, from every real first-step neighbour, with what room is left spread over them.
+    sources = [n for n in g.nodes.values() if n.level == 1 and n.label != "Group"]
+    room = cap - len(g.nodes)
+    if not sources:
+        return g
+    if room <= 0:
+        g.notes.append(f"第一层已有 {len(g.nodes):,} 个节点，达到上限，未展开第二层。")
+        return g
+    per = max(1, min(SECOND_STEP_PER_GROUP, room // len(sources)))
+    by_label: dict[str, list[str]] = {}
+    for n in sources:
+        by_label.setdefault(n.label, []).append(str(n.key))
+    second: list[_Group] = []
+    for label, keys in by_label.items():
+        second += _step(store, label, keys, as_of, per_group=per)
+    order = {n.id: i for i, n in enumerate(sources)}
+    second.sort(key=lambda x: (order.get(x.source, 0), x.rel, x.outgoing, x.label))
+    left = {id(x): x.total for x in second}  # per group: neighbours neither drawn nor already present
+    # Round robin over groups, so the cap cuts evenly instead of starving the last sources.
+    for i in range(per):
+        for grp in second:
+            if i >= len(grp.sample):
+                continue
+            node, rprops = grp.sample[i]
+            if node.id in g.nodes:
+                _attach(g, grp.source, grp, g.nodes[node.id], rprops)
+                left[id(grp)] -= 1
+            elif len(g.nodes) < cap:
+                node.level, node.parent = 2, grp.source
+                _attach(g, grp.source, grp, g.add(node), rprops)
+                left[id(grp)] -= 1
+    for grp in second:
+        rest = left[id(grp)]
+        if rest <= 0:
+            continue
+        if len(g.nodes) < cap:
+            g.add_group(grp.source, grp.rel, grp.outgoing, grp.label, rest, 2)
+        else:
+            g.omitted += rest
+    if g.omitted:
+        g.notes.append(f"节点已达上限 {cap:,}：另有 {g.omitted:,} 个第二层邻居未显示，可点击邻居进入其关系图。")
+    return g
+
+
+# ------------------------------------------------------------------------------------ co-building network
+# The communities of a scope, one MATCH per kind of scope (labels cannot be parameters).
+_COMMUNITIES: dict[str, str] = {
+    "": "MATCH (c:Community)",
+    "District": "MATCH (:District {code: $scope})<-[:PART_OF]-(:Street)<-[:PART_OF]-(c:Community)",
+    "Street": "MATCH (:Street {code: $scope})<-[:PART_OF]-(c:Community)",
+    "Community": "MATCH (c:Community {code: $scope})",
+}
+
+
+def _scope_name(kind: str) -> str:
+    return kind.lower() or "all"
+
+
+_COB_COUNT = {
+    kind: statement(
+        f"network.cobuilding.count.{_scope_name(kind)}",
+        f"""{m}
+OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
+WHERE {_IN_FORCE}
+RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units""",  # type: ignore[arg-type]
+        "范围内社区数和在期共建单位数（决定画明细还是按街道汇总）",
+        origin=__name__,
+    )
+    for kind, m in _COMMUNITIES.items()
+}
+
+_COB_DETAIL = {
+    kind: statement(
+        f"network.cobuilding.detail.{_scope_name(kind)}",
+        f"""{m}
+OPTIONAL MATCH (c)-[:PART_OF]->(s:Street)
+OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
+WHERE {_IN_FORCE}
+WITH c, s, u, r
+ORDER BY u.name, u.code
+WITH c, s, count(u) AS total, collect(CASE WHEN u IS NULL THEN NULL ELSE [u, r] END)[..$per] AS links
+RETURN c, s.code AS street, s.name AS street_name, total, links
+ORDER BY street, c.code
+LIMIT $limit""",  # type: ignore[arg-type]
+        "范围内每个社区及其在期共建单位（每个社区最多取若干个）",
+        origin=__name__,
+    )
+    for kind, m in _COMMUNITIES.items()
+}
+
+_COB_STREETS = {
+    kind: statement(
+        f"network.cobuilding.streets.{_scope_name(kind)}",
+        f"""{m}
+MATCH (c)-[:PART_OF]->(s:Street)
+OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
+WHERE {_IN_FORCE}
+WITH s, c, count(r) AS links
+RETURN s.code AS code, s.name AS name, count(c) AS communities,
+       sum(CASE WHEN links > 0 THEN 1 ELSE 0 END) AS covered
+ORDER BY code
+LIMIT $limit""",  # type: ignore[arg-type]
+        "按街道汇总联建共建：社区数、有在期共建的社区数",
+        origin=__name__,
+    )
+    for kind, m in _COMMUNITIES.items()
+}
+
+_COB_KINDS = {
+    kind: statement(
+        f"network.cobuilding.kinds.{_scope_name(kind)}",
+        f"""{m}
+MATCH (c)-[:PART_OF]->(s:Street)
+MATCH (u:Unit)-[r:CO_BUILDS]->(c)
+WHERE {_IN_FORCE}
+RETURN s.code AS street, coalesce(u.kind, '其他') AS kind, count(DISTINCT u) AS units, count(r) AS links
+ORDER BY street, kind""",  # type: ignore[arg-type]
+        "按街道和单位类型汇总在期共建单位",
+        origin=__name__,
+    )
+    for kind, m in _COMMUNITIES.items()
+}
+
+
+def cobuilding_network(store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP) -> Graph:
+    """Units ↔ the communities they co-build with, in a scope; past `cap` nodes, streets ↔ unit kinds."""
+    as_of = check_as_of(as_of)
+    sref = resolve_scope(store, scope)
+    kind = sref.label if sref else ""
+    params: dict[str, Any] = {"scope": sref.key if sref else None, "as_of": as_of}
+    communities, units = store.read(_COB_COUNT[kind], params).rows[0]
+    g = Graph()
+    if communities + units > cap and kind != "Community":
+        return _cobuilding_summary(store, kind, params, cap, communities, units, g)
+    rows = store.read(_COB_DETAIL[kind], {**params, "per": cap, "limit": cap}).rows
+    budget = cap - len(rows)
+    for c, _street, street_name, total, links in rows:
+        comm = g.add(_gnode(c))
+        comm.flags["street_name"] = street_name
+        comm.flags["partners"] = int(total)
+        if not total:
+            comm.flags["uncovered"] = True
+        shown = 0
+        for u, r in links:
+            unit = _gnode(u)
+            if unit.id not in g.nodes:
+                if budget <= 0:
+                    continue
+                budget -= 1
+            g.add(unit)
+            g.link(unit.id, comm.id, "CO_BUILDS", dict((r or {}).get("properties") or {}))
+            shown += 1
+        if total > shown:
+            g.add_group(comm.id, "CO_BUILDS", False, "Unit", int(total) - shown, 1)
+    if communities > len(rows):
+        g.notes.append(f"只显示前 {len(rows):,} 个社区（共 {communities:,} 个）。")
+    return g
+
+
+def _cobuilding_summary(
+    store: Store, kind: str, params: dict[str, Any], cap: int, communities: int, units: int, g: Graph
+) -> Graph:
+    g.mode = "summary"
+    streets = store.read(_COB_STREETS[kind], {**params, "limit": cap - len(_UNIT_KIND_ORDER)}).rows
+    for code, name, n, covered in streets:
+        s = g.add(GNode(node_id("Street", code), "Street", code, {"code": code, "name": name}))
+        s.flags.update(communities=int(n), covered=int(covered))
+        if covered < n:
+            s.flags["uncovered"] = True
+    for street, ukind, n_units, n_links in store.read(_COB_KINDS[kind], params).rows:
+        sid = node_id("Street", street)
+        if sid not in g.nodes:
+            continue
+        kid = f"kind:{ukind}"
+        k = g.add(GNode(kid, "Group", None, {}, count=0, of_label="Unit", noun=ukind))
+        k.flags["unit_kind"] = ukind
+        k.count += int(n_units)  # units co-building in several streets count once per street
+        g.link(kid, sid, "CO_BUILDS", {"units": int(n_units), "links": int(n_links)})
+    g.notes.append(
+        f"范围内有 {communities:,} 个社区、{units:,} 家共建单位，超过 {cap:,} 个节点：按街道和单位类型汇总；"
+        "点击街道查看其共建明细。"
+    )
+    return g
+
+
+_UNIT_KIND_ORDER = ("党政机关", "事业单位", "国有企业", "民营企业", "社会组织", "其他")
+
+
+# --------------------------------------------------------------------------------- party organization tree
+# The party organizations of a scope: those based in it (on it or any region below it, or on a unit sitting
+# in it) and every organization above those, so the tree has its roots.
+_ORG_BASED: dict[str, tuple[str, ...]] = {
+    "District": (
+        "MATCH (:District {code: $scope})<-[:PART_OF*0..4]-(b)<-[:BASED_IN]-(:PartyOrg)",
+        "MATCH (:District {code: $scope})<-[:PART_OF]-(s:Street) MATCH (u:Unit {street: s.code})<-[:BASED_IN]-(:PartyOrg)",
+    ),
+    "Street": (
+        "MATCH (:Street {code: $scope})<-[:PART_OF*0..3]-(b)<-[:BASED_IN]-(:PartyOrg)",
+        "MATCH (u:Unit {street: $scope})<-[:BASED_IN]-(:PartyOrg)",
+    ),
+    "Community": ("MATCH (:Community {code: $scope})<-[:PART_OF*0..2]-(b)<-[:BASED_IN]-(:PartyOrg)",),
+}
+
+
+def _org_set(kind: str) -> str:
+    if not kind:
+        return "MATCH (o:PartyOrg)"
+    branches = "\n  UNION\n  ".join(f"{m}-[:SUBORDINATE_TO*0..5]->(o:PartyOrg) RETURN o" for m in _ORG_BASED[kind])
+    return f"CALL {{\n  {branches}\n}}"
+
+
+_ORG_COUNT = {
+    kind: statement(
+        f"network.orgtree.count.{_scope_name(kind)}",
+        f"""{_org_set(kind)}
+RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
+        "范围内各类党组织的个数（决定画到哪一级）",
+        origin=__name__,
+    )
+    for kind in ("", *_ORG_BASED)
+}
+
+_ORG_FETCH = {
+    kind: statement(
+        f"network.orgtree.fetch.{_scope_name(kind)}",
+        f"""{_org_set(kind)}
+WITH DISTINCT o
+WHERE o.kind IN $kinds
+RETURN o,
+  [(o)-[:SUBORDINATE_TO]->(p:PartyOrg) | p.code][..1] AS parent,
+  [(s:Person)-[:SECRETARY_OF]->(o) | s][..2] AS secretaries,
+  [(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | [m, r]][..$per_org] AS part_time,
+  size([(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | m]) AS part_time_total,
+  size([(m:Person)-[:MEMBER_OF]->(o) | m]) AS members,
+  [(c:PartyOrg)-[:SUBORDINATE_TO]->(o) WHERE NOT c.kind IN $kinds | c.kind] AS hidden_children
+ORDER BY o.code
+LIMIT $limit""",  # type: ignore[arg-type]
+        "范围内指定类型的党组织：上级、书记、在期兼职委员、党员数、未显示的下级",
+        origin=__name__,
+    )
+    for kind in ("", *_ORG_BASED)
+}
+
+_KIND_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
+
+
+def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP) -> Graph:
+    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope, with secretaries and part-time members, at most `cap` nodes.
+
+    Kinds are drawn from the top down while they fit; the first kind that does not fit is counted per
+    parent ("+12 党小组"), and part-time members are drawn while room is left, otherwise counted.
+    """
+    as_of = check_as_of(as_of)
+    sref = resolve_scope(store, scope)
+    kind = sref.label if sref else ""
+    params: dict[str, Any] = {"scope": sref.key if sref else None, "as_of": as_of}
+    counts = {k: int(n) for k, n in store.read(_ORG_COUNT[kind], params).rows}
+    ordered = sorted(counts, key=lambda k: _KIND_RANK.get(k, len(ORG_KINDS)))
+    kinds: list[str] = []
+    used = 0
+    for k in ordered:
+        if kinds and used + counts[k] > cap:
+            break
+        kinds.append(k)
+        used += counts[k]
+    hidden = [k for k in ordered if k not in kinds]
+    g = Graph()
+    if not counts:
+        return g
+    rows = store.read(
+        _ORG_FETCH[kind], {**params, "kinds": kinds, "per_org": PART_TIME_PER_ORG, "limit": cap}
+    ).rows
+    pending_members: list[tuple[GNode, list[Any], int]] = []
+    for o, parent, secretaries, part_time, pt_total, members, hidden_children in rows:
+        org = g.add(_gnode(o))
+        org.flags.update(members=int(members), part_time=int(pt_total))
+        org.flags["parent"] = node_id("PartyOrg", parent[0]) if parent else None
+        org.flags["secretaries"] = [_gnode(s) for s in secretaries]
+        for k, n in sorted(Counter(hidden_children).items(), key=lambda kv: _KIND_RANK.get(kv[0], 9)):
+            org.flags.setdefault("hidden_children", {})[k] = n
+        pending_members.append((org, part_time, int(pt_total)))
+    for org in list(g.nodes.values()):
+        parent_id = org.flags.get("parent")
+        if parent_id in g.nodes:
+            g.link(org.id, parent_id, "SUBORDINATE_TO")
+    _levels(g)
+    # Hidden lower levels as one counted node per parent and kind.
+    for org in list(g.nodes.values()):
+        for k, n in (org.flags.get("hidden_children") or {}).items():
+            g.add_group(org.id, "SUBORDINATE_TO", False, "PartyOrg", n, org.level + 1, noun=k)
+    room = cap - len(g.nodes)
+    for org, part_time, total in pending_members:
+        shown = 0
+        for m, r in part_time:
+            if room <= 0:
+                break
+            p = _gnode(m)
+            if p.id not in g.nodes:
+                room -= 1
+                p.level = org.level + 1
+                p.flags["part_time"] = True
+            g.add(p)
+            g.link(p.id, org.id, "PART_TIME_MEMBER_OF", dict((r or {}).get("properties") or {}))
+            shown += 1
+        if total > shown:
+            g.add_group(org.id, "PART_TIME_MEMBER_OF", False, "Person", total - shown, org.level + 1)
+    if hidden:
+        g.notes.append(
+            f"共 {sum(counts.values()):,} 个党组织，超过 {cap:,} 个节点："
+            f"{'、'.join(hidden)}按上级组织合并计数，可缩小范围查看。"
+        )
+    if len(rows) < used:
+        g.notes.append(f"只显示前 {len(rows):,} 个党组织。")
+    return g
+
+
+def _levels(g: Graph) -> None:
+    """Depth of each organization from its root, following SUBORDINATE_TO edges within the drawing."""
+    parent = {e.source: e.target for e in g.edges if e.type == "SUBORDINATE_TO"}
+    for n in g.nodes.values():
+        depth, cur, seen = 0, n.id, {n.id}
+        while cur in parent and parent[cur] not in seen:
+            cur = parent[cur]
+            seen.add(cur)
+            depth += 1
+        n.level = depth
+
+
+# ------------------------------------------------------------------------------------------------ names
+_NAMES: dict[str, LiteralString] = {
+    label: statement(
+        f"network.names.{label}",
+        f"UNWIND $keys AS key MATCH (n:{label} {{{nt.key}: key}}) RETURN key, n.name AS name",  # type: ignore[arg-type]
+        f"一批{nt.zh}的名称（短板清单等列表用）",
+        origin=__name__,
+    )
+    for label, nt in NODES.items()
+    if label != "Household"
+}
+
+
+def names(store: Store, label: str, keys: list[str]) -> dict[str, str | None]:
+    """{key: name} for keys of one label (a page shows at most a few hundred at once)."""
+    if label not in _NAMES or not keys:
+        return {}
+    return {k: n for k, n in store.read(_NAMES[label], {"keys": list(keys)}).rows}

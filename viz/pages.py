@@ -1,0 +1,539 @@
+"""The network pages as pure functions of (store, arguments, viewer's role and jurisdiction) → one HTML string.
+
+The same functions serve `/pages/...` and write the standalone files of `orggraph viz`; only `links`
+(where clicks go) and `inline_assets` (vis-network inside the file or from the server) differ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
+from orggraph.graph.store import Store
+from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree
+from orggraph.queries.scope import ScopeError, check_as_of
+from orggraph.viz.access import check_node_access, page_setup, scope_context, scope_title
+from orggraph.viz.overview import build_gaps, build_overview
+from orggraph.viz.render import (
+    GROUP_COLOR,
+    LABEL_COLORS,
+    LABEL_SHAPES,
+    PARTY_BORDER,
+    RAG_COLORS,
+    RAG_TEXT,
+    UNCOVERED_COLOR,
+    UNIT_KIND_COLORS,
+    Links,
+    base_options,
+    legend_items,
+    radial_positions,
+    rag,
+    render,
+    short,
+    vis_network,
+)
+
+__all__ = [
+    "build_ego",
+    "build_cobuilding",
+    "build_org_tree",
+    "build_path",
+    "build_overview",
+    "build_gaps",
+    "PAGES",
+]
+
+PAGES = ("overview", "cobuilding", "org-tree", "ego", "path")
+
+
+# --------------------------------------------------------------------------------------------- styles
+class NodeStyle:
+    """vis attributes and legend entries for each node; pages subclass to colour by what matters there."""
+
+    def __init__(self, links: Links, graph: Graph) -> None:
+        self.links = links
+        self.graph = graph
+
+    def __call__(self, n: GNode) -> dict[str, Any]:
+        if n.label == "Group":
+            return {
+                "shape": "box",
+                "color": {"background": GROUP_COLOR, "border": "#7d8790"},
+                "font": {"color": "#ffffff"},
+                "value": 4,
+                "title": f"另有 {n.count:,} 个{n.noun}未逐一显示",
+                "extra_props": [("合并的节点数", f"{n.count:,}"), ("类型", n.noun)],
+                "links": [{"text": "在其所连节点的关系图中可以看到前若干个；完整名单请用 API 或 orggraph cypher 查询"}],
+            }
+        color = LABEL_COLORS.get(n.label, "#888888")
+        attrs: dict[str, Any] = {
+            "shape": LABEL_SHAPES.get(n.label, "dot"),
+            "color": {"background": color, "border": color, "highlight": {"background": color, "border": "#111111"}},
+            "title": f"{n.name}\n{display_name(n.label)}",
+        }
+        if "PartyMember" in n.labels:
+            attrs["color"]["border"] = PARTY_BORDER
+            attrs["borderWidth"] = 3
+        return attrs
+
+    def legend(self, n: GNode) -> list[dict[str, str]]:
+        if n.label == "Group":
+            return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）"}]
+        items = [{"kind": "node", "color": LABEL_COLORS.get(n.label, "#888"), "shape": LABEL_SHAPES.get(n.label, "dot"),
+                  "text": display_name(n.label)}]
+        if "PartyMember" in n.labels:
+            items.append({"kind": "node", "color": "#ffffff", "border": PARTY_BORDER, "text": "红圈：" + display_name("PartyMember")})
+        return items
+
+
+class EgoStyle(NodeStyle):
+    def __call__(self, n: GNode) -> dict[str, Any]:
+        attrs = super().__call__(n)
+        attrs["value"] = 30 if n.id == self.graph.center else (12 if n.level == 1 else 5)
+        if n.label == "Group":
+            attrs["value"] = 10 if n.level == 1 else 4
+        if n.id == self.graph.center:
+            attrs["shape"] = "star"
+            attrs["font"] = {"size": 22}
+        return attrs
+
+
+# ------------------------------------------------------------------------------------------------- ego
+def build_ego(
+    store: Store,
+    key: str,
+    *,
+    depth: int = 1,
+    as_of: str | None = None,
+    role: str | None = None,
+    user_scope: str | None = None,
+    links: Links | None = None,
+    inline_assets: bool = False,
+    cap: int = NODE_CAP,
+) -> str:
+    """A node's ego network, one or two steps, at most `cap` nodes (the rest as counted group nodes)."""
+    day = check_as_of(as_of)
+    links = links if links is not None else Links(as_of=as_of)
+    if depth not in (1, 2):
+        raise ScopeError("depth 只能是 1 或 2", 422)
+    check_node_access(store, key, user_scope)
+    g = ego_network(store, key, depth=depth, as_of=day, cap=cap)
+    center = g.nodes[g.center] if g.center else None
+    style = EgoStyle(links, g)
+    pos = radial_positions(g)
+    opts = base_options(True, n_nodes=len(g.nodes))
+    opts["layout"]["improvedLayout"] = False  # start positions are given
+    net = vis_network(g, role=role, links=links, style=_positioned(style, pos), options=opts)
+    title = f"{center.name if center else key} 的关系图"
+    subtitle = (
+        f"{display_name(center.label) if center else ''} · {'两步' if depth == 2 else '一步'}邻居 · "
+        f"{len(g.nodes):,} 个节点、{len(g.edges):,} 条关系"
+    )
+    return render(
+        "graph.html",
+        title=title,
+        subtitle=subtitle,
+        links=links,
+        inline_assets=inline_assets,
+        as_of=day,
+        net=net,
+        notes=g.notes,
+        legend=legend_items(g, style),
+        here="",
+        form=_ego_form(links, key, depth),
+    )
+
+
+def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
+    if not links.enabled:
+        return None
+    return {
+        "action": (links.base or "").rstrip("/") + "/pages/ego/" + key,
+        "fields": [{"name": "depth", "text": "步数（1 或 2）", "value": str(depth), "placeholder": "1"}]
+        + ([{"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD"}]),
+    }
+
+
+def _positioned(style: NodeStyle, pos: dict[str, tuple[float, float]]) -> Any:
+    class _S:
+        def __call__(self, n: GNode) -> dict[str, Any]:
+            attrs = style(n)
+            if n.id in pos:
+                attrs["x"], attrs["y"] = round(pos[n.id][0], 1), round(pos[n.id][1], 1)
+            return attrs
+
+        def legend(self, n: GNode) -> list[dict[str, str]]:
+            return style.legend(n)
+
+    return _S()
+
+
+# ------------------------------------------------------------------------------------------ co-building
+class CobuildingStyle(NodeStyle):
+    def __init__(self, links: Links, graph: Graph) -> None:
+        super().__init__(links, graph)
+        self.degree: dict[str, int] = {}
+        for e in graph.edges:
+            self.degree[e.source] = self.degree.get(e.source, 0) + 1
+            self.degree[e.target] = self.degree.get(e.target, 0) + 1
+
+    def __call__(self, n: GNode) -> dict[str, Any]:
+        deg = self.degree.get(n.id, 0)
+        if n.label == "Community":
+            uncovered = bool(n.flags.get("uncovered"))
+            bg = "#fde8e8" if uncovered else LABEL_COLORS["Community"]
+            attrs: dict[str, Any] = {
+                "shape": "box",
+                "label": n.name + ("\n（无共建单位）" if uncovered else ""),
+                "color": {"background": bg, "border": UNCOVERED_COLOR if uncovered else "#1f6f66"},
+                "font": {"color": "#9d0208" if uncovered else "#ffffff", "size": 15},
+                "borderWidth": 3 if uncovered else 1,
+                "shapeProperties": {"borderDashes": [6, 4]} if uncovered else {},
+                "value": 10 + deg,
+                "title": f"{n.name}\n共建单位 {n.flags.get('partners', 0)} 家",
+                "extra_props": [("所属街道", n.flags.get("street_name") or "—"), ("在期共建单位", str(n.flags.get("partners", 0)))],
+            }
+            href = self.links.href("/pages/cobuilding", scope=n.key)
+            if href:
+                attrs["links"] = [{"text": "只看这个社区的共建网络", "href": href}]
+            return attrs
+        if n.label == "Unit":
+            kind = n.props.get("kind") or "其他"
+            c = UNIT_KIND_COLORS.get(kind, UNIT_KIND_COLORS["其他"])
+            return {
+                "shape": "dot",
+                "color": {"background": c, "border": c},
+                "value": 2 + 3 * deg,
+                "title": f"{n.name}\n{kind} · 共建 {deg} 个社区",
+                "extra_props": [("共建社区数（本图）", str(deg))],
+            }
+        if n.label == "Street":  # summary mode
+            covered, total = int(n.flags.get("covered", 0)), int(n.flags.get("communities", 0))
+            ratio = covered / total if total else 0.0
+            rag = rag(ratio, "cobuilding")
+            attrs = {
+                "shape": "box",
+                "label": f"{n.name}\n共建覆盖 {covered}/{total}",
+                "color": {"background": RAG_COLORS[rag], "border": "#333333"},
+                "font": {"color": "#ffffff", "size": 16},
+                "value": 10 + total,
+                "extra_props": [("社区", str(total)), ("有在期共建的社区", str(covered)), ("覆盖率", f"{ratio:.0%}")],
+            }
+            href = self.links.href("/pages/cobuilding", scope=n.key)
+            if href:
+                attrs["links"] = [{"text": "查看本街道的共建明细", "href": href}]
+            return attrs
+        if n.flags.get("unit_kind"):  # summary mode: one node per unit kind
+            kind = n.flags["unit_kind"]
+            c = UNIT_KIND_COLORS.get(kind, UNIT_KIND_COLORS["其他"])
+            return {
+                "shape": "dot",
+                "label": f"{kind}\n{n.count:,} 家（按街道计）",
+                "color": {"background": c, "border": c},
+                "value": 5 + n.count,
+                "extra_props": [("共建单位（各街道相加）", f"{n.count:,}")],
+            }
+        return super().__call__(n)
+
+    def legend(self, n: GNode) -> list[dict[str, str]]:
+        if n.label == "Community":
+            if n.flags.get("uncovered"):
+                return [{"kind": "node", "shape": "box", "color": "#fde8e8", "border": UNCOVERED_COLOR, "dashed": "1",
+                         "text": "社区：无在期共建单位"}]
+            return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区"}]
+        if n.label == "Unit" or n.flags.get("unit_kind"):
+            kind = n.props.get("kind") or n.flags.get("unit_kind") or "其他"
+            return [{"kind": "node", "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}"}]
+        if n.label == "Street":
+            return [{"kind": "node", "shape": "box", "color": RAG_COLORS[r], "text": t} for r, t in RAG_TEXT.items()]
+        return super().legend(n)
+
+
+def build_cobuilding(
+    store: Store,
+    scope: str | None = None,
+    *,
+    as_of: str | None = None,
+    role: str | None = None,
+    user_scope: str | None = None,
+    links: Links | None = None,
+    inline_assets: bool = False,
+    cap: int = NODE_CAP,
+) -> str:
+    """Units ↔ communities of a scope: coloured by unit kind, sized by degree, communities without partners marked."""
+    day, links, sref = page_setup(store, scope, as_of, user_scope, links)
+    g = cobuilding_network(store, sref.key if sref else None, as_of=day, cap=cap)
+    style = CobuildingStyle(links, g)
+    opts = base_options(True, n_nodes=len(g.nodes))
+    net = vis_network(g, role=role, links=links, style=style, options=opts)
+    comms = [n for n in g.nodes.values() if n.label == "Community"]
+    units = [n for n in g.nodes.values() if n.label == "Unit"]
+    if g.mode == "summary":
+        subtitle = "按街道汇总：街道 ↔ 共建单位类型"
+    else:
+        uncovered = sum(1 for c in comms if c.flags.get("uncovered"))
+        subtitle = f"{len(comms):,} 个社区、{len(units):,} 家共建单位；{uncovered:,} 个社区没有在期共建单位"
+    legend = legend_items(g, style)
+    legend.sort(key=lambda it: (it.get("kind") == "edge", _legend_rank(it["text"])))
+    return render(
+        "graph.html",
+        title=f"联建共建网络 · {scope_title(sref)}",
+        subtitle=subtitle,
+        links=links,
+        inline_assets=inline_assets,
+        as_of=day,
+        scope=scope_context(sref),
+        net=net,
+        notes=g.notes,
+        legend=legend,
+        here="共建网络",
+        form=None,
+    )
+
+
+def _legend_rank(text: str) -> int:
+    order = ["社区", "社区：无在期共建单位", *(f"单位：{k}" for k in UNIT_KINDS)]
+    return order.index(text) if text in order else len(order)
+
+
+# --------------------------------------------------------------------------------------------- org tree
+_ORG_COLORS = {"党工委": "#7f0a12", "党委": "#a4161a", "党总支": "#c1121f", "党支部": "#e5383b", "党小组": "#f28482"}
+
+
+class OrgStyle(NodeStyle):
+    def __call__(self, n: GNode) -> dict[str, Any]:
+        if n.label == "PartyOrg":
+            kind = n.props.get("kind") or ""
+            secs = n.flags.get("secretaries") or []
+            sec_text = "、".join(s.name for s in secs) if secs else "（未录入书记）"
+            attrs: dict[str, Any] = {
+                "shape": "box",
+                "level": n.level * 2,
+                "label": short(n.name, 20) + f"\n书记：{sec_text}",
+                "color": {"background": _ORG_COLORS.get(kind, "#c1121f"), "border": "#5c0a0e"},
+                "font": {"color": "#ffffff", "size": 14},
+                "title": f"{n.name}\n{kind}",
+                "extra_props": [("书记", sec_text), ("党员数", f"{n.flags.get('members', 0):,}"),
+                                ("在期兼职委员", str(n.flags.get("part_time", 0)))],
+            }
+            lk = []
+            for s in secs:
+                href = self.links.ego(str(s.key))
+                if href:
+                    lk.append({"text": f"书记 {s.name} 的关系图", "href": href})
+            attrs["links"] = lk
+            return attrs
+        attrs = super().__call__(n)
+        attrs["level"] = n.level * 2 - 1 if n.label != "Group" or n.of_label == "Person" else n.level * 2
+        if n.label == "Person":
+            attrs["color"] = {"background": "#f48c06", "border": "#9c4a00"}
+            attrs["borderWidth"] = 1
+            attrs["shape"] = "dot"
+            attrs["size"] = 9
+        return attrs
+
+    def legend(self, n: GNode) -> list[dict[str, str]]:
+        if n.label == "PartyOrg":
+            kind = n.props.get("kind") or ""
+            return [{"kind": "node", "shape": "box", "color": _ORG_COLORS.get(kind, "#c1121f"), "text": kind or "党组织"}]
+        if n.label == "Person":
+            return [{"kind": "node", "color": "#f48c06", "text": "兼职委员"}]
+        return super().legend(n)
+
+
+def build_org_tree(
+    store: Store,
+    scope: str | None = None,
+    *,
+    as_of: str | None = None,
+    role: str | None = None,
+    user_scope: str | None = None,
+    links: Links | None = None,
+    inline_assets: bool = False,
+    cap: int = NODE_CAP,
+) -> str:
+    """党工委 → 党委 → 党支部 → 党小组 of a scope, left to right, with secretaries and part-time members."""
+    day, links, sref = page_setup(store, scope, as_of, user_scope, links)
+    g = org_tree(store, sref.key if sref else None, as_of=day, cap=cap)
+    style = OrgStyle(links, g)
+    opts = base_options(
+        False,
+        hierarchical={"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 190,
+                      "nodeSpacing": 70, "treeSpacing": 110, "parentCentralization": True,
+                      "blockShifting": True, "edgeMinimization": True, "shakeTowards": "roots"},
+        n_nodes=len(g.nodes),
+    )
+    opts["edges"]["smooth"] = {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}
+    # Edges point child → parent in the graph; drawn with the arrow at the parent.
+    net = vis_network(g, role=role, links=links, style=style, options=opts, edge_labels=False)
+    orgs = [n for n in g.nodes.values() if n.label == "PartyOrg"]
+    by_kind = {k: sum(1 for o in orgs if o.props.get("kind") == k) for k in ORG_KINDS}
+    subtitle = "，".join(f"{k} {n:,}" for k, n in by_kind.items() if n) or "范围内没有党组织"
+    legend = legend_items(g, style)
+    legend.sort(key=lambda it: (it.get("kind") == "edge", _ORG_RANK.get(it["text"], 9)))
+    return render(
+        "graph.html",
+        title=f"党组织架构 · {scope_title(sref)}",
+        subtitle=subtitle,
+        links=links,
+        inline_assets=inline_assets,
+        as_of=day,
+        scope=scope_context(sref),
+        net=net,
+        notes=g.notes,
+        legend=legend,
+        here="组织架构",
+        form=None,
+        view=_first_root(g),
+    )
+
+
+def _first_root(g: Graph) -> dict[str, Any] | None:
+    roots = [n for n in g.nodes.values() if n.label == "PartyOrg" and n.level == 0]
+    return {"focus": roots[0].id, "scale": 0.75, "min_scale": 0.45} if roots else None
+
+
+_ORG_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
+
+
+# ------------------------------------------------------------------------------------------------- path
+def build_path(
+    store: Store,
+    from_key: str | None,
+    to_key: str | None,
+    *,
+    as_of: str | None = None,
+    role: str | None = None,
+    user_scope: str | None = None,
+    links: Links | None = None,
+    inline_assets: bool = False,
+) -> str:
+    """The shortest contact path between two nodes, laid out left to right with the roles on its edges."""
+    day = check_as_of(as_of)
+    links = links if links is not None else Links(as_of=as_of)
+    form = None
+    if links.enabled:
+        form = {
+            "action": (links.base or "").rstrip("/") + "/pages/path",
+            "fields": [
+                {"name": "from", "text": "起点", "value": from_key, "placeholder": "编码或人员标识"},
+                {"name": "to", "text": "终点", "value": to_key, "placeholder": "编码或人员标识"},
+            ],
+        }
+    g = Graph()
+    notes: list[str] = []
+    title = "联系路径"
+    if from_key and to_key:
+        a = check_node_access(store, from_key, user_scope)
+        b = check_node_access(store, to_key, user_scope)
+        g = path_graph(store, a.key, b.key, as_of=day)
+        title = f"联系路径：{a.name or a.key} → {b.name or b.key}"
+        if not g.nodes:
+            notes.append("这两个节点之间没有联系路径（在所查日期、联系和组织关系的最大步数之内）。")
+    elif links.enabled:
+        notes.append("请输入起点和终点的编码或人员标识；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
+    else:
+        raise ScopeError("导出联系路径需要 --from 和 --to", 422)
+    style = NodeStyle(links, g)
+    opts = base_options(
+        False,
+        hierarchical={"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 230,
+                      "nodeSpacing": 120},
+        n_nodes=len(g.nodes),
+    )
+    net = vis_network(g, role=role, links=links, style=_path_style(style), options=opts, edge_labels=True)
+    steps = max(0, len(g.nodes) - 1)
+    return render(
+        "graph.html",
+        title=title,
+        subtitle=f"{steps} 步" if g.nodes else "",
+        links=links,
+        inline_assets=inline_assets,
+        as_of=day,
+        net=net,
+        notes=notes,
+        legend=legend_items(g, style),
+        here="联系路径",
+        form=form,
+    )
+
+
+def _path_style(style: NodeStyle) -> Any:
+    class _S:
+        def __call__(self, n: GNode) -> dict[str, Any]:
+            attrs = style(n)
+            attrs.update(shape="box", level=n.level, font={"color": "#ffffff", "size": 15})
+            attrs["label"] = short(n.name, 18) + "\n" + display_name(n.label)
+            return attrs
+
+        def legend(self, n: GNode) -> list[dict[str, str]]:
+            return style.legend(n)
+
+    return _S()
+
+
+def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str) -> Graph:
+    """The contact path of queries/contacts.py as a Graph whose node levels are their positions on the path."""
+    from orggraph.queries.contacts import contact_path
+
+    result = contact_path(store, from_key, to_key, as_of)
+    return _graph_from_path(result)
+
+
+def _graph_from_path(result: Any) -> Graph:
+    g = Graph()
+    if not result:
+        return g
+    nodes = result.get("nodes") if isinstance(result, dict) else getattr(result, "nodes", None)
+    edges = result.get("edges") if isinstance(result, dict) else getattr(result, "edges", None)
+    ids: list[str] = []
+    for i, n in enumerate(nodes or []):
+        gn = _path_node(n)
+        gn.level = i
+        g.add(gn)
+        ids.append(gn.id)
+    for i, e in enumerate(edges or []):
+        if i + 1 >= len(ids):
+            break
+        etype, props, forward = _path_edge(e, ids[i], ids[i + 1])
+        src, dst = (ids[i], ids[i + 1]) if forward else (ids[i + 1], ids[i])
+        g.link(src, dst, etype, props)
+    return g
+
+
+def _path_node(n: Any) -> GNode:
+    """A path node from whatever contact_path gives: a store node value or a flat dict with label and key."""
+    from orggraph.graph.schema import NODES
+    from orggraph.queries.network import node_id
+
+    if isinstance(n, dict) and "labels" in n and "properties" in n:
+        labels = tuple(n["labels"])
+        label = next((lb for lb in labels if lb in NODES), labels[0] if labels else "")
+        props = dict(n["properties"])
+    else:
+        d = dict(n) if isinstance(n, dict) else dict(vars(n))
+        label = d.get("label") or ""
+        props = dict(d.get("properties") or {k: v for k, v in d.items() if k not in ("label", "labels")})
+        labels = tuple(d.get("labels") or (label,))
+        key = d.get("key")
+        if key and label in NODES:
+            props.setdefault(NODES[label].key, key)
+    key = props.get(NODES[label].key) if label in NODES else props.get("key")
+    return GNode(node_id(label, str(key)), label, str(key), props, labels=labels)
+
+
+def _path_edge(e: Any, a: str, b: str) -> tuple[str, dict[str, Any], bool]:
+    d = dict(e) if isinstance(e, dict) else dict(vars(e))
+    etype = d.get("type") or d.get("rel") or ""
+    props = dict(d.get("properties") or {})
+    for k in ("role", "category", "title", "since", "until", "project", "post"):
+        if d.get(k) is not None and k not in props:
+            props[k] = d[k]
+    forward = True
+    if "forward" in d:
+        forward = bool(d["forward"])
+    elif "direction" in d:
+        forward = d["direction"] in ("out", "forward", "->", True)
+    return etype, props, forward
+
+

@@ -1,0 +1,426 @@
+"""Turns a `Graph` into a vis-network page: pyvis for nodes, edges and options, our own Jinja templates (no CDN), masking by role.
+
+Served pages load vis-network from the app (`/pages/static/...`, cached); exported pages inline it, so
+either way the browser asks no other host for anything.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pyvis.network import Network
+
+from orggraph.graph.schema import NODES, RELS, display_name
+from orggraph.loaders.idcodes import mask_phone
+from orggraph.queries.network import GEdge, GNode, Graph
+
+__all__ = [
+    "VIS_VERSION",
+    "VIS_FILE",
+    "STATIC_DIR",
+    "Links",
+    "can_see_phone",
+    "rag",
+    "RAG_COLORS",
+    "RAG_TEXT",
+    "THRESHOLDS",
+    "node_props",
+    "vis_network",
+    "render",
+    "LABEL_COLORS",
+    "UNIT_KIND_COLORS",
+]
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+TEMPLATES_DIR = HERE / "templates"
+VIS_VERSION = "10.1.5"
+VIS_FILE = "vis-network.min.js"  # standalone UMD build (CSS included), vendored from npm vis-network
+PAGE_JS = "graph-page.js"
+
+FONT_FACE = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif"
+
+# Shapes tell kinds apart where colours are close (party organizations and party members are both red).
+LABEL_SHAPES: dict[str, str] = {
+    "District": "hexagon",
+    "Street": "hexagon",
+    "Community": "hexagon",
+    "Grid": "triangle",
+    "Building": "square",
+    "Household": "dot",
+    "PartyOrg": "diamond",
+    "Unit": "square",
+    "Person": "dot",
+}
+LABEL_COLORS: dict[str, str] = {
+    "District": "#4a5a7a",
+    "Street": "#3f72af",
+    "Community": "#2a9d8f",
+    "Grid": "#76a95b",
+    "Building": "#d4a72c",
+    "Household": "#e08e45",
+    "PartyOrg": "#c1121f",
+    "Unit": "#7b5ea7",
+    "Person": "#5b7d99",
+}
+PARTY_BORDER = "#d62828"
+GROUP_COLOR = "#9aa3ad"
+UNCOVERED_COLOR = "#e63946"
+UNIT_KIND_COLORS: dict[str, str] = {
+    "党政机关": "#b5179e",
+    "事业单位": "#7209b7",
+    "国有企业": "#3a0ca3",
+    "民营企业": "#f77f00",
+    "社会组织": "#4cc9f0",
+    "其他": "#8d99ae",
+}
+REL_COLORS: dict[str, str] = {
+    "PART_OF": "#b8c2cc",
+    "LIVES_IN": "#c9b8a6",
+    "SUBORDINATE_TO": "#c1121f",
+    "BASED_IN": "#e5989b",
+    "MEMBER_OF": "#f4a6a6",
+    "SECRETARY_OF": "#9d0208",
+    "WORKS_AT": "#b39cd0",
+    "SERVES": "#52b788",
+    "CO_BUILDS": "#7b5ea7",
+    "PART_TIME_MEMBER_OF": "#e85d04",
+    "CONTACTS": "#1d3557",
+    "REPORTED_TO": "#f28482",
+    "LINKS_HOUSEHOLD": "#e9c46a",
+    "GROUP": "#c0c6cc",
+}
+
+# Relationship properties worth showing, in order (internal `key` and `source` left out).
+_REL_PROPS = ("role", "category", "title", "project", "post", "date", "since", "until", "source_unit")
+
+
+RAG_COLORS = {"green": "#2d936c", "amber": "#e9a23b", "red": "#d62828"}
+RAG_TEXT = {"green": "达标", "amber": "接近", "red": "不足"}
+# (green at or above, amber at or above); below amber is red. Coverage rates should be near complete;
+# the full-time share is judged against the usual two-thirds target (the 万山区 case had 58 %).
+THRESHOLDS: dict[str, tuple[float, float]] = {
+    "default": (0.9, 0.7),
+    "fulltime_share": (0.67, 0.5),
+}
+
+
+def rag(ratio: float | None, measure: str = "default") -> str:
+    """Red, amber or green for a ratio against the measure's thresholds (no data is red: nothing covered)."""
+    green, amber = THRESHOLDS.get(measure, THRESHOLDS["default"])
+    if ratio is None:
+        return "red"
+    return "green" if ratio >= green else ("amber" if ratio >= amber else "red")
+
+
+def can_see_phone(role: str | None) -> bool:
+    """Full phone numbers only for administrators (api.md: masked otherwise)."""
+    return role == "admin"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a page's links point: root-relative on the server; an export links only when given a base URL."""
+
+    base: str | None = ""  # "" = same server; "http://host:port" = absolute; None = no links (standalone file)
+    as_of: str | None = None  # carried along when the user asked for a date
+
+    @property
+    def enabled(self) -> bool:
+        return self.base is not None
+
+    def href(self, path: str, **query: Any) -> str | None:
+        if self.base is None:
+            return None
+        q = {k: v for k, v in query.items() if v not in (None, "")}
+        if self.as_of and "as_of" not in q:
+            q["as_of"] = self.as_of
+        return self.base.rstrip("/") + path + ("?" + urlencode(q) if q else "")
+
+    def ego(self, key: str, depth: int = 1) -> str | None:
+        return self.href(f"/pages/ego/{quote(key, safe='')}", depth=depth)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return str(value)
+
+
+def node_props(node: GNode, role: str | None) -> list[tuple[str, str]]:
+    """(Chinese name, value) of a node's stored properties for display: phone masked unless the role may see it."""
+    nt = NODES.get(node.label)
+    if nt is None:
+        return []
+    out = []
+    for p in nt.props:
+        v = node.props.get(p.name)
+        if v is None or v == "" or v == []:
+            continue
+        if p.name == "phone" and not can_see_phone(role):
+            v = mask_phone(str(v))
+        out.append((p.zh, _fmt(v)))
+    if "PartyMember" in node.labels and node.label == "Person":
+        out.insert(1, ("党员", "是"))
+    return out
+
+
+def rel_props(edge: GEdge) -> list[tuple[str, str]]:
+    rt = RELS.get(edge.type)
+    if rt is None:
+        return []
+    zh = {p.name: p.zh for p in rt.props}
+    return [(zh[k], _fmt(edge.props[k])) for k in _REL_PROPS if k in zh and edge.props.get(k) not in (None, "")]
+
+
+def edge_caption(edge: GEdge) -> str:
+    """Short text on an edge: the role or category where there is one, else the relationship's name."""
+    for k in ("role", "title", "category", "post"):
+        if edge.props.get(k):
+            return f"{display_name(edge.type)}·{edge.props[k]}"
+    return display_name(edge.type) if edge.type != "GROUP" else ""
+
+
+def kind_text(node: GNode) -> str:
+    if node.label == "Group":
+        return f"合并节点（{node.noun}）"
+    extra = node.props.get("kind")
+    base = display_name(node.label)
+    if node.label == "Person" and "PartyMember" in node.labels:
+        base = "人员 · 党员"
+    return f"{base} · {extra}" if extra else base
+
+
+def short(text: str, n: int = 14) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _js_json(obj: Any) -> str:
+    """JSON safe inside a <script> element: no '<', '>' or '&' that could close it or start a comment."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return (
+        s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    )
+
+
+def base_options(physics: bool, *, hierarchical: dict[str, Any] | None = None, n_nodes: int = 0) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "autoResize": True,
+        "nodes": {
+            "font": {"face": FONT_FACE, "size": 16, "color": "#1d2733", "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "borderWidth": 1,
+            "scaling": {"min": 8, "max": 40, "label": {"enabled": True, "min": 14, "max": 28, "drawThreshold": 6}},
+        },
+        "edges": {
+            "font": {"face": FONT_FACE, "size": 11, "color": "#44515e", "strokeWidth": 3, "strokeColor": "#ffffff",
+                     "align": "middle"},
+            "color": {"inherit": False},
+            "smooth": False,  # straight edges draw fastest and stay readable at 500 nodes
+            "width": 1,
+            "selectionWidth": 2,
+        },
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 200,
+                        "navigationButtons": False, "keyboard": False},
+        "layout": {"randomSeed": 7, "improvedLayout": n_nodes <= 100},
+    }
+    if hierarchical:
+        opts["layout"]["hierarchical"] = hierarchical
+        opts["physics"] = {"enabled": False}
+    elif physics:
+        opts["physics"] = {
+            "enabled": True,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -45, "centralGravity": 0.015, "springLength": 60,
+                                 "springConstant": 0.08, "avoidOverlap": 0.5},
+            "stabilization": {"enabled": True, "iterations": 400 if n_nodes <= 150 else 250, "updateInterval": 50,
+                              "fit": True},
+            "minVelocity": 1.0,
+            "timestep": 0.5,
+        }
+    else:
+        opts["physics"] = {"enabled": False}
+    return opts
+
+
+def vis_network(
+    graph: Graph,
+    *,
+    role: str | None,
+    links: Links,
+    style: Any,
+    options: dict[str, Any],
+    edge_labels: bool | None = None,
+) -> Network:
+    """A pyvis Network for the graph: styled nodes with their (masked) properties and links for the click panel."""
+    net = Network(directed=True, height="100%", width="100%")
+    for n in graph.nodes.values():
+        attrs = style(n)
+        info = {
+            "title": n.name if n.label != "Group" else f"+{n.count:,} {n.noun}",
+            "kind": kind_text(n),
+            "props": node_props(n, role) + list(attrs.pop("extra_props", [])),
+            "links": [lk for lk in attrs.pop("links", []) if lk.get("href") or lk.get("text")],
+            "key": n.key if n.label != "Group" else None,
+            "linkable": links.enabled,
+        }
+        if n.key and n.label != "Group":
+            ego = links.ego(n.key)
+            if ego:
+                info["links"].insert(0, {"text": "查看其关系图（一步）", "href": ego})
+                info["links"].insert(1, {"text": "查看其关系图（两步）", "href": links.ego(n.key, 2)})
+        label = attrs.pop("label", short(n.name) if n.label != "Group" else f"+{n.count:,} {n.noun}")
+        if attrs.get("shape") == "box":  # text inside a box: the white halo used on the canvas would blur it
+            attrs["font"] = {"strokeWidth": 0, **attrs.get("font", {})}
+        net.add_node(n.id, label=label, info=info, **attrs)
+    show_labels = edge_labels if edge_labels is not None else len(graph.edges) <= 80
+    for e in graph.edges:
+        if e.source not in graph.nodes or e.target not in graph.nodes:
+            continue
+        cap = edge_caption(e)
+        props = rel_props(e)
+        title = cap + ("\n" + "\n".join(f"{k}：{v}" for k, v in props) if props else "")
+        attrs: dict[str, Any] = {"color": REL_COLORS.get(e.type, "#b0b8c0"), "title": title or None}
+        if show_labels and cap:
+            attrs["label"] = cap
+        if e.type == "GROUP":
+            attrs.update(dashes=True, arrows="")
+        if "width" in e.props:
+            attrs["width"] = e.props["width"]
+        if "label" in e.props:
+            attrs["label"] = e.props["label"]
+        net.add_edge(e.source, e.target, **{k: v for k, v in attrs.items() if v is not None})
+    net.options = options  # type: ignore[assignment]  # pyvis accepts a plain dict here
+    return net
+
+
+def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
+    """Start positions for an ego network: centre, first step on a ring, second step fanned out behind its parent.
+
+    Physics then only polishes, so a 500-node page settles in a few hundred iterations.
+    """
+    pos: dict[str, tuple[float, float]] = {}
+    if graph.center is None:
+        return pos
+    pos[graph.center] = (0.0, 0.0)
+    ring1 = [n for n in graph.nodes.values() if n.level == 1]
+    children: dict[str | None, list[GNode]] = {}
+    for n in graph.nodes.values():
+        if n.level == 2:
+            children.setdefault(n.parent, []).append(n)
+    # Each first-step node gets an arc in proportion to its own children, so big families get room.
+    weights = [1 + len(children.get(n.id, [])) for n in ring1]
+    total = sum(weights) or 1
+    r1 = max(220.0, 26.0 * len(ring1) / math.pi)
+    angle = 0.0
+    for n, w in zip(ring1, weights):
+        span = 2 * math.pi * w / total
+        mid = angle + span / 2
+        pos[n.id] = (r1 * math.cos(mid), r1 * math.sin(mid))
+        kids = children.get(n.id, [])
+        for j, k in enumerate(kids):
+            a = angle + span * (j + 0.5) / max(1, len(kids))
+            r2 = r1 + 160 + 40 * (j % 3)
+            pos[k.id] = (r2 * math.cos(a), r2 * math.sin(a))
+        angle += span
+    return pos
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=4)
+def static_text(name: str) -> str:
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+def vis_src(links: Links) -> str:
+    return (links.base or "").rstrip("/") + f"/pages/static/{VIS_FILE}?v={VIS_VERSION}"
+
+
+def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
+    """One entry per kind of thing drawn, named with the schema's display names."""
+    seen: dict[str, dict[str, str]] = {}
+    for n in graph.nodes.values():
+        for item in style.legend(n):
+            seen.setdefault(item["text"], item)
+    rels = sorted({e.type for e in graph.edges if e.type in RELS})
+    items = list(seen.values())
+    items += [{"kind": "edge", "color": REL_COLORS.get(t, "#b0b8c0"), "text": display_name(t)} for t in rels]
+    return items
+
+
+def render(
+    template: str,
+    *,
+    title: str,
+    links: Links,
+    inline_assets: bool,
+    as_of: str,
+    scope: Mapping[str, Any] | None = None,
+    net: Network | None = None,
+    notes: Iterable[str] = (),
+    legend: Iterable[dict[str, str]] = (),
+    view: dict[str, Any] | None = None,
+    **context: Any,
+) -> str:
+    """Render a page; with `inline_assets` every script is inside the file (standalone export)."""
+    data: dict[str, Any] | None = None
+    if net is not None:
+        nodes, edges, _heading, _h, _w, _options = net.get_network_data()
+        data = {
+            "nodes": nodes,
+            "edges": edges,
+            "options": net.options,
+            "linkable": links.enabled,
+            "path_url": (links.base or "").rstrip("/") + "/pages/path" if links.enabled else None,
+            "as_of": links.as_of,
+            "view": view,
+        }
+    return _env().get_template(template).render(
+        title=title,
+        links=links,
+        nav=_nav(links, scope),
+        scope=scope,
+        as_of=as_of,
+        generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        notes=list(notes),
+        legend=list(legend),
+        data_json=_js_json(data) if data is not None else None,
+        vis_inline=static_text(VIS_FILE) if (data is not None and inline_assets) else None,
+        vis_src=vis_src(links),
+        page_js=static_text(PAGE_JS) if data is not None else None,
+        **context,
+    )
+
+
+def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    if not links.enabled:
+        return []
+    code = scope.get("code") if scope else None
+    return [
+        {"text": "概览", "href": links.href("/pages/overview", scope=code) or ""},
+        {"text": "共建网络", "href": links.href("/pages/cobuilding", scope=code) or ""},
+        {"text": "组织架构", "href": links.href("/pages/org-tree", scope=code) or ""},
+        {"text": "联系路径", "href": links.href("/pages/path") or ""},
+    ]
