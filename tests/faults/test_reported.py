@@ -1,0 +1,84 @@
+"""Bugs found by the fault and fuzz tests in code owned by others, pinned as strict xfails until fixed.
+
+Each test states the correct behaviour; it fails today (xfail). When the bug is fixed it passes, the strict
+xfail turns that into a failure, and whoever fixed it removes the marker.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from orggraph.graph.falkor import FalkorStore
+from orggraph.loaders.importer import import_ledgers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import TEST_PID_KEY, write_ledgers  # noqa: E402
+from faults.content import snapshot  # noqa: E402
+from faults.ledgers import small_ledgers  # noqa: E402
+
+reported = pytest.mark.xfail(strict=True, reason="reported to the loader/store owners; remove when fixed")
+
+
+@pytest.fixture
+def fresh(falkor_data_dir: Path) -> FalkorStore:
+    """A FalkorDB graph nothing was ever written to (a new install, or after clear())."""
+    s = FalkorStore.embedded(falkor_data_dir, f"t_{uuid.uuid4().hex[:12]}")
+    yield s
+    s.clear()
+    s.close()
+
+
+@reported
+def test_load_into_a_fresh_store(fresh: FalkorStore, tmp_path: Path) -> None:
+    """importer._preload_existing reads the store first; FalkorDB answers a read of a graph that does not
+    exist yet with "Invalid graph operation on empty key", so `orggraph load` on a new data dir fails with
+    "查询有误：Invalid graph operation on empty key" (and `orggraph demo` too)."""
+    report = import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), fresh, pid_key=TEST_PID_KEY)
+    assert report.ok
+
+
+@reported
+def test_read_of_a_fresh_store_is_an_empty_answer(fresh: FalkorStore) -> None:
+    """`orggraph cypher "MATCH (n) RETURN count(n)"` on a new data dir: exit 1 "查询有误：…empty key"."""
+    assert fresh.read("MATCH (n) RETURN count(n) AS n").rows == [[0]]
+
+
+@reported
+@pytest.mark.parametrize("households", ["1" * 400 + ".0", "9" * 4400])
+def test_huge_count_is_a_ledger_error_not_a_crash(store: FalkorStore, tmp_path: Path, households: str) -> None:
+    """values.parse_count: int(float('1'*400 + '.0')) raises OverflowError, int('9'*4400) ValueError
+    (Python's 4300-digit limit; the 4000-character cell limit is reported but the cell is still parsed)."""
+    ledgers = small_ledgers()
+    ledgers["网格"][0]["户数"] = households
+    store.ensure_schema()
+    report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), store, pid_key=TEST_PID_KEY)
+    assert not report.ok and any(i.column == "户数" for i in report.errors)
+
+
+@reported
+def test_count_beyond_64_bits_is_refused(store: FalkorStore, tmp_path: Path) -> None:
+    """values.parse_count accepts 户数 = 10**20; FalkorDB then stores 9223372036854775807 without a word
+    (and Neo4j's driver would fail in the write phase, after validation: a partial import)."""
+    ledgers = small_ledgers()
+    ledgers["网格"][0]["户数"] = str(10**20)
+    store.ensure_schema()
+    report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), store, pid_key=TEST_PID_KEY)
+    assert not report.ok, "accepted: " + repr(store.read("MATCH (g:Grid {code: 'G1'}) RETURN g.households").rows)
+    assert snapshot(store).summary() == "0 nodes, 0 relationships"
+
+
+@reported
+def test_demo_data_with_too_few_residents_is_a_message(tmp_path: Path) -> None:
+    """`orggraph demo-data OUT --residents 300`: demo.generate raises ValueError, cmd_demo_data does not catch it."""
+    r = subprocess.run(
+        [sys.executable, "-m", "orggraph", "demo-data", str(tmp_path / "d"), "--residents", "300"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "ORGGRAPH_DATA_DIR": str(tmp_path / "data")},
+    )  # fmt: skip
+    assert r.returncode == 2 and "居民人数太少" in r.stderr and "Traceback" not in r.stderr
