@@ -50,7 +50,7 @@ def small_ledgers(name: str = "") -> Ledgers:
         (p[9], nm("陈二"), "", "", "群众", "", "", "B4", "402", ""),
     ]
     return {
-        "网格": [dict(zip(LEDGER_HEADERS["网格"], ("万山区", s, sn, c, cn, g, nm(f"{g}网格"), "居民网格", h, pop)))
+        "网格": [dict(zip(LEDGER_HEADERS["网格"], (nm("万山区"), s, sn, c, cn, g, nm(f"{g}网格"), "居民网格", h, pop)))
                  for s, sn, c, cn, g, h, pop in grids],
         "楼栋": [dict(zip(LEDGER_HEADERS["楼栋"], (b, nm(f"{b}号楼"), g, h)))
                  for b, g, h in (("B1", "G1", "40"), ("B2", "G1", "30"), ("B3", "G2", ""), ("B4", "G3", "20"))],

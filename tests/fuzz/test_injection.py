@@ -1,0 +1,226 @@
+"""Cypher injection through every way a value reaches a query: ledger cells, codes, header aliases, the user's
+mapping file, named-query parameters and `orggraph cypher --param`.
+
+Every statement is a constant and every value a parameter, so an attempt must either load as plain text (and
+come back byte-identical) or be refused as bad input; the store must be unchanged except for what was
+legitimately loaded. The expected content of a load is derived from the same ledgers with plain values, by
+substituting the hostile strings into it, so it does not trust the loader under test.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orggraph.graph.falkor import FalkorStore
+from orggraph.graph.schema import NODES, RELS
+from orggraph.graph.store import StoreError
+from orggraph.loaders.importer import import_ledgers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import TEST_PID_KEY, write_ledgers  # noqa: E402
+from faults.content import Content, snapshot, write_rows  # noqa: E402
+from faults.ledgers import Ledgers, small_ledgers  # noqa: E402
+
+INJECTIONS = [
+    '"}) DETACH DELETE n //',
+    "') DETACH DELETE n //",
+    "x` DETACH DELETE n //",
+    "'; MATCH (n) DETACH DELETE n; //",
+    '\\" }) MERGE (x:Evil {owned: true}) //',
+    "` MATCH (n) SET n.pwned = true //",
+    "$rows ${rows} {rows}",
+    "名\n字\r\n换\\n行",
+    "CALL db.labels() YIELD label RETURN label",
+    "/* */ RETURN 1 //",
+    "\\u0027 OR 1=1 --",
+    "<script>alert(1)</script>",
+]
+# Codes are identities: quotes, backslashes, backticks and a line break inside them must survive too.
+HOSTILE_CODES = {
+    "G1": 'G1"}) DETACH DELETE n //',
+    "G2": "G2\\'`",
+    "C1": "C1' OR 1=1 --",
+    "B1": "B1\n栋",
+    "P0": "P0`) DETACH DELETE n //",
+    "P2": "P2 $rows",
+}
+TEXT_PROPS = ("name", "title", "project", "post")
+SENTINEL_CODES = ("SENTINEL-1", "SENTINEL-2")
+
+
+def _hostile_ledgers(text: str) -> Ledgers:
+    ledgers = small_ledgers(name=text)
+    for rows in ledgers.values():
+        for row in rows:
+            for col, v in row.items():
+                if v in HOSTILE_CODES:
+                    row[col] = HOSTILE_CODES[v]
+    return ledgers
+
+
+def _swap(value: Any, text: str) -> Any:
+    """A plain stored value as it must read after loading the hostile ledgers."""
+    if isinstance(value, str):
+        if value in HOSTILE_CODES:
+            return HOSTILE_CODES[value]
+        head, sep, tail = value.partition("-")  # household codes: building code + '-' + 户号
+        if sep and head in HOSTILE_CODES:
+            return HOSTILE_CODES[head] + sep + tail
+    return value
+
+
+def _expected(plain: Content, text: str) -> Content:
+    def props(p: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+        return tuple((k, text if k in TEXT_PROPS else _swap(v, text)) for k, v in p)
+
+    nodes: Counter[Any] = Counter()
+    for (labels, p), n in plain.nodes.items():
+        nodes[(labels, props(p))] += n
+    rels: Counter[Any] = Counter()
+    for (sl, sk, t, p, el, ek), n in plain.rels.items():
+        rels[(sl, _swap(sk, text), t, props(p), el, _swap(ek, text))] += n
+    return Content(nodes, rels)
+
+
+def _sentinel(store: FalkorStore) -> None:
+    """Content that is not in the ledgers: nothing loaded may touch it."""
+    write_rows(store, "load.node.Grid", [{"key": c, "props": {"name": "哨兵", "households": 1}} for c in SENTINEL_CODES])
+    write_rows(store, "load.node.Person.plain", [{"key": "s" * 20, "props": {"name": "哨兵", "tags": ["x"]}}])
+    write_rows(
+        store,
+        "load.rel.Person.SERVES.Grid",
+        [{"a": "s" * 20, "b": "SENTINEL-1", "key": "k", "props": {"role": "专职网格员", "since": None, "until": None}}],
+    )
+
+
+def _schema_only(store: FalkorStore) -> None:
+    labels = {r[0] for r in store.read("CALL db.labels() YIELD label RETURN label").rows}
+    types = {r[0] for r in store.read("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType").rows}
+    keys = {r[0] for r in store.read("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey").rows}
+    assert labels <= {*NODES, "PartyMember"}, labels
+    assert types <= set(RELS), types
+    known = {p.name for n in NODES.values() for p in n.props} | {p.name for r in RELS.values() for p in r.props}
+    assert keys <= known, keys - known
+
+
+@pytest.fixture
+def plain_content(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Content:
+    s = FalkorStore.embedded(falkor_data_dir, f"t_{uuid.uuid4().hex[:12]}")
+    try:
+        s.ensure_schema()
+        folder = write_ledgers(tmp_path_factory.mktemp("plain"), small_ledgers(name="PLAIN"))
+        assert import_ledgers(folder, s, pid_key=TEST_PID_KEY).ok
+        return snapshot(s)
+    finally:
+        s.clear()
+        s.close()
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_hostile_cells_and_codes_load_as_plain_text(
+    store: FalkorStore, tmp_path: Path, plain_content: Content, text: str
+) -> None:
+    store.ensure_schema()
+    _sentinel(store)
+    sentinel = snapshot(store)
+    report = import_ledgers(write_ledgers(tmp_path / "l", _hostile_ledgers(text)), store, pid_key=TEST_PID_KEY)
+    assert report.ok, [i.format() for i in report.errors]
+    got = snapshot(store)
+    expected = _expected(plain_content, text)
+    assert got == Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels), (
+        Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels).diff(got)
+    )
+    names = {r[0] for r in store.read("MATCH (g:Grid) WHERE NOT g.code STARTS WITH 'SENTINEL' RETURN g.name").rows}
+    assert names == {text}  # byte-identical
+    _schema_only(store)
+
+
+def test_header_with_injection_is_an_unknown_column_and_nothing_is_written(store: FalkorStore, tmp_path: Path) -> None:
+    store.ensure_schema()
+    _sentinel(store)
+    before = snapshot(store)
+    ledgers = small_ledgers()
+    ledgers["人员"] = [{("身份证号' OR 1=1" if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]]
+    report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), store, pid_key=TEST_PID_KEY)
+    assert not report.ok and any("缺少必填列" in i.reason for i in report.errors)
+    assert any("身份证号' OR 1=1" in i.reason for i in report.warnings)  # named as an ignored column
+    assert snapshot(store) == before
+
+
+def test_hostile_aliases_in_the_mapping_file(store: FalkorStore, tmp_path: Path, plain_content: Content) -> None:
+    store.ensure_schema()
+    hostile_header = 'id"}) DETACH DELETE n //'
+    ledgers = small_ledgers(name="PLAIN")
+    ledgers["人员"] = [{(hostile_header if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]]
+    folder = write_ledgers(tmp_path / "l", ledgers)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"人员": {hostile_header: "身份证号"}}, ensure_ascii=False), encoding="utf-8")
+    report = import_ledgers(folder, store, pid_key=TEST_PID_KEY, mapping_file=mapping)
+    assert report.ok, [i.format() for i in report.errors]
+    assert snapshot(store) == plain_content  # the alias worked like the real header, and did nothing else
+    # A mapping whose target is an injection attempt is refused, and nothing is written.
+    store.clear()
+    store.ensure_schema()
+    mapping.write_text(json.dumps({"人员": {"x": "身份证号' OR 1=1"}}, ensure_ascii=False), encoding="utf-8")
+    report = import_ledgers(folder, store, pid_key=TEST_PID_KEY, mapping_file=mapping)
+    assert not report.ok and any("没有这一列" in i.reason for i in report.errors)
+    assert snapshot(store).summary() == "0 nodes, 0 relationships"
+
+
+def _catalog() -> list[Any]:
+    import orggraph.queries as q
+
+    for m in pkgutil.iter_modules(q.__path__):
+        importlib.import_module(f"orggraph.queries.{m.name}")
+    from orggraph.queries.catalog import CATALOG
+
+    return list(CATALOG.values())
+
+
+@pytest.mark.parametrize("query", _catalog(), ids=lambda q: q.name)
+def test_named_queries_with_hostile_parameters_change_nothing(store: FalkorStore, tmp_path: Path, query: Any) -> None:
+    store.ensure_schema()
+    assert import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), store, pid_key=TEST_PID_KEY).ok
+    before = snapshot(store)
+    for text in INJECTIONS:
+        params = {p.name: text for p in query.params}
+        try:
+            store.read(query.text, params, timeout=10)
+        except StoreError:
+            pass  # a clean refusal (bad date, type mismatch) is fine; anything else escapes and fails
+    assert snapshot(store) == before
+
+
+def test_cli_cypher_parameters_are_values(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with FalkorStore.embedded(data, "orggraph") as s:
+        s.ensure_schema()
+        assert import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), s, pid_key=TEST_PID_KEY).ok
+        before = snapshot(s)
+    env = {**os.environ, "ORGGRAPH_DATA_DIR": str(data), "ORGGRAPH_PID_KEY": TEST_PID_KEY.decode()}
+    for text in INJECTIONS[:6]:
+        r = subprocess.run(
+            [sys.executable, "-m", "orggraph", "cypher", "MATCH (g:Grid {code: $c}) RETURN g.code AS code",
+             "--param", f"c={text}", "--json"],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert r.returncode == 0 and json.loads(r.stdout) == [], (text, r.stdout, r.stderr)
+    r = subprocess.run(
+        [sys.executable, "-m", "orggraph", "cypher", "MATCH (g:Grid {code: $c}) RETURN g.name AS name",
+         "--param", f"c={HOSTILE_CODES['G1']}", "--json"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr  # the plain ledgers have code G1, not this
+    with FalkorStore.embedded(data, "orggraph") as s:
+        assert snapshot(s) == before
