@@ -401,7 +401,7 @@ def _cobuilding_summary(
     store: Store, kind: str, params: dict[str, Any], cap: int, communities: int, units: int, g: Graph
 ) -> Graph:
     g.mode = "summary"
-    streets = store.read(_COB_STREETS[kind], {**params, "limit": cap - len(_UNIT_KIND_ORDER)}).rows
+    streets = store.read(_COB_STREETS[kind], {**params, "limit": max(1, cap - len(_UNIT_KIND_ORDER))}).rows
     for code, name, n, covered in streets:
         s = g.add(GNode(node_id("Street", code), "Street", code, {"code": code, "name": name}))
         s.flags.update(communities=int(n), covered=int(covered))
