@@ -160,6 +160,8 @@ def _positioned(style: NodeStyle, pos: dict[str, tuple[float, float]]) -> Any:
             attrs = style(n)
             if n.id in pos:
                 attrs["x"], attrs["y"] = round(pos[n.id][0], 1), round(pos[n.id][1], 1)
+                if n.level <= 1:
+                    attrs["fixed"] = True  # released once the layout has settled (graph-page.js)
             return attrs
 
         def legend(self, n: GNode) -> list[dict[str, str]]:

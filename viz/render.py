@@ -308,9 +308,11 @@ def vis_network(
 
 
 def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
-    """Start positions for an ego network: centre, first step on a ring, second step fanned out behind its parent.
+    """Positions for an ego network: the centre, the first step on staggered rings in one sector per
+    relationship group, the second step fanned out behind the node it was reached from.
 
-    Physics then only polishes, so a 500-node page settles in a few hundred iterations.
+    The centre and the first step stay where they are put (`fixed`); physics only spreads the second step,
+    so a 500-node page settles in a few hundred iterations and the sectors stay readable.
     """
     pos: dict[str, tuple[float, float]] = {}
     if graph.center is None:
@@ -321,19 +323,23 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
     for n in graph.nodes.values():
         if n.level == 2:
             children.setdefault(n.parent, []).append(n)
+    rings = 1 if len(ring1) <= 24 else (2 if len(ring1) <= 60 else 3)
+    spacing = 46.0  # px along a ring between neighbours on the same ring
+    r1 = max(170.0, spacing * len(ring1) / (2 * math.pi * rings))
+    r_out = r1 + 70.0 * (rings - 1)
     # Each first-step node gets an arc in proportion to its own children, so big families get room.
     weights = [1 + len(children.get(n.id, [])) for n in ring1]
     total = sum(weights) or 1
-    r1 = max(220.0, 26.0 * len(ring1) / math.pi)
-    angle = 0.0
-    for n, w in zip(ring1, weights):
+    angle = -math.pi / 2
+    for i, (n, w) in enumerate(zip(ring1, weights)):
         span = 2 * math.pi * w / total
         mid = angle + span / 2
-        pos[n.id] = (r1 * math.cos(mid), r1 * math.sin(mid))
+        r = r1 + 70.0 * (i % rings)
+        pos[n.id] = (r * math.cos(mid), r * math.sin(mid))
         kids = children.get(n.id, [])
         for j, k in enumerate(kids):
             a = angle + span * (j + 0.5) / max(1, len(kids))
-            r2 = r1 + 160 + 40 * (j % 3)
+            r2 = r_out + 170 + 45 * (j % 3)
             pos[k.id] = (r2 * math.cos(a), r2 * math.sin(a))
         angle += span
     return pos

@@ -30,6 +30,9 @@
   function done() {
     if (state.ready) return;
     if (state.physics) network.setOptions({ physics: { enabled: false } });
+    // Nodes held in place for the layout become draggable again.
+    var held = nodes.get({ filter: function (n) { return n.fixed; }, fields: ["id"] });
+    if (held.length) nodes.update(held.map(function (n) { return { id: n.id, fixed: false }; }));
     readable();
     state.ready = true;
     state.ms = Math.round(performance.now() - t0);

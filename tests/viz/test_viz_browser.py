@@ -1,0 +1,250 @@
+"""The pages in a real browser: headless Chromium against a live server, every request to another host blocked and recorded.
+
+Each page must ask nothing of any other host, raise no JavaScript error, draw its canvas (a screenshot
+with real ink in it) and settle: physics off, positions still. Screenshots are kept under
+`ORGGRAPH_SCREENSHOTS` when that is set. Without Chromium these tests skip locally and FAIL under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from pngcheck import ink  # tests/viz/pngcheck.py
+
+from orggraph.graph.store import Store
+from orggraph.queries.network import NODE_CAP
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SETTLE_BOUND_MS = 20_000  # a 500-node page settles in a few seconds; this only catches a page that never does
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI 上必须能运行浏览器测试：{reason}")
+    pytest.skip(reason)
+
+
+def _chromium() -> str:
+    path = os.environ.get("ORGGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        _unavailable("找不到 Chromium（Debian 的 chromium 包；./dev test 会安装）")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("未安装 playwright（pip 包）")
+    path = _chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(demo_store: Store) -> Iterator[str]:
+    """uvicorn on 127.0.0.1 (random port) serving the pages over the demo district."""
+    import uvicorn
+
+    app = _app(demo_store)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    t.join(timeout=10)
+
+
+def _app(store: Store) -> Any:
+    from fastapi import FastAPI
+
+    from orggraph.viz.routes import pages_router, static_router
+
+    app = FastAPI()
+    app.include_router(static_router())
+    app.include_router(pages_router(lambda: store, lambda: {"role": "viewer", "scope": None}))
+    return app
+
+
+@dataclass
+class Visit:
+    url: str
+    blocked: list[str] = field(default_factory=list)  # requests to other hosts (aborted)
+    errors: list[str] = field(default_factory=list)  # page errors and console errors
+    state: dict[str, Any] = field(default_factory=dict)
+    png: bytes = b""
+    page: Any = None
+
+
+def visit(browser: Any, url: str, *, name: str, allow_local: bool = True, keep_open: bool = False) -> Visit:
+    v = Visit(url)
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.on("pageerror", lambda e: v.errors.append(f"pageerror: {e}"))
+    page.on("console", lambda m: v.errors.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def route(r: Any) -> None:
+        u = r.request.url
+        parts = urlsplit(u)
+        if parts.scheme in ("data", "blob", "about") or u == url:
+            r.continue_()
+        elif allow_local and parts.scheme in ("http", "https", "ws") and (parts.hostname or "") in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            v.blocked.append(u)
+            r.abort()
+
+    page.route("**/*", route)
+    resp = page.goto(url)
+    if url.startswith("http"):
+        assert resp is not None and resp.status == 200, f"{url}: HTTP {resp.status if resp else None}"
+    page.wait_for_function("window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
+    v.state = page.evaluate(
+        "({ms: orggraph.ms, nodes: orggraph.nodes, edges: orggraph.edges,"
+        " physics: orggraph.network.physics.physicsEnabled})"
+    )
+    v.png = page.locator("#graph canvas").screenshot()
+    shots = os.environ.get("ORGGRAPH_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / f"{name}.png"))
+    v.page = page
+    if not keep_open:
+        page.close()
+    return v
+
+
+def assert_drawn_offline(v: Visit) -> None:
+    assert v.blocked == [], f"requests to other hosts: {v.blocked}"
+    assert v.errors == [], f"JavaScript errors: {v.errors}"
+    assert v.state["physics"] is False, "physics still running after the page said it was ready"
+    drawn = ink(v.png)
+    assert drawn.width > 600 and drawn.height > 300
+    assert drawn.colours > 20 and drawn.inked > 0.005, f"canvas looks blank: {drawn}"
+
+
+def _top_community(store: Store) -> str:
+    from orggraph.graph.cypher import statement
+
+    q = statement(
+        "tests.viz.top_reporting_community",
+        "MATCH (c:Community)<-[r:REPORTED_TO]-(:Person) RETURN c.code AS code, count(r) AS n ORDER BY n DESC, code LIMIT 1",
+        "测试：双报到党员最多的社区",
+        origin=__name__,
+    )
+    return str(store.read(q).rows[0][0])
+
+
+def _street(store: Store) -> str:
+    from orggraph.graph.cypher import statement
+
+    q = statement("tests.viz.first_street", "MATCH (s:Street) RETURN s.code ORDER BY s.code LIMIT 1", "测试：第一个街道",
+                  origin=__name__)
+    return str(store.read(q).rows[0][0])
+
+
+# ------------------------------------------------------------------------------------------------- tests
+def test_chinese_font_is_installed() -> None:
+    """Without a CJK font Chromium draws every label as boxes."""
+    if not shutil.which("fc-list"):
+        _unavailable("没有 fontconfig（fc-list）")
+    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+    if not out.strip():
+        _unavailable("没有中文字体：apt-get install fonts-wqy-zenhei（./dev test 会安装）")
+    assert out.strip()
+
+
+@pytest.mark.parametrize("page", ["cobuilding", "org-tree", "ego", "ego2"])
+def test_page_draws_offline(browser: Any, server: str, demo_store: Store, page: str) -> None:
+    street = _street(demo_store)
+    url = {
+        "cobuilding": f"{server}/pages/cobuilding",
+        "org-tree": f"{server}/pages/org-tree?scope={street}",
+        "ego": f"{server}/pages/ego/{street}",
+        "ego2": f"{server}/pages/ego/{_top_community(demo_store)}?depth=2",
+    }[page]
+    v = visit(browser, url, name=page)
+    assert_drawn_offline(v)
+    assert v.state["nodes"] >= 5
+
+
+def test_a_500_node_ego_page_settles(browser: Any, server: str, demo_store: Store) -> None:
+    v = visit(browser, f"{server}/pages/ego/{_top_community(demo_store)}?depth=2", name="ego-500", keep_open=True)
+    try:
+        assert v.state["nodes"] == NODE_CAP  # the demo's busiest community fills the cap exactly
+        assert v.state["ms"] < SETTLE_BOUND_MS
+        before = v.page.evaluate("JSON.stringify(orggraph.network.getPositions())")
+        v.page.wait_for_timeout(700)
+        after = v.page.evaluate("JSON.stringify(orggraph.network.getPositions())")
+        assert before == after, "nodes still moving after the page said it settled"
+        assert_drawn_offline(v)
+    finally:
+        v.page.close()
+
+
+def test_clicking_a_node_shows_its_properties_and_links(browser: Any, server: str, demo_store: Store) -> None:
+    code = _top_community(demo_store)
+    v = visit(browser, f"{server}/pages/ego/{code}", name="ego-click", keep_open=True)
+    try:
+        page = v.page
+        xy = page.evaluate(
+            f"(() => {{ const p = orggraph.network.getPositions(['Community:{code}'])['Community:{code}'];"
+            " return orggraph.network.canvasToDOM(p); })()"
+        )
+        box = page.locator("#graph").bounding_box()
+        page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
+        panel = page.locator("#panel")
+        panel.wait_for(state="visible", timeout=5000)
+        assert panel.locator("h2").inner_text().endswith("社区")
+        assert "编码" in panel.locator("table").inner_text()
+        hrefs = panel.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+        assert f"/pages/ego/{code}?depth=1" in hrefs
+        assert v.errors == []
+    finally:
+        page.close()
+
+
+def test_exported_file_draws_with_no_network_at_all(browser: Any, demo_store: Store, tmp_path: Path) -> None:
+    from orggraph.viz.pages import build_ego
+    from orggraph.viz.render import Links
+
+    out = tmp_path / "ego.html"
+    out.write_text(build_ego(demo_store, _street(demo_store), depth=2, links=Links(base=None), inline_assets=True),
+                   encoding="utf-8")
+    v = visit(browser, out.as_uri(), name="export-ego", allow_local=False)
+    assert_drawn_offline(v)  # the file itself is all it loaded: anything else would be in v.blocked
