@@ -1,0 +1,181 @@
+"""Shared route dependencies: the app's one store, the current user (bearer token or login cookie), role checks,
+and the jurisdiction checks every route applies (a scoped token sees its own subtree and nothing else).
+
+Pages and other routers mount behind the same login with `UserDep` / `require_user`, e.g.::
+
+    router = APIRouter(prefix="/pages")
+
+    @router.get("/x")
+    def x(store: StoreDep, user: UserDep) -> HTMLResponse: ...
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from orggraph.api.auth import Capability, LoginCodes, TokenRegistry, User
+from orggraph.graph.store import Store, StoreUnavailable
+from orggraph.queries.scope import NodeRef, ScopeError, in_scope, resolve_key, resolve_scope
+from orggraph.settings import Settings
+
+__all__ = [
+    "COOKIE_NAME",
+    "AppState",
+    "StoreHolder",
+    "get_store",
+    "get_settings_dep",
+    "get_user",
+    "require_user",
+    "require",
+    "StoreDep",
+    "UserDep",
+    "CurrentUser",
+    "SettingsDep",
+    "PeopleUser",
+    "CypherUser",
+    "AdminUser",
+    "check_node",
+    "effective_scope",
+    "forbidden_outside",
+]
+
+COOKIE_NAME = "orggraph_session"
+
+
+class StoreHolder:
+    """One store per app. Opened at startup; when the store cannot be reached then, every request retries
+    (and answers 503 until it can), so the API comes up before its database does."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self._store = store
+        self.owned = store is None  # we close only what we opened
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        if self._store is not None:
+            return self._store
+        with self._lock:
+            if self._store is None:
+                from orggraph.graph.store import open_store
+
+                try:
+                    self._store = open_store(self.settings)
+                except StoreUnavailable:
+                    raise
+                except Exception as e:  # noqa: BLE001 - a driver's own connection errors become a 503
+                    raise StoreUnavailable(f"无法打开图数据库：{e}") from None
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None and self.owned:
+                self._store.close()
+                self._store = None
+
+
+class AppState:
+    """What the app keeps for its lifetime (on `app.state.orggraph`)."""
+
+    def __init__(self, settings: Settings, store: StoreHolder, tokens: TokenRegistry, login_codes: LoginCodes) -> None:
+        self.settings = settings
+        self.store = store
+        self.tokens = tokens
+        self.login_codes = login_codes
+
+
+def _state(request: Request) -> AppState:
+    return request.app.state.orggraph  # type: ignore[no-any-return]
+
+
+def get_store(request: Request) -> Store:
+    return _state(request).store.get()
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return _state(request).settings
+
+
+def _presented_token(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        return None
+    return request.cookies.get(COOKIE_NAME) or None
+
+
+async def get_user(request: Request) -> User:
+    """The caller: a valid bearer token or login cookie, else 401. Recorded on the request for the audit log."""
+    token = _presented_token(request)
+    if token is None:
+        raise HTTPException(
+            401,
+            "需要令牌：请在请求头加 Authorization: Bearer <令牌>（管理员用 orggraph token create 生成），或先登录。",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = _state(request).tokens.lookup(token)
+    if user is None:
+        raise HTTPException(
+            401, "令牌无效或已被吊销：请向管理员申请新令牌。", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
+    request.state.user = user
+    return user
+
+
+require_user = get_user  # what pages and other routers depend on
+
+
+def require(capability: Capability):  # type: ignore[no-untyped-def]
+    """A dependency: the current user, if their role has `capability` (403 with a Chinese message otherwise)."""
+
+    async def dep(user: Annotated[User, Depends(get_user)]) -> User:
+        if not user.can(capability):
+            raise HTTPException(403, f"您的角色（{user.role.value}，{user.role_zh}）无权{User.capability_zh(capability)}。")
+        return user
+
+    dep.__name__ = f"require_{capability.value}"
+    return dep
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+UserDep = Annotated[User, Depends(get_user)]
+CurrentUser = UserDep
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+PeopleUser = Annotated[User, Depends(require(Capability.people))]
+CypherUser = Annotated[User, Depends(require(Capability.cypher))]
+AdminUser = Annotated[User, Depends(require(Capability.admin))]
+
+
+# ------------------------------------------------------------------------------------------ jurisdiction
+def forbidden_outside(ref: NodeRef, user: User) -> ScopeError:
+    return ScopeError(f"「{ref.name or ref.key}」不在您的管辖范围（{user.scope}）内", 403)
+
+
+def check_node(store: Store, user: User, key: str) -> NodeRef:
+    """The node a key names (404 unknown), if the user may see it (403 outside their jurisdiction)."""
+    ref = resolve_key(store, key, with_regions=user.scope is not None)
+    if not in_scope(ref, user.scope):
+        raise forbidden_outside(ref, user)
+    return ref
+
+
+def effective_scope(store: Store, user: User, scope: str | None) -> str | None:
+    """The scope a question is about: the one asked for (a district, street or community code; 422 otherwise),
+    which must lie inside the user's own (403); by default the user's own (None = the whole graph)."""
+    scope = scope or None
+    if user.scope is None:
+        ref = resolve_scope(store, scope)
+        return ref.key if ref else None
+    if scope is None or scope == user.scope:
+        return user.scope
+    ref = resolve_scope(store, scope)
+    assert ref is not None
+    full = resolve_key(store, ref.key)
+    if not in_scope(full, user.scope):
+        raise forbidden_outside(full, user)
+    return ref.key

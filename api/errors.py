@@ -1,0 +1,97 @@
+"""The error contract: each known failure becomes a 4xx or 503 with a Chinese message; bad parameters are 422
+without echoing the value (it could be an ID number). Anything unexpected is turned into a 503 by the audit
+middleware, so nothing answers 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from orggraph.api.auth import TokenError
+from orggraph.graph.store import QueryError, QueryTimeout, ReadOnlyError, StoreError, StoreUnavailable
+from orggraph.queries.scope import ScopeError
+
+__all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
+
+log = logging.getLogger("orggraph.api")
+
+# How store errors answer. A write through a read-only entry point is not allowed (403); a query past its time
+# limit is 408 (the client may retry with a narrower query); a query the store cannot run is the client's (400).
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (StoreUnavailable, 503),
+    (ReadOnlyError, 403),
+    (QueryTimeout, 408),
+    (QueryError, 400),
+    (StoreError, 503),
+)
+
+_DEFAULT_MESSAGES = {
+    400: "请求有误。",
+    401: "需要令牌。",
+    403: "无权访问。",
+    404: "没有这个地址：请查看 /docs 中的接口列表。",
+    405: "该地址不支持这种请求方法：请查看 /docs。",
+    406: "无法提供所要求的格式。",
+    413: "请求体太大。",
+    415: "请求体应为 JSON（Content-Type: application/json）。",
+}
+
+
+def status_of(e: StoreError) -> int:
+    for cls, status in STATUS_OF:
+        if isinstance(e, cls):
+            return status
+    return 503
+
+
+def _json(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
+
+
+def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
+    where = {"query": "查询参数", "path": "路径参数", "body": "请求体", "header": "请求头", "cookie": "Cookie"}
+    parts = [str(x) for x in loc]
+    if parts and parts[0] in where:
+        return where[parts[0]] + ("「" + ".".join(parts[1:]) + "」" if len(parts) > 1 else "")
+    return ".".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ScopeError)
+    async def scope_error(request: Request, e: ScopeError) -> JSONResponse:
+        return _json(e.status, str(e))
+
+    @app.exception_handler(TokenError)
+    async def token_error(request: Request, e: TokenError) -> JSONResponse:
+        return _json(e.status, str(e))
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, e: StoreError) -> JSONResponse:
+        status = status_of(e)
+        if status == 503:
+            log.warning("store error on %s: %s", request.url.path, e)
+        return _json(status, str(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
+        # pydantic puts the offending value in `input` and `ctx`: leave both out, it may be personal data.
+        errors = [{"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
+                  for err in e.errors()]
+        summary = "；".join(f"{_loc_text(err['loc'])}：{err['msg']}" for err in errors[:5])
+        return _json(422, f"参数有误：{summary}。请按 /docs 中的说明改正后重试。", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, e: StarletteHTTPException) -> Response:
+        if e.status_code == 401 and request.url.path.startswith("/pages"):
+            # A page opened without the cookie: the login form, which comes back here afterwards.
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
+        detail = e.detail if isinstance(e.detail, str) and not e.detail.isascii() else None
+        message = detail or _DEFAULT_MESSAGES.get(e.status_code, str(e.detail))
+        return _json(e.status_code, message, headers=getattr(e, "headers", None))

@@ -1,0 +1,201 @@
+"""Response and request models of the HTTP API: every field documented, so the OpenAPI page explains the answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ErrorBody",
+    "Health",
+    "CypherRequest",
+    "CypherResult",
+    "ParamInfo",
+    "QueryInfo",
+    "QueryCatalog",
+    "NamedQueryRequest",
+    "NamedQueryResult",
+    "TokenInfo",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenList",
+    "AuditEntry",
+    "AuditPage",
+    "Person",
+    "PersonLookup",
+    "PeoplePage",
+    "LoginRequest",
+    "Me",
+    "ERRORS",
+]
+
+
+class ErrorBody(BaseModel):
+    detail: str = Field(description="what went wrong and what to do, in Chinese")
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="where the bad value is: query/path/body and the parameter name")
+    msg: str = Field(description="why it is refused")
+    type: str = Field(description="pydantic error type")
+
+
+class ValidationErrorBody(BaseModel):
+    detail: str = Field(description="Chinese summary of every bad parameter")
+    errors: list[ValidationErrorItem] = Field(description="one entry per bad parameter (the values are not echoed)")
+
+
+# The error answers every route can give, for the OpenAPI page.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no token, or an invalid or revoked one"},
+    403: {"model": ErrorBody, "description": "the role may not do this, or the node lies outside the token's scope"},
+    404: {"model": ErrorBody, "description": "a code or pid that names nothing"},
+    422: {"model": ValidationErrorBody, "description": "a malformed parameter"},
+    503: {"model": ErrorBody, "description": "the graph store cannot be reached (or an unexpected server error)"},
+}
+
+
+class Health(BaseModel):
+    status: str = Field(description="`ok` when the store answers, else `unavailable`")
+    backend: str = Field(description="falkordb-embedded, falkordb or neo4j")
+    version: str = Field(description="orggraph version")
+
+
+class Page(BaseModel):
+    """Paging of a long list: the list holds items offset … offset+limit-1 of `total`."""
+
+    offset: int = Field(description="index of the first item returned")
+    limit: int = Field(description="most items returned")
+    total: int = Field(description="items there are in all")
+
+
+# ------------------------------------------------------------------------------------------------ cypher
+class CypherRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=100_000, description="one read-only Cypher statement")
+    params: dict[str, Any] = Field(default_factory=dict, description="values for `$name` parameters in the query")
+
+
+class CypherResult(BaseModel):
+    columns: list[str] = Field(description="column names, in RETURN order")
+    rows: list[list[Any]] = Field(
+        description="rows as arrays; nodes are {labels, properties}, relationships {type, properties}, "
+        "paths {nodes, relationships}; phones masked unless the role is admin"
+    )
+    truncated: bool = Field(description="more rows existed than the row cap (ORGGRAPH_MAX_ROWS) allowed")
+
+
+# ----------------------------------------------------------------------------------------- named queries
+class ParamInfo(BaseModel):
+    name: str = Field(description="parameter name (`$name` in the query)")
+    type: str = Field(description="string, date, integer; a trailing ? means optional")
+    description: str = Field(description="what the value means (Chinese)")
+    required: bool = Field(description="must be given")
+    default: Any = Field(default=None, description="value used when it is not given")
+
+
+class QueryInfo(BaseModel):
+    name: str = Field(description="the name to POST to /api/queries/{name}")
+    purpose: str = Field(description="one line on what it answers (Chinese)")
+    params: list[ParamInfo] = Field(description="its parameters")
+    scoped: bool = Field(description="takes a `scope` (district/street/community code); forced for scoped tokens")
+    text: str = Field(description="the Cypher it runs (read-only)")
+
+
+class QueryCatalog(BaseModel):
+    queries: list[QueryInfo] = Field(description="the named queries this token may run")
+
+
+class NamedQueryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] = Field(default_factory=dict, description="parameter values by name")
+
+
+class NamedQueryResult(CypherResult):
+    name: str = Field(description="the named query that ran")
+    params: dict[str, Any] = Field(description="the parameters it ran with (defaults and forced scope filled in)")
+
+
+# ------------------------------------------------------------------------------------------------ tokens
+class TokenInfo(BaseModel):
+    name: str = Field(description="token name (shown in the audit log)")
+    role: str = Field(description="admin, analyst, street, community or viewer")
+    scope: str | None = Field(description="jurisdiction: a district, street or community code; null = everything")
+    created: str = Field(description="when it was made (UTC, ISO 8601)")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenInfo] = Field(description="every token (their secrets are not kept, only hashes)")
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(description="admin, analyst, street, community or viewer")
+    scope: str | None = Field(default=None, description="street code (street), community code (community), "
+                              "optional district/street/community code (viewer); none for admin and analyst")
+    name: str | None = Field(default=None, max_length=64, description="unique name; made up from role and scope if absent")
+
+
+class TokenCreated(TokenInfo):
+    token: str = Field(description="the token itself: shown this once, only its hash is kept")
+
+
+class Me(BaseModel):
+    name: str = Field(description="the token's name")
+    role: str = Field(description="its role")
+    scope: str | None = Field(description="its jurisdiction (null = everything)")
+    capabilities: list[str] = Field(description="what the role may do: aggregates, people, cypher, phones, admin")
+
+
+# ------------------------------------------------------------------------------------------------- audit
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    time: str | None = Field(default=None, description="when the request arrived (UTC, ISO 8601)")
+    token: str | None = Field(default=None, description="name of the token used (null: none or invalid)")
+    role: str | None = Field(default=None, description="its role")
+    method: str | None = Field(default=None, description="HTTP method")
+    route: str | None = Field(default=None, description="route template, e.g. /api/contacts/{code}")
+    params: Any = Field(default=None, description="query, path and body parameters; ID numbers and phones masked")
+    size: int | None = Field(default=None, description="rows or items in the answer")
+    status: int | None = Field(default=None, description="HTTP status of the answer")
+    ms: float | None = Field(default=None, description="time taken, milliseconds")
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry] = Field(description="audit lines, newest first")
+    offset: int = Field(description="lines skipped from the newest")
+    limit: int = Field(description="most lines returned")
+    more: bool = Field(description="older lines remain")
+
+
+# ------------------------------------------------------------------------------------------------ people
+class Person(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    pid: str = Field(description="keyed hash of the ID number: the person's key in the graph")
+    name: str | None = Field(default=None, description="name")
+    id_masked: str | None = Field(default=None, description="ID number with all but the first and last 4 characters starred")
+    gender: str | None = Field(default=None, description="男 / 女")
+    birth_year: int | None = Field(default=None, description="year of birth")
+    phone: str | None = Field(default=None, description="mobile number; masked (138****1234) unless the role is admin")
+    politics: str | None = Field(default=None, description="political status (政治面貌)")
+    tags: list[str] | None = Field(default=None, description="tags from the people ledger")
+    party_member: bool = Field(description="a (probationary) Party member")
+    households: list[str] = Field(description="codes of the households the person lives in")
+
+
+class PersonLookup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id_number: str = Field(
+        min_length=1, max_length=64, description="the 18-character 身份证号; it never appears in a URL, answer or log"
+    )
+
+
+class PeoplePage(Page):
+    people: list[Person] = Field(description="people whose name starts with the text asked for, exact matches first")
+    capped: bool = Field(description="so many people bear this name that some were not looked at: give more of it")
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200, description="an API token; answered with the login cookie")
