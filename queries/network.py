@@ -50,6 +50,7 @@ class GNode:
     of_label: str = ""  # group node: the label of the nodes it stands for
     noun: str = ""  # group node: what to call them (居民, 党员 ...)
     parent: str | None = None  # ego: the node it was reached from; group node: the node it hangs on
+    via: str = ""  # ego: the relationship group it was reached by ("REPORTED_TO:in:Person")
     flags: dict[str, Any] = field(default_factory=dict)  # page hints: uncovered, secretary, ...
 
     @property
@@ -94,6 +95,7 @@ class Graph:
         noun = noun or group_noun(rel, label, outgoing)
         g = self.add(GNode(gid, "Group", None, {}, level=level, count=count, of_label=label, noun=noun, parent=anchor))
         g.count = count
+        g.via = f"{rel}:{'out' if outgoing else 'in'}:{label}"
         self.link(anchor, gid, "GROUP", {"rel": rel})
         return g
 
@@ -232,6 +234,7 @@ def ego_network(
     for grp, share in zip(groups, shares):
         for node, rprops in grp.sample[:share]:
             node.level, node.parent = 1, center.id
+            node.via = node.via or f"{grp.rel}:{'out' if grp.outgoing else 'in'}:{grp.label}"
             _attach(g, center.id, grp, g.add(node), rprops)
         if grp.total > share:
             g.add_group(center.id, grp.rel, grp.outgoing, grp.label, grp.total - share, 1)

@@ -74,7 +74,18 @@ class NodeStyle:
         if "PartyMember" in n.labels:
             attrs["color"]["border"] = PARTY_BORDER
             attrs["borderWidth"] = 3
+        if n.label in ("District", "Street", "Community") and n.key:
+            pages = (("overview", "覆盖率概览"), ("cobuilding", "联建共建网络"), ("org-tree", "党组织架构"))
+            attrs["links"] = [
+                {"text": f"{self._scope_name(n)}的{text}", "href": href}
+                for page, text in pages
+                if (href := self.links.href(f"/pages/{page}", scope=n.key))
+            ]
         return attrs
+
+    @staticmethod
+    def _scope_name(n: GNode) -> str:
+        return short(n.name, 10)
 
     def legend(self, n: GNode) -> list[dict[str, str]]:
         if n.label == "Group":

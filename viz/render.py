@@ -327,21 +327,34 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
     spacing = 46.0  # px along a ring between neighbours on the same ring
     r1 = max(170.0, spacing * len(ring1) / (2 * math.pi * rings))
     r_out = r1 + 70.0 * (rings - 1)
-    # Each first-step node gets an arc in proportion to its own children, so big families get room.
-    weights = [1 + len(children.get(n.id, [])) for n in ring1]
-    total = sum(weights) or 1
+    # Each relationship group gets its own arc — at least a twelfth of the circle, so a handful of units
+    # next to 160 reporting members still has room — and each node in it an arc in proportion to its
+    # own children, so big families get room.
+    weight = {n.id: 1 + len(children.get(n.id, [])) for n in ring1}
+    by_group: dict[str, list[GNode]] = {}
+    for n in ring1:
+        by_group.setdefault(n.via, []).append(n)
+    total = sum(weight.values()) or 1
+    floor = total / 12 if len(by_group) > 1 else 0
+    arcs = {k: max(floor, sum(weight[n.id] for n in ns)) for k, ns in by_group.items()}
+    scale = 2 * math.pi / (sum(arcs.values()) or 1)
     angle = -math.pi / 2
-    for i, (n, w) in enumerate(zip(ring1, weights)):
-        span = 2 * math.pi * w / total
-        mid = angle + span / 2
-        r = r1 + 70.0 * (i % rings)
-        pos[n.id] = (r * math.cos(mid), r * math.sin(mid))
-        kids = children.get(n.id, [])
-        for j, k in enumerate(kids):
-            a = angle + span * (j + 0.5) / max(1, len(kids))
-            r2 = r_out + 170 + 45 * (j % 3)
-            pos[k.id] = (r2 * math.cos(a), r2 * math.sin(a))
-        angle += span
+    i = 0
+    for key, members in by_group.items():
+        group_span = arcs[key] * scale
+        inner = sum(weight[n.id] for n in members)
+        for n in members:
+            span = group_span * weight[n.id] / inner
+            mid = angle + span / 2
+            r = r1 + 70.0 * (i % rings)
+            i += 1
+            pos[n.id] = (r * math.cos(mid), r * math.sin(mid))
+            kids = children.get(n.id, [])
+            for j, k in enumerate(kids):
+                a = angle + span * (j + 0.5) / max(1, len(kids))
+                r2 = r_out + 170 + 45 * (j % 3)
+                pos[k.id] = (r2 * math.cos(a), r2 * math.sin(a))
+            angle += span
     return pos
 
 

@@ -25,16 +25,24 @@ _STATIC_TYPES = {".js": "text/javascript; charset=utf-8"}
 
 
 def viewer_of(user: Any) -> tuple[str | None, str | None]:
-    """(role, scope) of whatever the API's user dependency returns."""
+    """(role, scope) of whatever the API's user dependency returns (its `User`, or a dict in tests).
+
+    The API decides who may see phone numbers (`sees_phones`); the pages show them to role "admin".
+    """
     if user is None:
         return None, None
     if isinstance(user, dict):
         return user.get("role"), user.get("scope")
-    return getattr(user, "role", None), getattr(user, "scope", None)
+    role = getattr(user, "role", None)
+    if getattr(user, "sees_phones", False):
+        role = "admin"
+    return (str(role) if role is not None else None), getattr(user, "scope", None)
 
 
 def error_page(status: int, message: str) -> HTMLResponse:
-    title = {403: "无权查看", 404: "找不到", 422: "参数有误", 503: "数据库暂不可用", 504: "查询超时"}.get(status, "出错了")
+    title = {400: "查询有误", 403: "无权查看", 404: "找不到", 408: "查询超时", 422: "参数有误", 503: "数据库暂不可用"}.get(
+        status, "出错了"
+    )
     body = (
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>"
         f"{title}</title></head><body style=\"font-family:sans-serif;margin:2em\"><h1>{title}</h1>"
@@ -44,7 +52,7 @@ def error_page(status: int, message: str) -> HTMLResponse:
 
 
 def _run(build: Callable[[], str]) -> Response:
-    """Build a page; what can go wrong becomes an error page with the right status, never a 500."""
+    """Build a page; what can go wrong becomes an error page with the API's status for it, never a 500."""
     try:
         return HTMLResponse(build(), headers={"Cache-Control": "no-store"})
     except ScopeError as e:
@@ -52,9 +60,9 @@ def _run(build: Callable[[], str]) -> Response:
     except StoreUnavailable as e:
         return error_page(503, str(e))
     except QueryTimeout as e:
-        return error_page(504, str(e))
+        return error_page(408, str(e))  # the API's status for a query past its time limit
     except QueryError as e:
-        return error_page(422, str(e))
+        return error_page(400, str(e))
     except StoreError as e:
         return error_page(503, str(e))
 

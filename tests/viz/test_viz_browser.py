@@ -25,6 +25,8 @@ from pngcheck import ink  # tests/viz/pngcheck.py
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP
 
+from conftest import TEST_PID_KEY  # tests/viz/conftest.py
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = [
@@ -72,12 +74,24 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Live:
+    url: str
+    token: str  # a viewer's token, sent as the login cookie
+
+
 @pytest.fixture(scope="module")
-def server(demo_store: Store) -> Iterator[str]:
-    """uvicorn on 127.0.0.1 (random port) serving the pages over the demo district."""
+def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """uvicorn on 127.0.0.1 (random port) serving the whole app (API, login, pages) over the demo district."""
     import uvicorn
 
-    app = _app(demo_store)
+    from orggraph.api.app import create_app
+    from orggraph.api.auth import Role, TokenRegistry, tokens_path
+    from orggraph.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("viz-app"), pid_key=TEST_PID_KEY.decode())
+    token, _ = TokenRegistry(tokens_path(settings.data_dir)).create(Role.viewer, None, "browser-tests")
+    app = create_app(settings, store=demo_store)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     t = threading.Thread(target=srv.run, daemon=True)
@@ -86,20 +100,9 @@ def server(demo_store: Store) -> Iterator[str]:
     while not srv.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield Live(f"http://127.0.0.1:{port}", token)
     srv.should_exit = True
     t.join(timeout=10)
-
-
-def _app(store: Store) -> Any:
-    from fastapi import FastAPI
-
-    from orggraph.viz.routes import pages_router, static_router
-
-    app = FastAPI()
-    app.include_router(static_router())
-    app.include_router(pages_router(lambda: store, lambda: {"role": "viewer", "scope": None}))
-    return app
 
 
 @dataclass
@@ -112,9 +115,14 @@ class Visit:
     page: Any = None
 
 
-def visit(browser: Any, url: str, *, name: str, allow_local: bool = True, keep_open: bool = False) -> Visit:
+def visit(
+    browser: Any, url: str, *, name: str, login: Live | None = None, allow_local: bool = True, keep_open: bool = False
+) -> Visit:
     v = Visit(url)
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    if login is not None:
+        context.add_cookies([{"name": "orggraph_session", "value": login.token, "url": login.url}])
+    page = context.new_page()
     page.on("pageerror", lambda e: v.errors.append(f"pageerror: {e}"))
     page.on("console", lambda m: v.errors.append(f"console: {m.text}") if m.type == "error" else None)
 
@@ -145,7 +153,7 @@ def visit(browser: Any, url: str, *, name: str, allow_local: bool = True, keep_o
         page.screenshot(path=str(Path(shots) / f"{name}.png"))
     v.page = page
     if not keep_open:
-        page.close()
+        context.close()
     return v
 
 
@@ -190,21 +198,22 @@ def test_chinese_font_is_installed() -> None:
 
 
 @pytest.mark.parametrize("page", ["cobuilding", "org-tree", "ego", "ego2"])
-def test_page_draws_offline(browser: Any, server: str, demo_store: Store, page: str) -> None:
+def test_page_draws_offline(browser: Any, server: Live, demo_store: Store, page: str) -> None:
     street = _street(demo_store)
-    url = {
-        "cobuilding": f"{server}/pages/cobuilding",
-        "org-tree": f"{server}/pages/org-tree?scope={street}",
-        "ego": f"{server}/pages/ego/{street}",
-        "ego2": f"{server}/pages/ego/{_top_community(demo_store)}?depth=2",
+    url = server.url + {
+        "cobuilding": "/pages/cobuilding",
+        "org-tree": f"/pages/org-tree?scope={street}",
+        "ego": f"/pages/ego/{street}",
+        "ego2": f"/pages/ego/{_top_community(demo_store)}?depth=2",
     }[page]
-    v = visit(browser, url, name=page)
+    v = visit(browser, url, name=page, login=server)
     assert_drawn_offline(v)
     assert v.state["nodes"] >= 5
 
 
-def test_a_500_node_ego_page_settles(browser: Any, server: str, demo_store: Store) -> None:
-    v = visit(browser, f"{server}/pages/ego/{_top_community(demo_store)}?depth=2", name="ego-500", keep_open=True)
+def test_a_500_node_ego_page_settles(browser: Any, server: Live, demo_store: Store) -> None:
+    v = visit(browser, f"{server.url}/pages/ego/{_top_community(demo_store)}?depth=2", name="ego-500", login=server,
+              keep_open=True)
     try:
         assert v.state["nodes"] == NODE_CAP  # the demo's busiest community fills the cap exactly
         assert v.state["ms"] < SETTLE_BOUND_MS
@@ -214,12 +223,12 @@ def test_a_500_node_ego_page_settles(browser: Any, server: str, demo_store: Stor
         assert before == after, "nodes still moving after the page said it settled"
         assert_drawn_offline(v)
     finally:
-        v.page.close()
+        v.page.context.close()
 
 
-def test_clicking_a_node_shows_its_properties_and_links(browser: Any, server: str, demo_store: Store) -> None:
+def test_clicking_a_node_shows_its_properties_and_links(browser: Any, server: Live, demo_store: Store) -> None:
     code = _top_community(demo_store)
-    v = visit(browser, f"{server}/pages/ego/{code}", name="ego-click", keep_open=True)
+    v = visit(browser, f"{server.url}/pages/ego/{code}", name="ego-click", login=server, keep_open=True)
     try:
         page = v.page
         xy = page.evaluate(
@@ -235,8 +244,11 @@ def test_clicking_a_node_shows_its_properties_and_links(browser: Any, server: st
         hrefs = panel.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
         assert f"/pages/ego/{code}?depth=1" in hrefs
         assert v.errors == []
+        shots = os.environ.get("ORGGRAPH_SCREENSHOTS")
+        if shots:
+            page.screenshot(path=str(Path(shots) / "ego-click-panel.png"))
     finally:
-        page.close()
+        page.context.close()
 
 
 def test_exported_file_draws_with_no_network_at_all(browser: Any, demo_store: Store, tmp_path: Path) -> None:
