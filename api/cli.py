@@ -339,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
     s.add_argument("--out", required=True, help="输出的 .html 文件")
     s.set_defaults(func=cmd_viz)
+
+    from orggraph.api.commands import add_parsers as add_api_parsers
+
+    add_api_parsers(sub)  # serve, token create|list|revoke, audit
     return p
 
 

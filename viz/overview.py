@@ -136,7 +136,8 @@ def build_overview(
             }
         )
     children = _children(coverage_breakdown(store, code, day))
-    columns = [m for m in MEASURES if any(_pick(c["measures"], m.id) is not None for c in children)]
+    # A measure that counts nothing in any child (streets' contact points, per community) is no column.
+    columns = [m for m in MEASURES if any((_pick(c["measures"], m.id) or {}).get("total") for c in children)]
     rows = [
         {
             "name": c["name"],
@@ -201,7 +202,7 @@ def build_gaps(
             {
                 "gap": g,
                 "total": len(keys),
-                "items": [{"key": k, "name": named.get(k) or k, "href": links.ego(k)} for k in shown],
+                "entries": [{"key": k, "name": named.get(k) or k, "href": links.ego(k)} for k in shown],
                 "more": len(keys) - len(shown),
                 "zh_label": display_name(g.label),
             }
