@@ -14,11 +14,11 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 
 from orggraph.api.auth import Capability, LoginCodes, TokenRegistry, User
 from orggraph.graph.store import Store, StoreUnavailable
-from orggraph.queries.scope import NodeRef, ScopeError, in_scope, resolve_key, resolve_scope
+from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, in_scope, resolve_key, resolve_scope
 from orggraph.settings import Settings
 
 __all__ = [
@@ -40,6 +40,13 @@ __all__ = [
     "check_node",
     "effective_scope",
     "forbidden_outside",
+    "ScopeQuery",
+    "AsOfQuery",
+    "OffsetQuery",
+    "LimitQuery",
+    "scope_and_day",
+    "page",
+    "DEFAULT_LIMIT",
 ]
 
 COOKIE_NAME = "orggraph_session"
@@ -151,6 +158,23 @@ CypherUser = Annotated[User, Depends(require(Capability.cypher))]
 AdminUser = Annotated[User, Depends(require(Capability.admin))]
 
 
+# ------------------------------------------------------------------------------------ common parameters
+ScopeQuery = Annotated[
+    str | None,
+    Query(max_length=64, description="district, street or community code; default: everything (or the token's own scope)"),
+]
+AsOfQuery = Annotated[
+    str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$", description="the day asked about, YYYY-MM-DD; default today")
+]
+OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
+LimitQuery = Annotated[int, Query(ge=1, le=10_000, description="most items returned")]
+DEFAULT_LIMIT = 1000  # long enough that a district's lists come whole, as api.md shows them
+
+
+def page(items: list, offset: int, limit: int) -> list:  # type: ignore[type-arg]
+    return items[offset : offset + limit]
+
+
 # ------------------------------------------------------------------------------------------ jurisdiction
 def forbidden_outside(ref: NodeRef, user: User) -> ScopeError:
     return ScopeError(f"「{ref.name or ref.key}」不在您的管辖范围（{user.scope}）内", 403)
@@ -179,3 +203,9 @@ def effective_scope(store: Store, user: User, scope: str | None) -> str | None:
     if not in_scope(full, user.scope):
         raise forbidden_outside(full, user)
     return ref.key
+
+
+def scope_and_day(store: Store, user: User, scope: str | None, as_of: str | None) -> tuple[str | None, str]:
+    """The checked day (422 when impossible, e.g. 2025-02-30) and the scope the user may ask about."""
+    day = check_as_of(as_of)
+    return effective_scope(store, user, scope), day

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,3 +199,153 @@ class PeoplePage(Page):
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=200, description="an API token; answered with the login cookie")
+
+
+# ---------------------------------------------------------------------------------------------- coverage
+class Measure(BaseModel):
+    covered: int = Field(description="nodes (or people) that meet the measure")
+    total: int = Field(description="nodes (or people) it is measured over; 0 when the scope has none")
+    ratio: float = Field(description="covered / total; 0.0 when total is 0")
+
+
+class ContactPoints(BaseModel):
+    Street: Measure = Field(description="streets with at least one CONTACTS in force")
+    Community: Measure = Field(description="communities with at least one CONTACTS in force")
+    Grid: Measure = Field(description="grids with at least one CONTACTS in force")
+
+
+class CoverageMeasures(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    cobuilding: Measure = Field(description="communities with at least one CO_BUILDS in force")
+    contact_points: ContactPoints = Field(description="contact-point coverage per level")
+    grid_party_org: Measure = Field(description="grids with a PartyOrg BASED_IN the grid or one of its buildings")
+    fulltime_share: Measure = Field(
+        description="covered = people serving a grid as 专职网格员, total = as 专职网格员 or 兼职网格员"
+    )
+    building_heads: Measure = Field(description="buildings with a 楼栋长 in force")
+    household_links: Measure = Field(description="households with at least one LINKS_HOUSEHOLD in force")
+
+
+class Coverage(CoverageMeasures):
+    scope: str | None = Field(description="the district/street/community code measured; null = everything")
+    as_of: str = Field(description="the day measured (YYYY-MM-DD)")
+
+
+class ChildCoverage(BaseModel):
+    label: str = Field(description="District, Street, Community or Grid")
+    code: str = Field(description="its code")
+    name: str | None = Field(description="its name")
+    coverage: CoverageMeasures = Field(description="its coverage measures")
+
+
+class CoverageBreakdown(Page):
+    scope: str | None = Field(description="the scope broken down; null = everything")
+    as_of: str = Field(description="the day measured")
+    children: list[ChildCoverage] = Field(description="one entry per region one level down, by code")
+
+
+class Gaps(BaseModel):
+    scope: str | None = Field(description="the scope; null = everything")
+    as_of: str = Field(description="the day")
+    communities_without_cobuilding: list[str] = Field(description="community codes with no CO_BUILDS in force")
+    grids_without_fulltime: list[str] = Field(description="grid codes with no 专职网格员 in force")
+    overloaded_grids: list[str] = Field(description="grid codes with more than 300 households per 专职网格员")
+    contact_rule_violations: list[str] = Field(description="pids of contact leaders breaking their category's rule")
+    sole_contacts: list[str] = Field(description="pids of people who are a grid's only direct contact")
+    grids_without_direct_contact: list[str] = Field(description="grid codes with no SERVES or CONTACTS in force")
+    offset: int = Field(description="index of the first item returned in each list")
+    limit: int = Field(description="most items returned per list")
+    total: dict[str, int] = Field(description="items in all, per list")
+
+
+class PersonRef(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    pid: str = Field(description="the person's pid")
+    name: str | None = Field(default=None, description="name")
+
+
+class Broken(BaseModel):
+    level: str = Field(description="Street, Community or Grid")
+    required: int = Field(description="how many the rule asks for")
+    actual: int = Field(description="how many are contacted in force")
+
+
+class ContactRuleViolation(PersonRef):
+    category: str = Field(description="联系人类别")
+    titles: list[str] = Field(description="职务 on the contact edges")
+    counts: dict[str, int] = Field(description="streets, communities, grids contacted in force")
+    targets: dict[str, list[str]] = Field(description="their codes, per level")
+    required: dict[str, int | None] = Field(description="what the rule asks for per level (null: not checked)")
+    broken: list[Broken] = Field(description="the levels where the count differs from the rule")
+    rule: str = Field(description="the rule and what was found, in Chinese")
+
+
+class SoleContact(PersonRef):
+    grids: list[str] = Field(description="codes of the grids this person alone contacts directly")
+
+
+class GridLoad(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="grid code")
+    name: str | None = Field(default=None, description="grid name")
+    kind: str | None = Field(default=None, description="居民网格 / 专属网格")
+    community: str | None = Field(default=None, description="its community's code")
+    community_name: str | None = Field(default=None, description="its community's name")
+    households: int = Field(description="households (the ledger's 户数, else those in the graph)")
+    households_source: str = Field(description="ledger or counted")
+    fulltime: int = Field(description="专职网格员 in force")
+    workers: list[PersonRef] = Field(description="those workers")
+    load: float | None = Field(description="households per full-time worker; null without one")
+    overloaded: bool = Field(description="load above 300")
+
+
+class ReportingUnit(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="unit code")
+    name: str | None = Field(default=None, description="unit name")
+    post: str | None = Field(default=None, description="认领岗位")
+    date: str | None = Field(default=None, description="报到日期")
+
+
+class DualReporting(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="community code")
+    name: str | None = Field(default=None, description="community name")
+    members: int = Field(description="party members reported by the day")
+    units: int = Field(description="units reported by the day")
+    unit_list: list[ReportingUnit] = Field(description="those units")
+
+
+class PartTimeMember(PersonRef):
+    source_unit: str | None = Field(default=None, description="code of the unit the member comes from")
+    source_unit_name: str | None = Field(default=None, description="its name")
+    since: str | None = Field(default=None, description="start of term")
+    until: str | None = Field(default=None, description="end of term")
+
+
+class UnitRef(BaseModel):
+    code: str = Field(description="unit code")
+    name: str | None = Field(default=None, description="unit name")
+
+
+class PartTimeCommittee(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="party organization code")
+    name: str | None = Field(default=None, description="its name")
+    kind: str | None = Field(default=None, description="党工委, 党委 …")
+    base: str | None = Field(default=None, description="code of the street/community it is based in")
+    base_name: str | None = Field(default=None, description="its name")
+    members: int = Field(description="part-time members in force")
+    member_list: list[PartTimeMember] = Field(description="those members")
+    source_units: list[UnitRef] = Field(description="the units they come from")
+
+
+T = TypeVar("T")
+
+
+class Rows(Page, Generic[T]):
+    """A long list of records, paged."""
+
+    scope: str | None = Field(description="the scope; null = everything")
+    as_of: str = Field(description="the day")
+    items: list[T] = Field(description="the records, in a stable order")

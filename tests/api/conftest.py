@@ -29,15 +29,28 @@ def _city_cache() -> Iterator[dict[str, Store]]:
         s.close()
 
 
+def _loaded(cache: dict[str, Store], name: str, ledgers: Callable[[], dict[str, list[dict[str, str]]]],
+            falkor_data_dir: Path, load: Callable[..., object]) -> Store:
+    if name not in cache:
+        s = FalkorStore.embedded(falkor_data_dir, f"api_{name}_{uuid.uuid4().hex[:8]}")
+        s.ensure_schema()  # a read on a graph that does not exist yet fails on FalkorDB
+        load(s, ledgers())
+        cache[name] = s
+    return cache[name]
+
+
 @pytest.fixture
 def city(_city_cache: dict[str, Store], falkor_data_dir: Path, load: Callable[..., object]) -> Store:
     """The two streets, loaded by the first test that asks and shared by the rest (the API only reads)."""
-    if "city" not in _city_cache:
-        s = FalkorStore.embedded(falkor_data_dir, f"api_{uuid.uuid4().hex[:8]}")
-        s.ensure_schema()  # a read on a graph that does not exist yet fails on FalkorDB
-        load(s, two_streets())
-        _city_cache["city"] = s
-    return _city_cache["city"]
+    return _loaded(_city_cache, "city", two_streets, falkor_data_dir, load)
+
+
+@pytest.fixture
+def small_district(_city_cache: dict[str, Store], falkor_data_dir: Path, load: Callable[..., object]) -> Store:
+    """tests/fixtures/small_district.py (with its hand-computed answers), loaded once and shared."""
+    from fixtures.small_district import ledgers  # tests/ is on sys.path
+
+    return _loaded(_city_cache, "small", ledgers, falkor_data_dir, load)
 
 
 @pytest.fixture

@@ -1,0 +1,109 @@
+"""Serving the API and the pages with uvicorn: `serve` for deployments, `serve_demo` for `orggraph demo`
+(loopback only, an admin token made for the demo, and a one-time login link that sets the cookie)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import socket
+import sys
+from pathlib import Path
+
+from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
+from orggraph.settings import Settings
+
+__all__ = ["serve", "serve_demo", "configure_logging", "DEMO_TOKEN_NAME", "LOOPBACK"]
+
+DEMO_TOKEN_NAME = "demo"
+LOOPBACK = "127.0.0.1"
+
+
+def configure_logging(settings: Settings) -> Path:
+    """Server log (warnings, tracebacks of unexpected errors) to `ORGGRAPH_DATA_DIR/api.log` and stderr."""
+    path = settings.data_dir / "api.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("orggraph")
+    if not any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in logger.handlers):
+        fh = logging.handlers.RotatingFileHandler(path, maxBytes=20 << 20, backupCount=5, encoding="utf-8")
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(fh)
+        sh = logging.StreamHandler(sys.stderr)
+        sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        sh.setLevel(logging.WARNING)
+        logger.addHandler(sh)
+    logger.setLevel(logging.INFO)
+    return path
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _run(app: object, host: str, port: int) -> int:
+    import uvicorn
+
+    # No access log: the audit log records every request, with personal data masked (URLs would not be).
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", server_header=False)  # type: ignore[arg-type]
+    return 0
+
+
+def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
+    """Serve the API and the pages until interrupted; exit status."""
+    from orggraph.api.app import create_app
+
+    settings.warn_dev_key()
+    if not _port_free(host, port):
+        print(f"端口 {host}:{port} 已被占用：请用 --port 换一个端口，或先停止占用它的程序。", file=sys.stderr)
+        return 1
+    log_path = configure_logging(settings)
+    app = create_app(settings)
+    print(f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview")
+    print(f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}")
+    if host not in (LOOPBACK, "::1", "localhost"):
+        print("注意：服务对本机以外开放。请在前面加 HTTPS 反向代理，令牌只通过 HTTPS 传输。", file=sys.stderr)
+    return _run(app, host, port)
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::"):
+        return LOOPBACK
+    return f"[{host}]" if ":" in host else host
+
+
+def demo_login(settings: Settings, login_codes: LoginCodes) -> tuple[str, str]:
+    """A fresh admin token named `demo` (the previous one revoked) and a one-time login code for it."""
+    registry = TokenRegistry(tokens_path(settings.data_dir))
+    registry.revoke(DEMO_TOKEN_NAME)
+    token, _ = registry.create(Role.admin, None, DEMO_TOKEN_NAME)
+    return token, login_codes.issue(token)
+
+
+def serve_demo(settings: Settings, host: str = LOOPBACK, port: int = 8765) -> int:
+    """Serve the demo on loopback only, printing a one-time login link (it sets an HttpOnly cookie)."""
+    from orggraph.api.app import create_app
+
+    if host != LOOPBACK:
+        print(f"演示服务只在本机（{LOOPBACK}）上提供，忽略 {host}。", file=sys.stderr)
+        host = LOOPBACK
+    if not _port_free(host, port):
+        print(f"端口 {port} 已被占用：请用 orggraph demo --port 换一个端口，或先停止占用它的程序。", file=sys.stderr)
+        return 1
+    configure_logging(settings)
+    codes = LoginCodes(ttl_seconds=24 * 3600)
+    token, code = demo_login(settings, codes)
+    app = create_app(settings, login_codes=codes)
+    base = f"http://{host}:{port}"
+    print()
+    print("演示已就绪。在浏览器中打开下面的链接（一次性登录链接，只能用一次）：")
+    print(f"\n    {base}/login?code={code}\n")
+    print(f"接口文档：{base}/docs    审计日志：{settings.audit_path}")
+    print(f"用 curl 调用接口：curl -H 'Authorization: Bearer {token}' {base}/api/coverage")
+    print("按 Ctrl+C 停止。")
+    sys.stdout.flush()
+    return _run(app, host, port)
