@@ -74,7 +74,7 @@ class StoreHolder:
                 except StoreUnavailable:
                     raise
                 except Exception as e:  # noqa: BLE001 - a driver's own connection errors become a 503
-                    raise StoreUnavailable(f"无法打开图数据库：{e}") from None
+                    raise StoreUnavailable(f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。") from None
             return self._store
 
     def close(self) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "ErrorBody",
@@ -71,10 +71,16 @@ class Page(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------------ cypher
+# A parameter name as Cypher writes it after `$` (letters, digits, underscore; not starting with a digit).
+ParamName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
 class CypherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=100_000, description="one read-only Cypher statement")
-    params: dict[str, Any] = Field(default_factory=dict, description="values for `$name` parameters in the query")
+    params: dict[ParamName, Any] = Field(
+        default_factory=dict, description="values for `$name` parameters in the query (names: letters, digits, _)"
+    )
 
 
 class CypherResult(BaseModel):
@@ -109,7 +115,7 @@ class QueryCatalog(BaseModel):
 
 class NamedQueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] = Field(default_factory=dict, description="parameter values by name")
+    params: dict[ParamName, Any] = Field(default_factory=dict, description="parameter values by name")
 
 
 class NamedQueryResult(CypherResult):
