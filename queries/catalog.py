@@ -7,7 +7,7 @@ from typing import Any, LiteralString
 
 from orggraph.graph.cypher import statement
 
-__all__ = ["Param", "NamedQuery", "CATALOG", "named_query"]
+__all__ = ["Param", "NamedQuery", "CATALOG", "named_query", "load_catalog"]
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,10 @@ def named_query(name: str, purpose: str, text: LiteralString, params: tuple[Para
     q = NamedQuery(name, purpose, statement(f"named.{name}", text, purpose, origin="orggraph.queries"), params, scoped)
     CATALOG[name] = q
     return q
+
+
+def load_catalog() -> dict[str, NamedQuery]:
+    """CATALOG with every shipped named query in it: imports the modules that declare them (coverage, contacts)."""
+    from orggraph.queries import contacts, coverage  # noqa: F401 - declaring is their import side effect
+
+    return CATALOG
