@@ -34,18 +34,19 @@ def fresh(falkor_data_dir: Path) -> FalkorStore:
     s.close()
 
 
-@reported
 def test_load_into_a_fresh_store(fresh: FalkorStore, tmp_path: Path) -> None:
-    """importer._preload_existing reads the store first; FalkorDB answers a read of a graph that does not
-    exist yet with "Invalid graph operation on empty key", so `orggraph load` on a new data dir fails with
-    "查询有误：Invalid graph operation on empty key" (and `orggraph demo` too)."""
+    """Was: importer._preload_existing reads the store first; FalkorDB answers a read of a graph that does not
+    exist yet with "Invalid graph operation on empty key", so `orggraph load` on a new data dir failed with
+    "查询有误：Invalid graph operation on empty key" (and `orggraph demo` too). Fixed in falkor.py."""
     report = import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), fresh, pid_key=TEST_PID_KEY)
     assert report.ok
 
 
 @reported
 def test_read_of_a_fresh_store_is_an_empty_answer(fresh: FalkorStore) -> None:
-    """`orggraph cypher "MATCH (n) RETURN count(n)"` on a new data dir: exit 1 "查询有误：…empty key"."""
+    """`orggraph cypher "MATCH (n) RETURN count(n)"` on a new data dir: was exit 1 "查询有误：…empty key";
+    with the fix in falkor.py (no rows for a missing graph) an aggregate still answers no row instead of
+    [[0]], so `store.read(count).scalar()` is None, not 0, until the graph is first written."""
     assert fresh.read("MATCH (n) RETURN count(n) AS n").rows == [[0]]
 
 
@@ -82,3 +83,35 @@ def test_demo_data_with_too_few_residents_is_a_message(tmp_path: Path) -> None:
         env={**os.environ, "ORGGRAPH_DATA_DIR": str(tmp_path / "data")},
     )  # fmt: skip
     assert r.returncode == 2 and "居民人数太少" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+@reported
+def test_server_killed_after_a_city_load_comes_back(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """After `orggraph load` of a 20,000-resident city (about 4 s of writes), a SIGKILLed embedded server
+    does not come back: on restart it replays the AOF, whose GRAPH.QUERY batches FalkorDB runs some 80 times
+    slower while loading than live (measured: a 5.7 MB AOF replays in 2.0 s sent live to a running server,
+    154 s as AOF loading; a full load's AOF took 357 s), and EmbeddedServer gives up after start_timeout =
+    30 s and kills it: "内置数据库在 30 秒内没有响应" — every later command repeats that. The data is intact.
+    Ideas: BGREWRITEAOF after each load (an RDB-preamble AOF loads in about a second here), and treating a
+    live server that is still loading as starting, not as hung."""
+    from faults.city import GRAPH, build_city, counts, kill_server, stop_server
+
+    folder = tmp_path_factory.mktemp("big")
+    city = build_city(folder, residents=20_000)
+    data = folder / "data"
+    s = FalkorStore.embedded(data, GRAPH)
+    try:
+        s.ensure_schema()
+        assert import_ledgers(city.ledgers, s, pid_key=TEST_PID_KEY).ok
+        kill_server(data)
+    finally:
+        s.close()
+    try:
+        s = FalkorStore.embedded(data, GRAPH)  # what every orggraph command does first
+        try:
+            assert counts(s) == (city.nodes, city.relationships)
+        finally:
+            s.close()
+    finally:
+        stop_server(data)
