@@ -115,3 +115,17 @@ def test_server_killed_after_a_city_load_comes_back(tmp_path_factory: pytest.Tem
             s.close()
     finally:
         stop_server(data)
+
+
+@reported
+def test_disk_full_error_says_so() -> None:
+    """A load on a data dir whose disk is full ends with "查询有误：MISCONF Errors writing to the AOF file: No
+    space left on device" (tests/faults/test_full_disk.py): "query error" sends the user to their query.
+    falkor._translate could map MISCONF to a StoreError saying the database cannot write to its disk, to
+    free space and run the same load again (it completes what was written, doubling nothing)."""
+    import redis
+
+    from orggraph.graph.falkor import _translate
+
+    e = _translate(redis.exceptions.ResponseError("MISCONF Errors writing to the AOF file: No space left on device"))
+    assert "磁盘" in str(e) and "查询有误" not in str(e)
