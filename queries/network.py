@@ -14,6 +14,7 @@ from typing import Any, LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES, ORG_KINDS, display_name
 from orggraph.graph.store import Store
+from orggraph.queries.contacts import contact_path
 from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, resolve_key, resolve_scope
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "cobuilding_network",
     "org_tree",
     "names",
+    "path_graph",
 ]
 
 NODE_CAP = 500  # about what a browser lays out in a few seconds and a person can still read
@@ -55,7 +57,11 @@ class GNode:
 
     @property
     def name(self) -> str:
-        return str(self.props.get("name") or self.key or "")
+        if self.props.get("name"):
+            return str(self.props["name"])
+        if self.label == "Household" and self.key and "-" in self.key:
+            return self.key.split("-", 1)[1] + "户"  # code = building code + "-" + 户号; the building is a neighbour
+        return str(self.key or "")
 
 
 @dataclass
@@ -587,3 +593,27 @@ def names(store: Store, label: str, keys: list[str]) -> dict[str, str | None]:
     if label not in _NAMES or not keys:
         return {}
     return {k: n for k, n in store.read(_NAMES[label], {"keys": list(keys)}).rows}
+
+
+# ------------------------------------------------------------------------------------------ contact path
+def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str | None = None) -> Graph:
+    """The shortest contact path (queries/contacts.py) as a Graph whose node levels are their places on the path.
+
+    A path has at most a dozen nodes, so each is read whole (properties for the click panel).
+    """
+    result = contact_path(store, from_key, to_key, as_of)
+    g = Graph()
+    if not result.get("found"):
+        g.notes.append(f"在 {result.get('max_len', '')} 步之内，这两个节点之间没有在期的联系路径。")
+        return g
+    ids = []
+    for i, n in enumerate(result["nodes"]):
+        node = g.add(fetch_node(store, NodeRef(n["label"], n["key"], n.get("name"))))
+        node.level = i
+        ids.append(node.id)
+    for i, e in enumerate(result["edges"]):
+        src, dst = (ids[i], ids[i + 1]) if e.get("forward", True) else (ids[i + 1], ids[i])
+        g.link(src, dst, e["type"], {"role": e["role"]} if e.get("role") else {})
+    if not result.get("exhaustive", True):
+        g.notes.append("途经的节点中有关系极多的枢纽，查询只看了其中一部分：可能还有更短的路径。")
+    return g

@@ -8,6 +8,7 @@ from typing import Any
 
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
+from orggraph.queries.coverage import coverage, coverage_breakdown, gaps
 from orggraph.queries.network import names
 from orggraph.viz.access import page_setup, scope_context, scope_title
 from orggraph.viz.render import RAG_COLORS, RAG_TEXT, THRESHOLDS, Links, rag, render
@@ -115,8 +116,6 @@ def build_overview(
     inline_assets: bool = False,
 ) -> str:
     """The coverage measures of a scope as figures and red/amber/green bars, with the same per street or community."""
-    from orggraph.queries.coverage import coverage, coverage_breakdown
-
     day, links, sref = page_setup(store, scope, as_of, user_scope, links)
     code = sref.key if sref else None
     result = coverage(store, code, day)
@@ -136,6 +135,9 @@ def build_overview(
             }
         )
     children = _children(coverage_breakdown(store, code, day))
+    if len(children) == 1 and children[0]["code"] and children[0].get("label") != "Grid":
+        # One district (or street) under the scope: its own breakdown says more than a single row.
+        children = _children(coverage_breakdown(store, children[0]["code"], day))
     # A measure that counts nothing in any child (streets' contact points, per community) is no column.
     columns = [m for m in MEASURES if any((_pick(c["measures"], m.id) or {}).get("total") for c in children)]
     rows = [
@@ -188,8 +190,6 @@ def build_gaps(
     inline_assets: bool = False,
 ) -> str:
     """The gap lists of a scope, each entry named and linked to its ego page."""
-    from orggraph.queries.coverage import gaps
-
     day, links, sref = page_setup(store, scope, as_of, user_scope, links)
     code = sref.key if sref else None
     result = gaps(store, code, day)

@@ -10,7 +10,7 @@ from typing import Any
 
 from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
-from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree
+from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
 from orggraph.queries.scope import ScopeError, check_as_of
 from orggraph.viz.access import check_node_access, page_setup, scope_context, scope_title
 from orggraph.viz.overview import build_gaps, build_overview
@@ -223,13 +223,13 @@ class CobuildingStyle(NodeStyle):
         if n.label == "Street":  # summary mode
             covered, total = int(n.flags.get("covered", 0)), int(n.flags.get("communities", 0))
             ratio = covered / total if total else 0.0
-            rag = rag(ratio, "cobuilding")
+            level = rag(ratio, "cobuilding")
             attrs = {
                 "shape": "box",
                 "label": f"{n.name}\n共建覆盖 {covered}/{total}",
-                "color": {"background": RAG_COLORS[rag], "border": "#333333"},
+                "color": {"background": RAG_COLORS[level], "border": "#333333"},
                 "font": {"color": "#ffffff", "size": 16},
-                "value": 10 + total,
+                "level": 1,
                 "extra_props": [("社区", str(total)), ("有在期共建的社区", str(covered)), ("覆盖率", f"{ratio:.0%}")],
             }
             href = self.links.href("/pages/cobuilding", scope=n.key)
@@ -240,10 +240,11 @@ class CobuildingStyle(NodeStyle):
             kind = n.flags["unit_kind"]
             c = UNIT_KIND_COLORS.get(kind, UNIT_KIND_COLORS["其他"])
             return {
-                "shape": "dot",
+                "shape": "box",
+                "level": 0,
                 "label": f"{kind}\n{n.count:,} 家（按街道计）",
                 "color": {"background": c, "border": c},
-                "value": 5 + n.count,
+                "font": {"color": "#ffffff", "size": 16},
                 "extra_props": [("共建单位（各街道相加）", f"{n.count:,}")],
             }
         return super().__call__(n)
@@ -256,7 +257,8 @@ class CobuildingStyle(NodeStyle):
             return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区"}]
         if n.label == "Unit" or n.flags.get("unit_kind"):
             kind = n.props.get("kind") or n.flags.get("unit_kind") or "其他"
-            return [{"kind": "node", "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}"}]
+            shape = "box" if n.flags.get("unit_kind") else "dot"
+            return [{"kind": "node", "shape": shape, "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}"}]
         if n.label == "Street":
             return [{"kind": "node", "shape": "box", "color": RAG_COLORS[r], "text": t} for r, t in RAG_TEXT.items()]
         return super().legend(n)
@@ -277,7 +279,11 @@ def build_cobuilding(
     day, links, sref = page_setup(store, scope, as_of, user_scope, links)
     g = cobuilding_network(store, sref.key if sref else None, as_of=day, cap=cap)
     style = CobuildingStyle(links, g)
-    opts = base_options(True, n_nodes=len(g.nodes))
+    if g.mode == "summary":  # unit kinds on the left, streets on the right, no physics
+        opts = base_options(False, n_nodes=len(g.nodes), hierarchical={
+            "enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 420, "nodeSpacing": 90})
+    else:
+        opts = base_options(True, n_nodes=len(g.nodes))
     net = vis_network(g, role=role, links=links, style=style, options=opts)
     comms = [n for n in g.nodes.values() if n.label == "Community"]
     units = [n for n in g.nodes.values() if n.label == "Unit"]
@@ -440,9 +446,10 @@ def build_path(
         a = check_node_access(store, from_key, user_scope)
         b = check_node_access(store, to_key, user_scope)
         g = path_graph(store, a.key, b.key, as_of=day)
-        title = f"联系路径：{a.name or a.key} → {b.name or b.key}"
-        if not g.nodes:
-            notes.append("这两个节点之间没有联系路径（在所查日期、联系和组织关系的最大步数之内）。")
+        ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
+        names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
+        title = f"联系路径：{names[0]} → {names[1]}"
+        notes += g.notes
     elif links.enabled:
         notes.append("请输入起点和终点的编码或人员标识；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
     else:
@@ -450,11 +457,13 @@ def build_path(
     style = NodeStyle(links, g)
     opts = base_options(
         False,
-        hierarchical={"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 230,
+        hierarchical={"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 240,
                       "nodeSpacing": 120},
         n_nodes=len(g.nodes),
     )
-    net = vis_network(g, role=role, links=links, style=_path_style(style), options=opts, edge_labels=True)
+    opts["edges"]["font"].update(size=15)
+    net = vis_network(g, role=role, links=links, style=_path_style(style), options=opts, edge_labels=True,
+                      edge_label_lines=True)
     steps = max(0, len(g.nodes) - 1)
     return render(
         "graph.html",
@@ -475,7 +484,7 @@ def _path_style(style: NodeStyle) -> Any:
     class _S:
         def __call__(self, n: GNode) -> dict[str, Any]:
             attrs = style(n)
-            attrs.update(shape="box", level=n.level, font={"color": "#ffffff", "size": 15})
+            attrs.update(shape="box", level=n.level, font={"color": "#ffffff", "size": 18}, margin=8)
             attrs["label"] = short(n.name, 18) + "\n" + display_name(n.label)
             return attrs
 
@@ -483,70 +492,3 @@ def _path_style(style: NodeStyle) -> Any:
             return style.legend(n)
 
     return _S()
-
-
-def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str) -> Graph:
-    """The contact path of queries/contacts.py as a Graph whose node levels are their positions on the path."""
-    from orggraph.queries.contacts import contact_path
-
-    result = contact_path(store, from_key, to_key, as_of)
-    return _graph_from_path(result)
-
-
-def _graph_from_path(result: Any) -> Graph:
-    g = Graph()
-    if not result:
-        return g
-    nodes = result.get("nodes") if isinstance(result, dict) else getattr(result, "nodes", None)
-    edges = result.get("edges") if isinstance(result, dict) else getattr(result, "edges", None)
-    ids: list[str] = []
-    for i, n in enumerate(nodes or []):
-        gn = _path_node(n)
-        gn.level = i
-        g.add(gn)
-        ids.append(gn.id)
-    for i, e in enumerate(edges or []):
-        if i + 1 >= len(ids):
-            break
-        etype, props, forward = _path_edge(e, ids[i], ids[i + 1])
-        src, dst = (ids[i], ids[i + 1]) if forward else (ids[i + 1], ids[i])
-        g.link(src, dst, etype, props)
-    return g
-
-
-def _path_node(n: Any) -> GNode:
-    """A path node from whatever contact_path gives: a store node value or a flat dict with label and key."""
-    from orggraph.graph.schema import NODES
-    from orggraph.queries.network import node_id
-
-    if isinstance(n, dict) and "labels" in n and "properties" in n:
-        labels = tuple(n["labels"])
-        label = next((lb for lb in labels if lb in NODES), labels[0] if labels else "")
-        props = dict(n["properties"])
-    else:
-        d = dict(n) if isinstance(n, dict) else dict(vars(n))
-        label = d.get("label") or ""
-        props = dict(d.get("properties") or {k: v for k, v in d.items() if k not in ("label", "labels")})
-        labels = tuple(d.get("labels") or (label,))
-        key = d.get("key")
-        if key and label in NODES:
-            props.setdefault(NODES[label].key, key)
-    key = props.get(NODES[label].key) if label in NODES else props.get("key")
-    return GNode(node_id(label, str(key)), label, str(key), props, labels=labels)
-
-
-def _path_edge(e: Any, a: str, b: str) -> tuple[str, dict[str, Any], bool]:
-    d = dict(e) if isinstance(e, dict) else dict(vars(e))
-    etype = d.get("type") or d.get("rel") or ""
-    props = dict(d.get("properties") or {})
-    for k in ("role", "category", "title", "since", "until", "project", "post"):
-        if d.get(k) is not None and k not in props:
-            props[k] = d[k]
-    forward = True
-    if "forward" in d:
-        forward = bool(d["forward"])
-    elif "direction" in d:
-        forward = d["direction"] in ("out", "forward", "->", True)
-    return etype, props, forward
-
-

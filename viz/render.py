@@ -188,6 +188,8 @@ def rel_props(edge: GEdge) -> list[tuple[str, str]]:
 
 def edge_caption(edge: GEdge) -> str:
     """Short text on an edge: the role or category where there is one, else the relationship's name."""
+    if "units" in edge.props:
+        return f"{display_name(edge.type)}·{edge.props['units']} 家"
     for k in ("role", "title", "category", "post"):
         if edge.props.get(k):
             return f"{display_name(edge.type)}·{edge.props[k]}"
@@ -227,7 +229,7 @@ def base_options(physics: bool, *, hierarchical: dict[str, Any] | None = None, n
         },
         "edges": {
             "font": {"face": FONT_FACE, "size": 11, "color": "#44515e", "strokeWidth": 3, "strokeColor": "#ffffff",
-                     "align": "middle"},
+                     "align": "horizontal"},
             "color": {"inherit": False},
             "smooth": False,  # straight edges draw fastest and stay readable at 500 nodes
             "width": 1,
@@ -264,6 +266,7 @@ def vis_network(
     style: Any,
     options: dict[str, Any],
     edge_labels: bool | None = None,
+    edge_label_lines: bool = False,
 ) -> Network:
     """A pyvis Network for the graph: styled nodes with their (masked) properties and links for the click panel."""
     net = Network(directed=True, height="100%", width="100%")
@@ -295,13 +298,11 @@ def vis_network(
         title = cap + ("\n" + "\n".join(f"{k}：{v}" for k, v in props) if props else "")
         attrs: dict[str, Any] = {"color": REL_COLORS.get(e.type, "#b0b8c0"), "title": title or None}
         if show_labels and cap:
-            attrs["label"] = cap
+            attrs["label"] = cap.replace("·", "\n") if edge_label_lines else cap
         if e.type == "GROUP":
             attrs.update(dashes=True, arrows="")
-        if "width" in e.props:
-            attrs["width"] = e.props["width"]
-        if "label" in e.props:
-            attrs["label"] = e.props["label"]
+        if "units" in e.props:  # a summary edge (streets ↔ unit kinds): as wide as it is many
+            attrs["width"] = min(8, 1 + int(e.props["units"]) // 3)
         net.add_edge(e.source, e.target, **{k: v for k, v in attrs.items() if v is not None})
     net.options = options  # type: ignore[assignment]  # pyvis accepts a plain dict here
     return net

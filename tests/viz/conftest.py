@@ -118,7 +118,7 @@ def district(store: Store, load: Callable[..., object]) -> Store:
 
 @pytest.fixture(scope="session")
 def demo_store(falkor_data_dir: Path) -> Iterator[Store]:
-    """The default demo district (万山区, as `orggraph demo` builds it), loaded once for the browser tests."""
+    """The demo district as `orggraph demo` builds it (万山区, default size, seed 2026), loaded once for the browser tests."""
     from orggraph.loaders.demo import DEFAULT_RESIDENTS, generate
     from orggraph.loaders.importer import import_ledgers
 

@@ -108,6 +108,16 @@ def test_cobuilding_page_marks_communities_without_partners(district: Store) -> 
     assert by_id[f"Unit:{U1}"]["color"]["background"] != by_id[f"Community:{C1}"]["color"]["background"]
 
 
+def test_cobuilding_page_past_the_cap_draws_streets_and_unit_kinds(district: Store) -> None:
+    data = graph_data(build_cobuilding(district, None, as_of=AS_OF, cap=3, links=Links(base="")))
+    by_id = {n["id"]: n for n in data["nodes"]}
+    street = by_id[f"Street:{STREET}"]
+    assert "1/2" in street["label"]  # one of its two communities has a partner
+    assert f"/pages/cobuilding?scope={STREET}" in [lk.get("href") for lk in street["info"]["links"]]
+    assert {n["id"] for n in data["nodes"] if n["id"].startswith("kind:")} == {"kind:国有企业", "kind:民营企业"}
+    assert all("家" in e["title"] for e in data["edges"])  # how many units, on hover and as the edge's width
+
+
 def test_org_tree_page_is_hierarchical_without_physics(district: Store) -> None:
     data = graph_data(build_org_tree(district, STREET, as_of=AS_OF))
     assert data["options"]["layout"]["hierarchical"]["enabled"] is True
