@@ -229,14 +229,16 @@ _WITHOUT_COBUILDING = _scoped(
     "没有在期联建共建单位的社区",
     ("Community",),
     f"WITH x, size([(x)<-[r:CO_BUILDS]-(:Unit) WHERE {in_force()} | 1]) AS n\n"
-    "WHERE n = 0\nRETURN x.code AS code, x.name AS name ORDER BY code",
+    "WHERE n = 0\nOPTIONAL MATCH (x)-[:PART_OF]->(up:Street)\n"
+    "RETURN x.code AS code, x.name AS name, up.code AS parent, up.name AS parent_name ORDER BY code",
 )
 _WITHOUT_DIRECT = _scoped(
     "gaps.grids_without_direct_contact",
     "没有在期网格力量或联系领导直接联系的网格",
     ("Grid",),
     f"WITH x, size([(x)<-[r:SERVES|CONTACTS]-(:Person) WHERE {in_force()} | 1]) AS n\n"
-    "WHERE n = 0\nRETURN x.code AS code, x.name AS name ORDER BY code",
+    "WHERE n = 0\nOPTIONAL MATCH (x)-[:PART_OF]->(up:Community)\n"
+    "RETURN x.code AS code, x.name AS name, up.code AS parent, up.name AS parent_name ORDER BY code",
 )
 _SOLE = _scoped(
     "gaps.sole_contacts",
@@ -669,17 +671,35 @@ GAP_LISTS = (
 )
 
 
-def gaps(store: Store, scope: str | None = None, as_of: str | None = None) -> dict[str, list[str]]:
-    """api.md /api/gaps: six sorted lists of codes (regions) and pids (people)."""
+def gap_details(
+    store: Store, scope: str | None = None, as_of: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The gap lists of gaps() with what a report shows about each entry, in the same order as GAP_LISTS.
+
+    Regions: {"code", "name", "parent", "parent_name"} (grids from grid_worker_load, with their load); people:
+    the rows of contact_rule_violations (one per person and category) and sole_contacts.
+    """
     sc = open_scope(store, scope, as_of)
     load = grid_worker_load(store, sc)
+
+    def regions(q: dict[str, LiteralString]) -> list[dict[str, Any]]:
+        return store.read(q[sc.level], sc.params).records()
+
     return {
-        "communities_without_cobuilding": [
-            r[0] for r in store.read(_WITHOUT_COBUILDING[sc.level], sc.params).rows
-        ],
-        "grids_without_fulltime": sorted(g["code"] for g in load if g["fulltime"] == 0),
-        "overloaded_grids": sorted(g["code"] for g in load if g["overloaded"]),
-        "contact_rule_violations": sorted({v["pid"] for v in contact_rule_violations(store, sc)}),
-        "sole_contacts": sorted(p["pid"] for p in sole_contacts(store, sc)),
-        "grids_without_direct_contact": [r[0] for r in store.read(_WITHOUT_DIRECT[sc.level], sc.params).rows],
+        "communities_without_cobuilding": regions(_WITHOUT_COBUILDING),
+        "grids_without_fulltime": [g for g in load if g["fulltime"] == 0],
+        "overloaded_grids": [g for g in load if g["overloaded"]],
+        "contact_rule_violations": contact_rule_violations(store, sc),
+        "sole_contacts": sole_contacts(store, sc),
+        "grids_without_direct_contact": regions(_WITHOUT_DIRECT),
     }
+
+
+def gaps_of(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+    """api.md's /api/gaps lists from gap_details: sorted, distinct codes and pids."""
+    return {k: sorted({row.get("pid") or row["code"] for row in details[k]}) for k in GAP_LISTS}
+
+
+def gaps(store: Store, scope: str | None = None, as_of: str | None = None) -> dict[str, list[str]]:
+    """api.md /api/gaps: six sorted lists of codes (regions) and pids (people)."""
+    return gaps_of(gap_details(store, scope, as_of))
