@@ -19,9 +19,15 @@ from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import ancestors
-from orggraph.queries.coverage import OVERLOAD_HOUSEHOLDS, Scope, grid_worker_load, open_scope
+from orggraph.queries.coverage import (
+    OVERLOAD_HOUSEHOLDS,
+    Scope,
+    grid_worker_load,
+    open_scope,
+    scoped_statements,
+)
 from orggraph.queries.scope import ScopeError
-from orggraph.queries.terms import REGION_LEVELS, SCOPE_LEVELS, any_in_force, in_force, scope_chain
+from orggraph.queries.terms import REGION_LEVELS, any_in_force, in_force
 
 __all__ = [
     "LIST_CAP",
@@ -39,17 +45,13 @@ LIST_CAP = 200
 LOAD_BUCKETS = (100, 200, 300)  # households per full-time worker: ≤100, ≤200, ≤300, >300 (overloaded)
 _CHUNK = 20_000
 
-_HOUSEHOLDS: dict[str, LiteralString] = {}
-for _scope in SCOPE_LEVELS:
-    _chain = scope_chain(_scope, "Household")
-    assert _chain is not None
-    _HOUSEHOLDS[_scope] = statement(
-        f"analytics.households@{_scope}",
-        _chain[0] + "\nRETURN count(x) AS households",  # type: ignore[arg-type]
-        "范围内的户数（网络分析前检查规模）",
-        origin=__name__,
-    )
-
+_HOUSEHOLDS = scoped_statements(
+    "analytics.households",
+    "范围内的户数（网络分析前检查规模）",
+    ("Household",),
+    "RETURN count(x) AS households",
+    catalog=False,
+)
 _DISTRICTS = statement(
     "analytics.districts",
     "MATCH (d:District) RETURN d.code AS code ORDER BY code",
@@ -100,18 +102,14 @@ _PARTY_LINKED = statement(
     "一批人员是否在党组织中（党员、书记或在期兼职委员）",
     origin=__name__,
 )
-_UNIT_LINKS: dict[str, LiteralString] = {}
-for _scope in SCOPE_LEVELS:
-    _chain = scope_chain(_scope, "Community")
-    assert _chain is not None
-    _UNIT_LINKS[_scope] = statement(
-        f"analytics.unit_links@{_scope}",
-        _chain[0] + "\n"  # type: ignore[arg-type]
-        f"OPTIONAL MATCH (x)<-[r:CO_BUILDS|REPORTED_TO]-(u:Unit) WHERE {any_in_force()}\n"
-        "RETURN x.code AS community, x.name AS name, u.code AS unit, u.name AS unit_name, type(r) AS rel",
-        "范围内各社区在期的共建、报到单位（社区之间经单位相连）",
-        origin=__name__,
-    )
+_UNIT_LINKS = scoped_statements(
+    "analytics.unit_links",
+    "范围内各社区在期的共建、报到单位（社区之间经单位相连）",
+    ("Community",),
+    f"OPTIONAL MATCH (x)<-[r:CO_BUILDS|REPORTED_TO]-(u:Unit) WHERE {any_in_force()}\n"
+    "RETURN x.code AS community, x.name AS name, u.code AS unit, u.name AS unit_name, type(r) AS rel",
+    catalog=False,
+)
 
 
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:

@@ -195,7 +195,7 @@ def _head(scope: str, levels: tuple[str, ...], *, catalog: bool = False) -> str 
     return "CALL {\n  " + "\n  UNION ".join(b + " RETURN x" for b in branches) + "\n}\nWITH x"
 
 
-def _scoped(
+def scoped_statements(
     name: str, purpose: str, levels: tuple[str, ...], tail: str, *, catalog: bool = True
 ) -> dict[str, LiteralString]:
     """One statement per scope level (`name@Street` …): x bound to the nodes of `levels` in scope, then `tail`.
@@ -224,7 +224,7 @@ for _m in MEASURES:
         scoped=True,
     )
 
-_WITHOUT_COBUILDING = _scoped(
+_WITHOUT_COBUILDING = scoped_statements(
     "gaps.communities_without_cobuilding",
     "没有在期联建共建单位的社区",
     ("Community",),
@@ -232,7 +232,7 @@ _WITHOUT_COBUILDING = _scoped(
     "WHERE n = 0\nOPTIONAL MATCH (x)-[:PART_OF]->(up:Street)\n"
     "RETURN x.code AS code, x.name AS name, up.code AS parent, up.name AS parent_name ORDER BY code",
 )
-_WITHOUT_DIRECT = _scoped(
+_WITHOUT_DIRECT = scoped_statements(
     "gaps.grids_without_direct_contact",
     "没有在期网格力量或联系领导直接联系的网格",
     ("Grid",),
@@ -240,7 +240,7 @@ _WITHOUT_DIRECT = _scoped(
     "WHERE n = 0\nOPTIONAL MATCH (x)-[:PART_OF]->(up:Community)\n"
     "RETURN x.code AS code, x.name AS name, up.code AS parent, up.name AS parent_name ORDER BY code",
 )
-_SOLE = _scoped(
+_SOLE = scoped_statements(
     "gaps.sole_contacts",
     "网格唯一的直接联系人（网格力量或联系领导；其离开后该网格无人直接联系）及其网格",
     ("Grid",),
@@ -249,7 +249,7 @@ _SOLE = _scoped(
     "WITH x, people[0] AS p\n"
     "RETURN p.pid AS pid, p.name AS name, collect(x.code) AS grids ORDER BY pid",
 )
-_GRID_LOAD = _scoped(
+_GRID_LOAD = scoped_statements(
     "gaps.grid_worker_load",
     "各网格的户数、在期专职网格员与人均户数（超过 300 户为负担过重，0 人为缺专职网格员）",
     ("Grid",),
@@ -259,7 +259,7 @@ _GRID_LOAD = _scoped(
     "RETURN x.code AS code, x.name AS name, x.kind AS kind, x.households AS households, counted, workers,\n"
     "  c.code AS community, c.name AS community_name ORDER BY code",
 )
-_DUAL = _scoped(
+_DUAL = scoped_statements(
     "coverage.dual_reporting",
     "各社区双报到的党员数和单位",
     ("Community",),
@@ -270,7 +270,7 @@ _DUAL = _scoped(
     f"  [(x)<-[r2:REPORTED_TO]-(u:Unit) WHERE {reported_by('r2')} | [u.code, u.name, r2.post, r2.date]] AS units\n"
     "ORDER BY code",
 )
-_PART_TIME = _scoped(
+_PART_TIME = scoped_statements(
     "coverage.part_time_committee",
     "街道、社区党组织的在期兼职委员及其来源单位",
     ("Street", "Community"),
