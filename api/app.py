@@ -3,6 +3,7 @@ behind the same login, the audit middleware and the error contract."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,11 +39,13 @@ def _routers() -> list[Any]:
     from orggraph.api.routes import audit, cypher, health, login, people, queries, tokens
 
     routers = [health.router, cypher.router, queries.router, people.router, tokens.router, audit.router, login.router]
-    # The query-layer routes need queries.coverage / queries.contacts; until those land the app serves the rest.
+    # The query-layer routes need queries.coverage / queries.contacts; without those modules the app serves the rest.
     for name in ("coverage", "contacts"):
         try:
-            module = __import__(f"orggraph.api.routes.{name}", fromlist=["router"])
-        except ImportError as e:
+            module = importlib.import_module(f"orggraph.api.routes.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"orggraph.queries.{name}":
+                raise
             log.warning("routes %s not available: %s", name, e)
             continue
         routers.append(module.router)

@@ -12,7 +12,8 @@ Pages and other routers mount behind the same login with `UserDep` / `require_us
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
 
@@ -44,12 +45,16 @@ __all__ = [
     "AsOfQuery",
     "OffsetQuery",
     "LimitQuery",
-    "scope_and_day",
-    "page",
     "DEFAULT_LIMIT",
+    "Asked",
+    "AskedDep",
+    "DayDep",
+    "Paging",
+    "PagingDep",
 ]
 
 COOKIE_NAME = "orggraph_session"
+T = TypeVar("T")
 
 
 class StoreHolder:
@@ -171,10 +176,6 @@ LimitQuery = Annotated[int, Query(ge=1, le=10_000, description="most items retur
 DEFAULT_LIMIT = 1000  # long enough that a district's lists come whole, as api.md shows them
 
 
-def page(items: list, offset: int, limit: int) -> list:  # type: ignore[type-arg]
-    return items[offset : offset + limit]
-
-
 # ------------------------------------------------------------------------------------------ jurisdiction
 def forbidden_outside(ref: NodeRef, user: User) -> ScopeError:
     return ScopeError(f"「{ref.name or ref.key}」不在您的管辖范围（{user.scope}）内", 403)
@@ -205,7 +206,38 @@ def effective_scope(store: Store, user: User, scope: str | None) -> str | None:
     return ref.key
 
 
-def scope_and_day(store: Store, user: User, scope: str | None, as_of: str | None) -> tuple[str | None, str]:
-    """The checked day (422 when impossible, e.g. 2025-02-30) and the scope the user may ask about."""
+@dataclass(frozen=True)
+class Asked:
+    """What a scoped question is about: the scope the user may ask about (None = everything) and the day."""
+
+    scope: str | None
+    as_of: str
+
+
+def asked(store: StoreDep, user: UserDep, scope: ScopeQuery = None, as_of: AsOfQuery = None) -> Asked:
+    """The checked day (422 when impossible, e.g. 2025-02-30) and the scope: the one asked for, inside the
+    user's own (403 otherwise), by default the user's own."""
     day = check_as_of(as_of)
-    return effective_scope(store, user, scope), day
+    return Asked(effective_scope(store, user, scope), day)
+
+
+def day_asked(as_of: AsOfQuery = None) -> str:
+    return check_as_of(as_of)
+
+
+@dataclass(frozen=True)
+class Paging:
+    offset: int
+    limit: int
+
+    def of(self, items: list[T]) -> list[T]:
+        return items[self.offset : self.offset + self.limit]
+
+
+def paging(offset: OffsetQuery = 0, limit: LimitQuery = DEFAULT_LIMIT) -> Paging:
+    return Paging(offset, limit)
+
+
+AskedDep = Annotated[Asked, Depends(asked)]
+DayDep = Annotated[str, Depends(day_asked)]
+PagingDep = Annotated[Paging, Depends(paging)]

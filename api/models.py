@@ -355,3 +355,91 @@ class Rows(Page, Generic[T]):
     scope: str | None = Field(description="the scope; null = everything")
     as_of: str = Field(description="the day")
     items: list[T] = Field(description="the records, in a stable order")
+
+
+# ---------------------------------------------------------------------------------------------- contacts
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    kind: str = Field(description="person or unit")
+    key: str = Field(description="pid of a person, code of a unit")
+    name: str | None = Field(default=None, description="name")
+    role: str = Field(description="the role of the contact edge, in Chinese (专职网格员, 联系点:街道党工委班子, 联建共建 …)")
+    direct: bool = Field(description="the edge lands on the node itself (false: on an ancestor, inherited)")
+    via: list[str] = Field(description="codes from the node up to where the edge lands")
+    edge: str = Field(description="relationship type: CONTACTS, SERVES, LINKS_HOUSEHOLD, REPORTED_TO, CO_BUILDS, "
+                      "SECRETARY_OF, PART_TIME_MEMBER_OF")
+    at: str = Field(description="code of the node the edge lands on")
+    detail: str | None = Field(default=None, description="title, project or post on the edge")
+    org: str | None = Field(default=None, description="party organization code, for secretaries and part-time members")
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    label: str = Field(description="what the key names: Household, Building, Grid, Community, Street, District, "
+                       "PartyOrg, Unit or Person")
+    key: str = Field(description="its code (pid for a person)")
+    name: str | None = Field(default=None, description="its name")
+
+
+class Contacts(BaseModel):
+    target: Target = Field(description="the node asked about (with its household, base or street where that applies)")
+    as_of: str = Field(description="the day")
+    contacts: list[Contact] = Field(description="the contacts, nearest first (direct ones first), paged")
+    total: int = Field(description="contacts in all, including those not listed in a large group")
+    listed: int = Field(description="entries in the full list before paging")
+    by_role: dict[str, int] = Field(description="contacts per role")
+    truncated: bool = Field(description="some group (one role on one node) had more contacts than are listed")
+    offset: int = Field(description="index of the first contact returned")
+    limit: int = Field(description="most contacts returned")
+
+
+class ReachTarget(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    label: str = Field(description="label of the node contacted")
+    key: str = Field(description="its code")
+    name: str | None = Field(default=None, description="its name")
+    role: str = Field(description="the role, in Chinese")
+    edge: str = Field(description="relationship type")
+    detail: str | None = Field(default=None, description="title, project or post")
+    org: str | None = Field(default=None, description="party organization code, for secretaries and part-time members")
+
+
+class Covered(BaseModel):
+    count: int = Field(description="how many are covered")
+    items: list[Any] | None = Field(description="codes (residents: {pid, name}); null when there are more than 200")
+
+
+class Reach(BaseModel):
+    source: Target = Field(description="the person or unit asked about")
+    as_of: str = Field(description="the day")
+    direct: list[ReachTarget] = Field(description="what it contacts directly, in force on the day")
+    covers: dict[str, Covered] = Field(description="grids, buildings, households and residents that covers")
+
+
+class PathNode(BaseModel):
+    label: str = Field(description="node label")
+    key: str | None = Field(description="its code or pid; null when hidden (outside the token's jurisdiction)")
+    name: str | None = Field(default=None, description="its name; null when hidden")
+    hidden: bool = Field(default=False, description="outside the token's jurisdiction: shown only as a step")
+
+
+class PathEdge(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    type: str = Field(description="relationship type")
+    name: str = Field(description="its Chinese name")
+    role: str | None = Field(default=None, description="role, category, post or project on the relationship")
+    forward: bool = Field(description="the relationship points along the path")
+    direction: str = Field(description="-> or <-")
+    from_: str | None = Field(alias="from", description="key of the node it starts at (null when hidden)")
+    to: str | None = Field(description="key of the node it ends at (null when hidden)")
+
+
+class ContactPath(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    found: bool = Field(description="a path exists within max_len steps")
+    length: int | None = Field(default=None, description="steps on the path")
+    nodes: list[PathNode] = Field(default_factory=list, description="the nodes, from `from` to `to`")
+    edges: list[PathEdge] = Field(default_factory=list, description="the relationships, in path order")
+    exhaustive: bool = Field(description="every neighbour was looked at (false: a hub was cut, a path may be missed)")
+    max_len: int = Field(description="the longest path looked for")
+    as_of: str = Field(description="the day")

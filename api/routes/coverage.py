@@ -9,17 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from orggraph.api.audit import note_size
-from orggraph.api.deps import (
-    DEFAULT_LIMIT,
-    AsOfQuery,
-    LimitQuery,
-    OffsetQuery,
-    ScopeQuery,
-    StoreDep,
-    UserDep,
-    page,
-    scope_and_day,
-)
+from orggraph.api.deps import AskedDep, PagingDep, StoreDep
 from orggraph.api.models import (
     ERRORS,
     ContactRuleViolation,
@@ -38,76 +28,46 @@ router = APIRouter(prefix="/api", tags=["coverage"])
 
 
 @router.get("/coverage", response_model=Coverage, summary="覆盖率", responses=ERRORS)
-def coverage(request: Request, store: StoreDep, user: UserDep, scope: ScopeQuery = None, as_of: AsOfQuery = None) -> Coverage:
+def coverage(request: Request, store: StoreDep, asked: AskedDep) -> Coverage:
     """The coverage measures of graph-model.md for the whole graph or a district/street/community `scope` on
     `as_of`: each `{covered, total, ratio}`. A scoped token measures its own scope unless it names one inside it."""
-    code, day = scope_and_day(store, user, scope, as_of)
-    measures = cov.coverage(store, code, day)
+    measures = cov.coverage(store, asked.scope, asked.as_of)
     note_size(request, 1)
-    return Coverage(scope=code, as_of=day, **measures)
+    return Coverage(scope=asked.scope, as_of=asked.as_of, **measures)
 
 
 @router.get("/coverage/breakdown", response_model=CoverageBreakdown, summary="下一级各区域的覆盖率", responses=ERRORS)
-def coverage_breakdown(
-    request: Request,
-    store: StoreDep,
-    user: UserDep,
-    scope: ScopeQuery = None,
-    as_of: AsOfQuery = None,
-    offset: OffsetQuery = 0,
-    limit: LimitQuery = DEFAULT_LIMIT,
-) -> CoverageBreakdown:
+def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> CoverageBreakdown:
     """The same measures for each region one level down (everything → districts, district → streets,
     street → communities, community → grids), by code. People serving two children count in both."""
-    code, day = scope_and_day(store, user, scope, as_of)
-    rows = cov.coverage_breakdown(store, code, day)
-    shown = page(rows, offset, limit)
+    rows = cov.coverage_breakdown(store, asked.scope, asked.as_of)
+    shown = paging.of(rows)
     note_size(request, len(shown))
-    return CoverageBreakdown(scope=code, as_of=day, children=shown, offset=offset, limit=limit, total=len(rows))
+    return CoverageBreakdown(scope=asked.scope, as_of=asked.as_of, children=shown, offset=paging.offset,
+                             limit=paging.limit, total=len(rows))
 
 
 @router.get("/gaps", response_model=Gaps, summary="短板清单", responses=ERRORS)
-def gaps(
-    request: Request,
-    store: StoreDep,
-    user: UserDep,
-    scope: ScopeQuery = None,
-    as_of: AsOfQuery = None,
-    offset: OffsetQuery = 0,
-    limit: LimitQuery = DEFAULT_LIMIT,
-) -> Gaps:
+def gaps(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Gaps:
     """Six sorted lists of codes (regions) and pids (people), each paged by `offset`/`limit` (`total` gives each
     list's full length). Details: /api/gaps/contact-rule-violations, /api/gaps/sole-contacts,
     /api/coverage/grid-load."""
-    code, day = scope_and_day(store, user, scope, as_of)
-    lists = cov.gaps(store, code, day)
-    shown = {k: page(v, offset, limit) for k, v in lists.items()}
+    lists = cov.gaps(store, asked.scope, asked.as_of)
+    shown = {k: paging.of(v) for k, v in lists.items()}
     note_size(request, sum(len(v) for v in shown.values()))
-    return Gaps(scope=code, as_of=day, offset=offset, limit=limit, total={k: len(v) for k, v in lists.items()}, **shown)
-
-
-def _rows(
-    request: Request, rows: list[dict[str, Any]], code: str | None, day: str, offset: int, limit: int
-) -> dict[str, Any]:
-    shown = page(rows, offset, limit)
-    note_size(request, len(shown))
-    return {"scope": code, "as_of": day, "items": shown, "offset": offset, "limit": limit, "total": len(rows)}
+    return Gaps(scope=asked.scope, as_of=asked.as_of, offset=paging.offset, limit=paging.limit,
+                total={k: len(v) for k, v in lists.items()}, **shown)
 
 
 def _listing(fn: Any, path: str, model: Any, summary: str, doc: str) -> None:
     """A paged list route over one of the query layer's per-scope functions."""
 
-    def route(
-        request: Request,
-        store: StoreDep,
-        user: UserDep,
-        scope: ScopeQuery = None,
-        as_of: AsOfQuery = None,
-        offset: OffsetQuery = 0,
-        limit: LimitQuery = DEFAULT_LIMIT,
-    ) -> Any:
-        code, day = scope_and_day(store, user, scope, as_of)
-        return _rows(request, fn(store, code, day), code, day, offset, limit)
+    def route(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Any:
+        rows = fn(store, asked.scope, asked.as_of)
+        shown = paging.of(rows)
+        note_size(request, len(shown))
+        return {"scope": asked.scope, "as_of": asked.as_of, "items": shown, "offset": paging.offset,
+                "limit": paging.limit, "total": len(rows)}
 
     route.__name__ = fn.__name__
     route.__doc__ = doc

@@ -29,7 +29,11 @@ def credit_code(n: int, head: str = "91") -> str:
 U1, U2 = credit_code(1), credit_code(2, "12")
 # People: a resident and secretary in street 1, a worker in each street, a leader per street, a resident of street 2.
 ID_A, ID_WA, ID_LA, ID_B, ID_WB, ID_LB = (resident_id(n) for n in (1, 2, 3, 4, 5, 6))
+# Across the street border: BR lives in street 2 and serves a grid of street 1; X2 shares BR's home and links a
+# household of street 1; DL, a district leader, contacts street 2, a community of street 1 and a grid of street 2.
+ID_BR, ID_X2, ID_DL = resident_id(7), resident_id(8), resident_id(9)
 UNKNOWN_ID = resident_id(99)
+H_SHARED = B2 + "-201"
 
 
 def pid(id18: str) -> str:
@@ -37,6 +41,7 @@ def pid(id18: str) -> str:
 
 
 PID_A, PID_WA, PID_LA, PID_B, PID_WB, PID_LB = (pid(i) for i in (ID_A, ID_WA, ID_LA, ID_B, ID_WB, ID_LB))
+PID_BR, PID_X2, PID_DL = pid(ID_BR), pid(ID_X2), pid(ID_DL)
 
 
 def two_streets() -> dict[str, list[dict[str, str]]]:
@@ -75,15 +80,20 @@ def two_streets() -> dict[str, list[dict[str, str]]]:
             {**person, "身份证号": ID_B, "姓名": "许谢桥", "手机号": PHONE_B, "居住楼栋编码": B2, "户号": "101"},
             {**person, "身份证号": ID_WB, "姓名": "网格员乙", "居住楼栋编码": B2, "户号": "102"},
             {**person, "身份证号": ID_LB, "姓名": "联系领导乙", "政治面貌": "中共党员", "党组织编码": ORG_S2},
+            {**person, "身份证号": ID_BR, "姓名": "跨街网格员", "居住楼栋编码": B2, "户号": "201"},
+            {**person, "身份证号": ID_X2, "姓名": "同住联户长", "居住楼栋编码": B2, "户号": "201"},
+            {**person, "身份证号": ID_DL, "姓名": "区领导", "政治面貌": "中共党员", "党组织编码": ORG_S2},
         ],
         "网格力量": [
             {"身份证号": ID_WA, "岗位": "专职网格员", "负责对象编码": G111, "开始日期": "2022-01-01", "结束日期": ""},
             {"身份证号": ID_WB, "岗位": "专职网格员", "负责对象编码": G211, "开始日期": "2022-01-01", "结束日期": ""},
             {"身份证号": ID_A, "岗位": "楼栋长", "负责对象编码": B1, "开始日期": "2022-01-01", "结束日期": ""},
+            {"身份证号": ID_BR, "岗位": "兼职网格员", "负责对象编码": G111, "开始日期": "2022-01-01", "结束日期": ""},
         ],
         "联建共建": [
             {"单位编码": U1, "社区编码": C11, "开始日期": "2021-01-01", "结束日期": "", "共建项目": "结对帮扶"},
             {"单位编码": U2, "社区编码": C21, "开始日期": "2021-01-01", "结束日期": "", "共建项目": "健康义诊"},
+            {"单位编码": U2, "社区编码": C12, "开始日期": "2021-01-01", "结束日期": "", "共建项目": "健康讲座"},
         ],
         "联系点": [
             {"身份证号": ID_LA, "职务": "街道党工委书记", "联系人类别": "街道党工委班子", "联系对象编码": C11,
@@ -94,6 +104,13 @@ def two_streets() -> dict[str, list[dict[str, str]]]:
              "开始日期": "2023-01-01", "结束日期": ""},
             {"身份证号": ID_LB, "职务": "街道党工委书记", "联系人类别": "街道党工委班子", "联系对象编码": G211,
              "开始日期": "2023-01-01", "结束日期": ""},
+        ] + [
+            {"身份证号": ID_DL, "职务": "区委常委", "联系人类别": "区委区政府班子", "联系对象编码": code,
+             "开始日期": "2023-01-01", "结束日期": ""}
+            for code in (S2, C11, G211)
         ],
-        "联户": [{"身份证号": ID_A, "楼栋编码": B1, "户号": "102", "开始日期": "2023-01-01", "结束日期": ""}],
+        "联户": [
+            {"身份证号": ID_A, "楼栋编码": B1, "户号": "102", "开始日期": "2023-01-01", "结束日期": ""},
+            {"身份证号": ID_X2, "楼栋编码": B1, "户号": "101", "开始日期": "2023-01-01", "结束日期": ""},
+        ],
     }
