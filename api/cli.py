@@ -280,6 +280,32 @@ def cmd_viz(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------------------------- report
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.queries.coverage import RulesError
+    from orggraph.queries.reports import FORMATS, build_report, write_report
+    from orggraph.queries.scope import ScopeError
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        _err(f"输出文件「{out}」应以 .xlsx、.csv 或 .json 结尾。")
+        return EXIT_INPUT
+    store = _open_store(settings)
+    try:
+        report = build_report(store, args.kind, args.scope, args.as_of)
+    except ScopeError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    except RulesError as e:
+        _err(str(e))
+        return EXIT_FAIL
+    finally:
+        store.close()
+    paths = write_report(report, out)
+    print(f"已写入{report['scope_title']}截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths))
+    return EXIT_OK
+
+
 # ----------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="orggraph", description="党建引领基层治理关系图谱")
@@ -339,6 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
     s.add_argument("--out", required=True, help="输出的 .html 文件")
     s.set_defaults(func=cmd_viz)
+
+    s = sub.add_parser("report", help="生成覆盖率报表或短板清单（.xlsx 可直接打印，或 .csv、.json）")
+    s.add_argument("kind", choices=("coverage", "gaps"), help="coverage：覆盖率；gaps：短板清单")
+    s.add_argument("--scope", help="区县、街道或社区编码（默认全部）")
+    s.add_argument("--as-of", dest="as_of", help="截至日期 YYYY-MM-DD（默认今天）")
+    s.add_argument("--out", required=True, help="输出文件：.xlsx、.csv（每张表一个文件）或 .json")
+    s.set_defaults(func=cmd_report)
 
     from orggraph.api.commands import add_parsers as add_api_parsers
 

@@ -366,7 +366,7 @@ def _nest(flat: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------ the measures
-def coverage(store: Store, scope: str | None = None, as_of: str | None = None) -> dict[str, Any]:
+def coverage(store: Store, scope: str | Scope | None = None, as_of: str | None = None) -> dict[str, Any]:
     """The coverage measures of graph-model.md in api.md's shape for a scope (None = everything) on a day.
 
     A measure over a level the scope does not contain (streets inside a community) is 0 of 0.
@@ -385,7 +385,7 @@ def coverage(store: Store, scope: str | None = None, as_of: str | None = None) -
 
 
 def coverage_breakdown(
-    store: Store, scope: str | None = None, as_of: str | None = None
+    store: Store, scope: str | Scope | None = None, as_of: str | None = None
 ) -> list[dict[str, Any]]:
     """The same measures for each region one level down (whole graph → districts … community → grids).
 
@@ -493,7 +493,7 @@ def rule_text(category: str, rule: Mapping[str, int | None]) -> str:
 
 def contact_rule_violations(
     store: Store,
-    scope: str | None = None,
+    scope: str | Scope | None = None,
     as_of: str | None = None,
     rules: Mapping[str, Mapping[str, int | None]] | None = None,
 ) -> list[dict[str, Any]]:
@@ -552,7 +552,9 @@ def contact_rule_violations(
 
 
 # --------------------------------------------------------------------------------------- the other lists
-def sole_contacts(store: Store, scope: str | None = None, as_of: str | None = None) -> list[dict[str, Any]]:
+def sole_contacts(
+    store: Store, scope: str | Scope | None = None, as_of: str | None = None
+) -> list[dict[str, Any]]:
     """People who are the only person with a SERVES or CONTACTS in force on some grid of the scope.
 
     Rows {"pid", "name", "grids": [codes]}, by pid. Only edges on the grid itself count (a 楼栋长 of one of its
@@ -564,7 +566,7 @@ def sole_contacts(store: Store, scope: str | None = None, as_of: str | None = No
 
 
 def grid_worker_load(
-    store: Store, scope: str | None = None, as_of: str | None = None
+    store: Store, scope: str | Scope | None = None, as_of: str | None = None
 ) -> list[dict[str, Any]]:
     """Per grid: households, full-time workers in force, households per worker, overloaded (> 300).
 
@@ -599,7 +601,7 @@ def grid_worker_load(
 
 
 def dual_reporting_tally(
-    store: Store, scope: str | None = None, as_of: str | None = None
+    store: Store, scope: str | Scope | None = None, as_of: str | None = None
 ) -> list[dict[str, Any]]:
     """Per community: party members and units that have reported to it (双报到) by the day, by code."""
     sc = open_scope(store, scope, as_of)
@@ -622,7 +624,7 @@ def dual_reporting_tally(
 
 
 def part_time_committee(
-    store: Store, scope: str | None = None, as_of: str | None = None
+    store: Store, scope: str | Scope | None = None, as_of: str | None = None
 ) -> list[dict[str, Any]]:
     """Per street or community party organization of the scope: part-time members in force and their source units."""
     sc = open_scope(store, scope, as_of)
@@ -672,7 +674,7 @@ GAP_LISTS = (
 
 
 def gap_details(
-    store: Store, scope: str | None = None, as_of: str | None = None
+    store: Store, scope: str | Scope | None = None, as_of: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """The gap lists of gaps() with what a report shows about each entry, in the same order as GAP_LISTS.
 
@@ -700,6 +702,6 @@ def gaps_of(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
     return {k: sorted({row.get("pid") or row["code"] for row in details[k]}) for k in GAP_LISTS}
 
 
-def gaps(store: Store, scope: str | None = None, as_of: str | None = None) -> dict[str, list[str]]:
+def gaps(store: Store, scope: str | Scope | None = None, as_of: str | None = None) -> dict[str, list[str]]:
     """api.md /api/gaps: six sorted lists of codes (regions) and pids (people)."""
     return gaps_of(gap_details(store, scope, as_of))
