@@ -418,3 +418,18 @@ def test_cli_export_from_store(store: Store, tmp_path: Path, monkeypatch: pytest
     assert "--array-delimiter=;" in out
     command = out[out.index("neo4j-admin database import full neo4j") :].split("\n\n")[0]
     check_command(command, store)
+
+
+def test_what_the_model_does_not_know_is_reported_not_lost_silently(store: Store, tmp_path: Path) -> None:
+    hostile_graph(store)
+    store.write("CREATE (:Alien {code: 'x'})")  # a label outside the model
+    store.write("MATCH (a:Grid {code: 'G,0'}), (b:Grid {code: 'G,1'}) CREATE (a)-[:WEIRD]->(b)")  # a type outside it
+    store.write("MATCH (d:District), (g:Grid {code: 'G,2'}) CREATE (d)-[:PART_OF]->(g)")  # a pattern outside it
+    result = export_store(store, tmp_path / "out")
+    dropped = result.dropped
+    assert dropped.get("没有图模型标签的节点") == 1
+    assert dropped.get("Grid-[WEIRD]->Grid（不在图模型中的关系）") == 1
+    assert sum(v for k, v in dropped.items() if "关系" in k) == 2
+    n_nodes, n_rels = store_counts(store)
+    assert result.total_nodes == n_nodes - 1 and result.total_relationships == n_rels - 2
+    simulate_import(result.command())  # what was written is still a valid import
