@@ -40,10 +40,7 @@ __all__ = [
     "build_path",
     "build_overview",
     "build_gaps",
-    "PAGES",
 ]
-
-PAGES = ("overview", "cobuilding", "org-tree", "ego", "path")
 
 
 # --------------------------------------------------------------------------------------------- styles
