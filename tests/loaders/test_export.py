@@ -25,10 +25,13 @@ import pytest
 
 from orggraph.api.cli import main as cli_main
 from orggraph.graph.store import Store
-from orggraph.loaders.export import ExportError, ExportResult, export_store, store_counts
+from orggraph.loaders.demo import generate
+from orggraph.loaders.export import ExportError, ExportResult, export_ledgers, export_store, store_counts
+from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.writes import node_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from conftest import TEST_PID_KEY, write_ledgers  # noqa: E402
 from faults.content import HOSTILE, Content, freeze, hostile_graph, snapshot, use_store, write_rows  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ validator
@@ -433,3 +436,22 @@ def test_what_the_model_does_not_know_is_reported_not_lost_silently(store: Store
     n_nodes, n_rels = store_counts(store)
     assert result.total_nodes == n_nodes - 1 and result.total_relationships == n_rels - 2
     simulate_import(result.command())  # what was written is still a valid import
+
+
+def test_export_from_ledgers_equals_the_loaded_store(store: Store, tmp_path: Path) -> None:
+    """The ledgers converted straight to CSV (no store) import to exactly what `orggraph load` puts in the store."""
+    ledgers = tmp_path / "ledgers"
+    generate(ledgers, residents=1000)
+    report, result = export_ledgers(ledgers, tmp_path / "out", pid_key=TEST_PID_KEY)
+    assert report.ok and result is not None
+    store.ensure_schema()
+    assert import_ledgers(ledgers, store, pid_key=TEST_PID_KEY).ok
+    check_export(result, store)
+    assert result.nodes["Person"] > 1000 and "Person.LIVES_IN.Household" in result.relationships
+
+
+def test_cli_export_from_bad_ledgers_exports_nothing(tmp_path: Path, capsys: Any) -> None:
+    folder = write_ledgers(tmp_path / "bad", {"网格": [{"区县": "万山区", "街道编码": "S1"}]})
+    assert cli_main(["export", "--neo4j-admin", str(tmp_path / "out"), "--from-ledgers", str(folder)]) == 2
+    assert "缺少必填列" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
