@@ -12,7 +12,7 @@ from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
 from orggraph.queries.scope import ScopeError, check_as_of
-from orggraph.viz.access import check_node_access, page_setup, scope_context, scope_title
+from orggraph.viz.access import check_node_access, hide_outside, page_setup, scope_context, scope_title
 from orggraph.viz.overview import build_gaps, build_overview
 from orggraph.viz.render import (
     GROUP_COLOR,
@@ -52,6 +52,17 @@ class NodeStyle:
         self.graph = graph
 
     def __call__(self, n: GNode) -> dict[str, Any]:
+        if n.flags.get("hidden"):
+            return {
+                "shape": "box",
+                "label": f"辖区外\n{n.flags['zh']}",
+                "color": {"background": "#e9ecef", "border": "#adb5bd"},
+                "font": {"color": "#6c757d"},
+                "shapeProperties": {"borderDashes": [4, 3]},
+                "value": 4,
+                "title": f"在您的管辖范围之外的{n.flags['zh']}",
+                "extra_props": [("类型", n.flags["zh"])],
+            }
         if n.label == "Group":
             return {
                 "shape": "box",
@@ -85,6 +96,9 @@ class NodeStyle:
         return short(n.name, 10)
 
     def legend(self, n: GNode) -> list[dict[str, str]]:
+        if n.flags.get("hidden"):
+            return [{"kind": "node", "shape": "box", "color": "#e9ecef", "border": "#adb5bd", "dashed": "1",
+                     "text": "辖区外（只显示类型）"}]
         if n.label == "Group":
             return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）"}]
         items = [{"kind": "node", "color": LABEL_COLORS.get(n.label, "#888"), "shape": LABEL_SHAPES.get(n.label, "dot"),
@@ -125,7 +139,7 @@ def build_ego(
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)
     check_node_access(store, key, user_scope)
-    g = ego_network(store, key, depth=depth, as_of=day, cap=cap)
+    g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), user_scope)
     center = g.nodes[g.center] if g.center else None
     style = EgoStyle(links, g)
     pos = radial_positions(g)
@@ -442,7 +456,7 @@ def build_path(
     if from_key and to_key:
         a = check_node_access(store, from_key, user_scope)
         b = check_node_access(store, to_key, user_scope)
-        g = path_graph(store, a.key, b.key, as_of=day)
+        g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), user_scope)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"

@@ -214,3 +214,19 @@ def test_vis_network_is_served_cached(district: Store) -> None:
     assert "max-age=31536000" in r.headers["cache-control"]
     assert r.content.startswith(b"/**\n * vis-network")
     assert b"sourceMappingURL" not in r.content
+
+
+def test_a_scoped_viewer_sees_outside_nodes_only_as_their_kind(district: Store) -> None:
+    """Two steps from C2 lie its street (above C2: shown), the street's other community C1 and the street's party
+    committee (outside C2): for a C2 viewer those are anonymous steps, and nothing of them reaches the page."""
+    html = build_ego(district, C2, depth=2, as_of=AS_OF, user_scope=C2)
+    data = graph_data(html)
+    ids = {n["id"] for n in data["nodes"]}
+    assert f"Street:{STREET}" in ids
+    assert f"Community:{C1}" not in html and "旺家社区" not in html and "仁山街道工作委员会" not in html
+    hidden = [n for n in data["nodes"] if n["id"].startswith("hidden:")]
+    assert len(hidden) == 2 and all(n["info"]["key"] is None and n["info"]["links"] == [] for n in hidden)
+    assert "管辖范围" in html
+    # a viewer of the whole street sees them
+    whole = {n["id"] for n in graph_data(build_ego(district, C2, depth=2, as_of=AS_OF, user_scope=STREET))["nodes"]}
+    assert f"Community:{C1}" in whole and "PartyOrg:D520603001" in whole
