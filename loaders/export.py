@@ -437,9 +437,10 @@ def iter_graph(store: Store, *, page: int = 10_000, labels: tuple[str, ...] | No
 
 
 def _iter_falkor(store: Store, label: str, page: int) -> Iterator[GraphNode]:
-    lo, hi, n = store.read(_STATEMENTS["bounds"][label]).rows[0]
-    if not n:
+    bounds = store.read(_STATEMENTS["bounds"][label]).rows
+    if not bounds or not bounds[0][2]:
         return
+    lo, hi, n = bounds[0]
     # A window of ids holding about `page` nodes of this label, were they spread evenly.
     span = hi - lo + 1
     window = max(page, math.ceil(page * span / n))
