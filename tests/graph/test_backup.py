@@ -248,3 +248,18 @@ def test_cli_restore_of_a_truncated_file_is_a_clear_error(own_data_dir: Path, tm
         assert snapshot(s) == want
     finally:
         s.close()
+
+
+def test_backup_from_a_newer_database_is_refused(store: FalkorStore, tmp_path: Path) -> None:
+    hostile_graph(store)
+    backup(store, tmp_path / "b")
+    data = (tmp_path / "b").read_bytes()
+    header_end = data.index(b"\n", len(MAGIC)) + 1
+    header = json.loads(data[len(MAGIC) : header_end])
+    payload = data[header_end : header_end + header["payload_bytes"]]
+    header["graph_module_version"] = 10**9
+    _write_file(tmp_path / "newer", header, payload)
+    before = snapshot(store)
+    with pytest.raises(BackupError, match="更新版本"):
+        restore(store, tmp_path / "newer")
+    assert snapshot(store) == before
