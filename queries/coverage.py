@@ -21,7 +21,15 @@ from orggraph.graph.store import Store
 from orggraph.queries.catalog import Param, named_query
 from orggraph.queries.network import names
 from orggraph.queries.scope import NodeRef, check_as_of, resolve_scope
-from orggraph.queries.terms import CHILD_LEVEL, SCOPE_LEVELS, cypher_list, in_force, reported_by, scope_chain
+from orggraph.queries.terms import (
+    CHILD_LEVEL,
+    SCOPE_LEVELS,
+    cypher_list,
+    descend,
+    in_force,
+    reported_by,
+    scope_chain,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -67,19 +75,33 @@ DEFAULT_RULES: dict[str, dict[str, int | None]] = {
 
 @dataclass(frozen=True)
 class Measure:
+    """A coverage measure: nodes of `level` in scope, covered when an edge (in force) reaches them.
+
+    Most measures give `edge` (the pattern from x to what covers it, relationship variable r) and `cond` (on r):
+    the statements then count x once and the covered x by matching those edges — far cheaper on a city's
+    households than testing every node with a pattern comprehension. The others give a `tail`.
+    """
+
     id: str  # "cobuilding", "contact_points.Street" … (nesting of the api.md answer)
     zh: str
     level: str  # the region level it counts
-    tail: str  # Cypher after the scope chain: binds x; returns total, covered (and key when grouped)
+    edge: str = ""  # e.g. "<-[r:CO_BUILDS]-(:Unit)"
+    cond: str = ""  # WHERE on r
+    tail: str = (
+        ""  # otherwise: Cypher after the scope chain returning total, covered ({kv}/{key} per variant)
+    )
     people: bool = False  # counts people (fulltime_share), not nodes of `level`
 
-
-def _node_tail(n_expr: str) -> str:
-    """Counts nodes x; covered when n_expr (a count about x) is positive. {kv}/{key} are filled per variant."""
-    return (
-        "WITH {kv}x, " + n_expr + " AS n\n"
-        "RETURN {key}count(x) AS total, sum(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS covered"
-    )
+    @property
+    def comprehension_tail(self) -> str:
+        """The edge measure as a per-node test (for the catalog, whose scope comes from a CALL)."""
+        if self.tail:
+            return self.tail
+        where = f" WHERE {self.cond}" if self.cond else ""
+        return (
+            f"WITH {{kv}}x, size([(x){self.edge}{where} | 1]) AS n\n"
+            "RETURN {key}count(x) AS total, sum(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS covered"
+        )
 
 
 _WORKERS = cypher_list(GRID_WORKER_ROLES)
@@ -89,14 +111,16 @@ MEASURES: tuple[Measure, ...] = (
         "cobuilding",
         "联建共建覆盖率（有在期共建单位的社区）",
         "Community",
-        _node_tail(f"size([(x)<-[r:CO_BUILDS]-(:Unit) WHERE {in_force()} | 1])"),
+        "<-[r:CO_BUILDS]-(:Unit)",
+        in_force(),
     ),
     *(
         Measure(
             f"contact_points.{level}",
             f"联系点覆盖率·{display_name(level)}（有在期联系领导的{display_name(level)}）",
             level,
-            _node_tail(f"size([(x)<-[r:CONTACTS]-(:Person) WHERE {in_force()} | 1])"),
+            "<-[r:CONTACTS]-(:Person)",
+            in_force(),
         )
         for level in RULE_LEVELS
     ),
@@ -104,15 +128,15 @@ MEASURES: tuple[Measure, ...] = (
         "grid_party_org",
         "网格党组织覆盖率（网格或其楼栋建有党组织）",
         "Grid",
-        _node_tail(
-            "size([(x)<-[:BASED_IN]-(:PartyOrg) | 1]) + size([(x)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg) | 1])"
-        ),
+        tail="WITH {kv}x, size([(x)<-[:BASED_IN]-(:PartyOrg) | 1])"
+        " + size([(x)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg) | 1]) AS n\n"
+        "RETURN {key}count(x) AS total, sum(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS covered",
     ),
     Measure(
         "fulltime_share",
         "专职网格员占比（专职 ÷ 专职与兼职网格员，按人计）",
         "Grid",
-        f"MATCH (x)<-[r:SERVES]-(p:Person) WHERE r.role IN {_WORKERS} AND {in_force()}\n"
+        tail=f"MATCH (x)<-[r:SERVES]-(p:Person) WHERE r.role IN {_WORKERS} AND {in_force()}\n"
         f"WITH {{kv}}p, max(CASE WHEN r.role = '{FULLTIME_ROLE}' THEN 1 ELSE 0 END) AS ft\n"
         "RETURN {key}count(p) AS total, sum(ft) AS covered",
         people=True,
@@ -121,25 +145,41 @@ MEASURES: tuple[Measure, ...] = (
         "building_heads",
         "楼栋长覆盖率（有在期楼栋长的楼栋）",
         "Building",
-        _node_tail(f"size([(x)<-[r:SERVES]-(:Person) WHERE r.role = '{HEAD_ROLE}' AND {in_force()} | 1])"),
+        "<-[r:SERVES]-(:Person)",
+        f"r.role = '{HEAD_ROLE}' AND {in_force()}",
     ),
     Measure(
         "household_links",
         "联户覆盖率（有在期联户人的户）",
         "Household",
-        _node_tail(f"size([(x)<-[r:LINKS_HOUSEHOLD]-(:Person) WHERE {in_force()} | 1])"),
+        "<-[r:LINKS_HOUSEHOLD]-(:Person)",
+        in_force(),
     ),
 )
 
 
-def _variant(m: Measure, chain: tuple[str, str], grouped: bool) -> str:
+def _variant(m: Measure, chain: tuple[str, str], group: str | None) -> str:
+    """The statement of measure m for a scope chain, plain (group None) or grouped by the `group` level above x."""
     match, key = chain
-    if not grouped:
-        return match + "\n" + m.tail.replace("{kv}", "").replace("{key}", "")
-    # The group variable must survive the tail's WITH: k, or x itself when the group is the counted level
-    # (node tails keep x anyway; the people tail aggregates over x, so it carries it explicitly).
-    kv = "k, " if key == "k.code" else ("x, " if m.people else "")
-    return match + "\n" + m.tail.replace("{kv}", kv).replace("{key}", f"{key} AS key, ")
+    if m.tail:
+        if group is None:
+            return match + "\n" + m.tail.replace("{kv}", "").replace("{key}", "")
+        # The group variable must survive the tail's WITH: k, or x itself when the group is the counted level
+        # (node tails keep x anyway; the people tail aggregates over x, so it carries it explicitly).
+        kv = "k, " if key == "k.code" else ("x, " if m.people else "")
+        return match + "\n" + m.tail.replace("{kv}", kv).replace("{key}", f"{key} AS key, ")
+    where = f" WHERE {m.cond}" if m.cond else ""
+    if group is None:  # count the nodes, then match the chain again with the covering edge
+        return f"{match}\nWITH count(x) AS total\nOPTIONAL {match}{m.edge}{where}\nRETURN total, count(DISTINCT x) AS covered"
+    if key == "x.code":  # each child is one node of the level
+        return (
+            f"{match}\nOPTIONAL MATCH (x){m.edge}{where}\nWITH x, count(r) AS n\n"
+            "RETURN x.code AS key, 1 AS total, CASE WHEN n > 0 THEN 1 ELSE 0 END AS covered"
+        )
+    return (
+        f"{match}\nWITH k, count(x) AS total\nOPTIONAL MATCH (k){descend(group, m.level)}{m.edge}{where}\n"
+        "RETURN k.code AS key, total, count(DISTINCT x) AS covered"
+    )
 
 
 # (measure id, scope level, grouped) -> statement; missing when the scope holds nothing of that level.
@@ -153,7 +193,7 @@ for _m in MEASURES:
             _name = f"coverage.{_m.id}@{_scope}" + (f"/{CHILD_LEVEL[_scope]}" if _grouped else "")
             _MEASURE_Q[(_m.id, _scope, _grouped)] = statement(
                 _name,
-                _variant(_m, _chain, _grouped),  # type: ignore[arg-type]
+                _variant(_m, _chain, CHILD_LEVEL[_scope] if _grouped else None),  # type: ignore[arg-type]
                 _m.zh + ("，按下级分列" if _grouped else ""),
                 origin=__name__,
             )
@@ -219,8 +259,10 @@ for _m in MEASURES:
     named_query(
         f"coverage.{_m.id}",
         _m.zh,
-        _head("all", (_m.level,), catalog=True) + "\n" + _m.tail.replace("{kv}", "").replace("{key}", ""),  # type: ignore[arg-type,operator]
-        (_SCOPE_P, _AS_OF_P) if "$as_of" in _m.tail else (_SCOPE_P,),
+        _head("all", (_m.level,), catalog=True)
+        + "\n"
+        + _m.comprehension_tail.replace("{kv}", "").replace("{key}", ""),  # type: ignore[arg-type,operator]
+        (_SCOPE_P, _AS_OF_P) if "$as_of" in _m.comprehension_tail else (_SCOPE_P,),
         scoped=True,
     )
 

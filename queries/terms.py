@@ -78,3 +78,12 @@ def scope_chain(scope: str, target: str, group: str | None = None) -> tuple[str,
     if group is not None:
         key = "x.code" if group == target else "k.code"
     return "MATCH " + "<-[:PART_OF]-".join(parts), key
+
+
+def descend(upper: str, target: str) -> str:
+    """The PART_OF hops from a bound node of level `upper` down to `x` of level `target`: "<-[:PART_OF]-(…)(x:T)"."""
+    i, t = REGION_LEVELS.index(upper), REGION_LEVELS.index(target)
+    if t <= i:
+        raise ValueError(f"{target} is not below {upper}")
+    hops = [f"(:{REGION_LEVELS[j]})" for j in range(i + 1, t)] + [f"(x:{target})"]
+    return "".join("<-[:PART_OF]-" + h for h in hops)
