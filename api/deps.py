@@ -11,13 +11,18 @@ Pages and other routers mount behind the same login with `UserDep` / `require_us
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from pydantic import BaseModel
 
 from orggraph.api.auth import Capability, LoginCodes, TokenRegistry, User
+from orggraph.api.privacy import mask_answer
 from orggraph.graph.store import Store, StoreUnavailable
 from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, in_scope, resolve_key, resolve_scope
 from orggraph.settings import Settings
@@ -51,6 +56,7 @@ __all__ = [
     "DayDep",
     "Paging",
     "PagingDep",
+    "json_of",
 ]
 
 COOKIE_NAME = "orggraph_session"
@@ -82,6 +88,10 @@ class StoreHolder:
                     raise StoreUnavailable(f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。") from None
             return self._store
 
+    @property
+    def ready(self) -> bool:
+        return self._store is not None
+
     def close(self) -> None:
         with self._lock:
             if self._store is not None and self.owned:
@@ -103,11 +113,16 @@ def _state(request: Request) -> AppState:
     return request.app.state.orggraph  # type: ignore[no-any-return]
 
 
-def get_store(request: Request) -> Store:
-    return _state(request).store.get()
+async def get_store(request: Request) -> Store:
+    # Async on purpose: once open, handing out the store costs nothing and needs no worker thread (one thread
+    # hop less per request); only opening it, when startup could not, blocks — that goes to a worker thread.
+    holder = _state(request).store
+    if holder.ready:
+        return holder.get()
+    return await run_in_threadpool(holder.get)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return _state(request).settings
 
 
@@ -163,6 +178,16 @@ CypherUser = Annotated[User, Depends(require(Capability.cypher))]
 AdminUser = Annotated[User, Depends(require(Capability.admin))]
 
 
+def json_of(model: BaseModel, user: User | None = None) -> Response:
+    """A model as the answer, serialized here (in the route's worker thread) by pydantic: FastAPI then sends it
+    as is instead of validating it again in a second worker-thread hop. With `user`, phones are masked unless
+    the role may see them (only answers that mention a phone at all are walked)."""
+    text = model.model_dump_json(by_alias=True)
+    if user is not None and not user.sees_phones and ("phone" in text or "手机" in text):
+        text = json.dumps(mask_answer(model.model_dump(mode="json", by_alias=True), sees_phones=False), ensure_ascii=False)
+    return Response(text, media_type="application/json")
+
+
 # ------------------------------------------------------------------------------------ common parameters
 ScopeQuery = Annotated[
     str | None,
@@ -181,9 +206,12 @@ def forbidden_outside(ref: NodeRef, user: User) -> ScopeError:
     return ScopeError(f"「{ref.name or ref.key}」不在您的管辖范围（{user.scope}）内", 403)
 
 
-def check_node(store: Store, user: User, key: str) -> NodeRef:
-    """The node a key names (404 unknown), if the user may see it (403 outside their jurisdiction)."""
-    ref = resolve_key(store, key, with_regions=user.scope is not None)
+def check_node(store: Store, user: User, key: str) -> NodeRef | None:
+    """For a scoped user: the node a key names (404 unknown), if they may see it (403 outside their
+    jurisdiction). Unscoped users may see everything: None, and the query layer resolves the key (404) itself."""
+    if user.scope is None:
+        return None
+    ref = resolve_key(store, key)
     if not in_scope(ref, user.scope):
         raise forbidden_outside(ref, user)
     return ref
@@ -194,8 +222,8 @@ def effective_scope(store: Store, user: User, scope: str | None) -> str | None:
     which must lie inside the user's own (403); by default the user's own (None = the whole graph)."""
     scope = scope or None
     if user.scope is None:
-        ref = resolve_scope(store, scope)
-        return ref.key if ref else None
+        # Nothing to check against: the query layer resolves the scope itself (404/422), once.
+        return scope
     if scope is None or scope == user.scope:
         return user.scope
     ref = resolve_scope(store, scope)
@@ -221,7 +249,7 @@ def asked(store: StoreDep, user: UserDep, scope: ScopeQuery = None, as_of: AsOfQ
     return Asked(effective_scope(store, user, scope), day)
 
 
-def day_asked(as_of: AsOfQuery = None) -> str:
+async def day_asked(as_of: AsOfQuery = None) -> str:
     return check_as_of(as_of)
 
 
@@ -234,7 +262,7 @@ class Paging:
         return items[self.offset : self.offset + self.limit]
 
 
-def paging(offset: OffsetQuery = 0, limit: LimitQuery = DEFAULT_LIMIT) -> Paging:
+async def paging(offset: OffsetQuery = 0, limit: LimitQuery = DEFAULT_LIMIT) -> Paging:
     return Paging(offset, limit)
 
 

@@ -78,6 +78,18 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("store error on %s: %s", request.url.path, e)
         return _json(status, str(e))
 
+    try:
+        from orggraph.queries.coverage import RulesError
+    except ImportError:
+        pass
+    else:
+
+        @app.exception_handler(RulesError)
+        async def rules_error(request: Request, e: RulesError) -> JSONResponse:
+            # The deployment's contact-rule file is broken: the service cannot answer until an admin fixes it.
+            log.error("contact rules: %s", e)
+            return _json(503, f"服务配置有误，暂时无法回答：{e}")
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
         # pydantic puts the offending value in `input` and `ctx`: leave both out, it may be personal data.

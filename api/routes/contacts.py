@@ -11,21 +11,18 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from orggraph.api.audit import note_size
 from orggraph.api.auth import User
-from orggraph.api.deps import DayDep, PagingDep, StoreDep, UserDep, check_node
+from orggraph.api.deps import DayDep, PagingDep, StoreDep, UserDep, check_node, json_of
 from orggraph.api.models import ERRORS, ContactPath, Contacts, Reach
-from orggraph.api.privacy import mask_answer
 from orggraph.graph.store import Store
 from orggraph.queries import contacts as cq
 from orggraph.queries.scope import ScopeError, in_scope, resolve_key
 from orggraph.queries.terms import REGION_LEVELS
 
 router = APIRouter(prefix="/api", tags=["contacts"])
-
-KeyPath = Annotated[str, "a code or pid"]
 
 
 class Jurisdiction:
@@ -56,7 +53,7 @@ class Jurisdiction:
 
 
 @router.get("/contacts/{code}", response_model=Contacts, summary="谁联系这个节点", responses=ERRORS)
-def contacts(request: Request, code: str, store: StoreDep, user: UserDep, day: DayDep, paging: PagingDep) -> Contacts:
+def contacts(request: Request, code: str, store: StoreDep, user: UserDep, day: DayDep, paging: PagingDep) -> Response:
     """Every person and unit with a contact edge in force on the node `code` names (a household, building,
     grid, community, street, party organization or unit code, or a person's pid) or on one of its ancestors:
     role, the path up to where the edge lands (`via`), direct or inherited. Paged by `offset`/`limit`."""
@@ -82,7 +79,7 @@ def contacts(request: Request, code: str, store: StoreDep, user: UserDep, day: D
     shown = paging.of(listed)
     note_size(request, len(shown))
     body = {**answer, "contacts": shown, "listed": len(listed), "offset": paging.offset, "limit": paging.limit}
-    return Contacts(**mask_answer(body, sees_phones=user.sees_phones))
+    return json_of(Contacts(**body), user)
 
 
 def _covers_within(store: Store, direct: list[dict[str, Any]], cap: int = cq.LIST_CAP) -> dict[str, Any]:
@@ -113,7 +110,7 @@ def _covers_within(store: Store, direct: list[dict[str, Any]], cap: int = cq.LIS
 
 
 @router.get("/reach/{key}", response_model=Reach, summary="一个人或单位联系到哪些对象", responses=ERRORS)
-def reach(request: Request, key: str, store: StoreDep, user: UserDep, day: DayDep) -> Reach:
+def reach(request: Request, key: str, store: StoreDep, user: UserDep, day: DayDep) -> Response:
     """What a person (pid) or unit (code) contacts directly on the day, and the grids, buildings, households
     and residents that covers (lists when at most 200). A scoped token sees only what lies inside its
     jurisdiction, and what that covers."""
@@ -125,7 +122,7 @@ def reach(request: Request, key: str, store: StoreDep, user: UserDep, day: DayDe
         if len(kept) != len(answer["direct"]):
             answer["direct"], answer["covers"] = kept, _covers_within(store, kept)
     note_size(request, len(answer["direct"]))
-    return Reach(**mask_answer(answer, sees_phones=user.sees_phones))
+    return json_of(Reach(**answer), user)
 
 
 @router.get("/path", response_model=ContactPath, summary="两个节点之间最短的联系路径", responses=ERRORS)
@@ -137,7 +134,7 @@ def path(
     from_: Annotated[str, Query(alias="from", min_length=1, max_length=64, description="a code or pid")],
     to: Annotated[str, Query(min_length=1, max_length=64, description="a code or pid")],
     max_len: Annotated[int, Query(ge=1, le=cq.MAX_PATH_LEN, description="longest path to look for")] = 8,
-) -> ContactPath:
+) -> Response:
     """The shortest chain of relationships in force (contact, organizational and structural ones) between two
     nodes. A scoped token needs both ends inside its jurisdiction (403 otherwise); nodes of the path outside it
     are shown as hidden steps (label only)."""
@@ -156,4 +153,4 @@ def path(
             e["from"] = None if e["from"] in hidden else e["from"]
             e["to"] = None if e["to"] in hidden else e["to"]
     note_size(request, len(answer.get("nodes") or []))
-    return ContactPath(as_of=day, **mask_answer(answer, sees_phones=user.sees_phones))
+    return json_of(ContactPath(as_of=day, **answer), user)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from orggraph.api.audit import note_size
-from orggraph.api.deps import AskedDep, PagingDep, StoreDep
+from orggraph.api.deps import AskedDep, PagingDep, StoreDep, json_of
 from orggraph.api.models import (
     ERRORS,
     ContactRuleViolation,
@@ -28,46 +28,46 @@ router = APIRouter(prefix="/api", tags=["coverage"])
 
 
 @router.get("/coverage", response_model=Coverage, summary="覆盖率", responses=ERRORS)
-def coverage(request: Request, store: StoreDep, asked: AskedDep) -> Coverage:
+def coverage(request: Request, store: StoreDep, asked: AskedDep) -> Response:
     """The coverage measures of graph-model.md for the whole graph or a district/street/community `scope` on
     `as_of`: each `{covered, total, ratio}`. A scoped token measures its own scope unless it names one inside it."""
     measures = cov.coverage(store, asked.scope, asked.as_of)
     note_size(request, 1)
-    return Coverage(scope=asked.scope, as_of=asked.as_of, **measures)
+    return json_of(Coverage(scope=asked.scope, as_of=asked.as_of, **measures))
 
 
 @router.get("/coverage/breakdown", response_model=CoverageBreakdown, summary="下一级各区域的覆盖率", responses=ERRORS)
-def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> CoverageBreakdown:
+def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Response:
     """The same measures for each region one level down (everything → districts, district → streets,
     street → communities, community → grids), by code. People serving two children count in both."""
     rows = cov.coverage_breakdown(store, asked.scope, asked.as_of)
     shown = paging.of(rows)
     note_size(request, len(shown))
-    return CoverageBreakdown(scope=asked.scope, as_of=asked.as_of, children=shown, offset=paging.offset,
-                             limit=paging.limit, total=len(rows))
+    return json_of(CoverageBreakdown(scope=asked.scope, as_of=asked.as_of, children=shown, offset=paging.offset,
+                                     limit=paging.limit, total=len(rows)))
 
 
 @router.get("/gaps", response_model=Gaps, summary="短板清单", responses=ERRORS)
-def gaps(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Gaps:
+def gaps(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Response:
     """Six sorted lists of codes (regions) and pids (people), each paged by `offset`/`limit` (`total` gives each
     list's full length). Details: /api/gaps/contact-rule-violations, /api/gaps/sole-contacts,
     /api/coverage/grid-load."""
     lists = cov.gaps(store, asked.scope, asked.as_of)
     shown = {k: paging.of(v) for k, v in lists.items()}
     note_size(request, sum(len(v) for v in shown.values()))
-    return Gaps(scope=asked.scope, as_of=asked.as_of, offset=paging.offset, limit=paging.limit,
-                total={k: len(v) for k, v in lists.items()}, **shown)
+    return json_of(Gaps(scope=asked.scope, as_of=asked.as_of, offset=paging.offset, limit=paging.limit,
+                        total={k: len(v) for k, v in lists.items()}, **shown))
 
 
 def _listing(fn: Any, path: str, model: Any, summary: str, doc: str) -> None:
     """A paged list route over one of the query layer's per-scope functions."""
 
-    def route(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Any:
+    def route(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Response:
         rows = fn(store, asked.scope, asked.as_of)
         shown = paging.of(rows)
         note_size(request, len(shown))
-        return {"scope": asked.scope, "as_of": asked.as_of, "items": shown, "offset": paging.offset,
-                "limit": paging.limit, "total": len(rows)}
+        return json_of(Rows[model](scope=asked.scope, as_of=asked.as_of, items=shown, offset=paging.offset,
+                                   limit=paging.limit, total=len(rows)))
 
     route.__name__ = fn.__name__
     route.__doc__ = doc

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from orggraph.api.audit import note_size
-from orggraph.api.deps import CypherUser, SettingsDep, StoreDep
+from orggraph.api.deps import CypherUser, SettingsDep, StoreDep, json_of
 from orggraph.api.models import ERRORS, CypherRequest, CypherResult, ErrorBody
 from orggraph.api.privacy import mask_rows
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api", tags=["cypher"])
         408: {"model": ErrorBody, "description": "the query ran past ORGGRAPH_QUERY_TIMEOUT seconds and was stopped"},
     },
 )
-def run_cypher(body: CypherRequest, request: Request, store: StoreDep, user: CypherUser, settings: SettingsDep) -> CypherResult:
+def run_cypher(body: CypherRequest, request: Request, store: StoreDep, user: CypherUser, settings: SettingsDep) -> Response:
     """Runs one statement through the store's read-only entry point: any write (CREATE, MERGE, SET, DELETE...)
     is refused by the store itself with 403. Values go in `params` and reach the store as parameters. At most
     ORGGRAPH_MAX_ROWS rows come back (`truncated` says when more existed); a query past
@@ -32,4 +32,4 @@ def run_cypher(body: CypherRequest, request: Request, store: StoreDep, user: Cyp
     result = store.read(body.query, body.params, timeout=settings.query_timeout, max_rows=settings.max_rows)  # type: ignore[arg-type]
     note_size(request, len(result.rows))
     rows = mask_rows(result.columns, result.rows, sees_phones=user.sees_phones)
-    return CypherResult(columns=result.columns, rows=rows, truncated=result.truncated)
+    return json_of(CypherResult(columns=result.columns, rows=rows, truncated=result.truncated))

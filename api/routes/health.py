@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orggraph import __version__
-from orggraph.api.deps import get_settings_dep
 from orggraph.api.models import Health
 from orggraph.graph.store import StoreError
 
@@ -21,8 +20,8 @@ router = APIRouter(prefix="/api", tags=["health"])
 )
 def health(request: Request) -> JSONResponse:
     """`status` is `ok` when the store answers a ping; otherwise the answer is 503 with `unavailable`."""
-    holder = request.app.state.orggraph.store
-    backend = get_settings_dep(request).backend
+    state = request.app.state.orggraph
+    holder, backend = state.store, state.settings.backend
     try:
         store = holder.get()
         store.ping()

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from orggraph.api.audit import note_size
-from orggraph.api.auth import User
-from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep
+from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, json_of
 from orggraph.api.models import ERRORS, PeoplePage, Person, PersonLookup
-from orggraph.api.privacy import mask_answer
 from orggraph.loaders.idcodes import normalize_resident_id, pid_of, validate_resident_id
 from orggraph.queries.people import people_regions, person, search_people
 
@@ -20,12 +18,8 @@ router = APIRouter(prefix="/api/people", tags=["people"])
 _NOT_FOUND = "没有找到这个人：请核对身份证号，或确认人员台账已导入（范围受限的令牌只能查到本辖区的人）。"
 
 
-def _shown(p: dict[str, Any], user: User) -> Person:
-    return Person(**mask_answer(p, sees_phones=user.sees_phones))
-
-
 @router.post("/lookup", response_model=Person, summary="按身份证号查找人员", responses=ERRORS)
-def lookup(body: PersonLookup, request: Request, store: StoreDep, user: PeopleUser, settings: SettingsDep) -> Person:
+def lookup(body: PersonLookup, request: Request, store: StoreDep, user: PeopleUser, settings: SettingsDep) -> Response:
     """The person with this ID number. The number travels in the JSON body only; it is hashed with the
     deployment's key (ORGGRAPH_PID_KEY) into the pid the graph knows, and it is never answered or logged.
     A person outside a scoped token's jurisdiction is answered 404 like an unknown one, so the lookup does not
@@ -42,7 +36,7 @@ def lookup(body: PersonLookup, request: Request, store: StoreDep, user: PeopleUs
         note_size(request, 0)
         raise HTTPException(404, _NOT_FOUND)
     note_size(request, 1)
-    return _shown(found, user)
+    return json_of(Person(**found), user)
 
 
 @router.get("", response_model=PeoplePage, summary="按姓名查找人员", responses=ERRORS)
@@ -53,7 +47,7 @@ def search(
     name: Annotated[str, Query(min_length=1, max_length=50, description="the name, or its beginning")],
     offset: Annotated[int, Query(ge=0, le=100_000, description="people to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=200, description="most people returned")] = 50,
-) -> PeoplePage:
+) -> Response:
     """People whose name starts with `name` (exact matches first), inside the token's jurisdiction. At most
     500 bearers of a name are looked at (`capped`). Roles: admin, analyst, street, community."""
     name = name.strip()
@@ -62,5 +56,5 @@ def search(
     found, capped = search_people(store, name, scope=user.scope)
     page = found[offset : offset + limit]
     note_size(request, len(page))
-    return PeoplePage(people=[_shown(p, user) for p in page], offset=offset, limit=limit, total=len(found),
-                      capped=capped)
+    return json_of(PeoplePage(people=[Person(**p) for p in page], offset=offset, limit=limit, total=len(found),
+                              capped=capped), user)

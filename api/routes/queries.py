@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 
 from orggraph.api.audit import note_size
 from orggraph.api.auth import User
-from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, check_node, effective_scope
+from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, check_node, effective_scope, json_of
 from orggraph.api.models import ERRORS, ErrorBody, NamedQueryRequest, NamedQueryResult, ParamInfo, QueryCatalog, QueryInfo
 from orggraph.api.privacy import mask_rows
 from orggraph.graph.store import Store
 from orggraph.queries.catalog import CATALOG, NamedQuery, Param
-from orggraph.queries.scope import ScopeError, today
+from orggraph.queries.scope import ScopeError, resolve_scope, today
 
 router = APIRouter(prefix="/api/queries", tags=["queries"])
 
@@ -114,8 +114,9 @@ def _check_jurisdiction(store: Store, user: User, q: NamedQuery, params: dict[st
     """For a scoped token: the scope is forced (or checked to lie inside its own), and any parameter naming a
     node (a code or pid) must name one inside its jurisdiction."""
     if user.scope is None:
-        if q.scoped:
-            params["scope"] = effective_scope(store, user, params.get("scope"))
+        if q.scoped:  # the Cypher would quietly find nothing for a bad code: say so instead (404/422)
+            ref = resolve_scope(store, params.get("scope"))
+            params["scope"] = ref.key if ref else None
         return
     if not q.scoped:
         raise HTTPException(403, f"命名查询「{q.name}」不按范围限定，{user.role.value} 令牌不能运行。")
@@ -145,7 +146,7 @@ def run_query(
     settings: SettingsDep,
     name: str = Path(description="a name from GET /api/queries"),
     body: NamedQueryRequest | None = None,
-) -> NamedQueryResult:
+) -> Response:
     """Runs a named query with its parameters checked against their declared types (422 otherwise). For
     street and community tokens the `scope` parameter is their own (or a region inside it) and every code
     parameter must lie inside it (403 otherwise). Rows are capped at ORGGRAPH_MAX_ROWS; phones masked unless
@@ -160,4 +161,5 @@ def run_query(
     result = store.read(q.text, params, timeout=settings.query_timeout, max_rows=settings.max_rows)
     note_size(request, len(result.rows))
     rows = mask_rows(result.columns, result.rows, sees_phones=user.sees_phones)
-    return NamedQueryResult(name=q.name, params=params, columns=result.columns, rows=rows, truncated=result.truncated)
+    return json_of(NamedQueryResult(name=q.name, params=params, columns=result.columns, rows=rows,
+                                    truncated=result.truncated))

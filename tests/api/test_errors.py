@@ -111,3 +111,11 @@ def test_pages_without_login_go_to_the_login_form(api) -> None:
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Fpages%2Foverview")
     form = api.client.get(r.headers["location"])
     assert form.status_code == 200 and "令牌" in form.text
+
+
+def test_a_broken_contact_rule_file_is_503_with_its_message(api, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "rules.json"
+    bad.write_text("{broken", encoding="utf-8")
+    monkeypatch.setenv("ORGGRAPH_CONTACT_RULES", str(bad))
+    r = api.get("/api/gaps")
+    assert r.status_code == 503 and "联系点规则文件" in r.json()["detail"]
