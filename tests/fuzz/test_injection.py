@@ -224,3 +224,32 @@ def test_cli_cypher_parameters_are_values(tmp_path: Path) -> None:
     assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr  # the plain ledgers have code G1, not this
     with FalkorStore.embedded(data, "orggraph") as s:
         assert snapshot(s) == before
+
+
+def test_oversized_request_bodies_are_refused_with_a_message(store: FalkorStore, tmp_path: Path) -> None:
+    """The API takes no file uploads; its bodies (Cypher and its parameters, person lookups) are capped,
+    whether the client declares the length or streams it."""
+    from fastapi.testclient import TestClient
+
+    from orggraph.api.app import create_app
+    from orggraph.api.auth import Role, TokenRegistry, tokens_path
+    from orggraph.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data")
+    token, _ = TokenRegistry(tokens_path(settings.data_dir)).create(Role.admin, None, "fuzz")
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    store.ensure_schema()
+    with TestClient(create_app(settings, store), raise_server_exceptions=False) as client:
+        big = json.dumps({"query": "RETURN $p AS p", "params": {"p": "长" * (10 << 20)}})
+
+        def streamed() -> Any:
+            yield b'{"query": "RETURN $p AS p", "params": {"p": "'
+            for _ in range(30):
+                yield b"x" * (1 << 20)
+            yield b'"}}'
+
+        for body in (big, streamed()):
+            r = client.post("/api/cypher", content=body, headers=headers)
+            assert r.status_code == 413 and "请求体超过" in r.json()["detail"], (r.status_code, r.text[:200])
+        r = client.post("/api/cypher", json={"query": "RETURN 1 AS one", "params": {}}, headers=headers)
+        assert r.status_code == 200  # and the server still answers
