@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
@@ -45,11 +46,22 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _run(app: object, host: str, port: int) -> int:
+def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None = None) -> int:
+    """Serve until interrupted; `on_ready` runs once the socket listens (a link printed earlier could fail)."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and on_ready is not None:
+                on_ready()
+
     # No access log: the audit log records every request, with personal data masked (URLs would not be).
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", server_header=False)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning", server_header=False)  # type: ignore[arg-type]
+    try:
+        Server(config).run()
+    except KeyboardInterrupt:  # Ctrl+C is how a server is stopped: a clean exit (as uvicorn.run does)
+        pass
     return 0
 
 
@@ -63,11 +75,15 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
         return 1
     log_path = configure_logging(settings)
     app = create_app(settings)
-    print(f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview")
-    print(f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}")
-    if host not in (LOOPBACK, "::1", "localhost"):
-        print("注意：服务对本机以外开放。请在前面加 HTTPS 反向代理，令牌只通过 HTTPS 传输。", file=sys.stderr)
-    return _run(app, host, port)
+
+    def ready() -> None:
+        print(f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview")
+        print(f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}")
+        if host not in (LOOPBACK, "::1", "localhost"):
+            print("注意：服务对本机以外开放。请在前面加 HTTPS 反向代理，令牌只通过 HTTPS 传输。", file=sys.stderr)
+        sys.stdout.flush()
+
+    return _run(app, host, port, ready)
 
 
 def _url_host(host: str) -> str:
@@ -99,11 +115,14 @@ def serve_demo(settings: Settings, host: str = LOOPBACK, port: int = 8765) -> in
     token, code = demo_login(settings, codes)
     app = create_app(settings, login_codes=codes)
     base = f"http://{host}:{port}"
-    print()
-    print("演示已就绪。在浏览器中打开下面的链接（一次性登录链接，只能用一次）：")
-    print(f"\n    {base}/login?code={code}\n")
-    print(f"接口文档：{base}/docs    审计日志：{settings.audit_path}")
-    print(f"用 curl 调用接口：curl -H 'Authorization: Bearer {token}' {base}/api/coverage")
-    print("按 Ctrl+C 停止。")
-    sys.stdout.flush()
-    return _run(app, host, port)
+
+    def ready() -> None:
+        print()
+        print("演示已就绪。在浏览器中打开下面的链接（一次性登录链接，只能用一次）：")
+        print(f"\n    {base}/login?code={code}\n")
+        print(f"接口文档：{base}/docs    审计日志：{settings.audit_path}")
+        print(f"用 curl 调用接口：curl -H 'Authorization: Bearer {token}' {base}/api/coverage")
+        print("按 Ctrl+C 停止。")
+        sys.stdout.flush()
+
+    return _run(app, host, port, ready)

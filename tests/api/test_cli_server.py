@@ -115,8 +115,9 @@ def test_serve_demo_prints_a_one_time_login_link(env: Path, city: Store, monkeyp
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     served: dict[str, Any] = {}
 
-    def fake_run(app: Any, host: str, port: int) -> int:
+    def fake_run(app: Any, host: str, port: int, on_ready: Any = None) -> int:
         served.update(app=app, host=host, port=port)
+        on_ready()  # the link is printed only once the server listens
         return 0
 
     monkeypatch.setattr(server, "_run", fake_run)
