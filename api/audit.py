@@ -102,8 +102,11 @@ def note_size(request: Any, n: int) -> None:
 
 
 def _route_path(scope: Scope) -> str:
+    """The route template (`/api/contacts/{code}`); for a path no route matched, the path with personal data
+    masked (someone may have put an ID number into it)."""
     route = scope.get("route")
-    return str(getattr(route, "path", None) or scope.get("path", ""))
+    template = getattr(route, "path", None)
+    return str(template) if template else str(mask_for_log(scope.get("path", "")))
 
 
 def _params(scope: Scope, body: bytes, route: str) -> dict[str, Any]:
@@ -164,7 +167,7 @@ class AuditMiddleware:
                 await self.app(scope, replay, send_wrapper)
         except Exception as e:  # noqa: BLE001 - the contract: never a 500, always a message
             error = f"{type(e).__name__}: {e}"
-            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            log.exception("unexpected error on %s %s", scope.get("method"), mask_for_log(scope.get("path", "")))
             if not sent_start:
                 await _send_json(send_wrapper, 503, {"detail": UNEXPECTED_MESSAGE})
         finally:

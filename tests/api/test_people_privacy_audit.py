@@ -113,7 +113,10 @@ def test_every_request_is_one_audit_line_with_masked_personal_data(api) -> None:
 def test_audit_records_route_templates_and_sizes(api) -> None:
     api.get("/api/gaps", params={"scope": S2, "limit": 1})
     api.get("/api/nowhere")
-    lines = api.audit()
+    api.get(f"/api/people/{ID_A}")  # an ID number typed into a URL that names no route
+    lines = api.audit()[:-1]
+    assert api.audit()[-1]["route"] == f"/api/people/{ID_A[:4]}{'*' * 10}{ID_A[-4:]}"
+    assert ID_A not in api.settings.audit_path.read_text(encoding="utf-8")
     assert lines[-2]["route"] == "/api/gaps" and lines[-2]["params"] == {"scope": S2, "limit": "1"}
     assert isinstance(lines[-2]["size"], int)
     assert (lines[-1]["route"], lines[-1]["status"]) == ("/api/nowhere", 404)
