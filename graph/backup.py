@@ -248,12 +248,12 @@ def _info(path: Path, header: dict[str, Any]) -> BackupInfo:
 def restore(store: Store, src: Path) -> BackupInfo:
     """Replace the store's graph with the backup in `src`. The file is checked whole first: a bad file
     changes nothing. Raises BackupError (Chinese)."""
-    header, payload = _read_file(src)
-    info = _info(Path(src), header)
-    if info.backend != "falkordb":
-        raise BackupError(f"备份文件 {src} 来自 {info.backend}，不能恢复到 FalkorDB。")
-    raw, graph = _falkor(store)
+    raw, graph = _falkor(store)  # first: a Neo4j store is told what to use, whatever the file
     try:
+        header, payload = _read_file(src)
+        info = _info(Path(src), header)
+        if info.backend != "falkordb":
+            raise BackupError(f"备份文件 {src} 来自 {info.backend}，不能恢复到 FalkorDB。")
         if info.graph != graph:
             raise BackupError(
                 f"备份来自名为「{info.graph}」的图，当前图名为「{graph}」。FalkorDB 只能按原名恢复："

@@ -263,3 +263,17 @@ def test_backup_from_a_newer_database_is_refused(store: FalkorStore, tmp_path: P
     with pytest.raises(BackupError, match="更新版本"):
         restore(store, tmp_path / "newer")
     assert snapshot(store) == before
+
+
+def test_neo4j_is_told_to_use_its_own_tools(tmp_path: Path) -> None:
+    from orggraph.graph.backup import BackupUnsupported
+
+    class Neo4jLike:
+        backend = "neo4j"
+        database = "city"
+
+    with pytest.raises(BackupUnsupported, match="neo4j-admin database dump city"):
+        backup(Neo4jLike(), tmp_path / "b")  # type: ignore[arg-type]
+    with pytest.raises(BackupUnsupported, match="neo4j-admin database load city"):
+        restore(Neo4jLike(), tmp_path / "b")  # type: ignore[arg-type]
+    assert not (tmp_path / "b").exists()
