@@ -8,6 +8,8 @@ not sets, so a doubled node or relationship shows up as a difference.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,26 @@ import pytest
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import QueryError, Store
 from orggraph.loaders.writes import node_write, rel_write, write_text
+
+
+
+def _root_conftest() -> Any:
+    """tests/conftest.py itself: `import conftest` may find another directory's conftest in a full run."""
+    path = Path(__file__).resolve().parents[1] / "conftest.py"
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "__file__", None) and Path(mod.__file__).resolve() == path:
+            return mod
+    spec = importlib.util.spec_from_file_location("orggraph_tests_root_conftest", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_ROOT = _root_conftest()
+TEST_PID_KEY: bytes = _ROOT.TEST_PID_KEY
+write_ledgers = _ROOT.write_ledgers
 
 _ALL_NODES = "MATCH (n) RETURN labels(n), properties(n)"
 _ALL_RELS = (

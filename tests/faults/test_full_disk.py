@@ -22,11 +22,10 @@ from orggraph.loaders.demo import generate
 from orggraph.loaders.importer import import_ledgers
 
 from .city import GRAPH, PID_KEY, env, stop_server
-from .content import Content, hostile_graph, snapshot
+from .content import Content, hostile_graph, snapshot, write_ledgers
 from .ledgers import small_ledgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import write_ledgers  # noqa: E402
 
 _LIMIT = 64 * 1024  # bytes any one file of the limited process may reach
 

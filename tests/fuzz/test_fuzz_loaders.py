@@ -27,8 +27,7 @@ from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.content import snapshot  # noqa: E402
+from faults.content import TEST_PID_KEY, snapshot, write_ledgers  # noqa: E402
 from faults.ledgers import copy_folder, small_ledgers  # noqa: E402
 
 SEED = 2026

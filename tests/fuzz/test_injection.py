@@ -28,8 +28,7 @@ from orggraph.graph.store import StoreError
 from orggraph.loaders.importer import import_ledgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.content import Content, snapshot, write_rows  # noqa: E402
+from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers, write_rows  # noqa: E402
 from faults.ledgers import Ledgers, small_ledgers  # noqa: E402
 
 INJECTIONS = [

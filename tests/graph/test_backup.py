@@ -20,8 +20,7 @@ from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import TEST_PID_KEY  # noqa: E402
-from faults.content import hostile_graph, snapshot, use_store  # noqa: E402
+from faults.content import TEST_PID_KEY, hostile_graph, snapshot, use_store  # noqa: E402
 
 _INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"
 _CONSTRAINTS = "CALL db.constraints() YIELD type, label, properties RETURN type, label, properties"

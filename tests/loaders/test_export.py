@@ -31,8 +31,7 @@ from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.writes import node_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.content import HOSTILE, Content, freeze, hostile_graph, snapshot, use_store, write_rows  # noqa: E402
+from faults.content import HOSTILE, TEST_PID_KEY, Content, freeze, hostile_graph, snapshot, use_store, write_ledgers, write_rows  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ validator
 _DATA_TYPES = {
