@@ -77,6 +77,8 @@ class FalkorStore(Store):
         except redis.exceptions.TimeoutError as e:
             raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
         except redis.exceptions.ResponseError as e:
+            if read_only and "empty key" in str(e):
+                return Result([], [])  # the graph does not exist yet: reading it finds nothing
             raise _translate(e) from None
         header = [h[1] if isinstance(h, (list, tuple)) else h for h in (res.header or [])]
         columns = [h.decode() if isinstance(h, bytes) else str(h) for h in header]

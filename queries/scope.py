@@ -89,7 +89,8 @@ RETURN collect(DISTINCT a.code) AS regions""",
 OPTIONAL MATCH (p)-[:LIVES_IN|SERVES|CONTACTS|LINKS_HOUSEHOLD|REPORTED_TO]->(t)-[:PART_OF*0..5]->(a)
 WITH p, collect(DISTINCT a.code) AS direct
 OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)-[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
-RETURN direct + collect(DISTINCT a2.code) AS regions""",
+WITH direct, collect(DISTINCT a2.code) AS more
+RETURN direct + more AS regions""",
         "人员所在的区域：居住地，以及其联系、服务、报到的对象所在区域",
         origin=__name__,
     ),
@@ -99,7 +100,8 @@ RETURN direct + collect(DISTINCT a2.code) AS regions""",
 OPTIONAL MATCH (u)-[:CO_BUILDS|REPORTED_TO]->(c:Community)-[:PART_OF*0..2]->(a)
 WITH u, collect(DISTINCT a.code) AS via
 OPTIONAL MATCH (s:Street {code: u.street})-[:PART_OF*0..1]->(a2)
-RETURN via + collect(DISTINCT a2.code) AS regions""",
+WITH via, collect(DISTINCT a2.code) AS more
+RETURN via + more AS regions""",
         "单位所在的区域：所在街道，以及其共建、报到的社区",
         origin=__name__,
     ),
