@@ -27,7 +27,7 @@ from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checke
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
 
-__all__ = ["ImportReport", "import_ledgers", "LoadBusy", "load_lock"]
+__all__ = ["ImportReport", "import_ledgers", "plan_import", "write_spool", "LoadBusy", "load_lock"]
 
 _EXISTING = {
     label: statement(f"load.existing.{label}", text, "导入前读取库中已有的编码，用于校验引用", origin=__name__)
@@ -163,24 +163,26 @@ def _resolve_people(store: Store | None, chk: Checker) -> None:
             )
 
 
-def import_ledgers(
+def plan_import(
     path: Path,
     store: Store | None,
     *,
     pid_key: bytes,
-    dry_run: bool = False,
     mapping_file: Path | None = None,
     batch_size: int = 10_000,
     spool_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ImportReport:
-    """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`."""
+) -> tuple[ImportReport, _Spool | None]:
+    """First pass: read and validate every ledger under `path`, spooling the writes it would make.
+
+    Returns the report and, when it has no error, the spool (the caller closes it). `store` (may be None)
+    is only read, to accept references to what an earlier import already put there.
+    """
     t0 = time.perf_counter()
     sources, issues = discover(Path(path), mapping_file=mapping_file)
-    report = ImportReport(issues=list(issues), dry_run=dry_run)
+    report = ImportReport(issues=list(issues))
     if report.errors:
         report.seconds = time.perf_counter() - t0
-        return report
+        return report, None
     by_ledger: dict[str, LedgerSource] = {s.ledger: s for s in sources}
     chk = Checker(pid_key=pid_key, issues=report.issues)
     if store is not None:
@@ -201,21 +203,56 @@ def import_ledgers(
             if ledger in FINISHERS:
                 FINISHERS[ledger](chk, src)
         _resolve_people(store, chk)
-        if report.errors or dry_run or store is None:
-            report.written = {}
-            return report
-        store.ensure_schema()
-        total, done = spool.total, 0
-        for name, rows in spool.replay():
-            store.write(write_text(name), {"rows": rows})
-            report.written[name] = report.written.get(name, 0) + len(rows)
-            done += len(rows)
-            if progress:
-                progress(done, total)
+    except BaseException:
+        spool.close()
+        raise
+    report.seconds = time.perf_counter() - t0
+    if report.errors:
+        spool.close()
+        return report, None
+    return report, spool
+
+
+def write_spool(
+    store: Store, spool: _Spool, report: ImportReport, progress: Callable[[int, int], None] | None = None
+) -> None:
+    """Second pass: replay the spooled batches into the store, nodes first, then relationships."""
+    store.ensure_schema()
+    total, done = spool.total, 0
+    for name, rows in spool.replay():
+        store.write(write_text(name), {"rows": rows})
+        report.written[name] = report.written.get(name, 0) + len(rows)
+        done += len(rows)
+        if progress:
+            progress(done, total)
+
+
+def import_ledgers(
+    path: Path,
+    store: Store | None,
+    *,
+    pid_key: bytes,
+    dry_run: bool = False,
+    mapping_file: Path | None = None,
+    batch_size: int = 10_000,
+    spool_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`."""
+    t0 = time.perf_counter()
+    report, spool = plan_import(
+        path, store, pid_key=pid_key, mapping_file=mapping_file, batch_size=batch_size, spool_dir=spool_dir
+    )
+    report.dry_run = dry_run
+    if spool is None:
         return report
+    try:
+        if not dry_run and store is not None:
+            write_spool(store, spool, report, progress)
     finally:
         spool.close()
         report.seconds = time.perf_counter() - t0
+    return report
 
 
 def terminal_progress(label: str = "写入") -> Callable[[int, int], None] | None:
