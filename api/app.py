@@ -3,7 +3,6 @@ behind the same login, the audit middleware and the error contract."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,20 +35,19 @@ unreachable. Nothing answers 500. Every request is written to the audit log.
 
 
 def _routers() -> list[Any]:
-    from orggraph.api.routes import audit, cypher, health, login, people, queries, tokens
+    from orggraph.api.routes import audit, contacts, coverage, cypher, health, login, people, queries, tokens
 
-    routers = [health.router, cypher.router, queries.router, people.router, tokens.router, audit.router, login.router]
-    # The query-layer routes need queries.coverage / queries.contacts; without those modules the app serves the rest.
-    for name in ("coverage", "contacts"):
-        try:
-            module = importlib.import_module(f"orggraph.api.routes.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"orggraph.queries.{name}":
-                raise
-            log.warning("routes %s not available: %s", name, e)
-            continue
-        routers.append(module.router)
-    return routers
+    return [
+        health.router,
+        coverage.router,
+        contacts.router,
+        cypher.router,
+        queries.router,
+        people.router,
+        tokens.router,
+        audit.router,
+        login.router,
+    ]
 
 
 def _mount_pages(app: FastAPI) -> bool:

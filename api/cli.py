@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from orggraph import __version__
+from orggraph.loaders.demo import DEFAULT_RESIDENTS
 from orggraph.settings import Settings, SettingsError, get_settings
 
 __all__ = ["main"]
@@ -342,13 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo-data", help="生成演示台账")
     s.add_argument("out")
-    s.add_argument("--residents", type=int, default=20_000)
+    s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)
     s.add_argument("--seed", type=int, default=2026)
     s.add_argument("--xlsx", action="store_true", help="另写一个多工作表的 .xlsx")
     s.set_defaults(func=cmd_demo_data)
 
     s = sub.add_parser("demo", help="生成并导入演示数据，启动服务")
-    s.add_argument("--residents", type=int, default=20_000)
+    s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--no-serve", action="store_true", help="只导入，不启动服务")
     s.set_defaults(func=cmd_demo)
