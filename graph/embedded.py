@@ -87,6 +87,10 @@ class _Probe:
     pid: int
     dir: str
     loading: bool
+    busy: bool = False  # a server listens but did not answer in time (replaying a large AOF): pid unknown
+
+
+_BUSY = _Probe(0, "", True, busy=True)
 
 
 # --- which binaries -------------------------------------------------------------------------------
@@ -185,6 +189,14 @@ def _pid_alive(pid: int) -> bool:
     return not _is_zombie(pid)
 
 
+def _cpu_time(pid: int) -> str | None:
+    """The process's CPU time so far (opaque; it changes while the process works): utime+stime, or ps's TIME."""
+    if sys.platform == "linux":
+        utime, stime = _process_field(pid, 11, "time"), _process_field(pid, 12, "time")
+        return None if utime is None or stime is None else f"{utime}+{stime}"
+    return _process_field(pid, 0, "time")
+
+
 def _is_zombie(pid: int) -> bool:
     state = _process_field(pid, 0, "stat")  # stat field 3, state
     return state is not None and state.startswith(("Z", "X"))
@@ -227,7 +239,11 @@ def _connect(socket_path: str) -> Iterator[redis.Redis]:
 
 
 def _probe(socket_path: str) -> _Probe | None:
-    """Ask whatever listens on socket_path who it is; None when nothing answers."""
+    """Ask whatever listens on socket_path who it is; None when nothing listens, _BUSY when it does not answer.
+
+    While redis replays its AOF it answers only between commands, and one of a load's batches can take
+    longer than the probe's timeout to replay: that is a server busy loading, not a dead one.
+    """
     try:
         with _connect(socket_path) as conn:
             info = conn.info("server")
@@ -238,6 +254,8 @@ def _probe(socket_path: str) -> _Probe | None:
             except redis.BusyLoadingError:
                 loading = True
             return _Probe(int(info["process_id"]), str(data_dir), loading)
+    except redis.TimeoutError:
+        return _BUSY
     except (redis.RedisError, OSError, KeyError, ValueError):
         return None
 
@@ -304,6 +322,7 @@ class EmbeddedServer:
         data_dir: Path,
         *,
         start_timeout: float = 30.0,
+        load_timeout: float = 3600.0,
         stop_timeout: float = 60.0,
         lock_timeout: float = 120.0,
     ) -> None:
@@ -315,6 +334,7 @@ class EmbeddedServer:
         self._lock_path = self.home / "server.lock"
         self._clients_dir = self.home / "clients"
         self.start_timeout = start_timeout
+        self.load_timeout = load_timeout
         self.stop_timeout = stop_timeout
         self.lock_timeout = lock_timeout
 
@@ -352,6 +372,8 @@ class EmbeddedServer:
         """Running?, pid, socket, data size and users; reads only, changes nothing."""
         state = self._read_state()
         probe = _probe(state.socket) if state else None
+        if probe is not None and probe.busy and state is not None and _same_process(state.pid, state.identity):
+            probe = _Probe(state.pid, str(self.db_dir), True)
         running = state is not None and probe is not None and probe.pid == state.pid
         return {
             "running": running,
@@ -524,6 +546,9 @@ class EmbeddedServer:
         state = self._read_state()
         if state is not None:
             probe = _probe(state.socket) if state.socket else None
+            if probe is not None and probe.busy and _same_process(state.pid, state.identity):
+                self._wait_ready(state, None)  # our server, still loading its data: wait, never kill it
+                return state
             if probe is not None and probe.pid == state.pid and probe.dir == str(self.db_dir):
                 if probe.loading:
                     self._wait_ready(state, None)
@@ -538,6 +563,11 @@ class EmbeddedServer:
         # No valid record; a server may still answer on our socket (its record lost): adopt it.
         sock = self._socket_path()
         probe = _probe(sock)
+        if probe is not None and probe.busy:
+            raise EmbeddedServerError(
+                f"套接字 {sock} 上的数据库服务没有响应，也没有记录在 {self._state_path}。"
+                "它可能正在加载数据：请稍候重试；若一直如此，请结束占用该套接字的 redis-server 进程。"
+            )
         if probe is not None:
             if probe.dir != str(self.db_dir):
                 raise EmbeddedServerError(
@@ -614,8 +644,16 @@ class EmbeddedServer:
         return state
 
     def _wait_ready(self, state: _State, proc: subprocess.Popen[bytes] | None) -> None:
-        """Wait until the server answers PING; loading a large data set may take longer than starting."""
-        deadline = time.monotonic() + self.start_timeout
+        """Wait until the server answers PING.
+
+        Loading a large data set may take much longer than starting: while the server says it is loading,
+        or is alive but too busy replaying its AOF to answer, the wait goes on (up to load_timeout), with
+        one line on stderr so a person at a terminal knows why.
+        """
+        t0 = time.monotonic()
+        deadline = t0 + self.start_timeout
+        told = False
+        cpu: str | None = None
         while True:
             if proc is not None and proc.poll() is not None:
                 raise EmbeddedServerError(
@@ -623,14 +661,27 @@ class EmbeddedServer:
                     f"{self._log_tail()}\n请根据日志排查；若数据文件损坏，请从备份恢复 {self.db_dir}。"
                 )
             probe = _probe(state.socket)
-            if probe is not None and probe.pid == state.pid:
-                if not probe.loading:
-                    return
-                deadline = max(deadline, time.monotonic() + self.start_timeout)  # still making progress
-            if time.monotonic() > deadline:
+            loading = probe is not None and (
+                (probe.busy and _same_process(state.pid, state.identity)) or (probe.pid == state.pid and probe.loading)
+            )
+            if probe is not None and not probe.busy and probe.pid == state.pid and not probe.loading:
+                return
+            now = time.monotonic()
+            if loading:
+                # A server that says it is loading makes progress; one too busy to say so, while it uses CPU.
+                was, cpu = cpu, _cpu_time(state.pid) if probe is not None and probe.busy else None
+                if cpu is None or cpu != was:
+                    deadline = max(deadline, min(now + self.start_timeout, t0 + self.load_timeout))
+                if not told and now - t0 > 5:
+                    told = True
+                    print(f"内置数据库正在从磁盘加载数据（{self.db_dir}），请稍候……", file=sys.stderr, flush=True)
+            if now > deadline:
+                if now - t0 >= self.load_timeout:
+                    what = f"加载数据超过 {self.load_timeout:.0f} 秒仍未完成"
+                else:
+                    what = f"在 {self.start_timeout:.0f} 秒内没有响应"
                 raise EmbeddedServerError(
-                    f"内置数据库在 {self.start_timeout:.0f} 秒内没有响应。日志 {self.log_path} 的最后几行：\n"
-                    f"{self._log_tail()}\n请根据日志排查后重试。"
+                    f"内置数据库{what}。日志 {self.log_path} 的最后几行：\n{self._log_tail()}\n请根据日志排查后重试。"
                 )
             time.sleep(_POLL)
 

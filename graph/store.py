@@ -193,6 +193,9 @@ class Store(ABC):
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
 
+    def checkpoint(self) -> None:  # noqa: B027 - only stores that replay a log on restart need it
+        """After a bulk write (a load, a restore): make what was written quick to recover on the next start."""
+
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         pass
 

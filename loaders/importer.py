@@ -225,6 +225,7 @@ def write_spool(
         done += len(rows)
         if progress:
             progress(done, total)
+    store.checkpoint()  # a restart then reads a snapshot instead of replaying every batch
 
 
 def import_ledgers(

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -285,6 +286,47 @@ def test_server_that_never_answers_is_killed(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(EmbeddedServerError, match="没有响应"):
         srv.acquire()
     assert not alive(int(pid_file.read_text()))
+    assert not (srv.home / "server.json").exists()
+
+
+# A server that listens on its socket but never answers: `spin` burns CPU as redis replaying a large AOF
+# does, `idle` sleeps as a hung one would.
+_SILENT_SERVER = """#!{python}
+import socket, sys, time
+path = sys.argv[sys.argv.index("--unixsocket") + 1]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(16)
+if "{mode}" == "idle":
+    time.sleep(60)  # connections wait in the backlog, unanswered
+conns = []
+s.setblocking(False)
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    try:
+        conns.append(s.accept()[0])
+    except BlockingIOError:
+        pass
+"""
+
+
+@pytest.mark.parametrize(("mode", "said"), [("spin", "加载数据超过 3 秒仍未完成"), ("idle", "在 1 秒内没有响应")])
+def test_a_busy_server_is_waited_for_and_a_silent_idle_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, said: str
+) -> None:
+    """A listening server that does not answer is waited for while it uses CPU (up to load_timeout), given
+    up on after start_timeout when it does not; either way it is not left running."""
+    fake = tmp_path / "fake-redis-server"
+    fake.write_text(_SILENT_SERVER.format(python=sys.executable, mode=mode))
+    fake.chmod(0o755)
+    monkeypatch.setattr(embedded, "locate_binaries", lambda: (fake, fake))
+    monkeypatch.setattr(embedded, "_PROBE_TIMEOUT", 0.2)
+    srv = EmbeddedServer(tmp_path / "data", start_timeout=1, load_timeout=3)
+    t0 = time.monotonic()
+    with pytest.raises(EmbeddedServerError, match=said):
+        srv.acquire()
+    waited = time.monotonic() - t0
+    assert (waited >= 3) if mode == "spin" else (waited < 3)
     assert not (srv.home / "server.json").exists()
 
 
