@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-__all__ = ["parse_date", "parse_count", "parse_phone", "split_tags", "parse_enum"]
+__all__ = ["MAX_COUNT", "parse_date", "parse_count", "parse_phone", "split_tags", "parse_enum"]
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -35,17 +35,29 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
     return None, "无法识别的日期，请写成 2023-05-01、2023/5/1 或 2023年5月1日"
 
 
+# The largest count accepted: 15 digits, what a spreadsheet keeps exactly (Excel rounds past 15 significant
+# digits), exact in the JSON the pages read (2**53) and far inside the stores' signed 64-bit integers. No grid
+# or building comes near it: a longer number is a typo, or another column pasted into this one.
+MAX_COUNT = 10**15 - 1
+_COUNT = re.compile(r"(-?)(\d+)(?:\.0+)?")
+
+
 def parse_count(text: str) -> tuple[int | None, str | None]:
-    """A non-negative integer count ('300', '300.0', '1,200'). Empty → (None, None)."""
+    """A non-negative integer count ('300', '300.0', '1,200'), at most MAX_COUNT. Empty → (None, None)."""
     t = text.strip().replace(",", "").replace("，", "")
     if not t:
         return None, None
-    if re.fullmatch(r"-?\d+(\.0+)?", t):
-        v = int(float(t)) if "." in t else int(t)
-        if v < 0:
-            return None, "不能为负数"
-        return v, None
-    return None, "应为整数（只能填数字）"
+    m = _COUNT.fullmatch(t)
+    if m is None:
+        return None, "应为整数（只能填数字）"
+    sign, digits = m.group(1), m.group(2).lstrip("0") or "0"
+    # Length first: int() of thousands of digits is refused (ValueError) or slow, and float() overflows.
+    v = int(digits) if len(digits) <= len(str(MAX_COUNT)) else MAX_COUNT + 1
+    if sign and v:
+        return None, "不能为负数"
+    if v > MAX_COUNT:
+        return None, f"数值过大（最多 {MAX_COUNT:,}）：请检查是否多填了数字，或填到了别的列"
+    return v, None
 
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
