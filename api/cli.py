@@ -30,7 +30,7 @@ def _open_store(settings: Settings) -> Any:
 
 # ------------------------------------------------------------------------------------------------ load
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    from orggraph.loaders.importer import LoadBusy, import_ledgers, load_lock, terminal_progress
+    from orggraph.loaders.importer import LoadError, import_ledgers, load_lock, terminal_progress
 
     settings.warn_dev_key()
     path = Path(args.path)
@@ -52,7 +52,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
                 )
             finally:
                 store.close()
-    except LoadBusy as e:
+    except LoadError as e:  # another load holds the data dir, or the lock or the spool cannot be written
         _err(str(e))
         return EXIT_FAIL
     for issue in report.warnings:
@@ -123,7 +123,7 @@ def _print_table(columns: list[str], rows: list[list[Any]]) -> None:
 # ---------------------------------------------------------------------------------------------- export
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.loaders.export import ExportError, drop_summary, export_ledgers, export_store
-    from orggraph.loaders.importer import LoadBusy, terminal_progress
+    from orggraph.loaders.importer import LoadError, terminal_progress
 
     out = Path(args.neo4j_admin)
     try:
@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 settings,
                 lambda store: export_store(store, out, database=args.database, progress=terminal_progress("导出")),
             )
-    except (ExportError, LoadBusy) as e:
+    except (ExportError, LoadError) as e:
         _err(str(e))
         return EXIT_FAIL
     for line in drop_summary(result):
@@ -163,7 +163,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 # ------------------------------------------------------------------------------------- backup, restore
 def _with_locked_store(settings: Settings, action: Any) -> Any:
-    """Run action(store) holding the load lock: no load changes the graph meanwhile (LoadBusy otherwise)."""
+    """Run action(store) holding the load lock: no load changes the graph meanwhile (LoadError otherwise)."""
     from orggraph.loaders.importer import load_lock
 
     with load_lock(settings.data_dir):
@@ -176,11 +176,11 @@ def _with_locked_store(settings: Settings, action: Any) -> Any:
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.backup import BackupError, backup
-    from orggraph.loaders.importer import LoadBusy
+    from orggraph.loaders.importer import LoadError
 
     try:
         info = _with_locked_store(settings, lambda store: backup(store, Path(args.out)))
-    except (BackupError, LoadBusy) as e:
+    except (BackupError, LoadError) as e:
         _err(str(e))
         return EXIT_FAIL
     print(
@@ -192,11 +192,11 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.backup import BackupError, restore
-    from orggraph.loaders.importer import LoadBusy
+    from orggraph.loaders.importer import LoadError
 
     try:
         info = _with_locked_store(settings, lambda store: restore(store, Path(args.src)))
-    except (BackupError, LoadBusy) as e:
+    except (BackupError, LoadError) as e:
         _err(str(e))
         return EXIT_FAIL
     print(f"已从 {info.path} 恢复图「{info.graph}」（备份于 {info.created}）：{info.nodes:,} 个节点、{info.relationships:,} 条关系。")
@@ -204,10 +204,21 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ demo
-def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+def _generate_demo(out: Path, **options: Any) -> dict[str, int] | None:
+    """demo.generate, its refusals (too few residents, too many for --xlsx) as a message: None then."""
     from orggraph.loaders.demo import generate
 
-    counts = generate(Path(args.out), residents=args.residents, seed=args.seed, xlsx=args.xlsx)
+    try:
+        return generate(out, **options)
+    except ValueError as e:
+        _err(f"错误：{e}")
+        return None
+
+
+def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    counts = _generate_demo(Path(args.out), residents=args.residents, seed=args.seed, xlsx=args.xlsx)
+    if counts is None:
+        return EXIT_INPUT
     for ledger, n in counts.items():
         print(f"{ledger}: {n:,}")
     print(f"演示台账已写入 {args.out}")
@@ -215,13 +226,13 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from orggraph.loaders.demo import generate
     from orggraph.loaders.importer import import_ledgers, terminal_progress
 
     settings.warn_dev_key()
     ledgers = settings.data_dir / "demo-ledgers"
     print(f"生成演示台账（{args.residents:,} 名居民）→ {ledgers}")
-    generate(ledgers, residents=args.residents, seed=2026)
+    if _generate_demo(ledgers, residents=args.residents, seed=2026) is None:
+        return EXIT_INPUT
     store = _open_store(settings)
     try:
         store.clear()

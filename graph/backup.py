@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import errno
 import hashlib
 import json
 import os
@@ -49,6 +48,7 @@ import redis
 from orggraph import __version__
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import QueryError, Store, StoreError, StoreUnavailable
+from orggraph.oserrors import disk_full
 
 __all__ = [
     "BackupError",
@@ -172,7 +172,7 @@ def _write_file(out: Path, header: dict[str, Any], payload: bytes) -> None:
             finally:
                 os.close(dfd)
     except OSError as e:
-        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        if disk_full(e):
             raise BackupError(f"磁盘空间不足，无法写入备份 {out}（{e.strerror}）。请释放空间或换一个位置后重试。") from None
         raise BackupError(f"无法写入备份 {out}：{e.strerror or e}。请检查路径和权限。") from None
     finally:

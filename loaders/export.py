@@ -39,6 +39,7 @@ from typing import IO, Any, LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import NEO4J_DDL, QueryError, Store
+from orggraph.oserrors import disk_full
 
 __all__ = [
     "ARRAY_DELIMITER",
@@ -525,9 +526,7 @@ def _write_all(w: AdminCsvWriter, fill: Callable[[AdminCsvWriter], None]) -> Exp
 
 
 def _os_message(out_dir: Path, e: OSError) -> str:
-    import errno
-
-    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    if disk_full(e):
         return f"写入 {out_dir} 时磁盘空间不足（{e.strerror}）。已删除写了一半的文件；请释放空间或换一个磁盘后重新导出。"
     return f"写入 {out_dir} 失败：{e.strerror or e}。已删除写了一半的文件；请检查路径和权限后重新导出。"
 

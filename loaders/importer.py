@@ -9,6 +9,7 @@ again finishes it without doubling anything.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import marshal
 import os
@@ -26,8 +27,9 @@ from orggraph.graph.store import Store, StoreError, chunked
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
+from orggraph.oserrors import disk_full
 
-__all__ = ["ImportReport", "import_ledgers", "plan_import", "write_spool", "LoadBusy", "load_lock"]
+__all__ = ["ImportReport", "import_ledgers", "plan_import", "write_spool", "LoadError", "LoadBusy", "load_lock"]
 
 _EXISTING = {
     label: statement(f"load.existing.{label}", text, "导入前读取库中已有的编码，用于校验引用", origin=__name__)
@@ -49,8 +51,21 @@ _EXISTING_PEOPLE = statement(
 )
 
 
-class LoadBusy(Exception):
+class LoadError(Exception):
+    """A load (or a command that takes the load lock) cannot go on; the message says why and what to do."""
+
+
+class LoadBusy(LoadError):
     """Another load holds the store."""
+
+
+def _write_failed(what: str, e: OSError, outcome: str, alternative: str = "") -> LoadError:
+    """The error for a file the loader could not write: a full disk says so; anything else names the cause."""
+    if disk_full(e):
+        head, fix = f"磁盘空间不足，无法写入{what}（{e.strerror}）", "释放该磁盘的空间"
+    else:
+        head, fix = f"无法写入{what}（{e.strerror or e}）", "检查该文件夹的权限"
+    return LoadError(f"{head}。{outcome}请{fix}{alternative}，然后重新运行同一命令。")
 
 
 @dataclass
@@ -80,11 +95,23 @@ class _Spool:
 
     def __init__(self, folder: Path | None, batch_size: int) -> None:
         self.batch_size = batch_size
-        self._files: dict[str, IO[bytes]] = {
-            phase: tempfile.TemporaryFile(dir=folder, prefix=f"orggraph-{phase}-") for phase in ("node", "rel")
-        }
+        self.folder = Path(folder or tempfile.gettempdir())
+        self._files: dict[str, IO[bytes]] = {}
         self._buf: dict[str, list[dict[str, Any]]] = {}
         self.counts: dict[str, int] = {}
+        with self._writing():
+            for phase in ("node", "rel"):
+                self._files[phase] = tempfile.TemporaryFile(dir=self.folder, prefix=f"orggraph-{phase}-")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """An OSError while spooling (a full disk, most likely) as a LoadError: nothing was written to the store."""
+        try:
+            yield
+        except OSError as e:
+            self.close()
+            what = f" {self.folder} 中导入用的临时文件"
+            raise _write_failed(what, e, "未导入任何数据。", "，或用环境变量 TMPDIR 换一个文件夹") from None
 
     def add(self, name: str, row: dict[str, Any]) -> None:
         buf = self._buf.get(name)
@@ -92,7 +119,8 @@ class _Spool:
             buf = self._buf[name] = []
         buf.append(row)
         if len(buf) >= self.batch_size:
-            self._flush(name)
+            with self._writing():
+                self._flush(name)
 
     def _flush(self, name: str) -> None:
         buf = self._buf.pop(name, None)
@@ -101,9 +129,16 @@ class _Spool:
             marshal.dump((name, buf), self._files[phase])
             self.counts[name] = self.counts.get(name, 0) + len(buf)
 
+    def finish(self) -> None:
+        """Write out what is still buffered, so that every write to the disk is done (or failed) in the first pass."""
+        with self._writing():
+            for name in list(self._buf):
+                self._flush(name)
+            for f in self._files.values():
+                f.flush()
+
     def replay(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        for name in list(self._buf):
-            self._flush(name)
+        self.finish()
         for phase in ("node", "rel"):
             f = self._files[phase]
             f.seek(0)
@@ -119,26 +154,40 @@ class _Spool:
 
     def close(self) -> None:
         for f in self._files.values():
-            f.close()
+            with contextlib.suppress(OSError):  # a temporary file: what it could not flush is dropped anyway
+                f.close()
 
 
 @contextmanager
 def load_lock(data_dir: Path) -> Iterator[None]:
-    """One load at a time per data folder: a second one is refused, never interleaved."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "load.lock", "a+") as f:
+    """One load at a time per data folder: a second one is refused, never interleaved.
+
+    The holder's pid goes into load.lock, written unbuffered: a full disk fails that write (LoadError) and
+    leaves nothing to flush later.
+    """
+    path = data_dir / "load.lock"
+    failed = f"数据文件夹中的 {path}"  # for _write_failed
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise _write_failed(failed, e, "库中的数据没有改动。") from None
+    try:
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LoadBusy("另一个导入正在进行，请等它完成后再导入（同一时间只允许一个导入）。") from None
         try:
-            f.seek(0)
-            f.truncate()
-            f.write(str(os.getpid()))
-            f.flush()
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            except OSError as e:
+                raise _write_failed(failed, e, "库中的数据没有改动。") from None
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _preload_existing(store: Store, chk: Checker) -> None:
@@ -203,6 +252,8 @@ def plan_import(
             if ledger in FINISHERS:
                 FINISHERS[ledger](chk, src)
         _resolve_people(store, chk)
+        if not report.errors:
+            spool.finish()
     except BaseException:
         spool.close()
         raise

@@ -70,7 +70,6 @@ def demo_ledgers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # ----------------------------------------------------------------------------------------- RLIMIT_FSIZE
-@pytest.mark.xfail(strict=True, reason="reported: plan_import/cmd_load let OSError (EFBIG/ENOSPC) escape as a traceback")
 def test_load_whose_spool_cannot_be_written(held: tuple[Path, FalkorStore], demo_ledgers: Path) -> None:
     """The loader spools its transformed writes to a temporary file first: that write fails."""
     data, store = held
@@ -143,17 +142,12 @@ def _contains(big: Content, small: Content) -> bool:
     return not (small.nodes - big.nodes) and not (small.rels - big.rels)
 
 
-_LOCK_WRITE = pytest.mark.xfail(
-    strict=True, reason="reported: cmd_load → load_lock writes its pid into load.lock; ENOSPC there is a traceback"
-)
-
-
 @pytest.mark.parametrize(
     "leave",
     [
         # Room for the lock file and the server's small writes, not for the load's AOF entries.
         pytest.param(8 * 1024, id="nearly-full"),
-        pytest.param(0, id="full", marks=_LOCK_WRITE),
+        pytest.param(0, id="full"),
     ],
 )
 def test_data_dir_on_a_full_disk(tmp_path: Path, demo_ledgers: Path, leave: int) -> None:
