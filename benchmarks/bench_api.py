@@ -8,16 +8,16 @@ for each workload sends a fixed number of requests from 1 and from 8 concurrent 
 keep-alive connection each), timing each request. The same queries are then called directly in Python
 (`contacts_of`, `coverage`, `store.read`) with the same concurrency; the overhead ratio is API median ÷ direct
 median. Requests rotate over many different grids, streets and people so no answer is served from one hot key.
+`benchmarks/run.py` and `bench_pages.py` reuse `serving` (a server and a token) and `bench` (the workloads).
 This is a benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import math
-import os
-import platform
+import queue
 import random
 import signal
 import socket
@@ -27,18 +27,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
-
+from common import GRAPH, child_env, city_ledgers, compact_aof, load_into, machine, write_json
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 
-KEY = "benchmark-key"
+OVERHEAD_TARGET = 1.3  # API median ÷ direct median
 CYPHER = (
     "MATCH (g:Grid {code: $code})<-[r:SERVES]-(p:Person) "
     "RETURN p.pid AS pid, p.name AS name, r.role AS role, r.since AS since ORDER BY pid"
@@ -55,34 +55,15 @@ SAMPLE_PEOPLE = "MATCH (p:Person)-[:SERVES|CONTACTS]->() RETURN DISTINCT p.pid L
 
 
 # ------------------------------------------------------------------------------------------------ setup
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "ORGGRAPH_DATA_DIR": str(data_dir), "ORGGRAPH_PID_KEY": KEY}
-    env.pop("ORGGRAPH_URI", None)
-    return env
-
-
 def build_store(work: Path, residents: int) -> Path:
     """Generate the demo city of `residents` and load it into a fresh embedded store under `work`."""
-    from orggraph.loaders.demo import generate
-    from orggraph.loaders.importer import import_ledgers
-
-    ledgers, data_dir = work / f"ledgers-{residents}", work / f"data-{residents}"
-    if not ledgers.exists():
-        print(f"generating {residents:,} residents → {ledgers}", file=sys.stderr)
-        generate(ledgers, residents=residents, seed=2026)
-    print(f"loading into {data_dir}", file=sys.stderr)
-    t = time.perf_counter()
-    with FalkorStore.embedded(data_dir, "orggraph") as store:
+    ledgers, _ = city_ledgers(work, residents)
+    data_dir = work / f"data-{residents}"
+    with FalkorStore.embedded(data_dir, GRAPH) as store:
         store.ensure_schema()
-        report = import_ledgers(ledgers, store, pid_key=KEY.encode())
-        if not report.ok:
-            raise SystemExit("\n".join(i.format() for i in report.errors[:20]))
-        # Fold the load into the AOF's base: otherwise reopening the store later replays every write of the
-        # load (slower than the embedded server's start timeout at city scale).
-        store.connection.execute_command("BGREWRITEAOF")
-        while store.connection.info("persistence").get("aof_rewrite_in_progress"):
-            time.sleep(0.5)
-    print(f"loaded in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        seconds = load_into(store, ledgers)
+        compact_aof(store)
+    print(f"loaded in {seconds:.0f} s", file=sys.stderr)
     return data_dir
 
 
@@ -100,7 +81,7 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "orggraph", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=_env(data_dir),
+            env=child_env(data_dir),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -115,6 +96,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"orggraph serve exited:\n{self.proc.stderr.read() if self.proc.stderr else ''}")
             time.sleep(0.2)
+        self.stop()
         raise SystemExit("orggraph serve did not answer within 120 s")
 
     def stop(self) -> None:
@@ -163,18 +145,41 @@ def run_concurrent(call: Callable[[int], None], requests: int, clients: int) -> 
     return {**_stats(latencies), "clients": clients, "throughput_rps": round(requests / wall, 1)}
 
 
-def http_caller(base: str, token: str, path_of: Callable[[int], tuple[str, str, dict[str, Any] | None]]) -> Callable[[int], None]:
-    local = threading.local()
+class Clients:
+    """Keep-alive HTTP clients shared by the benchmark's threads: one per request in flight, reused from run to
+    run (a client per thread would open new connections, and leave the old ones open, with every thread pool)."""
 
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+        self._free: queue.SimpleQueue[httpx.Client] = queue.SimpleQueue()
+        self._all: list[httpx.Client] = []
+        self._lock = threading.Lock()
+
+    def request(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        try:
+            client = self._free.get_nowait()
+        except queue.Empty:
+            client = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=600)
+            with self._lock:
+                self._all.append(client)
+        try:
+            r = client.request(method, url, json=body)
+            r.read()
+            return r
+        finally:
+            self._free.put(client)
+
+    def close(self) -> None:
+        for c in self._all:
+            c.close()
+
+
+def http_caller(clients: Clients, path_of: Callable[[int], tuple[str, str, dict[str, Any] | None]]) -> Callable[[int], None]:
     def call(i: int) -> None:
-        client = getattr(local, "client", None)
-        if client is None:
-            client = local.client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120)
         method, url, body = path_of(i)
-        r = client.request(method, url, json=body)
+        r = clients.request(method, url, body)
         if r.status_code != 200:
             raise SystemExit(f"{method} {url} → {r.status_code}: {r.text[:300]}")
-        r.read()
 
     return call
 
@@ -215,6 +220,79 @@ def workloads(store: Store, seed: int) -> dict[str, dict[str, Any]]:
     }
 
 
+@contextlib.contextmanager
+def serving(data_dir: Path, role: str = "analyst") -> Iterator[tuple[Server, str]]:
+    """`orggraph serve` on the store in `data_dir` and a bearer token of `role`; both gone afterwards."""
+    registry = TokenRegistry(tokens_path(data_dir))
+    registry.revoke("bench-api")
+    token, _ = registry.create(Role(role), None, "bench-api")
+    try:
+        server = Server(data_dir)
+        try:
+            yield server, token
+        finally:
+            server.stop()
+    finally:
+        registry.revoke("bench-api")
+
+
+def bench(
+    store: Store,
+    base: str,
+    token: str,
+    *,
+    requests: int = 400,
+    clients: tuple[int, ...] | list[int] = (1, 8),
+    warmup: int = 20,
+    only: list[str] | None = None,
+) -> dict[str, Any]:
+    """Each workload over HTTP and called directly, at each concurrency: latencies and the overhead ratios."""
+    results: dict[str, Any] = {}
+    pool = Clients(base, token)
+    try:
+        for name, w in workloads(store, seed=2026).items():
+            if only and name not in only:
+                continue
+            try:
+                results[name] = _workload(pool, w, requests, clients, warmup)
+            except SystemExit as e:  # a request answered other than 200: the other workloads still run
+                results[name] = {"request": w["describe"], "error": str(e), "by_clients": {}}
+                print(f"{name:9s} FAILED: {e}", file=sys.stderr)
+            for c, v in results[name]["by_clients"].items():
+                print(f"{name:9s} clients={c}: api median {v['api']['median_ms']} ms p95 {v['api']['p95_ms']} ms | "
+                      f"direct median {v['direct']['median_ms']} ms p95 {v['direct']['p95_ms']} ms | "
+                      f"×{v['overhead_median']}", file=sys.stderr)
+    finally:
+        pool.close()
+    return results
+
+
+def _workload(pool: Clients, w: dict[str, Any], requests: int, clients: tuple[int, ...] | list[int], warmup: int) -> dict[str, Any]:
+    call_http = http_caller(pool, w["http"])
+    call_direct = w["direct"]
+    # Connections (one per client at the highest concurrency), caches, the server's first imports.
+    run_concurrent(call_http, max(warmup, max(clients)), max(clients))
+    run_concurrent(call_direct, warmup, 1)
+    entry: dict[str, Any] = {"request": w["describe"], "by_clients": {}}
+    for c in clients:
+        api = run_concurrent(call_http, requests, c)
+        direct = run_concurrent(call_direct, requests, c)
+        entry["by_clients"][str(c)] = {
+            "api": api,
+            "direct": direct,
+            "overhead_median": round(api["median_ms"] / direct["median_ms"], 3) if direct["median_ms"] else None,
+            "overhead_p95": round(api["p95_ms"] / direct["p95_ms"], 3) if direct["p95_ms"] else None,
+        }
+    return entry
+
+
+def graph_counts(store: Store) -> dict[str, int]:
+    return {
+        label: store.read(f"MATCH (n:{label}) RETURN count(n)").scalar()  # type: ignore[arg-type,misc]
+        for label in ("Person", "Household", "Grid", "Street")
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--residents", type=int, default=1_000_000, help="size of the generated city")
@@ -230,56 +308,22 @@ def main() -> None:
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="orggraph-bench-api-"))
     data_dir = Path(args.data_dir) if args.data_dir else build_store(work, args.residents)
-    registry = TokenRegistry(tokens_path(data_dir))
-    registry.revoke("bench-api")
-    token, _ = registry.create(Role(args.role), None, "bench-api")
-    store = FalkorStore.embedded(data_dir, "orggraph")
-    server = Server(data_dir)
-    results: dict[str, Any] = {}
-    try:
-        for name, w in workloads(store, seed=2026).items():
-            if args.only and name not in args.only:
-                continue
-            call_http = http_caller(server.base, token, w["http"])
-            call_direct = w["direct"]
-            run_concurrent(call_http, args.warmup, 1)  # connections, caches, the server's first imports
-            run_concurrent(call_direct, args.warmup, 1)
-            entry: dict[str, Any] = {"request": w["describe"], "by_clients": {}}
-            for c in args.clients:
-                api = run_concurrent(call_http, args.requests, c)
-                direct = run_concurrent(call_direct, args.requests, c)
-                entry["by_clients"][str(c)] = {
-                    "api": api,
-                    "direct": direct,
-                    "overhead_median": round(api["median_ms"] / direct["median_ms"], 3) if direct["median_ms"] else None,
-                    "overhead_p95": round(api["p95_ms"] / direct["p95_ms"], 3) if direct["p95_ms"] else None,
-                }
-                print(f"{name:9s} clients={c}: api median {api['median_ms']} ms p95 {api['p95_ms']} ms | "
-                      f"direct median {direct['median_ms']} ms p95 {direct['p95_ms']} ms | "
-                      f"×{entry['by_clients'][str(c)]['overhead_median']}", file=sys.stderr)
-            results[name] = entry
-    finally:
-        server.stop()
-        store.close()
-        registry.revoke("bench-api")
-    counts = {}
-    with FalkorStore.embedded(data_dir, "orggraph") as s:
-        for label in ("Person", "Household", "Grid", "Street"):
-            counts[label] = s.read(f"MATCH (n:{label}) RETURN count(n)").scalar()  # type: ignore[arg-type]
+    with FalkorStore.embedded(data_dir, GRAPH) as store, serving(data_dir, args.role) as (server, token):
+        results = bench(
+            store, server.base, token, requests=args.requests, clients=args.clients, warmup=args.warmup, only=args.only
+        )
+        counts = graph_counts(store)
     report = {
         "benchmark": "api",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": machine(),
         "graph": counts,
         "role": args.role,
         "requests_per_run": args.requests,
-        "target_overhead_median": 1.3,
+        "target_overhead_median": OVERHEAD_TARGET,
         "workloads": results,
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"→ {out}", file=sys.stderr)
+    write_json(args.out, report)
 
 
 if __name__ == "__main__":
