@@ -25,7 +25,7 @@ from orggraph.graph.schema import (
 from orggraph.loaders.idcodes import id_birth_year, id_gender, mask_id, validate_credit_code, validate_resident_id
 from orggraph.loaders.read import LedgerIssue, LedgerSource
 from orggraph.loaders.values import parse_count, parse_date, parse_enum, parse_phone, split_tags
-from orggraph.loaders.writes import node_write, rel_write
+from orggraph.loaders.writes import node_write, rel_write, unlink_write
 
 __all__ = ["Checker", "TRANSFORMS", "LEDGER_ORDER", "Emit"]
 
@@ -96,6 +96,11 @@ class Checker:
 
     def has(self, label: str, code: str) -> bool:
         return code in self.defined[label] or code in self.existing.get(label, ())
+
+    @property
+    def incremental(self) -> bool:
+        """The store held data before this import: a reference a row leaves empty may have one to remove."""
+        return bool(self.existing)
 
     def error_count(self) -> int:
         return sum(1 for i in self.issues if i.level == "error")
@@ -208,6 +213,13 @@ class Row:
             return False
         self.chk.rel_keys[k] = self.n
         return True
+
+    def unlink(self, emit: Emit, label: str, type_: str, key: str) -> None:
+        """This row leaves a functional reference empty: remove the one an earlier import made (a newer ledger
+        updates what changed, and an emptied cell is a change: a member who left the party, a new top
+        organization). Nothing to remove on a first import into an empty store, so nothing is emitted then."""
+        if self.chk.incremental:
+            emit(unlink_write(label, type_), {"key": key})
 
     def define(self, label: str, code: str, key: str) -> bool:
         """Register a code this ledger defines; a second row with the same code is an error."""
@@ -325,10 +337,16 @@ def party_orgs(r: Row, emit: Emit) -> None:
         # Checked after the whole ledger is read (a parent may come later in the file): see finish_party_orgs.
         r.chk.org_parent[code] = (parent, r.n)
         emit(rel_write("PartyOrg", "SUBORDINATE_TO", "PartyOrg"), {"a": code, "b": parent, "props": {"source": r.where}})
+    else:
+        r.unlink(emit, "PartyOrg", "SUBORDINATE_TO", code)
     if base and base_label:
         emit(rel_write("PartyOrg", "BASED_IN", base_label), {"a": code, "b": base, "props": {"source": r.where}})
+    else:
+        r.unlink(emit, "PartyOrg", "BASED_IN", code)
     if secretary:
         emit(rel_write("Person", "SECRETARY_OF", "PartyOrg"), {"a": secretary, "b": code, "props": {"source": r.where}})
+    else:
+        r.unlink(emit, "PartyOrg", "SECRETARY_OF", code)
 
 
 def finish_party_orgs(chk: Checker, src: LedgerSource) -> None:
@@ -411,10 +429,16 @@ def people(r: Row, emit: Emit) -> None:
     if building and household_no:
         hh = _household(chk, building, household_no, r.where, emit)
         emit(rel_write("Person", "LIVES_IN", "Household"), {"a": pid, "b": hh, "props": {"source": r.where}})
+    else:
+        r.unlink(emit, "Person", "LIVES_IN", pid)
     if org:
         emit(rel_write("Person", "MEMBER_OF", "PartyOrg"), {"a": pid, "b": org, "props": {"source": r.where}})
+    else:
+        r.unlink(emit, "Person", "MEMBER_OF", pid)
     if unit:
         emit(rel_write("Person", "WORKS_AT", "Unit"), {"a": pid, "b": unit, "props": {"source": r.where}})
+    else:
+        r.unlink(emit, "Person", "WORKS_AT", pid)
 
 
 def _household(chk: Checker, building: str, number: str, where: str, emit: Emit) -> str:

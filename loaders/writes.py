@@ -3,7 +3,8 @@
 Every statement reads `$rows`, a list of maps; node rows are `{key, props}`, relationship rows `{a, b, props}`
 (plus `key` for relationships that can exist several times between the same two nodes, e.g. two terms of
 office). `SET x += row.props` makes a re-import idempotent and lets a newer ledger update what changed
-(a null in props removes that property, e.g. an end date taken back).
+(a null in props removes that property, e.g. an end date taken back). A reference a newer ledger leaves empty
+removes the relationship it made (`UNLINK_WRITES`, rows `{key}` of the node whose cell is empty).
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from typing import LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES, RELS
 
-__all__ = ["NodeWrite", "RelWrite", "NODE_WRITES", "REL_WRITES", "node_write", "rel_write", "write_text"]
+__all__ = [
+    "NodeWrite",
+    "RelWrite",
+    "NODE_WRITES",
+    "REL_WRITES",
+    "UNLINK_WRITES",
+    "UnlinkWrite",
+    "node_write",
+    "rel_write",
+    "unlink_write",
+    "write_text",
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,8 @@ def _node(label: str, variant: str = "") -> NodeWrite:
 # Relationships a node has at most one of (a person lives in one household, an organization has one
 # parent): writing a new one removes the old, so a move in a newer ledger is a move, not a copy.
 _FUNCTIONAL = {"PART_OF", "LIVES_IN", "SUBORDINATE_TO", "BASED_IN", "MEMBER_OF", "WORKS_AT"}
+# ... and those the end node has at most one of: an organization has one secretary (its 党组织 row names them).
+_FUNCTIONAL_IN = {"SECRETARY_OF"}
 # Relationships that may hold several times between the same two nodes (successive terms, several roles).
 _KEYED = {"SERVES", "CO_BUILDS", "PART_TIME_MEMBER_OF", "CONTACTS", "LINKS_HOUSEHOLD"}
 
@@ -59,6 +73,11 @@ def _rel(type_: str, start: str, end: str) -> RelWrite:
     if type_ in _FUNCTIONAL:
         body = (
             f"OPTIONAL MATCH (a)-[old:{type_}]->(x) WHERE x <> b DELETE old "
+            f"WITH DISTINCT a, b, row MERGE (a)-[r:{type_}]->(b) SET r += row.props"
+        )
+    elif type_ in _FUNCTIONAL_IN:
+        body = (
+            f"OPTIONAL MATCH (x)-[old:{type_}]->(b) WHERE x <> a DELETE old "
             f"WITH DISTINCT a, b, row MERGE (a)-[r:{type_}]->(b) SET r += row.props"
         )
     elif type_ in _KEYED:
@@ -103,6 +122,41 @@ REL_WRITES: dict[str, RelWrite] = {
 }
 
 
+@dataclass(frozen=True)
+class UnlinkWrite:
+    name: str
+    label: str  # the node whose ledger cell is empty
+    type: str
+    text: LiteralString
+
+
+def _unlink(label: str, type_: str) -> UnlinkWrite:
+    """Remove the one `type_` relationship of the node a newer ledger row names with that cell now empty."""
+    if type_ in _FUNCTIONAL and label in RELS[type_].start:
+        pattern = f"(:{label} {{{NODES[label].key}: row.key}})-[old:{type_}]->()"
+    elif type_ in _FUNCTIONAL_IN and label in RELS[type_].end:
+        pattern = f"()-[old:{type_}]->(:{label} {{{NODES[label].key}: row.key}})"
+    else:
+        raise ValueError(f"a {label} may have many {type_}: an empty cell cannot tell which to remove")
+    name = f"load.unlink.{label}.{type_}"
+    text = f"UNWIND $rows AS row MATCH {pattern} DELETE old"
+    text = statement(name, text, f"删除新版台账中已清空的{RELS[type_].zh}", origin=__name__)  # type: ignore[arg-type]
+    return UnlinkWrite(name, label, type_, text)
+
+
+UNLINK_WRITES: dict[str, UnlinkWrite] = {
+    w.name: w
+    for w in (
+        _unlink("Person", "LIVES_IN"),
+        _unlink("Person", "MEMBER_OF"),
+        _unlink("Person", "WORKS_AT"),
+        _unlink("PartyOrg", "SUBORDINATE_TO"),
+        _unlink("PartyOrg", "BASED_IN"),
+        _unlink("PartyOrg", "SECRETARY_OF"),
+    )
+}
+
+
 def node_write(label: str, variant: str = "") -> str:
     return f"load.node.{label}" + (f".{variant}" if variant else "")
 
@@ -111,6 +165,10 @@ def rel_write(start: str, type_: str, end: str) -> str:
     return f"load.rel.{start}.{type_}.{end}"
 
 
+def unlink_write(label: str, type_: str) -> str:
+    return f"load.unlink.{label}.{type_}"
+
+
 def write_text(name: str) -> LiteralString:
-    w = NODE_WRITES.get(name) or REL_WRITES[name]
+    w = NODE_WRITES.get(name) or REL_WRITES.get(name) or UNLINK_WRITES[name]
     return w.text
