@@ -190,6 +190,22 @@ def test_sigkilled_server_is_restarted_with_its_data(server: EmbeddedServer) -> 
     assert item_keys(sock) == ["after-restart", "before-crash"]
 
 
+def test_a_clean_stop_after_many_writes_leaves_a_snapshot_not_a_log_to_replay(server: EmbeddedServer) -> None:
+    sock = server.acquire()
+    graph = FalkorDB(unix_socket_path=sock).select_graph(GRAPH)
+    for i in range(10):  # about 10 MB of AOF increments
+        graph.query("UNWIND $keys AS k CREATE (:Item {key: k})", {"keys": [f"{i}-{j:06d}" + "x" * 90 for j in range(10_000)]})
+    server.release()  # the last user: the server stops
+    aof = server.db_dir / "appendonlydir"
+    increments = sum(p.stat().st_size for p in aof.glob("*.incr.aof"))
+    assert increments < 1 << 20, increments
+    sock = server.acquire()
+    try:
+        assert FalkorDB(unix_socket_path=sock).select_graph(GRAPH).ro_query("MATCH (i:Item) RETURN count(i)").result_set == [[100_000]]
+    finally:
+        server.release()
+
+
 def test_stale_pid_file_and_leftover_socket_are_recovered(server: EmbeddedServer) -> None:
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
     finished.wait()
