@@ -60,8 +60,9 @@ def run_ceiling(ledgers: Path, data_dir: Path) -> dict[str, float]:
         store.ensure_schema()
         rows = sum(len(b) for _, b in batches)
         t = time.perf_counter()
-        for name, b in batches:
-            store.write(write_text(name), {"rows": b})
+        # The store's fastest write path, the one the loader uses too (encoding overlapped with the server).
+        for _ in store.write_stream((write_text(name), {"rows": b}, None) for name, b in batches):
+            pass
         return {"seconds": time.perf_counter() - t, "rows": rows}
     finally:
         store.clear()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlparse
 
 import redis.exceptions
@@ -28,6 +29,8 @@ from orggraph.graph.store import (
 __all__ = ["FalkorStore"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储请查看数据目录下 falkordb/server.log。"
 
@@ -111,6 +114,40 @@ class FalkorStore(Store):
 
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
         return self._run(query, params, read_only=False, timeout_ms=None)
+
+    def write_stream(self, writes: Iterable[tuple[LiteralString, Mapping[str, Any], T]]) -> Iterator[T]:
+        """Writes in order, each encoded (parameters as the CYPHER header text) by a worker thread while the
+        server runs the one before: the client's encoding, a third of a load's write time when done in
+        turn, then overlaps the server's work (the socket wait releases the GIL)."""
+
+        def encode(query: str, params: Mapping[str, Any]) -> str:
+            return self._graph._build_params_header(dict(params)) + query
+
+        with ThreadPoolExecutor(1, thread_name_prefix="orggraph-encode") as pool:
+            pending: tuple[Future[str], T] | None = None
+            for query, params, tag in writes:
+                ahead = (pool.submit(encode, query, params), tag)
+                if pending is not None:
+                    self._send(pending[0].result())
+                    yield pending[1]
+                pending = ahead
+            if pending is not None:
+                self._send(pending[0].result())
+                yield pending[1]
+
+    def _send(self, text: str) -> None:
+        try:
+            reply = self._db.connection.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
+            if isinstance(reply, list) and reply:  # a runtime error can come inside the reply, not raised
+                for part in (reply[0], reply[-1]):
+                    if isinstance(part, redis.exceptions.ResponseError):
+                        raise part
+        except redis.exceptions.ConnectionError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        except redis.exceptions.TimeoutError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        except redis.exceptions.ResponseError as e:
+            raise _translate(e) from None
 
     def ensure_schema(self) -> None:
         for label, prop, ddl in FALKOR_INDEXES:

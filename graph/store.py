@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
-from typing import TYPE_CHECKING, Any, LiteralString
+from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
@@ -29,6 +29,9 @@ __all__ = [
     "NEO4J_DDL",
     "FALKOR_INDEXES",
 ]
+
+
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -180,6 +183,14 @@ class Store(ABC):
             self.write(query, {"rows": chunk})
             n += len(chunk)
         return n
+
+    def write_stream(self, writes: Iterable[tuple[LiteralString, Mapping[str, Any], T]]) -> Iterator[T]:
+        """Run many writes in order, one transaction each; yields each write's tag once it is done.
+
+        A backend may prepare the next write while the store runs the current one (FalkorDB does)."""
+        for query, params, tag in writes:
+            self.write(query, params)
+            yield tag
 
     @abstractmethod
     def ensure_schema(self) -> None:

@@ -270,10 +270,10 @@ def write_spool(
     """Second pass: replay the spooled batches into the store, nodes first, then relationships."""
     store.ensure_schema()
     total, done = spool.total, 0
-    for name, rows in spool.replay():
-        store.write(write_text(name), {"rows": rows})
-        report.written[name] = report.written.get(name, 0) + len(rows)
-        done += len(rows)
+    batches = ((write_text(name), {"rows": rows}, (name, len(rows))) for name, rows in spool.replay())
+    for name, n in store.write_stream(batches):
+        report.written[name] = report.written.get(name, 0) + n
+        done += n
         if progress:
             progress(done, total)
     store.checkpoint()  # a restart then reads a snapshot instead of replaying every batch
