@@ -409,6 +409,7 @@ class _Generator:
         self.fulltime = 0
         self.parttime = 0
         self.grids_done = 0
+        self.sole_grids: set[str] = set()  # grids whose one full-time worker is also their 网格长: a sole contact
 
     # ---------------------------------------------------------------- people
     def person(self, year: int, male: bool, prefix: str, surname: str | None = None) -> _Person:
@@ -517,9 +518,25 @@ class _Generator:
 
         weights = [_REPORTING_WEIGHT[u.kind] for u in units]
         cum = [sum(weights[: i + 1]) for i in range(len(weights))]
+        self.sole_grids = self.pick_sole_grids(all_grids, leaders)
         for c in communities:
             for gi, g in enumerate(c.grids):
                 self.grid(c, g, gi == 0, units, cum)
+
+    @staticmethod
+    def _lacks_fulltime(n: int) -> bool:
+        """Whether the n-th grid generated (from 1, across districts) has lost, or never had, a full-time worker."""
+        return n % 23 == 11
+
+    def pick_sole_grids(self, grids: list[_Grid], leaders: list[_Leader]) -> set[str]:
+        """About one grid in 22 (3 of the case's 65) left with a single direct contact: no leader contacts it,
+        and its only full-time worker doubles as 网格长 with no part-timer beside. Spread evenly over the grids
+        no leader contacts and that keep a full-time worker; no random draw, so the rest of the demo is unchanged."""
+        contacted = {t for ld in leaders for t, _, until in ld.contacts if not until}
+        done = self.grids_done
+        free = [g for i, g in enumerate(grids, done + 1) if g.code not in contacted and not self._lacks_fulltime(i)]
+        n = min(len(free), max(1, round(len(grids) * 3 / WANSHAN["grids"])))
+        return {free[int((k + 0.5) * len(free) / n)].code for k in range(n)}
 
     # ---------------------------------------------------------------- units
     def credit_code(self, kind: str, dcode: str) -> str:
@@ -893,20 +910,24 @@ class _Generator:
         def since() -> str:
             return _iso(rng, date(2020, 1, 1), date(2024, 12, 31))
 
-        head = res.pick(res.adults, 1968, 1995)
+        sole = g.code in self.sole_grids
+        head = None if sole else res.pick(res.adults, 1968, 1995)
         if head:
             head.tag("社区工作者")
             staff.append([head.id, head.name, "网格长", g.code, since(), ""])
         self.grids_done += 1
-        no_fulltime = self.grids_done % 23 == 11  # a few grids have lost, or never had, a full-time worker
-        n_full = 0 if no_fulltime else (2 if g.households >= 285 else 1)
+        no_fulltime = self._lacks_fulltime(self.grids_done)  # a few grids have lost, or never had, a full-time worker
+        n_full = 0 if no_fulltime else (2 if g.households >= 285 and not sole else 1)
         want = round((self.fulltime + n_full) * (1 - FULLTIME_SHARE) / FULLTIME_SHARE) - self.parttime
-        n_part = max(1 if no_fulltime else 0, min(3, want))
+        n_part = 0 if sole else max(1 if no_fulltime else 0, min(3, want))
         for _ in range(n_full):
             w = res.pick(res.adults, 1975, 2001)
             if w:
                 w.tag("社区工作者")
-                staff.append([w.id, w.name, "专职网格员", g.code, since(), ""])
+                start = since()
+                if sole:  # 专职网格员兼网格长: the grid's one direct contact
+                    staff.append([w.id, w.name, "网格长", g.code, start, ""])
+                staff.append([w.id, w.name, "专职网格员", g.code, start, ""])
                 self.fulltime += 1
         if no_fulltime and rng.random() < 0.5:
             w = res.pick(res.adults, 1975, 2001)

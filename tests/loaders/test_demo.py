@@ -230,6 +230,15 @@ def test_default_demo_has_gaps_for_the_measures_to_find(default_demo: tuple[Path
     assert any(not in_force(c) for c in d["联系点"])
     contacted = {c["联系对象编码"] for c in d["联系点"] if in_force(c)}
     assert communities <= contacted  # 53 leaders contact all 16 communities (the case)
+    # sole contacts (graph-model.md): a grid whose only direct SERVES/CONTACTS in force comes from one person
+    grid_codes = {g["网格编码"] for g in d["网格"]}
+    direct: dict[str, set[str]] = defaultdict(set)
+    for row, target in [(s, s["负责对象编码"]) for s in d["网格力量"]] + [(c, c["联系对象编码"]) for c in d["联系点"]]:
+        if in_force(row) and target in grid_codes:
+            direct[target].add(row["身份证号"])
+    sole = {g for g in grid_codes if len(direct[g]) == 1}
+    assert 2 <= len(sole) <= 4, sole
+    assert all(direct[g] for g in grid_codes)  # and none is left with no direct contact at all
 
     orgs = d["党组织"]
     kinds = Counter(o["组织类型"] for o in orgs)
