@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from orggraph.settings import Settings, SettingsError, get_settings
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+DEFAULT_NEO4J_DATABASE = "neo4j"  # the database a Neo4j server creates and uses unless told otherwise
 
 
 def _err(msg: str) -> None:
@@ -32,7 +34,6 @@ def _open_store(settings: Settings) -> Any:
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.loaders.importer import LoadError, import_ledgers, load_lock, terminal_progress
 
-    settings.warn_dev_key()
     path = Path(args.path)
     if not path.exists():
         _err(f"找不到 {path}：请给出台账文件夹或 .xlsx 工作簿的路径。")
@@ -56,7 +57,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
         _err(str(e))
         return EXIT_FAIL
     for issue in report.warnings:
-        _err("警告：" + issue.format())
+        _err(issue.format())  # a warning's format() starts with 警告：
     if not report.ok:
         for issue in report.errors:
             _err("错误：" + issue.format())
@@ -73,15 +74,29 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- cypher
+PARAM_SYNTAX = "名称=值（值总是字符串，如 --param code=520603001）或 名称:=JSON（数字、列表、true/false/null，如 --param n:=3）"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity: json.loads takes them, but they are not JSON (nor Cypher literals)
+
+
 def _parse_param(text: str) -> tuple[str, Any]:
-    if "=" not in text:
-        raise ValueError(f"参数「{text}」应写成 名称=值，例如 --param code=520603001")
-    k, v = text.split("=", 1)
+    """`k=v`: the string v, always (codes and pids are digit strings); `k:=v`: v read as JSON (like HTTPie)."""
+    name, sep, value = text.partition("=")
+    as_json = name.endswith(":")
+    name = name.removesuffix(":").strip()
+    if not sep or not name:
+        raise ValueError(f"参数「{text}」应写成 {PARAM_SYNTAX}。")
+    if not as_json:
+        return name, value
     try:
-        value = json.loads(v)
-    except json.JSONDecodeError:
-        value = v
-    return k.strip(), value
+        return name, json.loads(value, parse_constant=_no_constant)
+    except ValueError:
+        raise ValueError(
+            f"参数「{text}」中 := 后面的值不是合法的 JSON（数字、列表、true/false/null 等）。"
+            f"要传字符串请写 --param {name}={value}"
+        ) from None
 
 
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,7 +143,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.neo4j_admin)
     try:
         if args.from_ledgers:
-            settings.warn_dev_key()
             report, result = export_ledgers(
                 Path(args.from_ledgers),
                 out,
@@ -154,10 +168,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(f"已导出 {result.total_nodes:,} 个节点、{result.total_relationships:,} 条关系到 {result.out_dir}")
     print("在停止的 Neo4j 上运行下面的命令（目标数据库须尚不存在或为空；命令也写在 import.sh 中）：\n")
     print(result.command())
-    print(
-        f"\n然后启动 Neo4j（非默认数据库先执行 CREATE DATABASE {args.database}），"
-        f"再运行 cypher-shell -d {args.database} -f {result.out_dir / 'schema.cypher'} 建立唯一约束和索引。"
-    )
+    db = shlex.quote(args.database)
+    create = "" if args.database == DEFAULT_NEO4J_DATABASE else f"，执行 CREATE DATABASE {db}（非默认数据库须先创建）"
+    schema = shlex.quote(str(result.out_dir / "schema.cypher"))
+    print(f"\n然后启动 Neo4j{create}，再运行 cypher-shell -d {db} -f {schema} 建立唯一约束和索引。")
     return EXIT_OK
 
 
@@ -328,29 +342,31 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     s.add_argument("--mapping", help="自定义表头别名的 JSON 文件")
-    s.set_defaults(func=cmd_load)
+    s.set_defaults(func=cmd_load, uses_store=True)
 
     s = sub.add_parser("cypher", help="运行只读 Cypher 查询")
     s.add_argument("query")
-    s.add_argument("--param", action="append", metavar="K=V", help="查询参数（值可写 JSON）")
+    s.add_argument("--param", action="append", metavar="K=V|K:=JSON",
+                   help="查询参数，可重复：K=V 的值总是字符串（编码、pid 就这样写，如 code=520603001）；"
+                        "K:=V 的值按 JSON 解析（数字、列表、true/false/null，如 n:=3、codes:='[\"a\",\"b\"]'）")
     s.add_argument("--json", action="store_true", help="输出 JSON 数组")
     s.add_argument("--limit", type=int, default=10_000, help="最多输出的行数")
-    s.set_defaults(func=cmd_cypher)
+    s.set_defaults(func=cmd_cypher, uses_store=True)
 
     s = sub.add_parser("export", help="导出为 neo4j-admin 批量导入的 CSV（省/市级数据进 Neo4j 的最快途径）")
     s.add_argument("--neo4j-admin", required=True, metavar="DIR", help="输出文件夹")
     s.add_argument("--from-ledgers", metavar="PATH", help="直接从台账导出（只校验，不写入图库）；默认导出当前图库")
     s.add_argument("--mapping", help="自定义表头别名的 JSON 文件（与 --from-ledgers 一起用）")
-    s.add_argument("--database", default="neo4j", help="打印的导入命令中的目标数据库名")
-    s.set_defaults(func=cmd_export)
+    s.add_argument("--database", default=DEFAULT_NEO4J_DATABASE, help="打印的导入命令中的目标数据库名")
+    s.set_defaults(func=cmd_export, uses_store=True)
 
     s = sub.add_parser("backup", help="把图库完整备份到一个文件")
     s.add_argument("out", help="备份文件路径")
-    s.set_defaults(func=cmd_backup)
+    s.set_defaults(func=cmd_backup, uses_store=True)
 
     s = sub.add_parser("restore", help="用备份文件替换图库的全部内容（先检查文件，损坏则不做任何改动）")
     s.add_argument("src", help="orggraph backup 生成的文件")
-    s.set_defaults(func=cmd_restore)
+    s.set_defaults(func=cmd_restore, uses_store=True)
 
     s = sub.add_parser("demo-data", help="生成演示台账")
     s.add_argument("out")
@@ -363,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--no-serve", action="store_true", help="只导入，不启动服务")
-    s.set_defaults(func=cmd_demo)
+    s.set_defaults(func=cmd_demo, uses_store=True)
 
     s = sub.add_parser("viz", help="把一个页面导出为单个离线 HTML 文件")
     s.add_argument("page", choices=("overview", "gaps", "cobuilding", "org-tree", "ego", "path"))
@@ -376,14 +392,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", default="viewer", help="按此角色脱敏（admin 显示完整手机号）")
     s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
     s.add_argument("--out", required=True, help="输出的 .html 文件")
-    s.set_defaults(func=cmd_viz)
+    s.set_defaults(func=cmd_viz, uses_store=True)
 
     s = sub.add_parser("report", help="生成覆盖率报表或短板清单（.xlsx 可直接打印，或 .csv、.json）")
     s.add_argument("kind", choices=("coverage", "gaps"), help="coverage：覆盖率；gaps：短板清单")
     s.add_argument("--scope", help="区县、街道或社区编码（默认全部）")
     s.add_argument("--as-of", dest="as_of", help="截至日期 YYYY-MM-DD（默认今天）")
     s.add_argument("--out", required=True, help="输出文件：.xlsx、.csv（每张表一个文件）或 .json")
-    s.set_defaults(func=cmd_report)
+    s.set_defaults(func=cmd_report, uses_store=True)
 
     from orggraph.api.commands import add_parsers as add_api_parsers
 
@@ -401,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     from orggraph.graph.store import StoreError
 
+    if getattr(args, "uses_store", False):
+        settings.warn_dev_key()  # api.md: every command that touches the store or computes pids
     try:
         return int(args.func(args, settings))
     except StoreError as e:

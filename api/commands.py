@@ -41,6 +41,7 @@ def _token_create(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.scope:
             # Only a scope needs the graph: it must name a street/community/district that exists.
+            settings.warn_dev_key()  # it touches the store (api.md)
             store = open_store(settings)
             try:
                 scope = check_token_scope(store, role, args.scope)
@@ -126,7 +127,7 @@ def add_parsers(sub: Any) -> None:
     s = sub.add_parser("serve", help="启动接口和页面服务")
     s.add_argument("--host", default="127.0.0.1", help="监听地址（默认只对本机开放）")
     s.add_argument("--port", type=int, default=8000)
-    s.set_defaults(func=cmd_serve)
+    s.set_defaults(func=cmd_serve, uses_store=True)  # cli.main warns about a development pid key
 
     s = sub.add_parser("token", help="管理接口令牌")
     tsub = s.add_subparsers(dest="token_command", required=True)

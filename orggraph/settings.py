@@ -6,12 +6,13 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "DEV_PID_KEY", "SettingsError"]
 
-# Used only when ORGGRAPH_PID_KEY is unset; every command warns about it (api.md).
+# Used only when ORGGRAPH_PID_KEY is unset; every command that touches the store or computes pids warns
+# about it (api.md), once, on stderr.
 DEV_PID_KEY = "orggraph-development-key-not-for-production"
 
 
@@ -33,6 +34,7 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=30.0, gt=0, description="seconds allowed to a read query")
     max_rows: int = Field(default=10_000, gt=0, description="row cap of ad-hoc and named queries")
     batch_size: int = Field(default=10_000, gt=0, le=1_000_000)
+    _warned_dev_key: bool = PrivateAttr(default=False)
 
     @field_validator("uri")
     @classmethod
@@ -59,7 +61,9 @@ class Settings(BaseSettings):
         return self.audit_log or (self.data_dir / "audit.jsonl")
 
     def warn_dev_key(self) -> None:
-        if not self.pid_key:
+        """Warn (on stderr, once for these settings) when pids are computed with the development key."""
+        if not self.pid_key and not self._warned_dev_key:
+            self._warned_dev_key = True
             print(
                 "警告：未设置 ORGGRAPH_PID_KEY，正在使用开发用的固定密钥计算人员标识(pid)。"
                 "生产环境请设置一个保密的随机密钥，且之后不要更改。",

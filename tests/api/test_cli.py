@@ -1,0 +1,124 @@
+"""`orggraph` as a user runs it (each command a process of its own, ORGGRAPH_DATA_DIR in a tmp dir): cypher
+parameters, the development-key warning, load and export messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orggraph.api.cli import build_parser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from faults.city import stop_server  # noqa: E402
+from faults.content import TEST_PID_KEY, write_ledgers  # noqa: E402
+from faults.ledgers import small_ledgers  # noqa: E402
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+DEV_KEY_WARNING = "未设置 ORGGRAPH_PID_KEY"
+RESIDENTS = "1000"  # the smallest demo
+
+
+def run(data: Path, *args: str, pid_key: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
+    full.update(ORGGRAPH_DATA_DIR=str(data), **env)
+    if pid_key:
+        full["ORGGRAPH_PID_KEY"] = TEST_PID_KEY.decode()
+    p = subprocess.run([sys.executable, "-m", "orggraph", *args], env=full, capture_output=True, text=True,
+                       timeout=300, check=False)  # fmt: skip
+    assert "Traceback" not in p.stderr, p.stderr
+    return p
+
+
+def rows(data: Path, query: str, *args: str) -> list[dict[str, Any]]:
+    p = run(data, "cypher", query, "--json", *args)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subprocess.CompletedProcess[str]]]:
+    """A data dir holding the smallest demo, loaded by `orggraph demo --no-serve`."""
+    data = tmp_path_factory.mktemp("cli") / "data"
+    try:
+        p = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
+        assert p.returncode == 0, p.stderr
+        yield data, p
+    finally:
+        stop_server(data)
+
+
+# ------------------------------------------------------------------------------------------------ cypher
+def test_cypher_param_values_are_strings_and_colon_equals_is_json(demo: tuple[Path, Any]) -> None:
+    data, _ = demo
+    code = rows(data, "MATCH (g:Grid) RETURN min(g.code) AS code")[0]["code"]
+    q = "MATCH (g:Grid {code: $code}) RETURN g.code AS code"
+    assert rows(data, q, "--param", f"code={code}") == [{"code": code}]  # an all-digit code stays a string
+    assert rows(data, q, "--param", f"code:={code}") == []  # the integer: what := is for, and it matches no code
+    got = rows(data, "RETURN $n + 1 AS n, $xs AS xs, $t AS t, $z AS z, $s AS s",
+               "--param", "n:=2", "--param", 'xs:=["a", 1]', "--param", "t:=true", "--param", "z:=null",
+               "--param", "s=a=b:=c")  # fmt: skip
+    assert got == [{"n": 3, "xs": ["a", 1], "t": True, "z": None, "s": "a=b:=c"}]
+    for bad, hint in ((f"code:={code}x", f"--param code={code}x"), ("code", "code=520603001"), ("=1", ":=")):
+        p = run(data, "cypher", q, "--param", bad)
+        assert p.returncode == 2 and hint in p.stderr and p.stdout == "", (bad, p.stderr)
+    assert ":=" in run(data, "cypher", "--help").stdout
+
+
+# ----------------------------------------------------------------------------------- the development key
+def test_every_command_that_touches_the_store_says_so_once(demo: tuple[Path, Any], tmp_path: Path) -> None:
+    data, _ = demo
+    street = rows(data, "MATCH (s:Street) RETURN min(s.code) AS code")[0]["code"]
+    ledgers = str(write_ledgers(tmp_path / "ledgers", small_ledgers()))
+    commands = [
+        ["cypher", "RETURN 1 AS one", "--json"],
+        ["load", ledgers, "--dry-run"],
+        ["viz", "overview", "--out", str(tmp_path / "o.html")],
+        ["report", "gaps", "--out", str(tmp_path / "g.json")],
+        ["backup", str(tmp_path / "b.backup")],
+        ["export", "--neo4j-admin", str(tmp_path / "e1")],
+        ["export", "--neo4j-admin", str(tmp_path / "e2"), "--from-ledgers", ledgers],
+        ["token", "create", "--role", "viewer", "--scope", street, "--json"],
+    ]
+    for args in commands:
+        p = run(data, *args, pid_key=False)
+        assert p.returncode == 0, (args, p.stderr)
+        assert p.stderr.count(DEV_KEY_WARNING) == 1, (args, p.stderr)
+        assert DEV_KEY_WARNING not in p.stdout
+        if "--json" in args:
+            json.loads(p.stdout)  # stdout stays pure JSON
+
+
+def test_which_commands_warn_about_the_development_key() -> None:
+    """Every command that opens the store (or computes pids) warns; token create does when --scope opens it."""
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    warns = {name for name, p in sub.choices.items() if p.get_default("uses_store")}  # type: ignore[union-attr]
+    assert warns == {"load", "cypher", "export", "backup", "restore", "demo", "viz", "report", "serve"}
+
+
+# --------------------------------------------------------------------------------------- load and export
+def test_load_warnings_have_one_prefix(demo: tuple[Path, Any], tmp_path: Path) -> None:
+    data, _ = demo
+    ledgers = small_ledgers()
+    ledgers["人员"] = [{**r, "备注": "x"} for r in ledgers["人员"]]  # an unknown column: a warning
+    p = run(data, "load", str(write_ledgers(tmp_path / "l", ledgers)), "--dry-run")
+    assert p.returncode == 0, p.stderr
+    warnings = [ln for ln in p.stderr.splitlines() if "备注" in ln]
+    assert warnings and all(ln.startswith("警告：") and "警告：警告" not in ln for ln in warnings), p.stderr
+
+
+def test_export_asks_for_create_database_only_for_another_database(demo: tuple[Path, Any], tmp_path: Path) -> None:
+    data, _ = demo
+    default = run(data, "export", "--neo4j-admin", str(tmp_path / "a"))
+    assert default.returncode == 0, default.stderr
+    assert "CREATE DATABASE" not in default.stdout and "cypher-shell -d neo4j" in default.stdout
+    other = run(data, "export", "--neo4j-admin", str(tmp_path / "b"), "--database", "city")
+    assert other.returncode == 0, other.stderr
+    assert "CREATE DATABASE city" in other.stdout and "cypher-shell -d city" in other.stdout
