@@ -230,12 +230,15 @@ def _generate_demo(out: Path, **options: Any) -> dict[str, int] | None:
 
 
 def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
-    counts = _generate_demo(Path(args.out), residents=args.residents, seed=args.seed, xlsx=args.xlsx)
+    from orggraph.loaders.demo import written_message
+
+    out = Path(args.out)
+    counts = _generate_demo(out, residents=args.residents, seed=args.seed, xlsx=args.xlsx)
     if counts is None:
         return EXIT_INPUT
     for ledger, n in counts.items():
         print(f"{ledger}: {n:,}")
-    print(f"演示台账已写入 {args.out}")
+    print(written_message(out, args.xlsx))
     return EXIT_OK
 
 
@@ -372,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("out")
     s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)
     s.add_argument("--seed", type=int, default=2026)
-    s.add_argument("--xlsx", action="store_true", help="另写一个多工作表的 .xlsx")
+    s.add_argument("--xlsx", action="store_true", help="写成一个多工作表的 OUT/台账.xlsx（代替 CSV 文件）")
     s.set_defaults(func=cmd_demo_data)
 
     s = sub.add_parser("demo", help="生成并导入演示数据，启动服务")

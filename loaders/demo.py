@@ -14,9 +14,13 @@ import argparse
 import calendar
 import csv
 import math
+import os
 import random
 import re
+import shlex
+import shutil
 import sys
+import tempfile
 import time
 from array import array
 from bisect import bisect
@@ -28,7 +32,7 @@ from typing import IO, Any
 
 from orggraph.loaders.idcodes import CREDIT_CHARSET, credit_check_char, id_check_char, orgcode_check_char
 
-__all__ = ["DEFAULT_RESIDENTS", "LEDGER_HEADERS", "WANSHAN", "WORKBOOK_NAME", "generate", "main"]
+__all__ = ["DEFAULT_RESIDENTS", "LEDGER_HEADERS", "WANSHAN", "WORKBOOK_NAME", "generate", "written_message", "main"]
 
 # Ledger name (file stem and sheet name) -> header, in the order the files are listed (ledgers.md).
 LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
@@ -1004,10 +1008,12 @@ def generate(
     `residents` people live in the grids (leaders and unit staff come on top); the default reproduces
     the 万山区 case. More residents add grids, communities, streets and — every 250,000 residents, or
     when `districts` asks for more — districts. The same arguments always give byte-identical files.
-    With `xlsx`, the same rows also go into one workbook `台账.xlsx` with a sheet per ledger.
+    With `xlsx`, the same rows go instead into one workbook `out_dir/台账.xlsx` with a sheet per ledger
+    (and no CSV file), so that `orggraph load out_dir` and `orggraph load out_dir/台账.xlsx` both load it.
 
     Returns the rows written per ledger (by ledger name, as in the file names). Raises ValueError with
-    a message for the user when the arguments cannot make a sensible district.
+    a message for the user when the arguments cannot make a sensible district, or when `out_dir` already
+    holds the other form (CSV files beside a workbook would make every ledger count twice in a load).
     """
     if districts < 1:
         raise ValueError("区县数至少为 1")
@@ -1016,30 +1022,55 @@ def generate(
         raise ValueError(f"居民人数太少：至少 {max(MIN_RESIDENTS, 300 * n_districts):,} 人（每个区县至少 300 人）")
     if xlsx and residents + 10_000 > _XLSX_MAX_ROWS:
         raise ValueError("居民超过约 100 万人时无法写入一个 Excel 工作表，请去掉 --xlsx（CSV 不受此限）")
+    out_dir = Path(out_dir)
+    _refuse_mixed_output(out_dir, xlsx)
     grids = max(n_districts, round(residents / _PERSONS_PER_GRID))
     grids_per = _apportion(grids, [1.0] * n_districts)
     residents_per = _apportion(residents, [float(g) for g in grids_per])
-    out_dir = Path(out_dir)
-    out = _Out(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # The workbook is made from CSVs written first to a hidden folder (skipped by a load if ever left behind).
+    csv_dir = Path(tempfile.mkdtemp(prefix=".demo-csv-", dir=out_dir)) if xlsx else out_dir
     try:
-        gen = _Generator(out, seed)
-        for k in range(n_districts):
-            gen.district(k == 0, str(520603 + k), _district_name(k), grids_per[k], residents_per[k])
+        out = _Out(csv_dir)
+        try:
+            gen = _Generator(out, seed)
+            for k in range(n_districts):
+                gen.district(k == 0, str(520603 + k), _district_name(k), grids_per[k], residents_per[k])
+        finally:
+            out.close()
+        if xlsx:
+            _write_workbook(csv_dir, out_dir / WORKBOOK_NAME)
     finally:
-        out.close()
-    if xlsx:
-        _write_workbook(out_dir)
+        if xlsx:
+            shutil.rmtree(csv_dir, ignore_errors=True)
     return dict(out.counts)
 
 
-def _write_workbook(out_dir: Path) -> None:
-    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them)."""
+def _refuse_mixed_output(out_dir: Path, xlsx: bool) -> None:
+    """ValueError when `out_dir` holds demo ledgers of the other form (a workbook and CSVs: each ledger twice)."""
+    if xlsx:
+        found = [f"{name}.csv" for name in LEDGER_HEADERS if (out_dir / f"{name}.csv").exists()]
+    else:
+        found = [WORKBOOK_NAME] if (out_dir / WORKBOOK_NAME).exists() else []
+    if found:
+        shown = "、".join(found[:3]) + (" 等" if len(found) > 3 else "")
+        raise ValueError(
+            f"输出文件夹 {out_dir} 中已有 {shown}：与{'工作簿' if xlsx else ' CSV 文件'}放在一起时，导入这个文件夹"
+            "会把每个台账算两次。请换一个输出文件夹，或先删除这些文件。"
+        )
+
+
+def _write_workbook(csv_dir: Path, path: Path) -> None:
+    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them).
+
+    Saved under a temporary name and then renamed: the workbook is whole or absent.
+    """
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     for name in LEDGER_HEADERS:
         ws = wb.create_sheet(name)
-        with open(out_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
+        with open(csv_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
             header = next(reader)
             ws.append(header)
@@ -1052,7 +1083,24 @@ def _write_workbook(out_dir: Path) -> None:
                 for i in dates:
                     cells[i] = date.fromisoformat(row[i]) if row[i] else None
                 ws.append(cells)
-    wb.save(out_dir / WORKBOOK_NAME)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def written_message(out_dir: Path, xlsx: bool) -> str:
+    """What generate() wrote into `out_dir`, and the command that loads it."""
+    folder = shlex.quote(str(out_dir))
+    if xlsx:
+        book = out_dir / WORKBOOK_NAME
+        return (
+            f"演示台账已写入 {book}（每个台账一个工作表）。"
+            f"导入：orggraph load {shlex.quote(str(book))}（或 orggraph load {folder}）"
+        )
+    return f"演示台账已写入 {out_dir}（每个台账一个 CSV 文件）。导入：orggraph load {folder}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1062,7 +1110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS, help="居民人数（默认与万山区案例相当）")
     parser.add_argument("--seed", type=int, default=2026, help="随机种子：相同参数总是生成相同的文件")
     parser.add_argument("--districts", type=int, default=1, help="区县数（每 25 万居民至少一个）")
-    parser.add_argument("--xlsx", action="store_true", help=f"另写一个多工作表的 {WORKBOOK_NAME}")
+    parser.add_argument("--xlsx", action="store_true", help=f"写成一个多工作表的 {WORKBOOK_NAME}（代替 CSV 文件）")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -1072,7 +1120,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for ledger, n in counts.items():
         print(f"{ledger}: {n:,} 行")
-    print(f"演示台账已写入 {args.out}（用时 {time.perf_counter() - started:.1f} 秒）")
+    print(f"{written_message(Path(args.out), args.xlsx)}（用时 {time.perf_counter() - started:.1f} 秒）")
     return 0
 
 

@@ -1,11 +1,12 @@
 """`orggraph` as a user runs it (each command a process of its own, ORGGRAPH_DATA_DIR in a tmp dir): cypher
-parameters, the development-key warning, load and export messages."""
+parameters, `demo-data --xlsx`, the development-key warning, load and export messages."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from orggraph.api.cli import build_parser
+from orggraph.loaders.demo import LEDGER_HEADERS, WORKBOOK_NAME
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.city import stop_server  # noqa: E402
@@ -53,6 +55,29 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subpr
         yield data, p
     finally:
         stop_server(data)
+
+
+# --------------------------------------------------------------------------------------------- demo-data
+def test_demo_data_xlsx_is_a_workbook_that_loads_as_file_or_folder(tmp_path: Path) -> None:
+    out, data = tmp_path / "out", tmp_path / "data"
+    made = run(data, "demo-data", str(out), "--residents", RESIDENTS, "--xlsx")
+    assert made.returncode == 0, made.stderr
+    assert sorted(x.name for x in out.iterdir()) == [WORKBOOK_NAME]  # no CSV beside it, nothing left over
+    assert f"orggraph load {shlex.quote(str(out / WORKBOOK_NAME))}" in made.stdout
+    try:
+        for path in (out, out / WORKBOOK_NAME):
+            p = run(data, "load", str(path), "--dry-run")
+            assert p.returncode == 0 and "检查通过" in p.stdout, p.stderr
+    finally:
+        stop_server(data)
+    # CSVs next to the workbook (or the other way round) would count every ledger twice: refused, said why.
+    p = run(data, "demo-data", str(out), "--residents", RESIDENTS)
+    assert p.returncode == 2 and WORKBOOK_NAME in p.stderr and CJK.search(p.stderr)
+    csvs = tmp_path / "csv"
+    assert run(data, "demo-data", str(csvs), "--residents", RESIDENTS).returncode == 0
+    assert sorted(x.name for x in csvs.iterdir()) == sorted(f"{n}.csv" for n in LEDGER_HEADERS)
+    p = run(data, "demo-data", str(csvs), "--residents", RESIDENTS, "--xlsx")
+    assert p.returncode == 2 and ".csv" in p.stderr and not (csvs / WORKBOOK_NAME).exists()
 
 
 # ------------------------------------------------------------------------------------------------ cypher
