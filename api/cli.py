@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from orggraph import __version__
+from orggraph.graph.cypher import statement
 from orggraph.loaders.demo import DEFAULT_RESIDENTS
 from orggraph.settings import Settings, SettingsError, get_settings
 
@@ -32,6 +33,7 @@ def _open_store(settings: Settings) -> Any:
 
 # ------------------------------------------------------------------------------------------------ load
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.api.demo_store import forget_demo
     from orggraph.loaders.importer import LoadError, import_ledgers, load_lock, terminal_progress
 
     path = Path(args.path)
@@ -50,6 +52,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
                     mapping_file=Path(args.mapping) if args.mapping else None,
                     batch_size=settings.batch_size,
                     progress=terminal_progress(),
+                    before_write=lambda: forget_demo(settings),  # real ledgers from now on: demo may not clear them
                 )
             finally:
                 store.close()
@@ -205,11 +208,16 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.api.demo_store import forget_demo
     from orggraph.graph.backup import BackupError, restore
     from orggraph.loaders.importer import LoadError
 
+    def replace(store: Any) -> Any:
+        forget_demo(settings)  # whatever the backup holds is the user's, not the demo's
+        return restore(store, Path(args.src))
+
     try:
-        info = _with_locked_store(settings, lambda store: restore(store, Path(args.src)))
+        info = _with_locked_store(settings, replace)
     except (BackupError, LoadError) as e:
         _err(str(e))
         return EXIT_FAIL
@@ -243,44 +251,92 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from orggraph.loaders.importer import import_ledgers, terminal_progress
+    """Build the demo into the embedded store under ORGGRAPH_DATA_DIR (never ORGGRAPH_URI's), then serve it.
 
-    settings.warn_dev_key()
-    ledgers = settings.data_dir / "demo-ledgers"
-    print(f"生成演示台账（{args.residents:,} 名居民）→ {ledgers}")
-    if _generate_demo(ledgers, residents=args.residents, seed=2026) is None:
-        return EXIT_INPUT
-    store = _open_store(settings)
-    try:
-        store.clear()
-        report = import_ledgers(
-            ledgers, store, pid_key=settings.pid_key_bytes, batch_size=settings.batch_size, progress=terminal_progress()
+    Holding the load lock, it refuses (exit 2) a store holding data it did not write itself, unless --force;
+    see api/demo_store.py for how it knows its own data.
+    """
+    from orggraph.loaders.importer import LoadError, load_lock
+
+    uri_ignored = settings.uri is not None
+    if uri_ignored:
+        _err(
+            "注意：演示不使用 ORGGRAPH_URI 指定的数据库（其中的数据不会被改动），"
+            f"而是使用 ORGGRAPH_DATA_DIR 下的内置存储（{settings.data_dir}）。"
         )
-        if not report.ok:
-            for issue in report.errors[:50]:
-                _err("错误：" + issue.format())
-            return EXIT_FAIL
-        print(f"已导入：{sum(report.written.values()):,} 条节点和关系，用时 {report.seconds:.1f} 秒")
-        _print_demo_summary(store)
-    finally:
-        store.close()
+        settings = settings.model_copy(update={"uri": None})
+    try:
+        with load_lock(settings.data_dir):
+            store = _open_store(settings)
+            try:
+                status = _build_demo(args, settings, store)
+            finally:
+                store.close()
+    except LoadError as e:  # another load holds the data dir, or a file there cannot be written
+        _err(str(e))
+        return EXIT_FAIL
+    if status != EXIT_OK:
+        return status
+    if uri_ignored:
+        print("（用 orggraph cypher 查询演示数据时先 unset ORGGRAPH_URI：否则查询的是 ORGGRAPH_URI 指定的数据库。）")
     if args.no_serve:
         return EXIT_OK
     return _serve_demo(args, settings)
 
 
-def _print_demo_summary(store: Any) -> None:
-    from orggraph.graph.cypher import statement
+def _build_demo(args: argparse.Namespace, settings: Settings, store: Any) -> int:
+    """Check that the store may be cleared, generate the demo ledgers, clear, load and mark the store."""
+    from orggraph.api.demo_store import claim_for_demo, graph_counts, holds_only_demo, mark_demo_loaded
+    from orggraph.loaders.importer import import_ledgers, terminal_progress
 
-    q = statement(
-        "cli.demo.summary",
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label",
-        "演示数据概况：各类节点数",
-        origin=__name__,
+    nodes, rels = graph_counts(store)
+    foreign = not holds_only_demo(settings, (nodes, rels))
+    if foreign and not args.force:
+        _err(
+            f"{settings.data_dir} 中的内置存储（图「{settings.graph_name}」）已有 {nodes:,} 个节点、{rels:,} 条关系，"
+            "不是 orggraph demo 写入的数据（例如 orggraph load 导入的台账），演示不会清空它。\n"
+            "请换一个数据文件夹运行演示，例如：ORGGRAPH_DATA_DIR=/tmp/orggraph-demo orggraph demo\n"
+            "确实要删除这些数据、换成演示数据时，加 --force：orggraph demo --force"
+        )
+        return EXIT_INPUT
+    ledgers = settings.data_dir / "demo-ledgers"
+    print(f"生成演示台账（{args.residents:,} 名居民）→ {ledgers}")
+    if _generate_demo(ledgers, residents=args.residents, seed=2026) is None:
+        return EXIT_INPUT
+    claim_for_demo(settings)  # before clearing: an interrupted demo leaves a store the next demo may rebuild
+    store.clear()
+    if foreign:
+        _err(f"已按 --force 删除图「{settings.graph_name}」中原有的 {nodes:,} 个节点、{rels:,} 条关系。")
+    report = import_ledgers(
+        ledgers, store, pid_key=settings.pid_key_bytes, batch_size=settings.batch_size, progress=terminal_progress()
     )
-    for label, n in store.read(q).rows:
+    if not report.ok:  # the generator's own ledgers: a bug, said as such
+        for issue in report.errors[:50]:
+            _err("错误：" + issue.format())
+        _err("演示台账未通过校验，未导入。这是 orggraph 的缺陷，请报告上面的错误。")
+        return EXIT_FAIL
+    mark_demo_loaded(settings, graph_counts(store), args.residents)
+    print(f"已导入：{sum(report.written.values()):,} 条节点和关系，用时 {report.seconds:.1f} 秒")
+    _print_demo_summary(store)
+    return EXIT_OK
+
+
+_DEMO_SUMMARY = statement(
+    "cli.demo.summary",
+    "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n ORDER BY label",
+    "演示数据概况：各类节点数",
+    origin=__name__,
+)
+_FIRST_GRID = statement("cli.demo.first_grid", "MATCH (g:Grid) RETURN min(g.code)", "演示提示中示例用的网格编码", origin=__name__)
+
+
+def _print_demo_summary(store: Any) -> None:
+    for label, n in store.read(_DEMO_SUMMARY).rows:
         print(f"  {label:<12}{n:>10,}")
     print("试试：orggraph cypher \"MATCH (c:Community) WHERE NOT (:Unit)-[:CO_BUILDS]->(c) RETURN c.code, c.name\"")
+    grid = store.read(_FIRST_GRID).scalar()
+    if grid:
+        print(f"      orggraph cypher 'MATCH (g:Grid {{code: $code}})<-[r:SERVES]-(p:Person) RETURN p.name, r.role' --param code={grid}")
 
 
 def _serve_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -378,10 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--xlsx", action="store_true", help="写成一个多工作表的 OUT/台账.xlsx（代替 CSV 文件）")
     s.set_defaults(func=cmd_demo_data)
 
-    s = sub.add_parser("demo", help="生成并导入演示数据，启动服务")
+    s = sub.add_parser("demo", help="生成演示数据，导入 ORGGRAPH_DATA_DIR 下的内置存储（不用 ORGGRAPH_URI），启动服务")
     s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--no-serve", action="store_true", help="只导入，不启动服务")
+    s.add_argument("--force", action="store_true",
+                   help="数据文件夹的内置存储中已有不是演示写入的数据时，也删除它（默认拒绝，退出码 2）")
     s.set_defaults(func=cmd_demo, uses_store=True)
 
     s = sub.add_parser("viz", help="把一个页面导出为单个离线 HTML 文件")

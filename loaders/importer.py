@@ -289,8 +289,13 @@ def import_ledgers(
     batch_size: int = 10_000,
     spool_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> ImportReport:
-    """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`."""
+    """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`.
+
+    `before_write` runs once the ledgers are known to be free of errors, just before the first write (not at
+    all on a dry run or with errors); an exception from it stops the import with nothing written.
+    """
     t0 = time.perf_counter()
     report, spool = plan_import(
         path, store, pid_key=pid_key, mapping_file=mapping_file, batch_size=batch_size, spool_dir=spool_dir
@@ -300,6 +305,8 @@ def import_ledgers(
         return report
     try:
         if not dry_run and store is not None:
+            if before_write is not None:
+                before_write()
             write_spool(store, spool, report, progress)
     finally:
         spool.close()

@@ -1,5 +1,5 @@
 """`orggraph` as a user runs it (each command a process of its own, ORGGRAPH_DATA_DIR in a tmp dir): cypher
-parameters, `demo-data --xlsx`, the development-key warning, load and export messages."""
+parameters, what `demo` may clear, `demo-data --xlsx`, the development-key warning, load and export messages."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from orggraph.api.cli import build_parser
+from orggraph.api.demo_store import MARKER_NAME
 from orggraph.loaders.demo import LEDGER_HEADERS, WORKBOOK_NAME
+from orggraph.loaders.importer import load_lock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.city import stop_server  # noqa: E402
@@ -45,16 +47,69 @@ def rows(data: Path, query: str, *args: str) -> list[dict[str, Any]]:
     return json.loads(p.stdout)
 
 
+def counts(data: Path) -> tuple[int, int]:
+    (n,) = rows(data, "MATCH (n) RETURN count(n) AS n")
+    (r,) = rows(data, "MATCH ()-[r]->() RETURN count(r) AS r")
+    return n["n"], r["r"]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subprocess.CompletedProcess[str]]]:
-    """A data dir holding the smallest demo, loaded by `orggraph demo --no-serve`."""
+    """`orggraph demo --no-serve` with ORGGRAPH_URI naming a Neo4j that is not there: it must not be used."""
     data = tmp_path_factory.mktemp("cli") / "data"
     try:
-        p = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
-        assert p.returncode == 0, p.stderr
-        yield data, p
+        yield data, run(data, "demo", "--no-serve", "--residents", RESIDENTS, ORGGRAPH_URI="bolt://127.0.0.1:9")
     finally:
         stop_server(data)
+
+
+# -------------------------------------------------------------------------------------------------- demo
+def test_demo_uses_the_embedded_store_even_with_orggraph_uri(demo: tuple[Path, Any]) -> None:
+    data, p = demo
+    assert p.returncode == 0, p.stderr
+    assert "ORGGRAPH_URI" in p.stderr and "内置存储" in p.stderr and str(data) in p.stderr
+    assert (data / MARKER_NAME).exists()
+    assert rows(data, "MATCH (g:Grid) RETURN count(g) AS n")[0]["n"] >= 1  # in the embedded store of the data dir
+
+
+def test_demo_rebuilds_its_own_store_and_refuses_anyone_elses(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    try:
+        first = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
+        assert first.returncode == 0, first.stderr
+        demo_counts = counts(data)
+        again = run(data, "demo", "--no-serve", "--residents", RESIDENTS)  # its own data: rebuilt, no question
+        assert again.returncode == 0, again.stderr
+        assert counts(data) == demo_counts
+
+        loaded = run(data, "load", str(write_ledgers(tmp_path / "ledgers", small_ledgers())))
+        assert loaded.returncode == 0, loaded.stderr
+        assert not (data / MARKER_NAME).exists()
+        mixed = counts(data)
+        refused = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert "ORGGRAPH_DATA_DIR" in refused.stderr and "--force" in refused.stderr and CJK.search(refused.stderr)
+        assert counts(data) == mixed  # nothing cleared
+
+        forced = run(data, "demo", "--no-serve", "--residents", RESIDENTS, "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert "--force" in forced.stderr and counts(data) == demo_counts
+
+        # A restore puts the user's data there too (here: a backup of the demo itself, whatever it holds).
+        backup = tmp_path / "demo.backup"
+        assert run(data, "backup", str(backup)).returncode == 0
+        assert run(data, "restore", str(backup)).returncode == 0
+        assert run(data, "demo", "--no-serve", "--residents", RESIDENTS).returncode == 2
+    finally:
+        stop_server(data)
+
+
+def test_demo_waits_for_no_load(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with load_lock(data):
+        p = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
+    assert p.returncode == 1 and "另一个导入正在进行" in p.stderr
+    assert not (data / "demo-ledgers").exists() and not (data / MARKER_NAME).exists()
 
 
 # --------------------------------------------------------------------------------------------- demo-data
@@ -95,6 +150,17 @@ def test_cypher_param_values_are_strings_and_colon_equals_is_json(demo: tuple[Pa
         p = run(data, "cypher", q, "--param", bad)
         assert p.returncode == 2 and hint in p.stderr and p.stdout == "", (bad, p.stderr)
     assert ":=" in run(data, "cypher", "--help").stdout
+
+
+def test_the_demo_hint_runs_as_printed(demo: tuple[Path, Any]) -> None:
+    data, p = demo
+    hints = [ln.strip() for ln in p.stdout.splitlines() if "--param" in ln]
+    assert hints, p.stdout
+    args = shlex.split(hints[0])
+    assert args[0] == "orggraph"
+    got = run(data, *args[1:], "--json")
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout), "the example grid has people serving it"
 
 
 # ----------------------------------------------------------------------------------- the development key
