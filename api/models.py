@@ -106,7 +106,12 @@ class QueryInfo(BaseModel):
     purpose: str = Field(description="one line on what it answers (Chinese)")
     params: list[ParamInfo] = Field(description="its parameters")
     scoped: bool = Field(description="takes a `scope` (district/street/community code); forced for scoped tokens")
-    text: str = Field(description="the Cypher it runs (read-only)")
+    text: str = Field(description="the Cypher it runs (read-only); with `variants`, the one run without a scope")
+    variants: dict[str, str] = Field(
+        default_factory=dict,
+        description="for a scoped query declared per scope level: the Cypher run for a scope of each level "
+        "(`all` = no scope, `District`, `Street`, `Community`), each anchored on the scope's code",
+    )
 
 
 class QueryCatalog(BaseModel):

@@ -79,7 +79,8 @@ class Measure:
 
     Most measures give `edge` (the pattern from x to what covers it, relationship variable r) and `cond` (on r):
     the statements then count x once and the covered x by matching those edges — far cheaper on a city's
-    households than testing every node with a pattern comprehension. The others give a `tail`.
+    households than testing every node with a pattern comprehension. The others give a `tail`. Counts are
+    `count(...)`, never `sum(...)`: FalkorDB's sum is a float (3.0), and every answer's counts are integers.
     """
 
     id: str  # "cobuilding", "contact_points.Street" … (nesting of the api.md answer)
@@ -92,16 +93,6 @@ class Measure:
     )
     people: bool = False  # counts people (fulltime_share), not nodes of `level`
 
-    @property
-    def comprehension_tail(self) -> str:
-        """The edge measure as a per-node test (for the catalog, whose scope comes from a CALL)."""
-        if self.tail:
-            return self.tail
-        where = f" WHERE {self.cond}" if self.cond else ""
-        return (
-            f"WITH {{kv}}x, size([(x){self.edge}{where} | 1]) AS n\n"
-            "RETURN {key}count(x) AS total, sum(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS covered"
-        )
 
 
 _WORKERS = cypher_list(GRID_WORKER_ROLES)
@@ -130,7 +121,7 @@ MEASURES: tuple[Measure, ...] = (
         "Grid",
         tail="WITH {kv}x, size([(x)<-[:BASED_IN]-(:PartyOrg) | 1])"
         " + size([(x)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg) | 1]) AS n\n"
-        "RETURN {key}count(x) AS total, sum(CASE WHEN n > 0 THEN 1 ELSE 0 END) AS covered",
+        "RETURN {key}count(x) AS total, count(CASE WHEN n > 0 THEN 1 END) AS covered",
     ),
     Measure(
         "fulltime_share",
@@ -138,7 +129,7 @@ MEASURES: tuple[Measure, ...] = (
         "Grid",
         tail=f"MATCH (x)<-[r:SERVES]-(p:Person) WHERE r.role IN {_WORKERS} AND {in_force()}\n"
         f"WITH {{kv}}p, max(CASE WHEN r.role = '{FULLTIME_ROLE}' THEN 1 ELSE 0 END) AS ft\n"
-        "RETURN {key}count(p) AS total, sum(ft) AS covered",
+        "RETURN {key}count(p) AS total, count(CASE WHEN ft > 0 THEN 1 END) AS covered",
         people=True,
     ),
     Measure(
@@ -214,18 +205,14 @@ _SCOPE_P = Param("scope", "string?", "范围：区县、街道或社区编码；
 _AS_OF_P = Param("as_of", "date?", "日期 YYYY-MM-DD；不填为今天")
 
 
-def _head(scope: str, levels: tuple[str, ...], *, catalog: bool = False) -> str | None:
-    """What binds x: the chain of one level, or a CALL over several (or, for the catalog, over every scope level).
+def _scope_params(variants: dict[str, LiteralString]) -> tuple[Param, ...]:
+    """A scoped named query's parameters: scope, and as_of unless nothing has a term (party organizations)."""
+    return (_SCOPE_P, _AS_OF_P) if any("$as_of" in t for t in variants.values()) else (_SCOPE_P,)
 
-    The catalog's version takes $scope null (a label scan) or any scope code, each branch anchored on an index.
-    """
-    scopes = SCOPE_LEVELS if catalog else (scope,)
-    branches = []
-    for sc in scopes:
-        for lv in levels:
-            chain = scope_chain(sc, lv)
-            if chain is not None:
-                branches.append(chain[0] + (" WHERE $scope IS NULL" if catalog and sc == "all" else ""))
+
+def _head(scope: str, levels: tuple[str, ...]) -> str | None:
+    """What binds x: the chain of one level, or a CALL over several."""
+    branches = [chain[0] for lv in levels if (chain := scope_chain(scope, lv)) is not None]
     if not branches:
         return None
     if len(branches) == 1:
@@ -240,7 +227,8 @@ def scoped_statements(
 ) -> dict[str, LiteralString]:
     """One statement per scope level (`name@Street` …): x bound to the nodes of `levels` in scope, then `tail`.
 
-    With `catalog`, the same tail also goes into the catalog under `name`, taking $scope.
+    With `catalog`, the same statements also go into the catalog under `name` (the API runs the one for the
+    level of the scope asked about).
     """
     out: dict[str, LiteralString] = {}
     for scope in SCOPE_LEVELS:
@@ -248,23 +236,18 @@ def scoped_statements(
         if head is not None:
             out[scope] = statement(f"{name}@{scope}", head + "\n" + tail, purpose, origin=__name__)  # type: ignore[arg-type]
     if catalog:
-        text = _head("all", levels, catalog=True) + "\n" + tail  # type: ignore[operator]
-        params = (_SCOPE_P, _AS_OF_P) if "$as_of" in text else (_SCOPE_P,)  # party organizations have no term
-        named_query(name, purpose, text, params, scoped=True)  # type: ignore[arg-type]
+        named_query(name, purpose, out, _scope_params(out), scoped=True)
     return out
 
 
+# A measure over a level the scope does not contain (streets inside a community) is 0 of 0.
+_NOTHING = statement(
+    "coverage.nothing", "RETURN 0 AS total, 0 AS covered", "范围内没有这一级：0 / 0", origin=__name__
+)
 for _m in MEASURES:
-    # The per-level and grouped variants are registered above (_MEASURE_Q); the catalog gets the plain measure.
-    named_query(
-        f"coverage.{_m.id}",
-        _m.zh,
-        _head("all", (_m.level,), catalog=True)
-        + "\n"
-        + _m.comprehension_tail.replace("{kv}", "").replace("{key}", ""),  # type: ignore[arg-type,operator]
-        (_SCOPE_P, _AS_OF_P) if "$as_of" in _m.comprehension_tail else (_SCOPE_P,),
-        scoped=True,
-    )
+    # The catalog's measure is the very statements coverage() runs, one per scope level.
+    _levels = {sc: _MEASURE_Q.get((_m.id, sc, False), _NOTHING) for sc in SCOPE_LEVELS}
+    named_query(f"coverage.{_m.id}", _m.zh, _levels, _scope_params(_levels), scoped=True)
 
 _WITHOUT_COBUILDING = scoped_statements(
     "gaps.communities_without_cobuilding",

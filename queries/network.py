@@ -346,7 +346,7 @@ OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
 WITH s, c, count(r) AS links
 RETURN s.code AS code, s.name AS name, count(c) AS communities,
-       sum(CASE WHEN links > 0 THEN 1 ELSE 0 END) AS covered
+       count(CASE WHEN links > 0 THEN 1 END) AS covered
 ORDER BY code
 LIMIT $limit""",  # type: ignore[arg-type]
         "按街道汇总联建共建：社区数、有在期共建的社区数",

@@ -39,6 +39,7 @@ def list_queries(request: Request, user: PeopleUser) -> QueryCatalog:
             purpose=q.purpose,
             scoped=q.scoped,
             text=q.text,
+            variants=dict(q.variants),
             params=[ParamInfo(name=p.name, type=p.type, description=p.description, required=p.required,
                               default=p.default) for p in q.params],
         )
@@ -110,17 +111,24 @@ def check_params(q: NamedQuery, given: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_jurisdiction(store: Store, user: User, q: NamedQuery, params: dict[str, Any]) -> None:
+def _check_jurisdiction(store: Store, user: User, q: NamedQuery, params: dict[str, Any]) -> str:
     """For a scoped token: the scope is forced (or checked to lie inside its own), and any parameter naming a
-    node (a code or pid) must name one inside its jurisdiction."""
+    node (a code or pid) must name one inside its jurisdiction. Returns the scope's level ("all" for none),
+    which picks the statement of a query declared per level."""
     if user.scope is None:
-        if q.scoped:  # the Cypher would quietly find nothing for a bad code: say so instead (404/422)
-            ref = resolve_scope(store, params.get("scope"))
-            params["scope"] = ref.key if ref else None
-        return
+        if not q.scoped:
+            return "all"
+        # The Cypher would quietly find nothing for a bad code: say so instead (404/422).
+        ref = resolve_scope(store, params.get("scope"))
+        params["scope"] = ref.key if ref else None
+        return ref.label if ref else "all"
     if not q.scoped:
         raise HTTPException(403, f"命名查询「{q.name}」不按范围限定，{user.role.value} 令牌不能运行。")
     params["scope"] = effective_scope(store, user, params.get("scope"))
+    level = "all"
+    if q.variants:
+        ref = resolve_scope(store, params["scope"])
+        level = ref.label if ref else "all"
     text_params = {p.name for p in q.params if p.type.rstrip("?") in ("string", "code", "key")}
     for k, v in params.items():
         if k in _NOT_KEYS or k not in text_params or not isinstance(v, str) or not v:
@@ -131,6 +139,7 @@ def _check_jurisdiction(store: Store, user: User, q: NamedQuery, params: dict[st
             if e.status == 403:
                 raise
             # A value that names nothing (404) leaks nothing: the query simply finds nothing.
+    return level
 
 
 @router.post(
@@ -157,8 +166,8 @@ def run_query(
             raise HTTPException(404, f"没有名为「{name}」的命名查询：请用 GET /api/queries 查看可用的查询。")
         raise HTTPException(403, f"命名查询「{name}」不按范围限定，{user.role.value} 令牌不能运行。")
     params = check_params(q, (body.params if body else {}))
-    _check_jurisdiction(store, user, q, params)
-    result = store.read(q.text, params, timeout=settings.query_timeout, max_rows=settings.max_rows)
+    level = _check_jurisdiction(store, user, q, params)
+    result = store.read(q.text_for(level), params, timeout=settings.query_timeout, max_rows=settings.max_rows)
     note_size(request, len(result.rows))
     rows = mask_rows(result.columns, result.rows, sees_phones=user.sees_phones)
     return json_of(NamedQueryResult(name=q.name, params=params, columns=result.columns, rows=rows,

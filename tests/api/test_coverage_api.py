@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.small_district import AS_OF, BEFORE, C11, C12, D1, D2, EXPECTED_COVERAGE, EXPECTED_GAPS, G111, S1, S2, pid
+from orggraph.queries.catalog import CATALOG
+from orggraph.queries.coverage import MEASURES
 
 MEASURE_KEYS = ["cobuilding", "contact_points", "grid_party_org", "fulltime_share", "building_heads", "household_links"]
 
@@ -22,6 +24,39 @@ def test_coverage_is_exact(sd, scope: str | None, as_of: str) -> None:
     body = r.json()
     assert (body["scope"], body["as_of"]) == (scope, as_of)
     assert {k: body[k] for k in MEASURE_KEYS} == EXPECTED_COVERAGE[(scope, as_of)]
+
+
+@pytest.mark.parametrize(("scope", "as_of"), sorted(EXPECTED_COVERAGE, key=str))
+def test_named_measures_are_exact_and_integers(sd, scope: str | None, as_of: str) -> None:
+    """POST /api/queries/coverage.* runs the statement of the scope's level: the same figures as /api/coverage,
+    counts as integers (FalkorDB's sum() had made them 3.0)."""
+    want = EXPECTED_COVERAGE[(scope, as_of)]
+    for m in MEASURES:
+        q = CATALOG[f"coverage.{m.id}"]
+        params = {k: v for k, v in {"scope": scope, "as_of": as_of}.items() if k in {p.name for p in q.params}}
+        r = sd.post(f"/api/queries/{q.name}", {"params": params}, role="analyst")
+        assert r.status_code == 200, r.text
+        head, _, sub = m.id.partition(".")
+        expected = want[head][sub] if sub else want[head]  # type: ignore[index]
+        [[total, covered]] = r.json()["rows"]
+        assert (covered, total) == (expected["covered"], expected["total"]), (m.id, scope, as_of)
+        assert type(covered) is int and type(total) is int, (m.id, scope, as_of)
+
+
+def test_named_queries_of_a_scoped_token_run_its_own_level(sd) -> None:
+    want = EXPECTED_COVERAGE[(S1, AS_OF)]["household_links"]
+    r = sd.post("/api/queries/coverage.household_links", {"params": {"as_of": AS_OF}}, role="street", scope=S1).json()
+    assert r["params"]["scope"] == S1 and r["rows"] == [[want["total"], want["covered"]]]  # type: ignore[index]
+    inside = EXPECTED_COVERAGE[(C11, AS_OF)]["household_links"]
+    r = sd.post("/api/queries/coverage.household_links", {"params": {"scope": C11, "as_of": AS_OF}}, role="street",
+                scope=S1).json()
+    assert r["rows"] == [[inside["total"], inside["covered"]]]  # type: ignore[index]
+    rows = sd.post("/api/queries/gaps.communities_without_cobuilding", {"params": {"as_of": AS_OF}}, role="street",
+                   scope=S1).json()["rows"]
+    assert [row[0] for row in rows] == [C12]
+    listed = {q["name"]: q for q in sd.get("/api/queries", role="analyst").json()["queries"]}
+    assert set(listed["coverage.household_links"]["variants"]) == {"all", "District", "Street", "Community"}
+    assert "$scope" in listed["gaps.sole_contacts"]["variants"]["Street"]
 
 
 @pytest.mark.parametrize(("scope", "as_of"), sorted(EXPECTED_GAPS, key=str))

@@ -305,6 +305,7 @@ MEASURE_IDS = [m.id for m in cov.MEASURES]
 
 @pytest.mark.parametrize("scope", [None, fx.D1, fx.S1, fx.C21])
 def test_named_measure_queries_agree_with_the_functions(district: Store, scope: str | None) -> None:
+    level = cov.open_scope(district, scope).level
     flat: dict[str, Any] = {}
     for k, v in coverage(district, scope, AS_OF).items():
         flat.update({f"{k}.{s}": m for s, m in v.items()} if k == "contact_points" else {k: v})
@@ -313,26 +314,43 @@ def test_named_measure_queries_agree_with_the_functions(district: Store, scope: 
         assert q.scoped and [p.name for p in q.params] == (
             ["scope"] if mid == "grid_party_org" else ["scope", "as_of"]
         )
-        total, covered = district.read(q.text, {"scope": scope, "as_of": AS_OF}).rows[0]
+        total, covered = district.read(q.text_for(level), {"scope": scope, "as_of": AS_OF}).rows[0]
         assert (covered, total) == (flat[mid]["covered"], flat[mid]["total"]), (mid, scope)
+        assert type(covered) is int and type(total) is int, (mid, scope)  # FalkorDB's sum() was 3.0
 
 
 def test_named_gap_queries_agree_with_the_functions(district: Store) -> None:
     for scope in (None, fx.S2, fx.C11):
         g = gaps(district, scope, AS_OF)
         params = {"scope": scope, "as_of": AS_OF}
-        rows = district.read(CATALOG["gaps.communities_without_cobuilding"].text, params).rows
+        level = cov.open_scope(district, scope).level
+        rows = district.read(CATALOG["gaps.communities_without_cobuilding"].text_for(level), params).rows
         assert [r[0] for r in rows] == g["communities_without_cobuilding"]
-        rows = district.read(CATALOG["gaps.grids_without_direct_contact"].text, params).rows
+        rows = district.read(CATALOG["gaps.grids_without_direct_contact"].text_for(level), params).rows
         assert [r[0] for r in rows] == g["grids_without_direct_contact"]
-        rows = district.read(CATALOG["gaps.sole_contacts"].text, params).records()
+        rows = district.read(CATALOG["gaps.sole_contacts"].text_for(level), params).records()
         assert sorted(r["pid"] for r in rows) == g["sole_contacts"]
-        rows = district.read(CATALOG["gaps.grid_worker_load"].text, params).records()
+        rows = district.read(CATALOG["gaps.grid_worker_load"].text_for(level), params).records()
         assert sorted(r["code"] for r in rows if not r["workers"]) == g["grids_without_fulltime"]
         load = {r["code"]: (r["households"] or 0) / len(r["workers"]) for r in rows if r["workers"]}
         assert sorted(c for c, v in load.items() if v > 300) == g["overloaded_grids"]
-        rows = district.read(CATALOG["coverage.part_time_committee"].text, params).records()
+        rows = district.read(CATALOG["coverage.part_time_committee"].text_for(level), params).records()
         assert [r["code"] for r in rows] == [r["code"] for r in part_time_committee(district, scope, AS_OF)]
+
+
+@pytest.mark.parametrize(("level", "scope"), [("District", fx.D1), ("Street", fx.S1), ("Community", fx.C11)])
+def test_scoped_named_queries_start_from_the_scope_code(district: Any, level: str, scope: str) -> None:
+    """A scoped named query reads only the scope's subtree: its plan finds the scope by its indexed code and
+    scans no label (the old catalog form scanned every household even when a street was given)."""
+    prefix = f"CYPHER scope={json.dumps(scope)} as_of={json.dumps(AS_OF)} "
+    for name, q in CATALOG.items():
+        if not q.variants:
+            continue
+        plan = district.connection.execute_command("GRAPH.EXPLAIN", district.graph_name, prefix + q.text_for(level))
+        ops = [(op.decode() if isinstance(op, bytes) else str(op)).strip() for op in plan]
+        assert not [op for op in ops if "Label Scan" in op], (name, level, ops)
+        if q.text_for(level) != cov._NOTHING:  # a level the scope does not contain needs no read at all
+            assert any(op.startswith("Node By Index Scan") and f":{level})" in op for op in ops), (name, level, ops)
 
 
 def test_every_named_query_has_a_purpose_and_declared_params(district: Store) -> None:
@@ -342,8 +360,9 @@ def test_every_named_query_has_a_purpose_and_declared_params(district: Store) ->
     assert len(mine) >= 14
     for name, q in mine.items():
         assert q.purpose and "\n" not in q.purpose, name
-        used = set(re.findall(r"\$(\w+)", q.text))
+        used = {v for text in (q.variants or {"": q.text}).values() for v in re.findall(r"\$(\w+)", text)}
         assert used == {p.name for p in q.params}, name
+        assert not q.variants or q.text == q.variants["all"], name
 
 
 # --------------------------------------------------------------------------------------- on every backend
