@@ -111,7 +111,8 @@ def backup(store: Store, out: Path) -> BackupInfo:
     raw, graph = _falkor(store)
     out = Path(out).expanduser()
     try:
-        _recover_aside(raw, graph)
+        if _recover_aside(raw, graph):
+            store.mark_changed()
         before = _counts(store)
         t0 = time.perf_counter()
         payload = raw.execute_command("DUMP", graph)  # None: the graph was never written to
@@ -276,6 +277,9 @@ def restore(store: Store, src: Path) -> BackupInfo:
         raise _unavailable(e) from None
     finally:
         raw.close()
+        # RESTORE bypasses the store's writes: caches of its answers (in every process) must hear of it.
+        with contextlib.suppress(StoreError):
+            store.mark_changed()
     got = _counts(store)
     if got != (info.nodes, info.relationships):
         raise BackupError(
@@ -307,15 +311,17 @@ def _restore_payload(raw: redis.Redis, graph: str, payload: bytes) -> None:
     raw.execute_command("GRAPH.DELETE", aside)
 
 
-def _recover_aside(raw: redis.Redis, graph: str) -> None:
-    """Finish what a crash in the middle of an earlier restore left: a graph renamed aside."""
+def _recover_aside(raw: redis.Redis, graph: str) -> bool:
+    """Finish what a crash in the middle of an earlier restore left: a graph renamed aside. True when the
+    graph itself changed (put back)."""
     aside = graph + _ASIDE
     if not raw.exists(aside):
-        return
+        return False
     if raw.exists(graph):
         raw.execute_command("GRAPH.DELETE", aside)  # the restore had succeeded; drop the old copy
-    else:
-        raw.execute_command("RENAME", aside, graph)  # it had not; the old graph is put back
+        return False
+    raw.execute_command("RENAME", aside, graph)  # it had not; the old graph is put back
+    return True
 
 
 def _refused(e: Exception) -> str:

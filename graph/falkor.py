@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,11 +24,12 @@ from orggraph.graph.store import (
     ReadOnlyError,
     Result,
     Store,
+    StoreError,
     StoreUnavailable,
     plain,
 )
 
-__all__ = ["FalkorStore"]
+__all__ = ["DATA_VERSION_KEY", "FalkorStore"]
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +38,28 @@ T = TypeVar("T")
 _UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储请查看数据目录下 falkordb/server.log。"
 
 
+DATA_VERSION_KEY = "orggraph:data-version:{graph}"
+
+
 class FalkorStore(Store):
-    def __init__(self, db: FalkorDB, graph_name: str, *, backend: str, server: Any = None) -> None:
+    """A graph on a FalkorDB server.
+
+    Every write and clear (and a restore, through `mark_changed`) sets the Redis key DATA_VERSION_KEY beside
+    the graph to a new random token: `data_version` is then one GET, and every process on the same server
+    (`orggraph serve` while `orggraph load` runs in another) sees the change at once. A token, not a counter:
+    a data directory made anew starts no count over that a cache could mistake for its old one.
+    """
+
+    def __init__(
+        self, db: FalkorDB, graph_name: str, *, backend: str, server: Any = None, location: str = ""
+    ) -> None:
         self._db = db
         self._graph = db.select_graph(graph_name)
         self.graph_name = graph_name
         self.backend = backend
         self._server = server  # EmbeddedServer when we share the embedded one
+        self._location = location  # the data directory or host:port
+        self._version_key = DATA_VERSION_KEY.format(graph=graph_name)
 
     @classmethod
     def embedded(cls, data_dir: Path, graph_name: str = "orggraph") -> FalkorStore:
@@ -57,13 +75,13 @@ class FalkorStore(Store):
         except Exception:
             server.release()
             raise
-        return cls(db, graph_name, backend="falkordb-embedded", server=server)
+        return cls(db, graph_name, backend="falkordb-embedded", server=server, location=str(Path(data_dir).resolve()))
 
     @classmethod
     def connect_url(cls, url: str, graph_name: str = "orggraph") -> FalkorStore:
         u = urlparse(url)
         db = FalkorDB(host=u.hostname or "localhost", port=u.port or 6379, password=u.password, username=u.username)
-        return cls(db, graph_name, backend="falkordb")
+        return cls(db, graph_name, backend="falkordb", location=f"{u.hostname or 'localhost'}:{u.port or 6379}")
 
     @property
     def server(self) -> Any:
@@ -113,7 +131,42 @@ class FalkorStore(Store):
         return r
 
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
-        return self._run(query, params, read_only=False, timeout_ms=None)
+        with self._changing():
+            return self._run(query, params, read_only=False, timeout_ms=None)
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Around every write: a new data_version once it is done. After a failure too: a refused query
+        changed nothing, but one whose connection broke may have run."""
+        try:
+            yield
+        except StoreError:
+            with contextlib.suppress(StoreError):
+                self.mark_changed()
+            raise
+        self.mark_changed()
+
+    @property
+    def cache_identity(self) -> str:
+        return f"{self.backend}:{self._location}/{self.graph_name}"
+
+    def data_version(self) -> str:
+        """The token the last change set ("" when nothing was written since this key was introduced)."""
+        try:
+            v = self._db.connection.get(self._version_key)
+        except redis.exceptions.ResponseError as e:
+            raise _translate(e) from None
+        except redis.exceptions.RedisError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        return v.decode() if isinstance(v, bytes) else str(v or "")
+
+    def mark_changed(self) -> None:
+        try:
+            self._db.connection.set(self._version_key, secrets.token_hex(8))
+        except redis.exceptions.ResponseError as e:
+            raise _translate(e) from None
+        except redis.exceptions.RedisError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
 
     def write_stream(self, writes: Iterable[tuple[LiteralString, Mapping[str, Any], T]]) -> Iterator[T]:
         """Writes in order, each encoded (parameters as the CYPHER header text) by a worker thread while the
@@ -136,18 +189,19 @@ class FalkorStore(Store):
                 yield pending[1]
 
     def _send(self, text: str) -> None:
-        try:
-            reply = self._db.connection.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
-            if isinstance(reply, list) and reply:  # a runtime error can come inside the reply, not raised
-                for part in (reply[0], reply[-1]):
-                    if isinstance(part, redis.exceptions.ResponseError):
-                        raise part
-        except redis.exceptions.ConnectionError as e:
-            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
-        except redis.exceptions.TimeoutError as e:
-            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
-        except redis.exceptions.ResponseError as e:
-            raise _translate(e) from None
+        with self._changing():
+            try:
+                reply = self._db.connection.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
+                if isinstance(reply, list) and reply:  # a runtime error can come inside the reply, not raised
+                    for part in (reply[0], reply[-1]):
+                        if isinstance(part, redis.exceptions.ResponseError):
+                            raise part
+            except redis.exceptions.ConnectionError as e:
+                raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+            except redis.exceptions.TimeoutError as e:
+                raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+            except redis.exceptions.ResponseError as e:
+                raise _translate(e) from None
 
     def ensure_schema(self) -> None:
         for label, prop, ddl in FALKOR_INDEXES:
@@ -173,6 +227,7 @@ class FalkorStore(Store):
         except redis.exceptions.ResponseError as e:
             if "empty key" not in str(e).lower() and "invalid graph" not in str(e).lower():
                 raise _translate(e) from None
+        self.mark_changed()
 
     def ping(self) -> None:
         try:

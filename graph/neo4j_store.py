@@ -27,6 +27,7 @@ class Neo4jStore(Store):
 
     def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
         self.database = database
+        self.uri = uri
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password))
         except (ValueError, DriverError) as e:
@@ -83,6 +84,12 @@ class Neo4jStore(Store):
                 session.run(_CLEAR).consume()
         except Neo4jError as e:
             raise _translate(e) from None
+
+    @property
+    def cache_identity(self) -> str:
+        # No data_version: Neo4j keeps no cheap change token that a write from any client moves (answers
+        # cached from here are kept only for a short time).
+        return f"neo4j:{self.uri}/{self.database}"
 
     def ping(self) -> None:
         try:

@@ -204,6 +204,20 @@ class Store(ABC):
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
 
+    @property
+    def cache_identity(self) -> str | None:
+        """Which graph this is (backend, server, graph name), for a cache of its answers; None: not cached."""
+        return None
+
+    def data_version(self) -> str | None:
+        """A token that changes whenever the graph's data changes, the same for every process reading it (a
+        load, restore or demo in another process shows here); None when the backend keeps none, so answers
+        cached from it may only be kept for a short time."""
+        return None
+
+    def mark_changed(self) -> None:  # noqa: B027 - only stores with a data_version keep anything
+        """Record that the data changed other than through `write`/`clear` (a restore): a new data_version."""
+
     def checkpoint(self) -> None:  # noqa: B027 - only stores that replay a log on restart need it
         """After a bulk write (a load, a restore): make what was written quick to recover on the next start."""
 
