@@ -52,6 +52,7 @@ __all__ = [
     "load_rules",
     "open_scope",
     "part_time_committee",
+    "region_children",
     "rule_text",
     "sole_contacts",
 ]
@@ -418,9 +419,8 @@ def coverage_breakdown(
     a worker serving grids of two streets counts in both (the children's fulltime totals may exceed the scope's).
     """
     sc = open_scope(store, scope, as_of)
-    child = CHILD_LEVEL[sc.level]
-    kids = store.read(_CHILDREN[sc.level], sc.params).rows
-    flat: dict[str, dict[str, dict[str, Any]]] = {code: {} for code, _ in kids}
+    kids = region_children(store, sc)
+    flat: dict[str, dict[str, dict[str, Any]]] = {k["code"]: {} for k in kids}
     for m in MEASURES:
         got: dict[str, tuple[int, int]] = {}
         q = _MEASURE_Q.get((m.id, sc.level, True))
@@ -430,8 +430,18 @@ def coverage_breakdown(
         for code, measures in flat.items():
             total, covered = got.get(code, (0, 0))
             measures[m.id] = _ratio(covered, total)
+    return [{**k, "coverage": _nest(flat[k["code"]])} for k in kids]
+
+
+def region_children(store: Store, scope: str | NodeRef | Scope | None = None) -> list[dict[str, Any]]:
+    """The regions one level down that coverage_breakdown rows are about: {"label", "code", "name"}, by code.
+
+    One indexed read, for callers that decide from the children which breakdown to compute.
+    """
+    sc = open_scope(store, scope)
+    child = CHILD_LEVEL[sc.level]
     return [
-        {"label": child, "code": code, "name": name, "coverage": _nest(flat[code])} for code, name in kids
+        {"label": child, "code": code, "name": name} for code, name in store.read(_CHILDREN[sc.level], sc.params).rows
     ]
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
-from orggraph.queries.coverage import coverage, coverage_breakdown, gaps
+from orggraph.queries.cache import cached
+from orggraph.queries.coverage import Scope, coverage, coverage_breakdown, gaps, region_children
 from orggraph.queries.network import names
+from orggraph.queries.scope import NodeRef
 from orggraph.viz.access import page_setup, scope_context, scope_title
 from orggraph.viz.render import RAG_COLORS, RAG_TEXT, THRESHOLDS, Links, rag, render
 
@@ -105,6 +107,16 @@ def _children(breakdown: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _figures(store: Store, sc: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The scope's coverage and the breakdown the page shows: one level down, or two when the scope holds a
+    single district (or street), whose own breakdown says more than a single row."""
+    kids = region_children(store, sc)
+    shown = sc
+    if len(kids) == 1 and kids[0]["code"] and kids[0]["label"] != "Grid":
+        shown = Scope(NodeRef(kids[0]["label"], kids[0]["code"], kids[0]["name"]), sc.as_of)
+    return coverage(store, sc), coverage_breakdown(store, shown)
+
+
 def build_overview(
     store: Store,
     scope: str | None = None,
@@ -115,10 +127,15 @@ def build_overview(
     links: Links | None = None,
     inline_assets: bool = False,
 ) -> str:
-    """The coverage measures of a scope as figures and red/amber/green bars, with the same per street or community."""
+    """The coverage measures of a scope as figures and red/amber/green bars, with the same per street or community.
+
+    The figures are cached (`orggraph.queries.cache`: until the store's data changes, in any process) per
+    scope, day and viewer's scope; the page says when they were computed.
+    """
     day, links, sref = page_setup(store, scope, as_of, user_scope, links)
     code = sref.key if sref else None
-    result = coverage(store, code, day)
+    figures = cached(store, ("overview", code, day, user_scope), lambda: _figures(store, Scope(sref, day)))
+    result, breakdown = figures.value
     cards = []
     for m in MEASURES:
         cell = _cell(_pick(result, m.id), m.id)
@@ -134,10 +151,7 @@ def build_overview(
                 "page_href": links.href(f"/pages/{m.page}", scope=code) if m.page else None,
             }
         )
-    children = _children(coverage_breakdown(store, code, day))
-    if len(children) == 1 and children[0]["code"] and children[0].get("label") != "Grid":
-        # One district (or street) under the scope: its own breakdown says more than a single row.
-        children = _children(coverage_breakdown(store, children[0]["code"], day))
+    children = _children(breakdown)
     # A measure that counts nothing in any child (streets' contact points, per community) is no column.
     columns = [m for m in MEASURES if any((_pick(c["measures"], m.id) or {}).get("total") for c in children)]
     rows = [
@@ -167,6 +181,7 @@ def build_overview(
         rows=rows,
         child_zh=child_zh,
         thresholds=thresholds,
+        computed_at=figures.computed_at.strftime("%Y-%m-%d %H:%M:%S"),
         rag_colors=RAG_COLORS,
         rag_text=RAG_TEXT,
         gaps_href=links.href("/pages/gaps", scope=code),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import C1, C2, G1, STREET  # tests/viz/conftest.py
 
 from orggraph.graph.store import Store
@@ -56,3 +57,28 @@ def test_overview_export_has_no_links_and_no_script(district: Store) -> None:
     html = build_overview(district, None, as_of=AS_OF, links=Links(base=None), inline_assets=True)
     assert "<script" not in html and "href=" not in html
     assert "联建共建覆盖率" in html
+
+
+def test_overview_of_one_district_computes_its_figures_once_and_keeps_them(
+    district: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole graph holds one district: the page shows that district's streets, computed once (not the
+    district's own single row first), and a second view reads nothing until the data changes."""
+    import orggraph.viz.overview as page
+
+    calls: list[str] = []
+    for name in ("coverage", "coverage_breakdown"):
+        real = getattr(page, name)
+        monkeypatch.setattr(page, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+
+    def view() -> str:
+        return build_overview(district, None, as_of=AS_OF, links=Links(base="", as_of=AS_OF))
+
+    html = view()
+    assert sorted(calls) == ["coverage", "coverage_breakdown"]
+    assert f'<a href="/pages/overview?scope={STREET}&amp;as_of={AS_OF}">' in html  # the district's street
+    computed = re.search(r'data-computed-at="([^"]+)"', html)
+    assert computed and f"以上数字计算于 {computed.group(1)}" in html
+    assert view() == html and len(calls) == 2
+    district.write("MATCH (s:Street {code: $code}) SET s.name = '新名字'", {"code": STREET})
+    assert "新名字" in view() and len(calls) == 4
