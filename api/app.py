@@ -35,11 +35,23 @@ unreachable. Nothing answers 500. Every request is written to the audit log.
 
 
 def _routers() -> list[Any]:
-    from orggraph.api.routes import audit, contacts, coverage, cypher, health, login, people, queries, tokens
+    from orggraph.api.routes import (
+        analytics,
+        audit,
+        contacts,
+        coverage,
+        cypher,
+        health,
+        login,
+        people,
+        queries,
+        tokens,
+    )
 
     return [
         health.router,
         coverage.router,
+        analytics.router,
         contacts.router,
         cypher.router,
         queries.router,

@@ -455,8 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="输出的 .html 文件")
     s.set_defaults(func=cmd_viz, uses_store=True)
 
-    s = sub.add_parser("report", help="生成覆盖率报表或短板清单（.xlsx 可直接打印，或 .csv、.json）")
-    s.add_argument("kind", choices=("coverage", "gaps"), help="coverage：覆盖率；gaps：短板清单")
+    s = sub.add_parser("report", help="生成覆盖率报表、短板清单或网络分析报表（.xlsx 可直接打印，或 .csv、.json）")
+    s.add_argument("kind", choices=("coverage", "gaps", "analytics"),
+                   help="coverage：覆盖率；gaps：短板清单；analytics：网络分析（关键人员、网格员负担均衡、"
+                        "社区联结；范围过大时请按区县或街道分别生成）")
     s.add_argument("--scope", help="区县、街道或社区编码（默认全部）")
     s.add_argument("--as-of", dest="as_of", help="截至日期 YYYY-MM-DD（默认今天）")
     s.add_argument("--out", required=True, help="输出文件：.xlsx、.csv（每张表一个文件）或 .json")

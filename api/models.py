@@ -448,3 +448,108 @@ class ContactPath(BaseModel):
     exhaustive: bool = Field(description="every neighbour was looked at (false: a hub was cut, a path may be missed)")
     max_len: int = Field(description="the longest path looked for")
     as_of: str = Field(description="the day")
+
+
+# --------------------------------------------------------------------------------------------- analytics
+class CriticalPerson(PersonRef):
+    households: int = Field(
+        description="households that would be cut off from every party organization without them"
+    )
+    household_list: list[str] = Field(
+        description="those households' codes, sorted; at most 200 (`households` is exact)"
+    )
+    through: list[str] = Field(
+        description="codes where this person's contact edges land above those households"
+    )
+
+
+class Analysed(BaseModel):
+    """What an analysis is of: the scope and the day."""
+
+    scope: str | None = Field(description="the district/street/community code analysed; null = everything")
+    as_of: str = Field(description="the day analysed (YYYY-MM-DD)")
+
+
+class CriticalPeople(Analysed):
+    households: int = Field(description="households in the scope")
+    linked: int = Field(description="households linked to the Party through at least one person")
+    unlinked: int = Field(description="households linked to the Party through nobody")
+    unlinked_list: list[str] = Field(description="their codes, sorted; at most 200 (`unlinked` is exact)")
+    critical: list[CriticalPerson] = Field(
+        description="people who are the only party link of some households (articulation points between "
+        "households and party organizations), most households first"
+    )
+
+
+class LoadBucket(BaseModel):
+    range: str = Field(description="the bucket as text: 0–100, 100–200, 200–300, >300 households per worker")
+    min: int = Field(description="lower bound (exclusive, except that 0 counts in the first bucket)")
+    max: int | None = Field(description="upper bound (inclusive); null for the open-ended last bucket")
+    workers: int = Field(description="full-time workers whose load falls in the bucket")
+
+
+class WorkerLoad(PersonRef):
+    load: float = Field(
+        description="households on this worker: over their grids, households ÷ the grid's full-time workers"
+    )
+    grids: list[str] = Field(description="codes of the grids they serve full-time")
+
+
+class FulltimeLoad(Analysed):
+    workers: int = Field(description="full-time grid workers (专职网格员) in force")
+    grids: int = Field(description="grids in the scope")
+    grids_without_fulltime: int = Field(description="grids with no full-time worker in force")
+    households_served: int = Field(description="households of the grids that have a full-time worker")
+    mean: float | None = Field(description="mean load (households per worker); null without workers")
+    median: float | None = Field(description="median load; null without workers")
+    min: float | None = Field(description="lightest load; null without workers")
+    max: float | None = Field(description="heaviest load; null without workers")
+    p90: float | None = Field(description="90th-percentile load; null without workers")
+    gini: float = Field(
+        description="Gini coefficient of the loads: 0 all equal, towards 1 all on one (0.0 without workers)"
+    )
+    histogram: list[LoadBucket] = Field(description="workers per load bucket")
+    top: list[WorkerLoad] = Field(description="the 20 most loaded workers, heaviest first")
+    overloaded: list[WorkerLoad] = Field(
+        description="every worker with more than 300 households, heaviest first"
+    )
+
+
+class CommunityPair(BaseModel):
+    communities: list[str] = Field(description="the two community codes, sorted")
+    names: list[str | None] = Field(description="their names, in the same order")
+    units: list[UnitRef] = Field(
+        description="the units they share (co-building in force, or reported to both)"
+    )
+
+
+class BridgingUnit(UnitRef):
+    communities: list[str] = Field(description="codes of the two or more communities of the scope it joins")
+
+
+class CommunityGroup(BaseModel):
+    communities: list[str] = Field(description="codes of two or more communities joined through units")
+    units: list[str] = Field(description="codes of the units joining them")
+
+
+class CommunityBridges(Analysed):
+    communities: int = Field(description="communities in the scope")
+    pairs: list[CommunityPair] = Field(description="pairs of communities that share a unit, by code")
+    bridging_units: list[BridgingUnit] = Field(
+        description="units joining two or more communities, most first"
+    )
+    groups: list[CommunityGroup] = Field(
+        description="connected sets of two or more communities, largest first"
+    )
+    isolated: list[str] = Field(
+        description="codes of communities with no co-building or reported unit at all"
+    )
+    cut_units: list[UnitRef] = Field(description="units whose loss would split a group (articulation points)")
+
+
+class Analytics(Analysed):
+    critical_people: CriticalPeople = Field(description="whom the households' tie to the Party hangs on")
+    fulltime_load: FulltimeLoad = Field(
+        description="how evenly households are spread over full-time grid workers"
+    )
+    community_bridges: CommunityBridges = Field(description="communities linked through shared units")

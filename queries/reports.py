@@ -1,5 +1,6 @@
-"""The department's reports (`orggraph report coverage|gaps`): the coverage measures or the gap lists of a scope on a
-day, as a print-ready workbook with Chinese headers, as CSV files, or as JSON.
+"""The department's reports (`orggraph report coverage|gaps|analytics`): the coverage measures, the gap
+lists or the network analytics (queries/analytics.py) of a scope on a day, as a print-ready workbook with
+Chinese headers, as CSV files, or as JSON.
 
 A report is built once as plain data (`build_report`), laid out as tables (`report_tables`: one per sheet),
 then written in the format the output file's suffix asks for (`write_report`).
@@ -17,6 +18,7 @@ from typing import Any
 
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
+from orggraph.queries import analytics
 from orggraph.queries.coverage import (
     GAP_LISTS,
     MEASURES,
@@ -42,7 +44,8 @@ __all__ = [
     "write_report",
 ]
 
-KINDS = ("coverage", "gaps")
+KINDS = ("coverage", "gaps", "analytics")
+KIND_TITLES = {"coverage": "覆盖率报表", "gaps": "短板清单", "analytics": "网络分析报表"}
 FORMATS = (".xlsx", ".csv", ".json")
 
 GAP_TITLES = {
@@ -98,10 +101,14 @@ def build_report(
 
     coverage: "coverage", "breakdown", "grid_worker_load", "dual_reporting", "part_time_committee".
     gaps: "gaps" (api.md's lists), "details" (one list of rows per gap), "grid_worker_load".
+    analytics: "analytics", what queries.analytics.analyze() returns (the scope at most MAX_HOUSEHOLDS
+    households: ScopeError 422 otherwise).
     ScopeError for an unknown scope or bad date, ReportError for an unknown kind.
     """
     if kind not in KINDS:
-        raise ReportError(f"报表类型「{kind}」不存在，应为 coverage（覆盖率）或 gaps（短板清单）")
+        raise ReportError(
+            f"报表类型「{kind}」不存在，应为 coverage（覆盖率）、gaps（短板清单）或 analytics（网络分析）"
+        )
     sc = open_scope(store, scope, as_of)
     head: dict[str, Any] = {
         "kind": kind,
@@ -110,6 +117,10 @@ def build_report(
         "as_of": sc.as_of,
         "generated": _dt.datetime.now().isoformat(timespec="seconds"),
     }
+    if kind == "analytics":
+        # The bound read when asked, not when imported (a deployment or test may lower it).
+        bound = analytics.MAX_HOUSEHOLDS
+        return {**head, "analytics": analytics.analyze(store, sc.code, sc.as_of, max_households=bound)}
     load = grid_worker_load(store, sc)
     if kind == "coverage":
         return {
@@ -339,15 +350,172 @@ def _gap_tables(r: dict[str, Any]) -> list[Table]:
     return tables
 
 
+def _analytics_notes() -> list[list[Any]]:
+    return [
+        [
+            "关键人员",
+            "某户与党组织的联系只经过一个人：此人有在期关系落在该户或其上级区域（联户、网格力量、联系点、双报到，"
+            "或是依托该区域的党组织的书记、在期兼职委员），本人又在党组织中（党员、书记或在期兼职委员）",
+        ],
+        ["人均户数", "专职网格员所服务的每个网格：网格户数 ÷ 该网格在期专职网格员人数，各网格相加"],
+        ["基尼系数", "专职网格员人均户数的基尼系数：0 为完全均衡，越接近 1 越集中在少数人身上"],
+        ["社区联结", "两个社区有同一在期联建共建单位，或同一单位向两个社区报到，即经该单位相连"],
+        ["关键单位", "失去它，某个社区群就会分成互不相连的几部分"],
+        ["列表上限", f"户的清单每项最多列出 {analytics.LIST_CAP} 户，户数为准确值"],
+        ["规模上限", f"一次分析最多 {analytics.MAX_HOUSEHOLDS:,} 户；范围更大时请按区县或街道分别分析"],
+    ]
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def _analytics_tables(r: dict[str, Any]) -> list[Table]:
+    cp, fl, cb = (r["analytics"][k] for k in ("critical_people", "fulltime_load", "community_bridges"))
+    summary = Table(
+        "分析汇总",
+        "网络分析汇总",
+        [Column("分析", 12), Column("指标", 26), Column("数值", 12), Column("说明", 56)],
+    )
+
+    def load(x: float | None) -> float | None:
+        return None if x is None else round(x, 1)
+
+    summary.rows = [
+        ["关键人员", "户数", cp["households"], "范围内的户"],
+        ["关键人员", "与党组织有联系的户", cp["linked"], "经至少一名在党组织中的人员与党组织相连"],
+        ["关键人员", "与党组织没有联系的户", cp["unlinked"], "见「未联系户」表"],
+        ["关键人员", "关键人员", len(cp["critical"]), "是某些户与党组织唯一联系的人员，见「关键人员」表"],
+        ["负担均衡", "在期专职网格员", fl["workers"], ""],
+        ["负担均衡", "网格数", fl["grids"], ""],
+        ["负担均衡", "无专职网格员的网格", fl["grids_without_fulltime"], ""],
+        ["负担均衡", "有专职网格员的网格的户数", fl["households_served"], ""],
+        ["负担均衡", "人均户数：平均", load(fl["mean"]), "没有专职网格员时留空"],
+        ["负担均衡", "人均户数：中位数", load(fl["median"]), ""],
+        ["负担均衡", "人均户数：最少", load(fl["min"]), ""],
+        ["负担均衡", "人均户数：最多", load(fl["max"]), ""],
+        ["负担均衡", "人均户数：90% 分位", load(fl["p90"]), ""],
+        ["负担均衡", "基尼系数", round(fl["gini"], 3), "0 为完全均衡，越接近 1 越集中在少数人身上"],
+        ["负担均衡", f"负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）", len(fl["overloaded"]), "见「专职网格员负担」表"],
+        ["社区联结", "社区数", cb["communities"], ""],
+        ["社区联结", "经共同单位相连的社区对", len(cb["pairs"]), "见「社区联结」表"],
+        ["社区联结", "联结单位", len(cb["bridging_units"]), "联结两个及以上社区的单位，见「联结单位」表"],
+        ["社区联结", "社区群", len(cb["groups"]), "经单位连成一片的两个及以上社区，见「社区群」表"],
+        ["社区联结", "孤立社区", len(cb["isolated"]), "没有在期共建或报到单位的社区，见「孤立社区」表"],
+        ["社区联结", "关键单位", len(cb["cut_units"]), "失去它社区群就会分裂的单位"],
+    ]
+    critical = Table(
+        "关键人员",
+        "关键人员（某些户与党组织的唯一联系）",
+        [
+            Column("人员标识", 22),
+            Column("姓名", 10),
+            Column("唯一联系的户数", 10, "#,##0"),
+            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 50),
+            Column("联系关系落在", 36),
+        ],
+    )
+    critical.rows = [
+        [c["pid"], c["name"], c["households"], "、".join(c["household_list"]), "、".join(c["through"])]
+        for c in cp["critical"]
+    ]
+    unlinked = Table("未联系户", f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）", [Column("户编码", 26)])
+    unlinked.rows = [[h] for h in cp["unlinked_list"]]
+    histogram = Table(
+        "负担分布",
+        "专职网格员人均户数分布",
+        [Column("人均户数", 14), Column("专职网格员人数", 12, "#,##0")],
+    )
+    histogram.rows = [[b["range"], b["workers"]] for b in fl["histogram"]]
+    workers = Table(
+        "专职网格员负担",
+        f"负担最重和负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）的专职网格员",
+        [
+            Column("人员标识", 22),
+            Column("姓名", 10),
+            Column("人均户数", 9, "0.0"),
+            Column("网格数", 7, "0"),
+            Column("服务的网格", 48),
+            Column("负担过重", 9),
+        ],
+    )
+    ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
+    overloaded = {w["pid"] for w in fl["overloaded"]}
+    workers.rows = [
+        [w["pid"], w["name"], w["load"], len(w["grids"]), "、".join(w["grids"]), _yes(w["pid"] in overloaded)]
+        for w in sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"]))
+    ]
+    pairs = Table(
+        "社区联结",
+        "经共同单位相连的社区",
+        [
+            Column("社区编码", 16),
+            Column("社区名称", 14),
+            Column("相连社区编码", 16),
+            Column("相连社区名称", 14),
+            Column("共同单位数", 9, "0"),
+            Column("共同单位", 40),
+        ],
+    )
+    pairs.rows = [
+        [
+            p["communities"][0],
+            p["names"][0],
+            p["communities"][1],
+            p["names"][1],
+            len(p["units"]),
+            "、".join(str(u["name"] or u["code"]) for u in p["units"]),
+        ]
+        for p in cb["pairs"]
+    ]
+    cut = {u["code"] for u in cb["cut_units"]}
+    bridging = Table(
+        "联结单位",
+        "联结两个及以上社区的单位",
+        [
+            Column("单位编码", 20),
+            Column("单位名称", 24),
+            Column("联结社区数", 9, "0"),
+            Column("联结的社区", 48),
+            Column("关键单位", 9),
+        ],
+    )
+    bridging.rows = [
+        [u["code"], u["name"], len(u["communities"]), "、".join(u["communities"]), _yes(u["code"] in cut)]
+        for u in cb["bridging_units"]
+    ]
+    groups = Table(
+        "社区群",
+        "经单位连成一片的社区",
+        [
+            Column("序号", 6, "0"),
+            Column("社区数", 7, "0"),
+            Column("社区", 48),
+            Column("单位数", 7, "0"),
+            Column("单位", 40),
+        ],
+    )
+    groups.rows = [
+        [i, len(g["communities"]), "、".join(g["communities"]), len(g["units"]), "、".join(g["units"])]
+        for i, g in enumerate(cb["groups"], start=1)
+    ]
+    isolated = Table("孤立社区", "没有任何在期共建或报到单位的社区", [Column("社区编码", 16)])
+    isolated.rows = [[c] for c in cb["isolated"]]
+    return [summary, critical, unlinked, histogram, workers, pairs, bridging, groups, isolated]
+
+
 def _about(r: dict[str, Any]) -> Table:
     t = Table("说明", "报表说明", [Column("项目", 16), Column("内容", 90)])
     t.rows = [
-        ["报表", "覆盖率报表" if r["kind"] == "coverage" else "短板清单"],
+        ["报表", KIND_TITLES[r["kind"]]],
         ["范围", r["scope_title"]],
         ["截至日期", r["as_of"]],
         ["生成时间", r["generated"]],
         ["在期", "关系的开始日期不晚于截至日期、结束日期为空或不早于截至日期；双报到以报到日期为准"],
     ]
+    if r["kind"] == "analytics":
+        t.rows += _analytics_notes()
+        return t
     t.rows += [[_name_and_definition(m.zh)[0], _name_and_definition(m.zh)[1]] for m in MEASURES]
     t.rows.append(["覆盖率为空", "总数为 0 时覆盖率留空（JSON 中为 0.0）"])
     return t
@@ -355,8 +523,8 @@ def _about(r: dict[str, Any]) -> Table:
 
 def report_tables(report: dict[str, Any]) -> list[Table]:
     """The report as tables, one per sheet, in reading order, ending with an explanation sheet."""
-    tables = _coverage_tables(report) if report["kind"] == "coverage" else _gap_tables(report)
-    return [*tables, _about(report)]
+    build = {"coverage": _coverage_tables, "gaps": _gap_tables, "analytics": _analytics_tables}
+    return [*build[report["kind"]](report), _about(report)]
 
 
 # ------------------------------------------------------------------------------------------------ files
@@ -447,7 +615,7 @@ def _xlsx(report: dict[str, Any], out: Path) -> list[Path]:
         ws.oddHeader.right.text = scope_line
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
         ws.oddFooter.right.text = f"生成于 {report['generated']}"
-    wb.properties.title = f"{'覆盖率报表' if report['kind'] == 'coverage' else '短板清单'}（{scope_line}）"
+    wb.properties.title = f"{KIND_TITLES[report['kind']]}（{scope_line}）"
     wb.properties.creator = "orggraph"
     wb.save(out)
     return [out]

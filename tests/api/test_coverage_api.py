@@ -126,17 +126,17 @@ def test_viewer_and_district_viewer(sd) -> None:
     assert sd.get("/api/coverage", params={"scope": S2}, role="viewer", scope=D1).status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("params", "status"),
-    [
-        ({"scope": "999999"}, 404),
-        ({"scope": G111}, 422),  # a grid is not a scope
-        ({"as_of": "2025-02-30"}, 422),
-        ({"as_of": "30/06/2025"}, 422),
-        ({"limit": 0}, 422),
-        ({"offset": -1}, 422),
-    ],
-)
+BAD_PARAMETERS = [
+    ({"scope": "999999"}, 404),
+    ({"scope": G111}, 422),  # a grid is not a scope
+    ({"as_of": "2025-02-30"}, 422),
+    ({"as_of": "30/06/2025"}, 422),
+    ({"limit": 0}, 422),
+    ({"offset": -1}, 422),
+]
+
+
+@pytest.mark.parametrize(("params", "status"), BAD_PARAMETERS)
 def test_bad_parameters(sd, params: dict[str, object], status: int) -> None:
     paging = "limit" in params or "offset" in params
     for url in ("/api/gaps",) if paging else ("/api/coverage", "/api/gaps"):

@@ -1,4 +1,5 @@
-"""`orggraph report coverage|gaps`: workbooks that open with Chinese headers and set widths, CSV files, JSON."""
+"""`orggraph report coverage|gaps|analytics`: workbooks that open with Chinese headers and set widths, CSV
+files, JSON."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 import pytest
 from fixtures import small_district as fx
-from fixtures.small_district import AS_OF, EXPECTED_GAPS, pid
+from fixtures.small_district import AS_OF, BEFORE, EXPECTED_GAPS, pid
 from openpyxl import load_workbook
 from orggraph.graph.store import Store
+from orggraph.queries import analytics
 from orggraph.queries.reports import ReportError, build_report, report_tables, write_report
 from orggraph.queries.scope import ScopeError
 
@@ -25,6 +27,11 @@ def coverage_report(district: Store) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def gaps_report(district: Store) -> dict[str, Any]:
     return build_report(district, "gaps", fx.D1, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def analytics_report(district: Store) -> dict[str, Any]:
+    return build_report(district, "analytics", None, AS_OF)
 
 
 def rows_of(ws: Any) -> list[list[Any]]:
@@ -158,3 +165,101 @@ def test_cli_report(cli_env: None, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "找不到" in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
     assert main(["report", "gaps", "--as-of", "2025-02-30", "--out", str(tmp_path / "x.csv")]) == 2
     assert main(["report", "gaps", "--out", str(tmp_path / "x.txt")]) == 2
+
+
+# ---------------------------------------------------------------------------------------------- analytics
+ANALYTICS_SHEETS = [
+    "分析汇总",
+    "关键人员",
+    "未联系户",
+    "负担分布",
+    "专职网格员负担",
+    "社区联结",
+    "联结单位",
+    "社区群",
+    "孤立社区",
+    "说明",
+]
+
+
+def test_analytics_workbook_has_the_numbers_of_analyze(
+    district: Store, analytics_report: dict[str, Any], tmp_path: Path
+) -> None:
+    want = analytics.analyze(district, None, AS_OF)
+    assert analytics_report["analytics"] == want
+    cp, fl, cb = want["critical_people"], want["fulltime_load"], want["community_bridges"]
+    out = tmp_path / "analytics.xlsx"
+    assert write_report(analytics_report, out) == [out]
+    wb = load_workbook(out)
+    assert wb.sheetnames == ANALYTICS_SHEETS
+    assert wb.properties.title.startswith("网络分析报表（全部")
+    summary = rows_of(wb["分析汇总"])
+    assert summary[0] == ["分析", "指标", "数值", "说明"]
+    figures = {(r[0], r[1]): r[2] for r in summary[1:]}
+    assert figures[("关键人员", "户数")] == cp["households"] == 11
+    assert figures[("关键人员", "与党组织有联系的户")] == cp["linked"]
+    assert figures[("关键人员", "与党组织没有联系的户")] == cp["unlinked"]
+    assert figures[("关键人员", "关键人员")] == len(cp["critical"]) == 1
+    assert figures[("负担均衡", "在期专职网格员")] == fl["workers"]
+    assert figures[("负担均衡", "人均户数：平均")] == round(fl["mean"], 1)
+    assert figures[("负担均衡", "人均户数：最多")] == fl["max"] == 650
+    assert figures[("负担均衡", "基尼系数")] == round(fl["gini"], 3)
+    assert figures[("负担均衡", "负担过重（人均超过 300 户）")] == len(fl["overloaded"]) == 2
+    assert figures[("社区联结", "经共同单位相连的社区对")] == len(cb["pairs"]) == 2
+    assert figures[("社区联结", "孤立社区")] == len(cb["isolated"]) == 1
+    assert figures[("社区联结", "关键单位")] == len(cb["cut_units"]) == 2
+
+    critical = rows_of(wb["关键人员"])
+    assert critical[0] == ["人员标识", "姓名", "唯一联系的户数", "这些户（最多 200 户）", "联系关系落在"]
+    assert critical[1:] == [[pid("L8"), "许静", 1, "B3111-101", "、".join(sorted([fx.S3, fx.C31, fx.G311]))]]
+    assert rows_of(wb["未联系户"]) == [["户编码"]]  # every household has someone
+    assert [r[1] for r in rows_of(wb["负担分布"])[1:]] == [b["workers"] for b in fl["histogram"]]
+    workers = rows_of(wb["专职网格员负担"])
+    assert workers[0] == ["人员标识", "姓名", "人均户数", "网格数", "服务的网格", "负担过重"]
+    assert [(r[0], r[2], r[5]) for r in workers[1:]] == [
+        (w["pid"], w["load"], "是" if w["load"] > 300 else "否") for w in fl["top"]
+    ]
+    assert workers[1][:3] == [pid("W2"), "郭峰", 650]
+    pairs = rows_of(wb["社区联结"])
+    assert [[r[0], r[2]] for r in pairs[1:]] == [p["communities"] for p in cb["pairs"]]
+    assert pairs[1] == [fx.C31, "西门社区", fx.C11, "龙门社区", 1, "铜仁万山供电有限公司"]
+    bridging = {r[0]: r for r in rows_of(wb["联结单位"])[1:]}
+    assert set(bridging) == {u["code"] for u in cb["bridging_units"]}
+    assert {c for c, r in bridging.items() if r[4] == "是"} == {u["code"] for u in cb["cut_units"]}
+    groups = rows_of(wb["社区群"])
+    assert groups[1:] == [[1, 3, "、".join(cb["groups"][0]["communities"]), len(cb["groups"][0]["units"]),
+                           "、".join(cb["groups"][0]["units"])]]
+    assert rows_of(wb["孤立社区"])[1:] == [[fx.C12]]
+    ws = wb["专职网格员负担"]
+    assert ws["C2"].number_format == "0.0" and ws.column_dimensions["E"].width == 48
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    assert ws.freeze_panes == "A2" and "截至 2025-06-30" in ws.oddHeader.right.text
+    about = {r[0]: r[1] for r in rows_of(wb["说明"])[1:]}
+    assert about["报表"] == "网络分析报表" and about["范围"] == "全部" and "200,000 户" in about["规模上限"]
+
+
+def test_analytics_csv_and_json(district: Store, analytics_report: dict[str, Any], tmp_path: Path) -> None:
+    paths = write_report(analytics_report, tmp_path / "a.csv")
+    assert [p.name for p in paths] == ["a.csv", *(f"a-{s}.csv" for s in ANALYTICS_SHEETS[1:])]
+    with open(paths[1], encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f))[1][:3] == [pid("L8"), "许静", "1"]
+    write_report(analytics_report, tmp_path / "a.json")
+    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert data["kind"] == "analytics" and data["scope"] is None and data["as_of"] == AS_OF
+    assert data["analytics"] == json.loads(json.dumps(analytics.analyze(district, None, AS_OF)))
+
+
+def test_cli_report_analytics(
+    cli_env: None, district: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orggraph.api.cli import main
+
+    out = tmp_path / "a.xlsx"
+    assert main(["report", "analytics", "--scope", fx.S2, "--as-of", BEFORE, "--out", str(out)]) == 0
+    assert "仁山街道（街道）截至 2024-06-30" in capsys.readouterr().out
+    critical = analytics.analyze(district, fx.S2, BEFORE)["critical_people"]["critical"]
+    assert [r[0] for r in rows_of(load_workbook(out)["关键人员"])[1:]] == [c["pid"] for c in critical] == [pid("L2")]
+    assert main(["report", "analytics", "--scope", "nope", "--out", str(tmp_path / "x.xlsx")]) == 2
+    monkeypatch.setattr(analytics, "MAX_HOUSEHOLDS", 5)  # the whole graph has 11 households
+    assert main(["report", "analytics", "--as-of", AS_OF, "--out", str(tmp_path / "big.xlsx")]) == 2
+    assert "请按区县或街道分别分析" in capsys.readouterr().err and not (tmp_path / "big.xlsx").exists()
