@@ -512,10 +512,30 @@ def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None
             break
         kinds.append(k)
         used += counts[k]
-    hidden = [k for k in ordered if k not in kinds]
-    g = Graph()
     if not counts:
-        return g
+        return Graph()
+    # The lowest kind drawn also brings one counted node per parent of what is hidden below it: if that
+    # goes past the cap, draw one kind fewer (each try is one bounded read).
+    while True:
+        g, fetched = _org_graph(store, kind, params, kinds, cap)
+        if len(g.nodes) <= cap or len(kinds) == 1:
+            break
+        used -= counts[kinds.pop()]
+    hidden = [k for k in ordered if k not in kinds]
+    if hidden:
+        g.notes.append(
+            f"共 {sum(counts.values()):,} 个党组织，超过 {cap:,} 个节点："
+            f"{'、'.join(hidden)}按上级组织合并计数，可缩小范围查看。"
+        )
+    if fetched < used:
+        g.notes.append(f"只显示前 {fetched:,} 个党组织。")
+    return g
+
+
+def _org_graph(store: Store, kind: str, params: dict[str, Any], kinds: list[str], cap: int) -> tuple[Graph, int]:
+    """The organizations of `kinds` with their secretaries, counted groups for the kinds below and part-time
+    members while room is left; and how many organizations were read."""
+    g = Graph()
     rows = store.read(
         _ORG_FETCH[kind], {**params, "kinds": kinds, "per_org": PART_TIME_PER_ORG, "limit": cap}
     ).rows
@@ -541,7 +561,7 @@ def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None
     for org, part_time, total in pending_members:
         shown = 0
         for m, r in part_time:
-            if room <= 0:
+            if room <= 1:  # keep a place for the counted node of the rest
                 break
             p = _gnode(m)
             if p.id not in g.nodes:
@@ -551,16 +571,10 @@ def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None
             g.add(p)
             g.link(p.id, org.id, "PART_TIME_MEMBER_OF", dict((r or {}).get("properties") or {}))
             shown += 1
-        if total > shown:
+        if total > shown and room > 0:  # with no room left the count stays in the organization's panel
             g.add_group(org.id, "PART_TIME_MEMBER_OF", False, "Person", total - shown, org.level + 1)
-    if hidden:
-        g.notes.append(
-            f"共 {sum(counts.values()):,} 个党组织，超过 {cap:,} 个节点："
-            f"{'、'.join(hidden)}按上级组织合并计数，可缩小范围查看。"
-        )
-    if len(rows) < used:
-        g.notes.append(f"只显示前 {len(rows):,} 个党组织。")
-    return g
+            room -= 1
+    return g, len(rows)
 
 
 def _levels(g: Graph) -> None:

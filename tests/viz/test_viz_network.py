@@ -210,11 +210,15 @@ def test_org_tree_of_a_community_keeps_the_organizations_above_it(district: Stor
 
 
 def test_org_tree_past_the_cap_counts_the_lower_levels(district: Store) -> None:
-    g = org_tree(district, STREET, as_of=AS_OF, cap=2)
+    g = org_tree(district, STREET, as_of=AS_OF, cap=3)  # two organizations and the count of what is below
     kinds = {n.props.get("kind") for n in g.nodes.values() if n.label == "PartyOrg"}
     assert kinds == {"党工委", "党委"}
     assert groups(g) == {(f"PartyOrg:{ORG_C1}", "党支部"): 1}
-    assert g.notes
+    assert g.notes and len(g.nodes) == 3
+    # One place fewer: the counted nodes for the hidden levels count against the cap too, so a level less.
+    g = org_tree(district, STREET, as_of=AS_OF, cap=2)
+    assert len(g.nodes) <= 2
+    assert {n.props.get("kind") for n in g.nodes.values() if n.label == "PartyOrg"} == {"党工委"}
 
 
 def test_names_of_a_batch(district: Store) -> None:
