@@ -393,6 +393,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 # ----------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    from orggraph.api.auth import Role
+
     p = argparse.ArgumentParser(prog="orggraph", description="党建引领基层治理关系图谱")
     p.add_argument("--version", action="version", version=f"orggraph {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -450,7 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="from_key", help="path：起点")
     s.add_argument("--to", dest="to_key", help="path：终点")
     s.add_argument("--as-of", dest="as_of", help="数据日期 YYYY-MM-DD（默认今天）")
-    s.add_argument("--role", default="viewer", help="按此角色脱敏（admin 显示完整手机号）")
+    s.add_argument(
+        "--role", default="viewer", choices=[r.value for r in Role], help="按此角色脱敏（admin 显示完整手机号）"
+    )
     s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
     s.add_argument("--out", required=True, help="输出的 .html 文件")
     s.set_defaults(func=cmd_viz, uses_store=True)

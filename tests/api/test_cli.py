@@ -213,3 +213,9 @@ def test_export_asks_for_create_database_only_for_another_database(demo: tuple[P
     other = run(data, "export", "--neo4j-admin", str(tmp_path / "b"), "--database", "city")
     assert other.returncode == 0, other.stderr
     assert "CREATE DATABASE city" in other.stdout and "cypher-shell -d city" in other.stdout
+
+
+def test_viz_role_must_be_a_role(tmp_path: Path) -> None:
+    r = run(tmp_path / "data", "viz", "overview", "--role", "boss", "--out", str(tmp_path / "x.html"))
+    assert r.returncode == 2 and "--role" in r.stderr and "viewer" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x.html").exists()

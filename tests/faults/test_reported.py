@@ -1,7 +1,7 @@
-"""Bugs found by the fault and fuzz tests in code owned by others, pinned as strict xfails until fixed.
+"""Bugs the fault and fuzz tests found, kept as regression tests now that they are fixed.
 
-Each test states the correct behaviour; it fails today (xfail). When the bug is fixed it passes, the strict
-xfail turns that into a failure, and whoever fixed it removes the marker.
+Each test states the correct behaviour and its docstring what went wrong before. A new bug found the same way
+is pinned here as `@reported` (a strict xfail) until it is fixed, then the marker goes.
 """
 
 from __future__ import annotations
