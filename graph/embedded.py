@@ -48,7 +48,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-__all__ = ["FALKORDB_MODULE_ARGS", "EmbeddedServer", "EmbeddedServerError", "locate_binaries"]
+__all__ = ["FALKORDB_MODULE_ARGS", "EmbeddedServer", "EmbeddedServerError", "locate_binaries", "rewrite_aof"]
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,34 @@ def _probe(socket_path: str) -> _Probe | None:
         return _BUSY
     except (redis.RedisError, OSError, KeyError, ValueError):
         return None
+
+
+def rewrite_aof(conn: redis.Redis, timeout: float) -> bool:
+    """Rewrite the server's AOF as a snapshot (BGREWRITEAOF; one already under way is waited for) and wait up
+    to `timeout` seconds for it. True when it finished well; otherwise a warning is logged and the old AOF,
+    complete, stays in use. Never raises: callers do it for a faster next start, not for the data."""
+    try:
+        try:
+            conn.bgrewriteaof()
+        except redis.ResponseError as e:
+            if "in progress" not in str(e).lower():
+                raise
+        deadline = time.monotonic() + timeout
+        while True:
+            info = conn.info("persistence")
+            if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+                break
+            if time.monotonic() > deadline:
+                log.warning("AOF rewrite still running after %.0f s; leaving it to finish", timeout)
+                return False
+            time.sleep(_POLL)
+        if info.get("aof_last_bgrewrite_status") != "ok":
+            log.warning("AOF rewrite failed (see the server log); the data stays in the old AOF")
+            return False
+        return True
+    except redis.RedisError as e:
+        log.warning("AOF rewrite not done: %s", e)
+        return False
 
 
 # --- in-process bookkeeping -----------------------------------------------------------------------
@@ -719,18 +747,11 @@ class EmbeddedServer:
         try:
             info = conn.info("persistence")
             grown = int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0))
-            if grown < _AOF_COMPACT_BYTES:
-                return
-            if not info.get("aof_rewrite_in_progress"):
-                conn.bgrewriteaof()
-            deadline = time.monotonic() + self.stop_timeout
-            while time.monotonic() < deadline:
-                info = conn.info("persistence")
-                if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
-                    return
-                time.sleep(_POLL)
         except (redis.RedisError, ValueError) as e:
             log.warning("AOF not compacted before stopping: %s", e)
+            return
+        if grown >= _AOF_COMPACT_BYTES:
+            rewrite_aof(conn, self.stop_timeout)
 
     def _terminate(self, pid: int) -> None:
         _kill(pid, signal.SIGTERM)  # redis saves on SIGTERM too

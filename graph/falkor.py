@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import secrets
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -31,7 +29,6 @@ from orggraph.graph.store import (
 
 __all__ = ["DATA_VERSION_KEY", "FalkorStore"]
 
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -245,26 +242,9 @@ class FalkorStore(Store):
         """
         if self._server is None:
             return
-        conn = self._db.connection
-        try:
-            try:
-                conn.bgrewriteaof()
-            except redis.exceptions.ResponseError as e:
-                if "in progress" not in str(e).lower():  # one already running or scheduled: wait for it
-                    raise
-            deadline = time.monotonic() + timeout
-            while True:
-                info = conn.info("persistence")
-                if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
-                    break
-                if time.monotonic() > deadline:
-                    log.warning("AOF rewrite still running after %.0f s; leaving it to finish", timeout)
-                    return
-                time.sleep(0.05)
-            if info.get("aof_last_bgrewrite_status") != "ok":
-                log.warning("AOF rewrite failed (see %s); the data stays in the old AOF", self._server.log_path)
-        except redis.exceptions.RedisError as e:
-            log.warning("AOF rewrite not done: %s", e)
+        from orggraph.graph.embedded import rewrite_aof
+
+        rewrite_aof(self._db.connection, timeout)
 
     def close(self) -> None:
         try:
