@@ -127,6 +127,16 @@ class FalkorStore(Store):
             r.truncated = True
         return r
 
+    def explain(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> list[str]:
+        text = self._graph._build_params_header(dict(params or {})) + query
+        try:
+            plan = self._db.connection.execute_command("GRAPH.EXPLAIN", self.graph_name, text)
+        except redis.exceptions.ConnectionError as e:
+            raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        except redis.exceptions.ResponseError as e:
+            raise _translate(e) from None
+        return [(op.decode() if isinstance(op, bytes) else str(op)).strip() for op in plan]
+
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
         with self._changing():
             return self._run(query, params, read_only=False, timeout_ms=None)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, LiteralString
 
 import neo4j
-from neo4j import GraphDatabase, Query, RoutingControl
+from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from orggraph.graph.cypher import statement
@@ -16,7 +16,7 @@ __all__ = ["Neo4jStore"]
 
 _CLEAR = statement(
     "neo4j.clear",
-    "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
     "清空数据库（演示、测试、恢复）",
     origin=__name__,
 )
@@ -29,7 +29,9 @@ class Neo4jStore(Store):
         self.database = database
         self.uri = uri
         try:
-            self._driver = GraphDatabase.driver(uri, auth=(user, password))
+            # Server notifications (deprecations, "this query builds a cartesian product") are advice for a
+            # person typing a query; orggraph's statements are fixed, so they would only fill the logs.
+            self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
         except (ValueError, DriverError) as e:
             raise StoreUnavailable(f"无法连接 Neo4j（{uri}）：{e}") from None
 
@@ -41,13 +43,15 @@ class Neo4jStore(Store):
         timeout: float | None = None,
         max_rows: int | None = None,
     ) -> Result:
-        q = Query(query, timeout=timeout)
         try:
             # READ access mode: a cluster sends it to a follower, and the server itself refuses writes.
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
 
+                # The time limit travels with the transaction: the server stops it (Neo.ClientError.Transaction.
+                # TransactionTimedOut...), whatever the client does meanwhile.
+                @neo4j.unit_of_work(timeout=timeout)
                 def work(tx: neo4j.ManagedTransaction) -> Result:
-                    res = tx.run(q, dict(params or {}))
+                    res = tx.run(query, dict(params or {}))
                     rows: list[list[Any]] = []
                     truncated = False
                     for rec in res:
@@ -62,6 +66,27 @@ class Neo4jStore(Store):
             raise _translate(e) from None
         except (ServiceUnavailable, SessionExpired, DriverError, OSError) as e:
             raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
+
+    def explain(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> list[str]:
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                summary = session.run(_explained(query), dict(params or {})).consume()
+        except Neo4jError as e:
+            raise _translate(e) from None
+        except (ServiceUnavailable, SessionExpired, DriverError, OSError) as e:
+            raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
+        lines: list[str] = []
+
+        def walk(op: Mapping[str, Any]) -> None:
+            name = str(op.get("operatorType", "")).split("@")[0]
+            details = (op.get("args") or {}).get("Details", "")
+            lines.append(f"{name} | {details}" if details else name)
+            for child in op.get("children") or []:
+                walk(child)
+
+        if summary.plan:
+            walk(summary.plan)
+        return lines
 
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
         try:
@@ -99,6 +124,10 @@ class Neo4jStore(Store):
 
     def close(self) -> None:
         self._driver.close()
+
+
+def _explained(query: LiteralString) -> LiteralString:
+    return "EXPLAIN " + query
 
 
 def _translate(e: Neo4jError) -> Exception:

@@ -25,6 +25,9 @@ __all__ = [
     "QueryError",
     "open_store",
     "chunked",
+    "full_scans",
+    "FULL_SCAN_OPERATORS",
+    "INDEX_SEEK_OPERATORS",
     "plain",
     "NEO4J_DDL",
     "FALKOR_INDEXES",
@@ -65,6 +68,17 @@ class Result:
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows else None
+
+
+# Plan operators that read every node of a label (or every node): a query starting there grows with the graph.
+FULL_SCAN_OPERATORS = ("Node By Label Scan", "All Node Scan", "NodeByLabelScan", "AllNodesScan")
+# Plan operators that start from an index (a code, a pid): what a point query should do.
+INDEX_SEEK_OPERATORS = ("Node By Index Scan", "NodeIndexSeek", "NodeUniqueIndexSeek", "NodeIndexContainsScan")
+
+
+def full_scans(plan: list[str]) -> list[str]:
+    """The lines of a plan (Store.explain) that scan a whole label or the whole graph."""
+    return [op for op in plan if op.strip().startswith(FULL_SCAN_OPERATORS)]
 
 
 def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -191,6 +205,11 @@ class Store(ABC):
         for query, params, tag in writes:
             self.write(query, params)
             yield tag
+
+    def explain(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> list[str]:
+        """The store's plan for a query, without running it: one line per operator, top first, as
+        "Operator | details" in the backend's own words (FalkorDB `GRAPH.EXPLAIN`, Neo4j `EXPLAIN`)."""
+        raise QueryError("此存储不提供执行计划。")
 
     @abstractmethod
     def ensure_schema(self) -> None:

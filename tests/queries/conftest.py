@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.small_district import PID_KEY, load_small_district, write_ledgers
-from orggraph.graph.falkor import FalkorStore
+from orggraph.graph.store import Store
 
 # Modules that `from conftest import …` after this file was imported get this module under that name:
 # keep what tests/conftest.py offers them.
@@ -16,11 +14,10 @@ TEST_PID_KEY = PID_KEY
 __all__ = ["TEST_PID_KEY", "district", "write_ledgers"]
 
 
-@pytest.fixture(scope="module")
-def district(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FalkorStore]:
-    """A FalkorDB graph holding tests/fixtures/small_district.py, shared by the tests of one module."""
-    s = FalkorStore.embedded(falkor_data_dir, f"q_{uuid.uuid4().hex[:12]}")
-    load_small_district(s, tmp_path_factory.mktemp("small-district"))
-    yield s
-    s.clear()
-    s.close()
+@pytest.fixture
+def district(backend: str, shared_graphs: Any, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store of each backend holding tests/fixtures/small_district.py, loaded once and shared (queries only
+    read)."""
+    return shared_graphs.get(
+        backend, "small_district", lambda s: load_small_district(s, tmp_path_factory.mktemp("small-district"))
+    )

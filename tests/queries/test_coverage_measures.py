@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from fixtures import small_district as fx
 from fixtures.small_district import AS_OF, BEFORE, EXPECTED_COVERAGE, EXPECTED_GAPS, LATER, pid, unit_code
-from orggraph.graph.store import Store
+from orggraph.graph.store import INDEX_SEEK_OPERATORS, Store, full_scans
 from orggraph.queries import coverage as cov
 from orggraph.queries.catalog import CATALOG
 from orggraph.queries.coverage import (
@@ -342,15 +342,13 @@ def test_named_gap_queries_agree_with_the_functions(district: Store) -> None:
 def test_scoped_named_queries_start_from_the_scope_code(district: Any, level: str, scope: str) -> None:
     """A scoped named query reads only the scope's subtree: its plan finds the scope by its indexed code and
     scans no label (the old catalog form scanned every household even when a street was given)."""
-    prefix = f"CYPHER scope={json.dumps(scope)} as_of={json.dumps(AS_OF)} "
     for name, q in CATALOG.items():
         if not q.variants:
             continue
-        plan = district.connection.execute_command("GRAPH.EXPLAIN", district.graph_name, prefix + q.text_for(level))
-        ops = [(op.decode() if isinstance(op, bytes) else str(op)).strip() for op in plan]
-        assert not [op for op in ops if "Label Scan" in op], (name, level, ops)
+        ops = district.explain(q.text_for(level), {"scope": scope, "as_of": AS_OF})
+        assert not full_scans(ops), (name, level, ops)
         if q.text_for(level) != cov._NOTHING:  # a level the scope does not contain needs no read at all
-            assert any(op.startswith("Node By Index Scan") and f":{level})" in op for op in ops), (name, level, ops)
+            assert any(op.startswith(INDEX_SEEK_OPERATORS) and f":{level}" in op for op in ops), (name, level, ops)
 
 
 def test_every_named_query_has_a_purpose_and_declared_params(district: Store) -> None:

@@ -17,19 +17,20 @@ from orggraph.graph.store import Store
 from orggraph.queries import analytics
 from orggraph.queries.reports import ReportError, build_report, report_tables, write_report
 from orggraph.queries.scope import ScopeError
+from support.stores import point_env_at
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def coverage_report(district: Store) -> dict[str, Any]:
     return build_report(district, "coverage", fx.D1, AS_OF)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def gaps_report(district: Store) -> dict[str, Any]:
     return build_report(district, "gaps", fx.D1, AS_OF)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def analytics_report(district: Store) -> dict[str, Any]:
     return build_report(district, "analytics", None, AS_OF)
 
@@ -142,10 +143,7 @@ def test_bad_kind_or_file_type(district: Store, gaps_report: dict[str, Any], tmp
 def cli_env(district: Any, falkor_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from orggraph.settings import get_settings
 
-    monkeypatch.setenv("ORGGRAPH_DATA_DIR", str(falkor_data_dir))
-    monkeypatch.setenv("ORGGRAPH_GRAPH_NAME", district.graph_name)
-    monkeypatch.delenv("ORGGRAPH_URI", raising=False)
-    get_settings.cache_clear()
+    point_env_at(district, monkeypatch, falkor_data_dir)
     yield
     get_settings.cache_clear()
 
