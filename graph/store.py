@@ -93,6 +93,11 @@ def plain(value: Any) -> Any:
     `{"nodes", "relationships"}`."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    # Driver objects first: Neo4j's Node and Relationship are Mappings too (of their properties), and its
+    # Relationship classes are made per type at run time (class `R` in module `abc` for type R).
+    graph_value = _neo4j_graph_value(value)
+    if graph_value is not None:
+        return graph_value
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -109,17 +114,24 @@ def plain(value: Any) -> Any:
             return {"type": value.relation, "properties": plain(value.properties)}
         if name == "Path":
             return {"nodes": [plain(n) for n in value.nodes()], "relationships": [plain(e) for e in value.edges()]}
-    if mod.startswith("neo4j"):
-        name = type(value).__name__
-        if name == "Node":
-            return {"labels": sorted(value.labels), "properties": plain(dict(value.items()))}
-        if name == "Path":
-            return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
-        if hasattr(value, "type") and hasattr(value, "start_node"):
-            return {"type": value.type, "properties": plain(dict(value.items()))}
-        if hasattr(value, "iso_format"):
-            return value.iso_format()
+    if mod.startswith("neo4j") and hasattr(value, "iso_format"):
+        return value.iso_format()
     return str(value)
+
+
+def _neo4j_graph_value(value: Any) -> Any:
+    """A Neo4j node, relationship or path as plain Python; None for anything else (or without the driver)."""
+    try:
+        from neo4j.graph import Node, Path, Relationship
+    except ImportError:  # pragma: no cover - the driver is a dependency
+        return None
+    if isinstance(value, Node):
+        return {"labels": sorted(value.labels), "properties": plain(dict(value.items()))}
+    if isinstance(value, Relationship):
+        return {"type": value.type, "properties": plain(dict(value.items()))}
+    if isinstance(value, Path):
+        return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
+    return None
 
 
 def _neo4j_ddl() -> tuple[LiteralString, ...]:

@@ -13,44 +13,25 @@ from fastapi.testclient import TestClient
 
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
-from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 from orggraph.settings import Settings
 
 from api_city import TEST_PID_KEY, two_streets  # tests/api is on sys.path (pytest's rootdir-relative import)
 
 
-@pytest.fixture(scope="session")
-def _city_cache() -> Iterator[dict[str, Store]]:
-    cache: dict[str, Store] = {}
-    yield cache
-    for s in cache.values():
-        s.clear()
-        s.close()
-
-
-def _loaded(cache: dict[str, Store], name: str, ledgers: Callable[[], dict[str, list[dict[str, str]]]],
-            falkor_data_dir: Path, load: Callable[..., object]) -> Store:
-    if name not in cache:
-        s = FalkorStore.embedded(falkor_data_dir, f"api_{name}_{uuid.uuid4().hex[:8]}")
-        s.ensure_schema()  # a read on a graph that does not exist yet fails on FalkorDB
-        load(s, ledgers())
-        cache[name] = s
-    return cache[name]
+@pytest.fixture
+def city(backend: str, shared_graphs: Any, load: Callable[..., object]) -> Store:
+    """The two streets on each backend, loaded by the first test that asks and shared by the rest (the API only
+    reads)."""
+    return shared_graphs.get(backend, "api_city", lambda s: load(s, two_streets()))
 
 
 @pytest.fixture
-def city(_city_cache: dict[str, Store], falkor_data_dir: Path, load: Callable[..., object]) -> Store:
-    """The two streets, loaded by the first test that asks and shared by the rest (the API only reads)."""
-    return _loaded(_city_cache, "city", two_streets, falkor_data_dir, load)
-
-
-@pytest.fixture
-def small_district(_city_cache: dict[str, Store], falkor_data_dir: Path, load: Callable[..., object]) -> Store:
-    """tests/fixtures/small_district.py (with its hand-computed answers), loaded once and shared."""
+def small_district(backend: str, shared_graphs: Any, load: Callable[..., object]) -> Store:
+    """tests/fixtures/small_district.py (with its hand-computed answers) on each backend, loaded once and shared."""
     from fixtures.small_district import ledgers  # tests/ is on sys.path
 
-    return _loaded(_city_cache, "small", ledgers, falkor_data_dir, load)
+    return shared_graphs.get(backend, "small_district", lambda s: load(s, ledgers()))
 
 
 @pytest.fixture
