@@ -11,7 +11,6 @@ import hmac
 import json
 import re
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from orggraph.graph.falkor import FalkorStore
+from orggraph.graph.store import Store
 from orggraph.loaders.importer import import_ledgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -67,20 +66,31 @@ def provenance(content: Content) -> Content:
     return Content(nodes, rels)
 
 
-@pytest.fixture(scope="module")
-def loaded(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FalkorStore]:
-    """small_ledgers() loaded once, for the tests that only read."""
-    s = FalkorStore.embedded(falkor_data_dir, f"t_{uuid.uuid4().hex[:12]}")
-    report = import_ledgers(write_ledgers(tmp_path_factory.mktemp("small"), LEDGERS), s, pid_key=TEST_PID_KEY)
-    assert report.ok, [i.format() for i in report.errors]
-    yield s
-    s.clear()
-    s.close()
+def _fill_small(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Store], None]:
+    def fill(s: Store) -> None:
+        report = import_ledgers(write_ledgers(tmp_path_factory.mktemp("small"), LEDGERS), s, pid_key=TEST_PID_KEY)
+        assert report.ok, [i.format() for i in report.errors]
+
+    return fill
 
 
-@pytest.fixture(scope="module")
-def content(loaded: FalkorStore) -> Content:
-    return snapshot(loaded)
+@pytest.fixture
+def loaded(backend: str, shared_graphs: Any, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """small_ledgers() loaded once per backend, for the tests that only read."""
+    return shared_graphs.get(backend, "import_small_ledgers", _fill_small(tmp_path_factory))
+
+
+@pytest.fixture
+def content(shared_graphs: Any, tmp_path_factory: pytest.TempPathFactory) -> Content:
+    """What a clean load of small_ledgers() stores, read from FalkorDB (Neo4j stores the very same:
+    test_both_stores_hold_the_same), to compare with whatever store a test loads."""
+    return snapshot(shared_graphs.get("falkordb", "import_small_ledgers", _fill_small(tmp_path_factory)))
+
+
+def test_both_stores_hold_the_same(loaded: Store, content: Content) -> None:
+    """The loader writes the same nodes, relationships and properties into FalkorDB and into Neo4j."""
+    got = snapshot(loaded)
+    assert got == content, content.diff(got)
 
 
 # ------------------------------------------------------------------------------------------ each ledger
@@ -142,11 +152,11 @@ READ_BACK: dict[str, tuple[str, set[tuple[Any, ...]]]] = {
 
 
 @pytest.mark.parametrize(("query", "expected"), list(READ_BACK.values()), ids=list(READ_BACK))
-def test_each_ledger_reads_back(loaded: FalkorStore, query: str, expected: set[tuple[Any, ...]]) -> None:
+def test_each_ledger_reads_back(loaded: Store, query: str, expected: set[tuple[Any, ...]]) -> None:
     assert rows(loaded, query) == expected
 
 
-def test_people_carry_pid_masked_id_and_what_the_id_says(loaded: FalkorStore) -> None:
+def test_people_carry_pid_masked_id_and_what_the_id_says(loaded: Store) -> None:
     expected = set()
     for i, (r, id18) in enumerate(zip(LEDGERS["人员"], IDS, strict=True)):
         tags = tuple(t for t in re.split(r"[、,;，]", r["标签"]) if t)
@@ -158,7 +168,7 @@ def test_people_carry_pid_masked_id_and_what_the_id_says(loaded: FalkorStore) ->
     assert {(pid(0), "男", ("志愿者", "退役军人")), (pid(3), "女", ())} <= {(p[0], p[3], p[7]) for p in got}
 
 
-def test_the_whole_vocabulary_is_there(loaded: FalkorStore) -> None:
+def test_the_whole_vocabulary_is_there(loaded: Store) -> None:
     labels = {lb for (ls,) in rows(loaded, "MATCH (n) RETURN labels(n)") for lb in ls}
     types = {t for (t,) in rows(loaded, "MATCH ()-[r]->() RETURN type(r)")}
     assert labels >= {"District", "Street", "Community", "Grid", "Building", "Household", "PartyOrg", "Unit",
@@ -167,7 +177,7 @@ def test_the_whole_vocabulary_is_there(loaded: FalkorStore) -> None:
                      "SERVES", "CO_BUILDS", "PART_TIME_MEMBER_OF", "CONTACTS", "REPORTED_TO", "LINKS_HOUSEHOLD"}  # fmt: skip
 
 
-def test_every_node_and_relationship_names_its_ledger_and_row(loaded: FalkorStore, content: Content) -> None:
+def test_every_node_and_relationship_names_its_ledger_and_row(loaded: Store, content: Content) -> None:
     sources = [dict(p).get("source") for _, p in content.nodes] + [dict(r[3]).get("source") for r in content.rels]
     assert None not in sources and all(ledger_row(s)[1] >= 2 for s in sources)
     where = {  # the element x: (ledger, row)
@@ -199,11 +209,11 @@ def test_no_raw_id_number_anywhere(content: Content) -> None:
 
 
 # ------------------------------------------------------------------------------------------ re-import
-def test_reimport_changes_nothing(store: FalkorStore, load: Callable[..., Any]) -> None:
-    load(store, LEDGERS)
-    first = snapshot(store)
-    load(store, small_ledgers())
-    assert snapshot(store) == first, first.diff(snapshot(store))
+def test_reimport_changes_nothing(any_store: Store, load: Callable[..., Any]) -> None:
+    load(any_store, LEDGERS)
+    first = snapshot(any_store)
+    load(any_store, small_ledgers())
+    assert snapshot(any_store) == first, first.diff(snapshot(any_store))
     assert sum(first.nodes.values()) == 37 and first.doubled_relationships() == {}
 
 
@@ -249,22 +259,22 @@ NEWER: dict[str, tuple[dict[str, dict[int, dict[str, str]]], str, set[tuple[Any,
 
 @pytest.mark.parametrize(("edits", "query", "expected", "delta"), list(NEWER.values()), ids=list(NEWER))
 def test_a_newer_ledger_updates_what_changed(
-    store: FalkorStore,
+    any_store: Store,
     load: Callable[..., Any],
     edits: dict[str, dict[int, dict[str, str]]],
     query: str,
     expected: set[tuple[Any, ...]],
     delta: int,
 ) -> None:
-    load(store, LEDGERS)
-    nodes, rels = counts(store)
+    load(any_store, LEDGERS)
+    nodes, rels = counts(any_store)
     newer = small_ledgers()
     for ledger, changes in edits.items():
         for i, cells in changes.items():
             newer[ledger][i].update(cells)
-    load(store, {ledger: newer[ledger] for ledger in edits})  # only the newer ledger(s)
-    assert rows(store, query) == expected
-    assert counts(store) == (nodes, rels + delta)
+    load(any_store, {ledger: newer[ledger] for ledger in edits})  # only the newer ledger(s)
+    assert rows(any_store, query) == expected
+    assert counts(any_store) == (nodes, rels + delta)
 
 
 # ------------------------------------------------------------------------------------------ other inputs
@@ -290,29 +300,29 @@ def write_workbook(path: Path, ledgers: Ledgers) -> Path:
     return path
 
 
-def test_one_workbook_loads_like_the_folder_of_csvs(store: FalkorStore, content: Content, tmp_path: Path) -> None:
+def test_one_workbook_loads_like_the_folder_of_csvs(any_store: Store, content: Content, tmp_path: Path) -> None:
     book = write_workbook(tmp_path / "台账.xlsx", LEDGERS)
-    report = import_ledgers(book, store, pid_key=TEST_PID_KEY)
+    report = import_ledgers(book, any_store, pid_key=TEST_PID_KEY)
     assert report.ok, [i.format() for i in report.errors]
-    got = snapshot(store)
+    got = snapshot(any_store)
     assert provenance(got) == provenance(content), provenance(content).diff(provenance(got))
 
 
-def test_a_workbook_error_names_the_workbook_sheet_and_row(store: FalkorStore, tmp_path: Path) -> None:
+def test_a_workbook_error_names_the_workbook_sheet_and_row(any_store: Store, tmp_path: Path) -> None:
     bad = small_ledgers()
     bad["楼栋"][3]["网格编码"] = "G99"
-    report = import_ledgers(write_workbook(tmp_path / "台账.xlsx", bad), store, pid_key=TEST_PID_KEY)
+    report = import_ledgers(write_workbook(tmp_path / "台账.xlsx", bad), any_store, pid_key=TEST_PID_KEY)
     [e] = [e for e in report.errors if e.column == "网格编码"]
     assert ("台账.xlsx" in e.file and "楼栋" in e.file, e.row, e.value) == (True, 5, "G99")
-    assert counts(store) == (0, 0)
+    assert counts(any_store) == (0, 0)
 
 
-def test_gbk_csvs_load_identically(store: FalkorStore, content: Content, tmp_path: Path) -> None:
+def test_gbk_csvs_load_identically(any_store: Store, content: Content, tmp_path: Path) -> None:
     folder = write_ledgers(tmp_path / "gbk", LEDGERS, encoding="gbk")
     assert "冲广坪".encode("gbk") in (folder / "网格.csv").read_bytes()
-    report = import_ledgers(folder, store, pid_key=TEST_PID_KEY)
+    report = import_ledgers(folder, any_store, pid_key=TEST_PID_KEY)
     assert report.ok, [i.format() for i in report.errors]
-    assert snapshot(store) == content
+    assert snapshot(any_store) == content
 
 
 # ------------------------------------------------------------------------------------------ the commands
