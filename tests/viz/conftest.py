@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,11 +110,9 @@ def small_district() -> dict[str, list[dict[str, str]]]:
 
 
 @pytest.fixture
-def district(store: Store, load: Callable[..., object]) -> Store:
-    """The small district loaded into a fresh graph."""
-    store.ensure_schema()  # a read on a graph that does not exist yet fails on FalkorDB
-    load(store, small_district())
-    return store
+def district(backend: str, shared_graphs: Any, load: Callable[..., object]) -> Store:
+    """The small district on each backend, loaded once and shared (the page builders only read)."""
+    return shared_graphs.get(backend, "viz_small_district", lambda s: load(s, small_district()))
 
 
 @pytest.fixture(scope="session")

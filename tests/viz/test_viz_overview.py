@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from conftest import C1, C2, G1, STREET  # tests/viz/conftest.py
+from conftest import C1, C2, G1, STREET, small_district  # tests/viz/conftest.py
 
 from orggraph.graph.store import Store
 from orggraph.queries.coverage import coverage
@@ -60,11 +61,15 @@ def test_overview_export_has_no_links_and_no_script(district: Store) -> None:
 
 
 def test_overview_of_one_district_computes_its_figures_once_and_keeps_them(
-    district: Store, monkeypatch: pytest.MonkeyPatch
+    store: Store, load: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The whole graph holds one district: the page shows that district's streets, computed once (not the
-    district's own single row first), and a second view reads nothing until the data changes."""
+    district's own single row first), and a second view reads nothing until the data changes (FalkorDB's
+    data_version: a store of its own, since it writes; Neo4j keeps no such token and caches for 60 s)."""
     import orggraph.viz.overview as page
+
+    load(store, small_district())
+    district = store
 
     calls: list[str] = []
     for name in ("coverage", "coverage_breakdown"):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.stores import point_env_at
 from conftest import (  # tests/viz/conftest.py
     C1,
     C2,
@@ -161,9 +162,7 @@ def test_cli_writes_a_standalone_file(district: Any, tmp_path: Path, monkeypatch
     from orggraph.api.cli import main
     from orggraph.settings import get_settings
 
-    monkeypatch.setenv("ORGGRAPH_DATA_DIR", str(falkor_data_dir))
-    monkeypatch.setenv("ORGGRAPH_GRAPH_NAME", district.graph_name)
-    get_settings.cache_clear()
+    point_env_at(district, monkeypatch, falkor_data_dir)
     try:
         out = tmp_path / "ego.html"
         assert main(["viz", "ego", "--key", C1, "--depth", "2", "--as-of", AS_OF, "--out", str(out)]) == 0
