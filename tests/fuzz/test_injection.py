@@ -24,7 +24,7 @@ import pytest
 
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.schema import NODES, RELS
-from orggraph.graph.store import StoreError
+from orggraph.graph.store import Store, StoreError
 from orggraph.loaders.importer import import_ledgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -92,7 +92,7 @@ def _expected(plain: Content, text: str) -> Content:
     return Content(nodes, rels)
 
 
-def _sentinel(store: FalkorStore) -> None:
+def _sentinel(store: Store) -> None:
     """Content that is not in the ledgers: nothing loaded may touch it."""
     write_rows(store, "load.node.Grid", [{"key": c, "props": {"name": "哨兵", "households": 1}} for c in SENTINEL_CODES])
     write_rows(store, "load.node.Person.plain", [{"key": "s" * 20, "props": {"name": "哨兵", "tags": ["x"]}}])
@@ -103,10 +103,18 @@ def _sentinel(store: FalkorStore) -> None:
     )
 
 
-def _schema_only(store: FalkorStore) -> None:
+def _tokens(store: Store) -> tuple[set[str], set[str], set[str]]:
+    """The labels, relationship types and property keys the store knows (Neo4j never forgets one: its test
+    database keeps those of earlier tests, hence the comparison with what was there before)."""
     labels = {r[0] for r in store.read("CALL db.labels() YIELD label RETURN label").rows}
     types = {r[0] for r in store.read("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType").rows}
     keys = {r[0] for r in store.read("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey").rows}
+    return labels, types, keys
+
+
+def _schema_only(store: Store, before: tuple[set[str], set[str], set[str]]) -> None:
+    """Nothing but the schema's labels, types and property keys was added since `before` (_tokens)."""
+    labels, types, keys = (now - then for now, then in zip(_tokens(store), before))
     assert labels <= {*NODES, "PartyMember"}, labels
     assert types <= set(RELS), types
     known = {p.name for n in NODES.values() for p in n.props} | {p.name for r in RELS.values() for p in r.props}
@@ -128,53 +136,54 @@ def plain_content(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.mark.parametrize("text", INJECTIONS)
 def test_hostile_cells_and_codes_load_as_plain_text(
-    store: FalkorStore, tmp_path: Path, plain_content: Content, text: str
+    any_store: Store, tmp_path: Path, plain_content: Content, text: str
 ) -> None:
-    store.ensure_schema()
-    _sentinel(store)
-    sentinel = snapshot(store)
-    report = import_ledgers(write_ledgers(tmp_path / "l", _hostile_ledgers(text)), store, pid_key=TEST_PID_KEY)
+    any_store.ensure_schema()
+    tokens = _tokens(any_store)
+    _sentinel(any_store)
+    sentinel = snapshot(any_store)
+    report = import_ledgers(write_ledgers(tmp_path / "l", _hostile_ledgers(text)), any_store, pid_key=TEST_PID_KEY)
     assert report.ok, [i.format() for i in report.errors]
-    got = snapshot(store)
+    got = snapshot(any_store)
     expected = _expected(plain_content, text)
     assert got == Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels), (
         Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels).diff(got)
     )
-    names = {r[0] for r in store.read("MATCH (g:Grid) WHERE NOT g.code STARTS WITH 'SENTINEL' RETURN g.name").rows}
+    names = {r[0] for r in any_store.read("MATCH (g:Grid) WHERE NOT g.code STARTS WITH 'SENTINEL' RETURN g.name").rows}
     assert names == {text}  # byte-identical
-    _schema_only(store)
+    _schema_only(any_store, tokens)
 
 
-def test_header_with_injection_is_an_unknown_column_and_nothing_is_written(store: FalkorStore, tmp_path: Path) -> None:
-    store.ensure_schema()
-    _sentinel(store)
-    before = snapshot(store)
+def test_header_with_injection_is_an_unknown_column_and_nothing_is_written(any_store: Store, tmp_path: Path) -> None:
+    any_store.ensure_schema()
+    _sentinel(any_store)
+    before = snapshot(any_store)
     ledgers = small_ledgers()
     ledgers["人员"] = [{("身份证号' OR 1=1" if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]]
-    report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), store, pid_key=TEST_PID_KEY)
+    report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), any_store, pid_key=TEST_PID_KEY)
     assert not report.ok and any("缺少必填列" in i.reason for i in report.errors)
     assert any("身份证号' OR 1=1" in i.reason for i in report.warnings)  # named as an ignored column
-    assert snapshot(store) == before
+    assert snapshot(any_store) == before
 
 
-def test_hostile_aliases_in_the_mapping_file(store: FalkorStore, tmp_path: Path, plain_content: Content) -> None:
-    store.ensure_schema()
+def test_hostile_aliases_in_the_mapping_file(any_store: Store, tmp_path: Path, plain_content: Content) -> None:
+    any_store.ensure_schema()
     hostile_header = 'id"}) DETACH DELETE n //'
     ledgers = small_ledgers(name="PLAIN")
     ledgers["人员"] = [{(hostile_header if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]]
     folder = write_ledgers(tmp_path / "l", ledgers)
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps({"人员": {hostile_header: "身份证号"}}, ensure_ascii=False), encoding="utf-8")
-    report = import_ledgers(folder, store, pid_key=TEST_PID_KEY, mapping_file=mapping)
+    report = import_ledgers(folder, any_store, pid_key=TEST_PID_KEY, mapping_file=mapping)
     assert report.ok, [i.format() for i in report.errors]
-    assert snapshot(store) == plain_content  # the alias worked like the real header, and did nothing else
+    assert snapshot(any_store) == plain_content  # the alias worked like the real header, and did nothing else
     # A mapping whose target is an injection attempt is refused, and nothing is written.
-    store.clear()
-    store.ensure_schema()
+    any_store.clear()
+    any_store.ensure_schema()
     mapping.write_text(json.dumps({"人员": {"x": "身份证号' OR 1=1"}}, ensure_ascii=False), encoding="utf-8")
-    report = import_ledgers(folder, store, pid_key=TEST_PID_KEY, mapping_file=mapping)
+    report = import_ledgers(folder, any_store, pid_key=TEST_PID_KEY, mapping_file=mapping)
     assert not report.ok and any("没有这一列" in i.reason for i in report.errors)
-    assert snapshot(store).summary() == "0 nodes, 0 relationships"
+    assert snapshot(any_store).summary() == "0 nodes, 0 relationships"
 
 
 def _catalog() -> list[Any]:
@@ -188,18 +197,18 @@ def _catalog() -> list[Any]:
 
 
 @pytest.mark.parametrize("query", _catalog(), ids=lambda q: q.name)
-def test_named_queries_with_hostile_parameters_change_nothing(store: FalkorStore, tmp_path: Path, query: Any) -> None:
-    store.ensure_schema()
-    assert import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), store, pid_key=TEST_PID_KEY).ok
-    before = snapshot(store)
+def test_named_queries_with_hostile_parameters_change_nothing(any_store: Store, tmp_path: Path, query: Any) -> None:
+    any_store.ensure_schema()
+    assert import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), any_store, pid_key=TEST_PID_KEY).ok
+    before = snapshot(any_store)
     for text in INJECTIONS:
         params = {p.name: text for p in query.params}
         for statement in dict.fromkeys((query.text, *query.variants.values())):  # scoped: one per scope level
             try:
-                store.read(statement, params, timeout=10)
+                any_store.read(statement, params, timeout=10)
             except StoreError:
                 pass  # a clean refusal (bad date, type mismatch) is fine; anything else escapes and fails
-    assert snapshot(store) == before
+    assert snapshot(any_store) == before
 
 
 def test_cli_cypher_parameters_are_values(tmp_path: Path) -> None:
