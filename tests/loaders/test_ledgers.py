@@ -200,7 +200,7 @@ def test_a_broken_row_is_refused_and_named(
     find(errors, ledgers, change.ledger, {row, *also}, column, fragments)
 
 
-def test_every_error_is_reported_at_once(store: Any, load: Callable[..., Any]) -> None:
+def test_every_error_is_reported_at_once(any_store: Any, load: Callable[..., Any]) -> None:
     ledgers = small_ledgers()
     expected = [
         (c.ledger, c.apply(ledgers), column, fragments)
@@ -215,7 +215,7 @@ def test_every_error_is_reported_at_once(store: Any, load: Callable[..., Any]) -
             CASES["enum-contact-category"],
         )
     ]
-    errors = import_refused(load, store, ledgers)
+    errors = import_refused(load, any_store, ledgers)
     for ledger, row, column, fragments in expected:
         find(errors, ledgers, ledger, {row}, column, fragments)
     assert len({(e.file, e.row, e.column) for e in errors}) >= len(expected)
