@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from orggraph.api.auth import TokenError
 from orggraph.api.privacy import mask_log_text
 from orggraph.graph.store import QueryError, QueryTimeout, ReadOnlyError, StoreError, StoreUnavailable
+from orggraph.queries.adhoc_guard import QueryRefused
 from orggraph.queries.scope import ScopeError
 
 __all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
@@ -66,6 +67,10 @@ def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ScopeError)
     async def scope_error(request: Request, e: ScopeError) -> JSONResponse:
+        return _json(e.status, str(e))
+
+    @app.exception_handler(QueryRefused)
+    async def query_refused(request: Request, e: QueryRefused) -> JSONResponse:
         return _json(e.status, str(e))
 
     @app.exception_handler(TokenError)
