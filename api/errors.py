@@ -107,8 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> Response:
-        if e.status_code == 401 and request.url.path.startswith("/pages"):
-            # A page opened without the cookie: the login form, which comes back here afterwards.
+        if e.status_code == 401 and request.url.path.startswith(("/pages", "/docs", "/redoc")):
+            # A page (or the API docs) opened without the cookie: the login form, which comes back here afterwards.
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
         detail = e.detail if isinstance(e.detail, str) and not e.detail.isascii() else None
