@@ -100,7 +100,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
         # pydantic puts the offending value in `input` and `ctx`: leave both out, it may be personal data.
         errors = [{"loc": [mask_log_text(x) if isinstance(x, str) else x for x in err.get("loc", ())],
-                   "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
+                   # Our validators speak Chinese already; pydantic's English prefix adds nothing.
+                   "msg": str(err.get("msg", "")).removeprefix("Value error, "), "type": str(err.get("type", ""))}
                   for err in e.errors()]
         summary = "；".join(f"{_loc_text(err['loc'])}：{err['msg']}" for err in errors[:5])
         return _json(422, f"参数有误：{summary}。请按 /docs 中的说明改正后重试。", errors=errors)

@@ -109,7 +109,7 @@ def test_an_id_number_as_a_map_key_is_a_422_not_a_503(api) -> None:
     for key in (RAW_ID + "`", "", "`"):
         r = api.post("/api/cypher", {"query": "RETURN $m AS m", "params": {"m": {key: 1}}}, role="analyst")
         assert r.status_code == 422, (key, r.text)
-        assert "反引号" in r.json()["detail"] and RAW_ID not in r.text
+        assert "反引号" in r.json()["detail"] and RAW_ID not in r.text and "Value error" not in r.text
         r = api.post("/api/queries/contacts.of_grid", {"params": {"code": {key: 1}}}, role="analyst")
         assert r.status_code == 422 and RAW_ID not in r.text
     # An ID number as a plain key is a fine value for the store; the log masks it all the same.
