@@ -1,8 +1,9 @@
 """Browser login: a one-time link (`/login?code=`) or a token pasted into a form becomes an HttpOnly,
 SameSite=Strict cookie holding the token; `POST /api/login` and `/api/logout` do the same for scripts.
 
-The POSTs refuse cross-site requests (403, `security.cross_site`): otherwise a page on another site could log
-the victim's browser in with the attacker's own token (login CSRF) and read what the victim then enters."""
+The POSTs and the one-time link refuse cross-site requests (403, `security.cross_site`): otherwise a page on
+another site could log the victim's browser in with the attacker's own token (login CSRF) and read what the
+victim then enters."""
 
 from __future__ import annotations
 
@@ -68,6 +69,9 @@ def login_link(
     """With `code`: redeem a one-time login link. Without: the form to paste a token."""
     if code is None:
         return _form(next_=_safe_next(next))
+    if cross_site(request):
+        # Checked before the code is redeemed: a foreign page must not spend it, nor log anyone in with its own.
+        return _form(CROSS_SITE_MESSAGE, status=403)
     token = request.app.state.orggraph.login_codes.redeem(code)
     if token is None or _user_of(request, token) is None:
         return _form("登录链接无效、已用过或已过期。请重新运行 orggraph demo 获取新链接，或粘贴令牌登录。", status=401)

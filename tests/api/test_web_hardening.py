@@ -128,3 +128,16 @@ def test_same_origin_and_non_browser_login_works(api, headers: dict[str, str]) -
     js = api.client.post("/api/login", json={"token": token}, headers=headers)
     assert js.status_code == 200 and COOKIE_NAME in js.headers["set-cookie"]
     assert api.client.post("/api/logout", headers=headers).status_code == 204
+
+
+def test_a_login_link_opened_from_another_site_is_refused_and_not_spent(city, make_api) -> None:
+    from orggraph.api.auth import LoginCodes
+
+    codes = LoginCodes()
+    api = make_api(city, login_codes=codes)
+    code = codes.issue(api.token("viewer"))
+    r = api.client.get("/login", params={"code": code}, headers={"Sec-Fetch-Site": "cross-site"},
+                       follow_redirects=False)
+    assert r.status_code == 403 and CROSS_SITE_MESSAGE in r.text and "set-cookie" not in r.headers
+    r = api.client.get("/login", params={"code": code}, headers={"Sec-Fetch-Site": "none"}, follow_redirects=False)
+    assert r.status_code == 303 and COOKIE_NAME in r.headers["set-cookie"]  # typed or pasted: still works
