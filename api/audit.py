@@ -125,7 +125,7 @@ def _route_path(scope: Scope) -> str:
     masked (someone may have put an ID number into it)."""
     route = scope.get("route")
     template = getattr(route, "path", None)
-    return str(template) if template else mask_log_text(str(scope.get("path", ""))[:2000])
+    return str(template) if template else mask_log_text(str(scope.get("path", "")))[:2000]  # masked, then cut
 
 
 def _body_param(body: bytes) -> Any:
@@ -142,7 +142,11 @@ def _body_param(body: bytes) -> Any:
 
 def _params(scope: Scope, body: bytes, route: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    query = scope.get("query_string", b"")[:MAX_LOGGED_QUERY_CHARS].decode("utf-8", "replace")
+    raw: bytes = scope.get("query_string", b"")
+    if len(raw) > MAX_LOGGED_QUERY_CHARS:
+        # Only whole parameters: a pair cut in the middle could leave part of an ID number the masking misses.
+        raw = raw[: raw.rfind(b"&", 0, MAX_LOGGED_QUERY_CHARS) + 1]
+    query = raw.decode("utf-8", "replace")
     for k, v in parse_qsl(query, keep_blank_values=True):
         old = params.get(k)
         params[k] = v if old is None else [*(old if isinstance(old, list) else [old]), v]
@@ -153,6 +157,8 @@ def _params(scope: Scope, body: bytes, route: str) -> dict[str, Any]:
     if route in _SECRET_ROUTES:
         return {k: "***" for k in params}
     masked: dict[str, Any] = mask_for_log(params)
+    if not body and len(raw) + len(scope.get("path", "")) < MAX_LOGGED_PARAMS_CHARS // 2:
+        return masked  # a query string and a path this short cannot make the line too long: no need to measure
     text = json.dumps(masked, ensure_ascii=False, separators=(",", ":"), default=str)
     if len(text) > MAX_LOGGED_PARAMS_CHARS:
         # Cut after masking, so the cut cannot leave part of an ID number unmasked.
@@ -185,7 +191,7 @@ def _fallback_entry(scope: Scope, when: str, status: int, failure: BaseException
     return {
         "time": when,
         "method": scope.get("method"),
-        "route": mask_log_text(str(scope.get("path", ""))[:2000]),
+        "route": mask_log_text(str(scope.get("path", "")))[:2000],
         "params": "<not recorded>",
         "status": status or None,
         "audit_error": type(failure).__name__,

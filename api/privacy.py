@@ -67,9 +67,10 @@ def mask_rows(columns: Sequence[str], rows: list[list[Any]], *, sees_phones: boo
 
 # What logs must never hold, by shape. An ID number in a log is masked when it *looks* like one (a plausible
 # birth date where a resident ID has it, or a valid check character), not only when valid: a mistyped ID is
-# still a person's. Area codes (520603001001001: "001001" is no birth date of a living person) stay readable.
-_ID18_RE = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?![0-9A-Za-z])")
-_ID15_RE = re.compile(r"(?<![0-9A-Za-z])[1-8]\d{5}[2-9]\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?![0-9A-Za-z])")
+# still a person's; letters around it do not hide it (`/x520603198411268037`). Area codes (520603001001001:
+# "001001" is no birth date of a living person) stay readable.
+_ID18_RE = re.compile(r"(?<!\d)\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?!\d)")
+_ID15_RE = re.compile(r"(?<!\d)[1-8]\d{5}[2-9]\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)")
 # orggraph API tokens (og_ + 43 characters), bearer credentials, the session cookie, secrets in query strings,
 # and any long random-looking run (login codes are 32 URL-safe characters).
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])og_[A-Za-z0-9_-]{6,}")

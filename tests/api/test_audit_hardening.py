@@ -194,3 +194,15 @@ def test_uvicorn_loggers_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     assert record.getMessage() == "Exception in ASGI application: Bearer og_***"
     assert MASKED_ID in record.exc_text and RAW_ID not in record.exc_text
     assert RAW_ID not in caplog.text and TOKEN not in caplog.text
+
+
+def test_long_query_strings_and_paths_are_cut_after_masking(api) -> None:
+    # An ID number right where the line would be cut, in the query string and in a path no route matches.
+    filler = "x" * 16_370
+    api.get(f"/api/coverage?a={filler}&b={RAW_ID}&c=1")
+    api.get(f"/api/nowhere/{'y' * 1977}{RAW_ID}")  # the ID spans characters 1990-2008 of the path
+    text = api.settings.audit_path.read_text(encoding="utf-8")
+    assert RAW_ID[:10] not in text  # not even the part of it before a cut
+    first, second = api.audit()[-2:]
+    assert first["params"]["chars"] == len('{"a":""}') + len(filler)  # only the whole pair before the cut
+    assert second["route"] == f"/api/nowhere/{'y' * 1977}{MASKED_ID[:10]}"
