@@ -20,7 +20,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -144,8 +144,6 @@ def _page(title: str, head: str, body: str) -> HTMLResponse:
 def docs_router(app: FastAPI, current_user: Any) -> APIRouter:
     """`/openapi.json`, `/docs` (Swagger UI) and `/redoc` behind `current_user` (a token or the login cookie, any
     role); their scripts under /docs/static (public: published libraries, versioned URLs, cached a year)."""
-    from fastapi import Depends
-
     r = APIRouter(include_in_schema=False)
     versions = {name: _version(name) for name in _DOCS_STATIC}
 
