@@ -16,6 +16,7 @@ from orggraph.api.audit import AuditLog, AuditMiddleware
 from orggraph.api.auth import LoginCodes, TokenRegistry, tokens_path
 from orggraph.api.deps import AppState, StoreHolder, get_store, get_user
 from orggraph.api.errors import install_error_handlers
+from orggraph.api.security import SecurityHeadersMiddleware, docs_router
 from orggraph.graph.store import Store, StoreError
 from orggraph.settings import Settings, get_settings
 
@@ -26,7 +27,7 @@ log = logging.getLogger("orggraph.api")
 DESCRIPTION = """党建引领基层治理关系图谱的查询接口。
 
 Every route but `GET /api/health` needs `Authorization: Bearer <token>` (made with
-`orggraph token create`) or the login cookie. Routes that answer about the present take `as_of=YYYY-MM-DD`
+`orggraph token create`) or the login cookie; so do this page, `/redoc` and `/openapi.json`. Routes that answer about the present take `as_of=YYYY-MM-DD`
 (default today); `scope` is a district, street or community code (default: the whole graph, or the token's own
 jurisdiction). Errors are JSON `{"detail": "<Chinese message>"}`: 401 no/invalid token, 403 not allowed or
 outside the token's jurisdiction, 404 unknown code, 408 query time limit, 422 bad parameter, 503 store
@@ -99,11 +100,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *, 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by docs_router instead: behind a token, with Swagger UI and ReDoc from this server (no CDN).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.orggraph = AppState(settings, holder, TokenRegistry(tokens_path(settings.data_dir)), login_codes or LoginCodes())
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
+    app.include_router(docs_router(app, get_user))
     pages = _mount_pages(app)
 
     @app.get("/", include_in_schema=False)
@@ -111,4 +117,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *, 
         return RedirectResponse("/pages/overview" if pages else "/docs", status_code=307)
 
     app.add_middleware(AuditMiddleware, audit=audit)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: the audit middleware's own 413/503 get the headers too
     return app

@@ -1,8 +1,10 @@
 """The audit log: one JSON line per request (who, role, route, masked parameters, result size, status, time).
 
-`AuditMiddleware` wraps the whole app, so refused requests (401, 403, 404, 422) and failures are logged
-too. It also turns anything unexpected into a 503 with a message (the traceback goes to the server log,
-never to the client): nothing ever answers 500.
+`AuditMiddleware` wraps the whole app, so refused requests (401, 403, 404, 405, 413, 422, 503) and failures are
+logged too: every request leaves exactly one line, whatever its body (unparseable, nested 100,000 deep, huge,
+of any content type). What a line keeps of the parameters is masked (`privacy.mask_for_log`) and bounded
+(MAX_LOGGED_BODY_BYTES of body parsed, MAX_LOGGED_PARAMS_CHARS kept). It also turns anything unexpected into a
+503 with a message (the traceback goes to the server log, never to the client): nothing ever answers 500.
 """
 
 from __future__ import annotations
@@ -20,13 +22,25 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orggraph.api.privacy import mask_for_log
+from orggraph.api.privacy import mask_for_log, mask_log_text
 
-__all__ = ["AuditLog", "AuditMiddleware", "note_size", "read_entries", "MAX_BODY_BYTES", "UNEXPECTED_MESSAGE"]
+__all__ = [
+    "AuditLog",
+    "AuditMiddleware",
+    "note_size",
+    "read_entries",
+    "MAX_BODY_BYTES",
+    "MAX_LOGGED_BODY_BYTES",
+    "MAX_LOGGED_PARAMS_CHARS",
+    "UNEXPECTED_MESSAGE",
+]
 
 log = logging.getLogger("orggraph.api")
 
 MAX_BODY_BYTES = 1 << 20  # a request body is a query and its parameters: 1 MiB is far more than enough
+MAX_LOGGED_BODY_BYTES = 64 << 10  # bodies up to this are parsed and kept (masked); larger ones only counted
+MAX_LOGGED_PARAMS_CHARS = 8 << 10  # the masked parameters of one line, as JSON, cut to this
+MAX_LOGGED_QUERY_CHARS = 16 << 10  # the part of a query string parsed for the line
 UNEXPECTED_MESSAGE = "服务器处理请求时出错，已记录在服务器日志中。请稍后重试；如果反复出现，请联系管理员。"
 # Routes whose parameters are credentials as a whole (the login code, the token in a login form).
 _SECRET_ROUTES = ("/login", "/api/login")
@@ -43,7 +57,12 @@ class AuditLog:
     def _open(self) -> int:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.fchmod(fd, 0o600)  # a file made earlier with a looser mode (by hand, a restore) is tightened
+            except OSError:
+                pass  # not the owner: writing still works, and the mode is the owner's business
+            self._fd = fd
         return self._fd
 
     def write(self, entry: dict[str, Any]) -> None:
@@ -106,24 +125,77 @@ def _route_path(scope: Scope) -> str:
     masked (someone may have put an ID number into it)."""
     route = scope.get("route")
     template = getattr(route, "path", None)
-    return str(template) if template else str(mask_for_log(scope.get("path", "")))
+    return str(template) if template else mask_log_text(str(scope.get("path", "")))[:2000]  # masked, then cut
+
+
+def _body_param(body: bytes) -> Any:
+    """What the line keeps of a body: the parsed JSON when small enough to parse, else a description."""
+    if len(body) > MAX_LOGGED_BODY_BYTES:
+        return f"<{len(body)} bytes, not kept>"
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return f"<{len(body)} bytes, not JSON>"
+    except RecursionError:  # json.loads of a body nested deeper than Python's stack
+        return f"<{len(body)} bytes, JSON nested too deeply>"
 
 
 def _params(scope: Scope, body: bytes, route: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    for k, v in parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True):
+    raw: bytes = scope.get("query_string", b"")
+    if len(raw) > MAX_LOGGED_QUERY_CHARS:
+        # Only whole parameters: a pair cut in the middle could leave part of an ID number the masking misses.
+        raw = raw[: raw.rfind(b"&", 0, MAX_LOGGED_QUERY_CHARS) + 1]
+    query = raw.decode("utf-8", "replace")
+    for k, v in parse_qsl(query, keep_blank_values=True):
         old = params.get(k)
         params[k] = v if old is None else [*(old if isinstance(old, list) else [old]), v]
     if path_params := scope.get("path_params"):
         params.update({k: v for k, v in path_params.items() if k not in params})
     if body:
-        try:
-            params["body"] = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            params["body"] = f"<{len(body)} bytes, not JSON>"
+        params["body"] = _body_param(body)
     if route in _SECRET_ROUTES:
         return {k: "***" for k in params}
-    return mask_for_log(params)
+    masked: dict[str, Any] = mask_for_log(params)
+    if not body and len(raw) + len(scope.get("path", "")) < MAX_LOGGED_PARAMS_CHARS // 2:
+        return masked  # a query string and a path this short cannot make the line too long: no need to measure
+    text = json.dumps(masked, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(text) > MAX_LOGGED_PARAMS_CHARS:
+        # Cut after masking, so the cut cannot leave part of an ID number unmasked.
+        return {"truncated": text[:MAX_LOGGED_PARAMS_CHARS], "chars": len(text)}
+    return masked
+
+
+def _entry(scope: Scope, when: str, started: float, status: int, body: bytes, error: str | None) -> dict[str, Any]:
+    state = scope.get("state") or {}
+    user = state.get("user")
+    route = _route_path(scope)
+    entry: dict[str, Any] = {
+        "time": when,
+        "token": getattr(user, "name", None),
+        "role": getattr(getattr(user, "role", None), "value", None),
+        "method": scope.get("method"),
+        "route": route,
+        "params": _params(scope, body, route),
+        "size": state.get("result_size"),
+        "status": status or None,  # None: the client went away before an answer
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if error:
+        entry["error"] = mask_log_text(error)[:300]  # masked first: a cut must not leave half an ID number
+    return entry
+
+
+def _fallback_entry(scope: Scope, when: str, status: int, failure: BaseException) -> dict[str, Any]:
+    """The line written when the full one could not be made: still one line per request."""
+    return {
+        "time": when,
+        "method": scope.get("method"),
+        "route": mask_log_text(str(scope.get("path", "")))[:2000],
+        "params": "<not recorded>",
+        "status": status or None,
+        "audit_error": type(failure).__name__,
+    }
 
 
 class AuditMiddleware:
@@ -139,7 +211,7 @@ class AuditMiddleware:
             return
         started = time.perf_counter()
         when = _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
-        body, too_big = await _read_body(receive)
+        body, too_big = b"", False
         status = {"code": 0}
         sent_start = False
 
@@ -161,35 +233,25 @@ class AuditMiddleware:
 
         error: str | None = None
         try:
+            body, too_big = await _read_body(receive)
             if too_big:
                 await _send_json(send_wrapper, 413, {"detail": f"请求体超过 {MAX_BODY_BYTES // 1024} KB，请缩小参数。"})
             else:
                 await self.app(scope, replay, send_wrapper)
         except Exception as e:  # noqa: BLE001 - the contract: never a 500, always a message
             error = f"{type(e).__name__}: {e}"
-            log.exception("unexpected error on %s %s", scope.get("method"), mask_for_log(scope.get("path", "")))
+            log.exception("unexpected error on %s %s", scope.get("method"), _route_path(scope))
             if not sent_start:
                 await _send_json(send_wrapper, 503, {"detail": UNEXPECTED_MESSAGE})
         finally:
-            state = scope.get("state") or {}
-            user = state.get("user")
-            route = _route_path(scope)
-            entry: dict[str, Any] = {
-                "time": when,
-                "token": getattr(user, "name", None),
-                "role": getattr(getattr(user, "role", None), "value", None),
-                "method": scope.get("method"),
-                "route": route,
-                "params": _params(scope, body if not too_big else b"", route),
-                "size": state.get("result_size"),
-                "status": status["code"] or None,  # None: the client went away before an answer
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-            if error:
-                entry["error"] = error[:300]
+            try:
+                entry = _entry(scope, when, started, status["code"], body if not too_big else b"", error)
+            except Exception as e:  # noqa: BLE001 - whatever the request held, it leaves its one line
+                log.exception("cannot describe %s %s for the audit log", scope.get("method"), _route_path(scope))
+                entry = _fallback_entry(scope, when, status["code"], e)
             try:
                 self.audit.write(entry)
-            except OSError:
+            except (OSError, TypeError, ValueError):
                 log.exception("cannot write the audit log %s", self.audit.path)
 
 

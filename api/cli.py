@@ -104,8 +104,10 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.store import StoreError
+    from orggraph.queries.adhoc_guard import check_adhoc
 
     try:
+        check_adhoc(args.query)  # QueryRefused is a ValueError: a refused query is the user's input (exit 2)
         params = dict(_parse_param(p) for p in args.param or [])
     except ValueError as e:
         _err(str(e))

@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orggraph.api.auth import TokenError
+from orggraph.api.privacy import mask_log_text
 from orggraph.graph.store import QueryError, QueryTimeout, ReadOnlyError, StoreError, StoreUnavailable
+from orggraph.queries.adhoc_guard import QueryRefused
 from orggraph.queries.scope import ScopeError
 
 __all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
@@ -56,7 +58,7 @@ def _json(status: int, detail: str, headers: dict[str, str] | None = None, **ext
 
 def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
     where = {"query": "查询参数", "path": "路径参数", "body": "请求体", "header": "请求头", "cookie": "Cookie"}
-    parts = [str(x) for x in loc]
+    parts = [mask_log_text(str(x)) for x in loc]  # a key the client sent may be an ID number
     if parts and parts[0] in where:
         return where[parts[0]] + ("「" + ".".join(parts[1:]) + "」" if len(parts) > 1 else "")
     return ".".join(parts)
@@ -65,6 +67,10 @@ def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ScopeError)
     async def scope_error(request: Request, e: ScopeError) -> JSONResponse:
+        return _json(e.status, str(e))
+
+    @app.exception_handler(QueryRefused)
+    async def query_refused(request: Request, e: QueryRefused) -> JSONResponse:
         return _json(e.status, str(e))
 
     @app.exception_handler(TokenError)
@@ -93,15 +99,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
         # pydantic puts the offending value in `input` and `ctx`: leave both out, it may be personal data.
-        errors = [{"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
+        errors = [{"loc": [mask_log_text(x) if isinstance(x, str) else x for x in err.get("loc", ())],
+                   # Our validators speak Chinese already; pydantic's English prefix adds nothing.
+                   "msg": str(err.get("msg", "")).removeprefix("Value error, "), "type": str(err.get("type", ""))}
                   for err in e.errors()]
         summary = "；".join(f"{_loc_text(err['loc'])}：{err['msg']}" for err in errors[:5])
         return _json(422, f"参数有误：{summary}。请按 /docs 中的说明改正后重试。", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> Response:
-        if e.status_code == 401 and request.url.path.startswith("/pages"):
-            # A page opened without the cookie: the login form, which comes back here afterwards.
+        if e.status_code == 401 and request.url.path.startswith(("/pages", "/docs", "/redoc")):
+            # A page (or the API docs) opened without the cookie: the login form, which comes back here afterwards.
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
         detail = e.detail if isinstance(e.detail, str) and not e.detail.isascii() else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "ErrorBody",
@@ -73,12 +73,35 @@ class Page(BaseModel):
 # ------------------------------------------------------------------------------------------------ cypher
 # A parameter name as Cypher writes it after `$` (letters, digits, underscore; not starting with a digit).
 ParamName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+MAX_PARAM_DEPTH = 32  # lists and maps inside a parameter value
+
+
+def _check_param_values(params: dict[str, Any]) -> dict[str, Any]:
+    """Values the stores can take: map keys non-empty and without a backtick (FalkorDB's parameter header
+    cannot quote them; its client raised an error holding the key, which could be an ID number, and the
+    request failed as a 503), nesting bounded. The messages never repeat the key."""
+    stack: list[tuple[Any, int]] = [(v, 1) for v in params.values()]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)) and depth > MAX_PARAM_DEPTH:
+            raise ValueError(f"参数值的列表或映射嵌套超过 {MAX_PARAM_DEPTH} 层，请简化参数")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not key or "`" in key:
+                    raise ValueError("参数值里映射的键不能为空，也不能含反引号 `（图数据库不接受），请改用普通的键名")
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return params
+
+
+QueryParams = Annotated[dict[ParamName, Any], AfterValidator(_check_param_values)]
 
 
 class CypherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=100_000, description="one read-only Cypher statement")
-    params: dict[ParamName, Any] = Field(
+    params: QueryParams = Field(
         default_factory=dict, description="values for `$name` parameters in the query (names: letters, digits, _)"
     )
 
@@ -120,7 +143,7 @@ class QueryCatalog(BaseModel):
 
 class NamedQueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    params: dict[ParamName, Any] = Field(default_factory=dict, description="parameter values by name")
+    params: QueryParams = Field(default_factory=dict, description="parameter values by name")
 
 
 class NamedQueryResult(CypherResult):

@@ -5,27 +5,88 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
+from orggraph.api.privacy import mask_log_text
 from orggraph.settings import Settings
 
-__all__ = ["serve", "serve_demo", "configure_logging", "DEMO_TOKEN_NAME", "LOOPBACK"]
+__all__ = [
+    "serve",
+    "serve_demo",
+    "configure_logging",
+    "mask_logs",
+    "MaskingFilter",
+    "PrivateRotatingFileHandler",
+    "DEMO_TOKEN_NAME",
+    "LOOPBACK",
+]
+
+# Loggers that may carry a request's data: ours, and uvicorn's (its error log prints tracebacks of the app).
+MASKED_LOGGERS = ("orggraph", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+class MaskingFilter(logging.Filter):
+    """Masks ID numbers, phones, tokens, login codes and cookies in a record before any handler writes it:
+    the message with its arguments, the traceback and the stack. The record is changed in place (handlers
+    share it), so every handler after this filter sees the masked text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_orggraph_masked", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string: keep what there is
+            message = str(record.msg)
+        record.msg, record.args = mask_log_text(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_log_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_log_text(record.stack_info)
+        record._orggraph_masked = True
+        return True
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose file (and so each rotation, renamed from it) is created 0600: the server log
+    holds request details that only the service's own user should read."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # tighten a file made earlier with a looser mode
+        except OSError:
+            pass
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115 - the handler closes it
+
+
+def mask_logs(*names: str) -> None:
+    """Put the masking filter on these loggers (records logged on them) and on their handlers (records that
+    reach the handlers from child loggers). Safe to call again."""
+    for name in names or MASKED_LOGGERS:
+        logger = logging.getLogger(name)
+        for target in (logger, *logger.handlers):
+            if not any(isinstance(f, MaskingFilter) for f in target.filters):
+                target.addFilter(MaskingFilter())
 
 DEMO_TOKEN_NAME = "demo"
 LOOPBACK = "127.0.0.1"
 
 
 def configure_logging(settings: Settings) -> Path:
-    """Server log (warnings, tracebacks of unexpected errors) to `ORGGRAPH_DATA_DIR/api.log` and stderr."""
+    """Server log (warnings, tracebacks of unexpected errors) to `ORGGRAPH_DATA_DIR/api.log` (mode 0600, also
+    for its rotations) and stderr, with personal data and secrets masked (`MaskingFilter`)."""
     path = settings.data_dir / "api.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger("orggraph")
     if not any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in logger.handlers):
-        fh = logging.handlers.RotatingFileHandler(path, maxBytes=20 << 20, backupCount=5, encoding="utf-8")
+        fh = PrivateRotatingFileHandler(path, maxBytes=20 << 20, backupCount=5, encoding="utf-8")
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(fh)
         sh = logging.StreamHandler(sys.stderr)
@@ -33,6 +94,7 @@ def configure_logging(settings: Settings) -> Path:
         sh.setLevel(logging.WARNING)
         logger.addHandler(sh)
     logger.setLevel(logging.INFO)
+    mask_logs("orggraph")
     return path
 
 
@@ -58,6 +120,11 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None 
 
     # No access log: the audit log records every request, with personal data masked (URLs would not be).
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning", server_header=False)  # type: ignore[arg-type]
+    # uvicorn's own logging is set up by Config: mask it now, and keep its errors in api.log too.
+    for handler in logging.getLogger("orggraph").handlers:
+        if isinstance(handler, PrivateRotatingFileHandler) and handler not in logging.getLogger("uvicorn").handlers:
+            logging.getLogger("uvicorn").addHandler(handler)
+    mask_logs()
     try:
         Server(config).run()
     except KeyboardInterrupt:  # Ctrl+C is how a server is stopped: a clean exit (as uvicorn.run does)

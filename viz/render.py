@@ -7,6 +7,7 @@ either way the browser asks no other host for anything.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -378,6 +379,13 @@ def vis_src(links: Links) -> str:
     return (links.base or "").rstrip("/") + f"/pages/static/{VIS_FILE}?v={VIS_VERSION}"
 
 
+def page_js_src(links: Links) -> str:
+    """The pages' own script for served pages: a file, not inline, so their Content-Security-Policy can allow
+    scripts from the server only; versioned by its content, so it can be cached."""
+    version = hashlib.sha256(static_text(PAGE_JS).encode("utf-8")).hexdigest()[:12]
+    return (links.base or "").rstrip("/") + f"/pages/static/{PAGE_JS}?v={version}"
+
+
 def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
     """One entry per kind of thing drawn, named with the schema's display names."""
     seen: dict[str, dict[str, str]] = {}
@@ -429,7 +437,8 @@ def render(
         data_json=_js_json(data) if data is not None else None,
         vis_inline=static_text(VIS_FILE) if (data is not None and inline_assets) else None,
         vis_src=vis_src(links),
-        page_js=static_text(PAGE_JS) if data is not None else None,
+        page_js=static_text(PAGE_JS) if (data is not None and inline_assets) else None,
+        page_src=page_js_src(links),
         **context,
     )
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
 from orggraph.queries.scope import ScopeError
 from orggraph.viz import pages
-from orggraph.viz.render import STATIC_DIR, VIS_FILE, Links
+from orggraph.viz.render import PAGE_JS, STATIC_DIR, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
@@ -68,17 +68,22 @@ def _run(build: Callable[[], str]) -> Response:
 
 
 def static_router() -> APIRouter:
-    """vis-network for served pages: public (it is a published library) and cached for a year (versioned URL)."""
+    """vis-network and the pages' own script for served pages: public (a published library; code with no data)
+    and cached for a year (versioned URLs)."""
     r = APIRouter()
 
-    @r.get(f"/pages/static/{VIS_FILE}", include_in_schema=False)
-    def vis_network_js() -> Response:
-        return Response(
-            (STATIC_DIR / VIS_FILE).read_bytes(),
-            media_type=_STATIC_TYPES[".js"],
-            headers={"Cache-Control": "public, max-age=31536000, immutable"},
-        )
+    def serve(name: str) -> Callable[[], Response]:
+        def static_js() -> Response:
+            return Response(
+                (STATIC_DIR / name).read_bytes(),
+                media_type=_STATIC_TYPES[".js"],
+                headers={"Cache-Control": "public, max-age=31536000, immutable"},
+            )
 
+        return static_js
+
+    for name in (VIS_FILE, PAGE_JS):
+        r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
 

@@ -1,5 +1,9 @@
 """Browser login: a one-time link (`/login?code=`) or a token pasted into a form becomes an HttpOnly,
-SameSite=Strict cookie holding the token; `POST /api/login` and `/api/logout` do the same for scripts."""
+SameSite=Strict cookie holding the token; `POST /api/login` and `/api/logout` do the same for scripts.
+
+The POSTs and the one-time link refuse cross-site requests (403, `security.cross_site`): otherwise a page on
+another site could log the victim's browser in with the attacker's own token (login CSRF) and read what the
+victim then enters."""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import html
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from orggraph.api.auth import User
 from orggraph.api.deps import COOKIE_NAME
 from orggraph.api.models import ERRORS, LoginRequest, Me
 from orggraph.api.routes.tokens import me_of
+from orggraph.api.security import CROSS_SITE_MESSAGE, cross_site, refuse_cross_site
 
 router = APIRouter(tags=["login"])
 
@@ -64,6 +69,9 @@ def login_link(
     """With `code`: redeem a one-time login link. Without: the form to paste a token."""
     if code is None:
         return _form(next_=_safe_next(next))
+    if cross_site(request):
+        # Checked before the code is redeemed: a foreign page must not spend it, nor log anyone in with its own.
+        return _form(CROSS_SITE_MESSAGE, status=403)
     token = request.app.state.orggraph.login_codes.redeem(code)
     if token is None or _user_of(request, token) is None:
         return _form("登录链接无效、已用过或已过期。请重新运行 orggraph demo 获取新链接，或粘贴令牌登录。", status=401)
@@ -74,6 +82,8 @@ def login_link(
 
 @router.post("/login", include_in_schema=False)
 async def login_form(request: Request) -> Response:
+    if cross_site(request):
+        return _form(CROSS_SITE_MESSAGE, status=403)
     # Parsed by hand: a form of two fields does not need python-multipart.
     fields = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (fields.get("token") or [""])[0].strip()
@@ -85,7 +95,8 @@ async def login_form(request: Request) -> Response:
     return response
 
 
-@router.post("/api/login", response_model=Me, summary="用令牌换取登录 Cookie", responses=ERRORS)
+@router.post("/api/login", response_model=Me, summary="用令牌换取登录 Cookie", responses=ERRORS,
+             dependencies=[Depends(refuse_cross_site)])
 def api_login(body: LoginRequest, request: Request, response: Response) -> Me:
     """Answers the login cookie (HttpOnly, SameSite=Strict) for a valid token, so pages work without a header."""
     user = _user_of(request, body.token.strip())
@@ -95,7 +106,7 @@ def api_login(body: LoginRequest, request: Request, response: Response) -> Me:
     return me_of(user)
 
 
-@router.post("/api/logout", status_code=204, summary="退出登录（清除 Cookie）")
+@router.post("/api/logout", status_code=204, summary="退出登录（清除 Cookie）", dependencies=[Depends(refuse_cross_site)])
 def api_logout() -> Response:
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")

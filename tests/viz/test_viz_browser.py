@@ -110,6 +110,8 @@ class Visit:
     url: str
     blocked: list[str] = field(default_factory=list)  # requests to other hosts (aborted)
     errors: list[str] = field(default_factory=list)  # page errors and console errors
+    csp: list[str] = field(default_factory=list)  # Content-Security-Policy violations the page reported
+    csp_header: str | None = None  # the policy the server sent with the page
     state: dict[str, Any] = field(default_factory=dict)
     png: bytes = b""
     page: Any = None
@@ -122,6 +124,7 @@ def visit(
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     if login is not None:
         context.add_cookies([{"name": "orggraph_session", "value": login.token, "url": login.url}])
+    context.add_init_script(_CSP_WATCH)
     page = context.new_page()
     page.on("pageerror", lambda e: v.errors.append(f"pageerror: {e}"))
     page.on("console", lambda m: v.errors.append(f"console: {m.text}") if m.type == "error" else None)
@@ -141,8 +144,9 @@ def visit(
     resp = page.goto(url)
     if url.startswith("http"):
         assert resp is not None and resp.status == 200, f"{url}: HTTP {resp.status if resp else None}"
+        v.csp_header = resp.headers.get("content-security-policy")
     if page.locator("#graph").count():  # a network page (the overview and gaps pages are plain HTML)
-        page.wait_for_function("window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
+        page.wait_for_function("() => window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
         v.state = page.evaluate(
             "({ms: orggraph.ms, nodes: orggraph.nodes, edges: orggraph.edges,"
             " physics: orggraph.network.physics.physicsEnabled})"
@@ -152,15 +156,38 @@ def visit(
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(shots) / f"{name}.png"))
+    v.csp = csp_violations(page)
     v.page = page
     if not keep_open:
         context.close()
     return v
 
 
+# Every Content-Security-Policy violation the page meets, kept where the test can read it.
+_CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+});
+"""
+
+
+def csp_violations(page: Any) -> list[str]:
+    return list(page.evaluate("window.__cspViolations || []"))
+
+
+def assert_no_csp_violation(v: Visit) -> None:
+    """Served pages carry a strict policy (scripts from the server only, no framing) and break none of it."""
+    if v.url.startswith("http"):
+        assert v.csp_header and "default-src 'self'" in v.csp_header and "frame-ancestors 'none'" in v.csp_header
+        assert "'unsafe-inline'" not in v.csp_header.split("script-src")[1].split(";")[0]
+    assert v.csp == [], f"Content-Security-Policy violations: {v.csp}"
+
+
 def assert_drawn_offline(v: Visit) -> None:
     assert v.blocked == [], f"requests to other hosts: {v.blocked}"
     assert v.errors == [], f"JavaScript errors: {v.errors}"
+    assert_no_csp_violation(v)
     assert v.state["physics"] is False, "physics still running after the page said it was ready"
     drawn = ink(v.png)
     assert drawn.width > 600 and drawn.height > 300
@@ -276,7 +303,8 @@ def _click_node(page: Any, node_id: str) -> Any:
 
 
 def _ready(page: Any) -> None:
-    page.wait_for_function("window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
+    # A function, not an expression: Playwright evaluates expression strings with eval, which the CSP forbids.
+    page.wait_for_function("() => window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
 
 
 def test_from_the_overview_to_a_path_from_a_unit_to_a_household(browser: Any, server: Live, demo_store: Store) -> None:
@@ -310,6 +338,7 @@ RETURN u.code AS unit, c.code AS community, h.code AS household ORDER BY unit, h
         assert "/pages/path" in page.url
         ids = page.evaluate("orggraph.network.body.data.nodes.getIds()")
         assert f"Unit:{unit}" in ids and f"Household:{household}" in ids
+        assert csp_violations(page) == []
         shots = os.environ.get("ORGGRAPH_SCREENSHOTS")
         if shots:
             page.screenshot(path=str(Path(shots) / "flow-path.png"))
@@ -324,8 +353,27 @@ def test_dashboard_pages_render_offline(browser: Any, server: Live, demo_store: 
     try:
         png = v.page.screenshot(full_page=True)
         assert v.blocked == [] and v.errors == []
+        assert_no_csp_violation(v)
         drawn = ink(png)
         assert drawn.colours > 20 and drawn.inked > 0.02, f"page looks blank: {drawn}"
         assert v.page.locator("a[href^='/pages/']").count() > 5  # links into the gaps and the other pages
+    finally:
+        v.page.context.close()
+
+
+@pytest.mark.parametrize("page", ["docs", "redoc"])
+def test_api_docs_render_offline_under_the_csp(browser: Any, server: Live, page: str) -> None:
+    """Swagger UI and ReDoc come from this server (no CDN) and run under the pages' policy."""
+    v = visit(browser, f"{server.url}/{page}", name=page, login=server, keep_open=True)
+    try:
+        p = v.page
+        if page == "docs":
+            p.locator(".opblock").first.wait_for(timeout=20_000)
+            assert p.locator(".opblock").count() > 10  # every route, read from /openapi.json
+        else:
+            p.get_by_text("/api/coverage", exact=False).first.wait_for(timeout=20_000)
+        assert v.blocked == [] and v.errors == [], (v.blocked, v.errors)
+        v.csp = csp_violations(p)
+        assert_no_csp_violation(v)
     finally:
         v.page.context.close()
