@@ -97,6 +97,7 @@ def test_every_orggraph_module_imports() -> None:
     )
 
 
+@pytest.mark.timeout(1200)  # a few minutes of Neo4j's JavaScript front end over every statement on 2 cores
 def test_every_shipped_statement_passes_neo4j_front_end() -> None:
     stmts = [(s.name, s.text) for s in sorted(registered().values(), key=lambda s: s.name) if s.neo4j]
     stmts += _cypher_files()
