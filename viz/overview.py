@@ -13,7 +13,7 @@ from orggraph.queries.coverage import Scope, coverage, coverage_breakdown, gaps,
 from orggraph.queries.network import names
 from orggraph.queries.policy import Access
 from orggraph.queries.scope import NodeRef
-from orggraph.viz.access import page_setup, scope_context, scope_title
+from orggraph.viz.access import page_setup, scope_context, scope_title, viewer_or_default
 from orggraph.viz.render import RAG_COLORS, RAG_TEXT, THRESHOLDS, Links, rag, render
 
 __all__ = ["build_overview", "build_gaps", "MEASURES", "GAPS", "GAP_LIMIT"]
@@ -209,15 +209,18 @@ def build_gaps(
     code = sref.key if sref else None
     result = gaps(store, code, day)
     sections = []
+    people = viewer_or_default(viewer).people
     for g in GAPS:
         keys = [str(k) for k in (result.get(g.id) or [])]
         shown = keys[:GAP_LIMIT]
         named = names(store, g.label, shown)
+        linked = people or g.label != "Person"  # a viewer opens no one's page by pid (policy.node_for)
         sections.append(
             {
                 "gap": g,
                 "total": len(keys),
-                "entries": [{"key": k, "name": named.get(k) or k, "href": links.ego(k)} for k in shown],
+                "entries": [{"key": k, "name": named.get(k) or k, "href": links.ego(k) if linked else None}
+                            for k in shown],
                 "more": len(keys) - len(shown),
                 "zh_label": display_name(g.label),
             }

@@ -5,6 +5,7 @@ person (nothing by pid), and `serve` refusing to open beyond loopback with the d
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -146,6 +147,15 @@ def test_a_viewer_page_shows_people_without_their_details(api) -> None:
     analyst = api.get(f"/pages/ego/{C11}?depth=2", role="analyst").text
     assert "许书记" in analyst and "许书记" not in html and "5206**" not in html
     assert "不查看具体人员" in html and f"/pages/ego/{PID_A}" not in html
+
+
+def test_a_viewer_gap_list_links_to_no_one(small_district: Store, make_api) -> None:
+    api = make_api(small_district)
+    person_link = re.compile(r'href="/pages/ego/[0-9a-f]{20}')
+    day = {"as_of": "2025-06-30"}
+    assert person_link.search(api.get("/pages/gaps", role="analyst", params=day).text)  # sole contacts, violations
+    viewer = api.get("/pages/gaps", role="viewer", params=day)
+    assert viewer.status_code == 200 and not person_link.search(viewer.text)
 
 
 # ------------------------------------------------------------------------------------------------- serve
