@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from orggraph.graph.cypher import statement
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
@@ -148,7 +149,8 @@ def node_for(store: Store, access: Access, key: str) -> NodeRef | None:
     - A role without `people` naming a pid: 403, the same for every pid (no lookup, so nothing is learnt).
     - A scoped user: the node (with its regions), or 404 with the unknown-key message when the key names
       nothing *or* something outside the jurisdiction. Both paths make the same two store calls (what the
-      key names, then where it lies — nothing, for an unknown key), so they also take the same time.
+      key names, then where it lies — for an unknown key, where a real person lies), so they also take about
+      the same time.
     - An unscoped user: None; the query layer resolves the key itself (404 when unknown).
     """
     if not access.people and PID_RE.fullmatch(key):
@@ -156,11 +158,31 @@ def node_for(store: Store, access: Access, key: str) -> NodeRef | None:
     if access.scope is None:
         return None
     rows = store.read(RESOLVE, {"key": key}).rows
+    # For a key that names nothing, ask where a real person lies instead: the same statement over a similar
+    # neighbourhood, so the unknown answer costs what the one about someone registered elsewhere does.
     label, name = rows[0] if rows else ("Person", None)
-    regions = regions_of(store, label, key)
+    regions = regions_of(store, label, key if rows else _decoy(store))
     if not rows or access.scope not in regions:
         raise not_found(key)
     return NodeRef(label, key, name, regions)
+
+
+_DECOY = statement(
+    "policy.decoy_person",
+    "MATCH (p:Person)-[:LIVES_IN]->(:Household) RETURN p.pid AS pid ORDER BY pid LIMIT 1",
+    "一名有住址的人员：未知的键也按他走一遍同样的查询，使两种 404 耗时相同",
+    origin=__name__,
+)
+_decoys: dict[int, str] = {}
+
+
+def _decoy(store: Store) -> str:
+    """A pid whose regions an unknown key's answer computes in its place (found once per store)."""
+    pid = _decoys.get(id(store))
+    if pid is None:
+        rows = store.read(_DECOY).rows
+        pid = _decoys[id(store)] = str(rows[0][0]) if rows else "0" * 20
+    return pid
 
 
 def outside(ref: NodeRef, access: Access) -> ScopeError:
@@ -194,11 +216,11 @@ def page_scope(store: Store, access: Access, scope: str | None) -> NodeRef | Non
 
 def person_for(store: Store, access: Access, pid: str) -> dict[str, Any] | None:
     """The person with this pid as this user may see them (`present`), or None when unknown *or* outside a
-    scoped user's jurisdiction — after the same store work either way (where a pid lies is asked even when it
-    names nobody), so the time of the answer does not tell whether someone is registered elsewhere."""
+    scoped user's jurisdiction — after the same store work either way (where a real person lies is asked even
+    when the pid names nobody), so the time of the answer does not tell whether someone is registered elsewhere."""
     found = person(store, pid)
     if access.scope is not None:
-        regions = people_regions(store, [pid]).get(pid, frozenset())
+        regions = people_regions(store, [pid if found is not None else _decoy(store)]).get(pid, frozenset())
         if access.scope not in regions:
             found = None
     return None if found is None else present(found, access)

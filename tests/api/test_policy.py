@@ -67,6 +67,7 @@ def test_lookup_and_keys_do_the_same_store_work_for_elsewhere_and_unknown(city: 
         return list(rec.ran)
 
     lookup = lambda id18: lambda: api.post("/api/people/lookup", {"id_number": id18}, role="street", scope=S1)  # noqa: E731
+    work(lookup(UNKNOWN_ID))  # the first one also picks the person whose regions stand in for nobody's
     assert work(lookup(ID_B)) == work(lookup(UNKNOWN_ID)) and len(work(lookup(UNKNOWN_ID))) == 2
     contacts = lambda key: lambda: api.get(f"/api/contacts/{key}", role="street", scope=S1)  # noqa: E731
     assert work(contacts(PID_B)) == work(contacts(NOBODY)) and len(work(contacts(NOBODY))) == 2
