@@ -183,6 +183,33 @@ def test_cli_writes_a_standalone_file(district: Any, tmp_path: Path, monkeypatch
         get_settings.cache_clear()
 
 
+def test_cli_pages_follow_the_role(district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   falkor_data_dir: Path) -> None:
+    """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one with
+    the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
+    from orggraph.api.cli import main
+    from orggraph.settings import get_settings
+
+    monkeypatch.setenv("ORGGRAPH_DATA_DIR", str(falkor_data_dir))
+    monkeypatch.setenv("ORGGRAPH_GRAPH_NAME", district.graph_name)
+    monkeypatch.setenv("ORGGRAPH_PID_KEY", TEST_PID_KEY.decode())
+    get_settings.cache_clear()
+    key = ["viz", "ego", "--key", pid(SECRETARY), "--as-of", AS_OF]
+    try:
+        assert main([*key, "--out", str(tmp_path / "v.html")]) == 2 and not (tmp_path / "v.html").exists()
+        assert main([*key, "--role", "analyst", "--out", str(tmp_path / "a.html")]) == 0
+        analyst = (tmp_path / "a.html").read_text(encoding="utf-8")
+        assert mask_phone(PHONE) in analyst and PHONE not in analyst
+        assert main([*key, "--role", "admin", "--out", str(tmp_path / "ad.html")]) == 0
+        assert PHONE in (tmp_path / "ad.html").read_text(encoding="utf-8")
+        monkeypatch.setenv("ORGGRAPH_PID_KEY", "another-deployment-key")
+        get_settings.cache_clear()
+        assert main([*key, "--role", "admin", "--out", str(tmp_path / "other.html")]) == 0
+        assert PHONE not in (tmp_path / "other.html").read_text(encoding="utf-8")
+    finally:
+        get_settings.cache_clear()
+
+
 # ----------------------------------------------------------------------------------------------- routes
 def _client(store: Store, user: dict[str, Any]) -> TestClient:
     app = FastAPI()
