@@ -169,7 +169,7 @@ def node_for(store: Store, access: Access, key: str) -> NodeRef | None:
 
 _DECOY = statement(
     "policy.decoy_person",
-    "MATCH (p:Person)-[:LIVES_IN]->(:Household) RETURN p.pid AS pid ORDER BY pid LIMIT 1",
+    "MATCH (p:Person)-[:LIVES_IN]->(:Household) RETURN p.pid AS pid LIMIT 1",  # the first found: no sort
     "一名有住址的人员：未知的键也按他走一遍同样的查询，使两种 404 耗时相同",
     origin=__name__,
 )
