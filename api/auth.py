@@ -16,12 +16,13 @@ import secrets
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
-from enum import StrEnum
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orggraph.graph.store import Store
+from orggraph.loaders.phones import PhoneSeal
+from orggraph.queries.policy import CAPABILITY_ZH, ROLE_CAPABILITIES, ROLE_ZH, Access, Capability, Role
 from orggraph.queries.scope import resolve_scope
 
 __all__ = [
@@ -44,31 +45,6 @@ __all__ = [
 TOKEN_PREFIX = "og_"
 
 
-class Role(StrEnum):
-    admin = "admin"  # everything; full phones; manages tokens; reads the audit log
-    analyst = "analyst"  # every read, ad-hoc Cypher; phones masked
-    street = "street"  # only its street's subtree; masked; named queries with the scope forced; no Cypher
-    community = "community"  # the same for one community
-    viewer = "viewer"  # coverage, gaps, contacts/reach/path and the pages; optionally scoped; no person lookup,
-    # no named queries, no Cypher
-
-
-class Capability(StrEnum):
-    aggregates = "aggregates"  # coverage, gaps, contacts, reach, path and the pages: every role
-    people = "people"  # finding people (by ID number, by name) and the named queries
-    cypher = "cypher"  # ad-hoc Cypher over the whole graph
-    phones = "phones"  # phone numbers in full
-    admin = "admin"  # tokens and the audit log
-
-
-ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.admin: frozenset(Capability),
-    Role.analyst: frozenset({Capability.aggregates, Capability.people, Capability.cypher}),
-    Role.street: frozenset({Capability.aggregates, Capability.people}),
-    Role.community: frozenset({Capability.aggregates, Capability.people}),
-    Role.viewer: frozenset({Capability.aggregates}),
-}
-
 # Which scope a role takes: required and of this label; None = must be unscoped; "any" = optional region.
 ROLE_SCOPE_LABELS: dict[Role, tuple[str, ...] | None] = {
     Role.admin: None,  # an admin manages tokens for everyone: a jurisdiction would not mean anything
@@ -78,14 +54,8 @@ ROLE_SCOPE_LABELS: dict[Role, tuple[str, ...] | None] = {
     Role.viewer: ("District", "Street", "Community"),  # optional
 }
 
-_ROLE_ZH = {"admin": "管理员", "analyst": "分析员", "street": "街道", "community": "社区", "viewer": "只读查看"}
-_CAP_ZH = {
-    "aggregates": "查看覆盖率、短板和联系关系",
-    "people": "按身份证号或姓名查找人员、运行命名查询",
-    "cypher": "运行自定义 Cypher 查询",
-    "phones": "查看完整手机号",
-    "admin": "管理令牌和查看审计日志",
-}
+_ROLE_ZH = ROLE_ZH
+_CAP_ZH = CAPABILITY_ZH
 
 
 class TokenError(ValueError):
@@ -98,14 +68,21 @@ class TokenError(ValueError):
 
 @dataclass(frozen=True)
 class User:
-    """Who is asking: the token's name, role and jurisdiction (None = the whole graph)."""
+    """Who is asking: the token's name, role and jurisdiction (None = the whole graph). What they may see is
+    decided by `orggraph.queries.policy` from `access`; `seal` (set by the API for a role that may see full
+    phone numbers) opens the sealed ones."""
 
     name: str
     role: Role
     scope: str | None = None
+    seal: PhoneSeal | None = field(default=None, compare=False, repr=False)
 
     def can(self, capability: Capability) -> bool:
         return capability in ROLE_CAPABILITIES[self.role]
+
+    @property
+    def access(self) -> Access:
+        return Access.of(self.role, self.scope, self.seal)
 
     @property
     def sees_phones(self) -> bool:

@@ -352,12 +352,13 @@ def _serve_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 # ------------------------------------------------------------------------------------------------- viz
 def cmd_viz(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.phones import phone_seal
     from orggraph.queries.scope import ScopeError
     from orggraph.viz.export import write_page
 
     store = _open_store(settings)
     try:
-        out = write_page(store, args)
+        out = write_page(store, args, phone_seal(settings.pid_key_bytes))  # opens phones only for --role admin
     except ScopeError as e:
         _err(str(e))
         return EXIT_INPUT
@@ -455,7 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="to_key", help="path：终点")
     s.add_argument("--as-of", dest="as_of", help="数据日期 YYYY-MM-DD（默认今天）")
     s.add_argument(
-        "--role", default="viewer", choices=[r.value for r in Role], help="按此角色脱敏（admin 显示完整手机号）"
+        "--role", default="viewer", choices=[r.value for r in Role],
+        help="按此角色显示（默认 viewer：人员只显示为“人员”；analyst 等：手机号脱敏；admin 显示完整手机号）"
     )
     s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
     s.add_argument("--out", required=True, help="输出的 .html 文件")

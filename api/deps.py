@@ -11,6 +11,7 @@ Pages and other routers mount behind the same login with `UserDep` / `require_us
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from dataclasses import dataclass
@@ -22,9 +23,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from orggraph.api.auth import Capability, LoginCodes, TokenRegistry, User
-from orggraph.api.privacy import mask_answer
 from orggraph.graph.store import Store, StoreUnavailable
-from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, in_scope, resolve_key, resolve_scope
+from orggraph.loaders.phones import phone_seal
+from orggraph.queries import policy
+from orggraph.queries.scope import NodeRef, check_as_of
 from orggraph.settings import Settings
 
 __all__ = [
@@ -45,7 +47,6 @@ __all__ = [
     "AdminUser",
     "check_node",
     "effective_scope",
-    "forbidden_outside",
     "ScopeQuery",
     "AsOfQuery",
     "OffsetQuery",
@@ -150,6 +151,8 @@ async def get_user(request: Request) -> User:
         raise HTTPException(
             401, "令牌无效或已被吊销：请向管理员申请新令牌。", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         )
+    if user.sees_phones:  # only a role that may see full numbers gets what opens the sealed ones
+        user = dataclasses.replace(user, seal=phone_seal(_state(request).settings.pid_key_bytes))
     request.state.user = user
     return user
 
@@ -181,10 +184,13 @@ AdminUser = Annotated[User, Depends(require(Capability.admin))]
 def json_of(model: BaseModel, user: User | None = None) -> Response:
     """A model as the answer, serialized here (in the route's worker thread) by pydantic: FastAPI then sends it
     as is instead of validating it again in a second worker-thread hop. With `user`, phones are masked unless
-    the role may see them (only answers that mention a phone at all are walked)."""
+    the role may see them (`policy.present`; only answers that mention a phone at all are walked). Models that
+    carry a person's properties get them through `policy.present` before they are built (phones opened for
+    admin)."""
     text = model.model_dump_json(by_alias=True)
     if user is not None and not user.sees_phones and ("phone" in text or "手机" in text):
-        text = json.dumps(mask_answer(model.model_dump(mode="json", by_alias=True), sees_phones=False), ensure_ascii=False)
+        answer = policy.present(model.model_dump(mode="json", by_alias=True), user.access)
+        text = json.dumps(answer, ensure_ascii=False)
     return Response(text, media_type="application/json")
 
 
@@ -202,36 +208,16 @@ DEFAULT_LIMIT = 1000  # long enough that a district's lists come whole, as api.m
 
 
 # ------------------------------------------------------------------------------------------ jurisdiction
-def forbidden_outside(ref: NodeRef, user: User) -> ScopeError:
-    return ScopeError(f"「{ref.name or ref.key}」不在您的管辖范围（{user.scope}）内", 403)
-
-
+# What a user may ask about is decided by orggraph.queries.policy, for the routes and the pages alike.
 def check_node(store: Store, user: User, key: str) -> NodeRef | None:
-    """For a scoped user: the node a key names (404 unknown), if they may see it (403 outside their
-    jurisdiction). Unscoped users may see everything: None, and the query layer resolves the key (404) itself."""
-    if user.scope is None:
-        return None
-    ref = resolve_key(store, key)
-    if not in_scope(ref, user.scope):
-        raise forbidden_outside(ref, user)
-    return ref
+    """`policy.node_for`: the node a key names if the user may ask about it (a scoped user: 404 for a key
+    unknown *or* outside the jurisdiction, alike); None for an unscoped user (the query layer resolves it)."""
+    return policy.node_for(store, user.access, key)
 
 
 def effective_scope(store: Store, user: User, scope: str | None) -> str | None:
-    """The scope a question is about: the one asked for (a district, street or community code; 422 otherwise),
-    which must lie inside the user's own (403); by default the user's own (None = the whole graph)."""
-    scope = scope or None
-    if user.scope is None:
-        # Nothing to check against: the query layer resolves the scope itself (404/422), once.
-        return scope
-    if scope is None or scope == user.scope:
-        return user.scope
-    ref = resolve_scope(store, scope)
-    assert ref is not None
-    full = resolve_key(store, ref.key)
-    if not in_scope(full, user.scope):
-        raise forbidden_outside(full, user)
-    return ref.key
+    """`policy.scope_for`: the scope asked for, inside the user's own (403 otherwise); by default their own."""
+    return policy.scope_for(store, user.access, scope)
 
 
 @dataclass(frozen=True)

@@ -434,7 +434,8 @@ class ReachTarget(BaseModel):
 
 class Covered(BaseModel):
     count: int = Field(description="how many are covered")
-    items: list[Any] | None = Field(description="codes (residents: {pid, name}); null when there are more than 200")
+    items: list[Any] | None = Field(
+        description="codes (residents: {pid, name}); null when there are more than 200, and residents always for a viewer")
 
 
 class Reach(BaseModel):
@@ -448,7 +449,8 @@ class PathNode(BaseModel):
     label: str = Field(description="node label")
     key: str | None = Field(description="its code or pid; null when hidden (outside the token's jurisdiction)")
     name: str | None = Field(default=None, description="its name; null when hidden")
-    hidden: bool = Field(default=False, description="outside the token's jurisdiction: shown only as a step")
+    hidden: bool = Field(
+        default=False, description="outside the token's jurisdiction (or a person, for a viewer): shown only as a step")
 
 
 class PathEdge(BaseModel):

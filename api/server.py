@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import logging.handlers
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
 from orggraph.api.privacy import mask_log_text
-from orggraph.settings import Settings
+from orggraph.settings import DEV_PID_KEY, Settings
 
 __all__ = [
     "serve",
@@ -132,10 +133,30 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None 
     return 0
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or name as given to --host) only listens on this machine."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve to anything: treat it as open
+
+
 def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
-    """Serve the API and the pages until interrupted; exit status."""
+    """Serve the API and the pages until interrupted; exit status (2 when the settings do not allow it)."""
     from orggraph.api.app import create_app
 
+    if not is_loopback(host) and (not settings.pid_key or settings.pid_key == DEV_PID_KEY):
+        # Off this machine the development key would make every pid computable by anyone who reads the source,
+        # and it is also the key that seals the phone numbers.
+        print(
+            f"拒绝在 {host} 上提供服务：未设置 ORGGRAPH_PID_KEY（或使用的是开发用的固定密钥）。对本机以外开放前，"
+            "请设置一个保密的随机密钥（例如 export ORGGRAPH_PID_KEY=$(openssl rand -hex 32)），且之后不要更改；"
+            "只在本机试用时请用 --host 127.0.0.1。",
+            file=sys.stderr,
+        )
+        return 2
     settings.warn_dev_key()
     if not _port_free(host, port):
         print(f"端口 {host}:{port} 已被占用：请用 --port 换一个端口，或先停止占用它的程序。", file=sys.stderr)
@@ -146,7 +167,7 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
     def ready() -> None:
         print(f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview")
         print(f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}")
-        if host not in (LOOPBACK, "::1", "localhost"):
+        if not is_loopback(host):
             print("注意：服务对本机以外开放。请在前面加 HTTPS 反向代理，令牌只通过 HTTPS 传输。", file=sys.stderr)
         sys.stdout.flush()
 

@@ -22,6 +22,7 @@ from orggraph.graph.schema import (
     UNIT_KINDS,
 )
 from orggraph.loaders.idcodes import id_birth_year, id_gender, mask_id, validate_credit_code, validate_resident_id
+from orggraph.loaders.phones import PhoneSeal, phone_props, phone_seal
 from orggraph.loaders.read import LedgerIssue, LedgerSource
 from orggraph.loaders.values import parse_count, parse_date, parse_enum, parse_phone, split_tags
 from orggraph.loaders.writes import node_write, rel_write, unlink_write
@@ -92,6 +93,10 @@ class Checker:
     # ------------------------------------------------------------------ helpers
     def pid(self, id18: str) -> str:
         return hmac.digest(self.pid_key, id18.upper().encode("utf-8"), "sha256").hex()[:20]  # one-shot: C, no objects
+
+    @property
+    def seal(self) -> PhoneSeal:
+        return phone_seal(self.pid_key)
 
     def has(self, label: str, code: str) -> bool:
         return code in self.defined[label] or code in self.existing.get(label, ())
@@ -418,7 +423,7 @@ def people(r: Row, emit: Emit) -> None:
         "id_masked": mask_id(id18),
         "gender": derived,
         "birth_year": id_birth_year(id18),
-        "phone": phone,
+        **phone_props(chk.seal, pid, phone),  # masked in `phone`, full only sealed (loaders/phones.py)
         "politics": politics,
         "tags": split_tags(r.cells.get("tags", "")),
         "source": r.where,

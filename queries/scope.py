@@ -18,6 +18,8 @@ __all__ = [
     "today",
     "check_as_of",
     "ScopeError",
+    "not_found",
+    "RESOLVE",
     "SCOPE_LABELS",
     "PID_RE",
 ]
@@ -128,11 +130,16 @@ def regions_of(store: Store, label: str, key: str) -> frozenset[str]:
     return frozenset(c for c in (rows[0][0] if rows else []) or [] if c is not None)
 
 
+def not_found(key: str) -> ScopeError:
+    """The answer to a key that names nothing — and, for a scoped user, to one outside their jurisdiction."""
+    return ScopeError(f"找不到编码或人员标识「{key}」：请检查是否输入正确，或数据是否已导入（范围受限的令牌只能查到本辖区内的）")
+
+
 def resolve_key(store: Store, key: str, *, with_regions: bool = True) -> NodeRef:
     """The node a key names; ScopeError(404) when nothing has that code or pid."""
     rows = store.read(RESOLVE, {"key": key}).rows
     if not rows:
-        raise ScopeError(f"找不到编码或人员标识「{key}」：请检查是否输入正确，或数据是否已导入")
+        raise not_found(key)
     label, name = rows[0]
     regions = regions_of(store, label, key) if with_regions else frozenset()
     return NodeRef(label, key, name, regions)

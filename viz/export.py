@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from orggraph.graph.store import Store
+from orggraph.loaders.phones import PhoneSeal
+from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError
 from orggraph.viz import pages
 from orggraph.viz.render import Links
@@ -22,10 +24,12 @@ PAGE_HELP = {
 }
 
 
-def export_page(store: Store, args: argparse.Namespace) -> str:
-    """The page's HTML for the command's arguments; ScopeError (Chinese message) when they do not fit."""
+def export_page(store: Store, args: argparse.Namespace, seal: PhoneSeal | None = None) -> str:
+    """The page's HTML for the command's arguments; ScopeError (Chinese message) when they do not fit.
+    Shown as `--role` would see it (`orggraph.queries.policy`); `seal` opens phones when that role is admin."""
+    viewer = Access.of(args.role, None, seal)
     links = Links(base=args.base_url.rstrip("/") if args.base_url else None, as_of=args.as_of)
-    common = {"as_of": args.as_of, "role": args.role, "links": links, "inline_assets": True}
+    common = {"as_of": args.as_of, "viewer": viewer, "links": links, "inline_assets": True}
     page = args.page
     if page == "ego":
         if not args.key:
@@ -44,9 +48,9 @@ def export_page(store: Store, args: argparse.Namespace) -> str:
     return build(store, args.scope, **common)
 
 
-def write_page(store: Store, args: argparse.Namespace) -> Path:
+def write_page(store: Store, args: argparse.Namespace, seal: PhoneSeal | None = None) -> Path:
     out = Path(args.out)
-    html = export_page(store, args)
+    html = export_page(store, args, seal)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out

@@ -11,8 +11,9 @@ from orggraph.graph.store import Store
 from orggraph.queries.cache import cached
 from orggraph.queries.coverage import Scope, coverage, coverage_breakdown, gaps, region_children
 from orggraph.queries.network import names
+from orggraph.queries.policy import Access
 from orggraph.queries.scope import NodeRef
-from orggraph.viz.access import page_setup, scope_context, scope_title
+from orggraph.viz.access import page_setup, scope_context, scope_title, viewer_or_default
 from orggraph.viz.render import RAG_COLORS, RAG_TEXT, THRESHOLDS, Links, rag, render
 
 __all__ = ["build_overview", "build_gaps", "MEASURES", "GAPS", "GAP_LIMIT"]
@@ -122,8 +123,7 @@ def build_overview(
     scope: str | None = None,
     *,
     as_of: str | None = None,
-    role: str | None = None,
-    user_scope: str | None = None,
+    viewer: Access | None = None,
     links: Links | None = None,
     inline_assets: bool = False,
 ) -> str:
@@ -132,8 +132,9 @@ def build_overview(
     The figures are cached (`orggraph.queries.cache`: until the store's data changes, in any process) per
     scope, day and viewer's scope; the page says when they were computed.
     """
-    day, links, sref = page_setup(store, scope, as_of, user_scope, links)
+    day, links, sref = page_setup(store, scope, as_of, viewer, links)
     code = sref.key if sref else None
+    user_scope = viewer.scope if viewer else None
     figures = cached(store, ("overview", code, day, user_scope), lambda: _figures(store, Scope(sref, day)))
     result, breakdown = figures.value
     cards = []
@@ -199,25 +200,27 @@ def build_gaps(
     scope: str | None = None,
     *,
     as_of: str | None = None,
-    role: str | None = None,
-    user_scope: str | None = None,
+    viewer: Access | None = None,
     links: Links | None = None,
     inline_assets: bool = False,
 ) -> str:
     """The gap lists of a scope, each entry named and linked to its ego page."""
-    day, links, sref = page_setup(store, scope, as_of, user_scope, links)
+    day, links, sref = page_setup(store, scope, as_of, viewer, links)
     code = sref.key if sref else None
     result = gaps(store, code, day)
     sections = []
+    people = viewer_or_default(viewer).people
     for g in GAPS:
         keys = [str(k) for k in (result.get(g.id) or [])]
         shown = keys[:GAP_LIMIT]
         named = names(store, g.label, shown)
+        linked = people or g.label != "Person"  # a viewer opens no one's page by pid (policy.node_for)
         sections.append(
             {
                 "gap": g,
                 "total": len(keys),
-                "entries": [{"key": k, "name": named.get(k) or k, "href": links.ego(k)} for k in shown],
+                "entries": [{"key": k, "name": named.get(k) or k, "href": links.ego(k) if linked else None}
+                            for k in shown],
                 "more": len(keys) - len(shown),
                 "zh_label": display_name(g.label),
             }

@@ -11,6 +11,7 @@ from typing import Any
 from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
+from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError, check_as_of
 from orggraph.viz.access import check_node_access, hide_outside, page_setup, scope_context, scope_title
 from orggraph.viz.overview import build_gaps, build_overview
@@ -127,8 +128,7 @@ def build_ego(
     *,
     depth: int = 1,
     as_of: str | None = None,
-    role: str | None = None,
-    user_scope: str | None = None,
+    viewer: Access | None = None,
     links: Links | None = None,
     inline_assets: bool = False,
     cap: int = NODE_CAP,
@@ -138,14 +138,14 @@ def build_ego(
     links = links if links is not None else Links(as_of=as_of)
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)
-    check_node_access(store, key, user_scope)
-    g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), user_scope)
+    check_node_access(store, key, viewer)
+    g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), viewer)
     center = g.nodes[g.center] if g.center else None
     style = EgoStyle(links, g)
     pos = radial_positions(g)
     opts = base_options(True, n_nodes=len(g.nodes))
     opts["layout"]["improvedLayout"] = False  # start positions are given
-    net = vis_network(g, role=role, links=links, style=_positioned(style, pos), options=opts)
+    net = vis_network(g, viewer=viewer, links=links, style=_positioned(style, pos), options=opts)
     title = f"{center.name if center else key} 的关系图"
     subtitle = (
         f"{display_name(center.label) if center else ''} · {'两步' if depth == 2 else '一步'}邻居 · "
@@ -280,14 +280,13 @@ def build_cobuilding(
     scope: str | None = None,
     *,
     as_of: str | None = None,
-    role: str | None = None,
-    user_scope: str | None = None,
+    viewer: Access | None = None,
     links: Links | None = None,
     inline_assets: bool = False,
     cap: int = NODE_CAP,
 ) -> str:
     """Units ↔ communities of a scope: coloured by unit kind, sized by degree, communities without partners marked."""
-    day, links, sref = page_setup(store, scope, as_of, user_scope, links)
+    day, links, sref = page_setup(store, scope, as_of, viewer, links)
     g = cobuilding_network(store, sref.key if sref else None, as_of=day, cap=cap)
     style = CobuildingStyle(links, g)
     if g.mode == "summary":  # unit kinds on the left, streets on the right, no physics
@@ -295,7 +294,7 @@ def build_cobuilding(
             "enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 420, "nodeSpacing": 90})
     else:
         opts = base_options(True, n_nodes=len(g.nodes))
-    net = vis_network(g, role=role, links=links, style=style, options=opts)
+    net = vis_network(g, viewer=viewer, links=links, style=style, options=opts)
     comms = [n for n in g.nodes.values() if n.label == "Community"]
     units = [n for n in g.nodes.values() if n.label == "Unit"]
     if g.mode == "summary":
@@ -376,14 +375,13 @@ def build_org_tree(
     scope: str | None = None,
     *,
     as_of: str | None = None,
-    role: str | None = None,
-    user_scope: str | None = None,
+    viewer: Access | None = None,
     links: Links | None = None,
     inline_assets: bool = False,
     cap: int = NODE_CAP,
 ) -> str:
     """党工委 → 党委 → 党支部 → 党小组 of a scope, left to right, with secretaries and part-time members."""
-    day, links, sref = page_setup(store, scope, as_of, user_scope, links)
+    day, links, sref = page_setup(store, scope, as_of, viewer, links)
     g = org_tree(store, sref.key if sref else None, as_of=day, cap=cap)
     style = OrgStyle(links, g)
     opts = base_options(
@@ -395,7 +393,7 @@ def build_org_tree(
     )
     opts["edges"]["smooth"] = {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}
     # Edges point child → parent in the graph; drawn with the arrow at the parent.
-    net = vis_network(g, role=role, links=links, style=style, options=opts, edge_labels=False)
+    net = vis_network(g, viewer=viewer, links=links, style=style, options=opts, edge_labels=False)
     orgs = [n for n in g.nodes.values() if n.label == "PartyOrg"]
     by_kind = {k: sum(1 for o in orgs if o.props.get("kind") == k) for k in ORG_KINDS}
     subtitle = "，".join(f"{k} {n:,}" for k, n in by_kind.items() if n) or "范围内没有党组织"
@@ -433,8 +431,7 @@ def build_path(
     to_key: str | None,
     *,
     as_of: str | None = None,
-    role: str | None = None,
-    user_scope: str | None = None,
+    viewer: Access | None = None,
     links: Links | None = None,
     inline_assets: bool = False,
 ) -> str:
@@ -454,9 +451,9 @@ def build_path(
     notes: list[str] = []
     title = "联系路径"
     if from_key and to_key:
-        a = check_node_access(store, from_key, user_scope)
-        b = check_node_access(store, to_key, user_scope)
-        g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), user_scope)
+        a = check_node_access(store, from_key, viewer)
+        b = check_node_access(store, to_key, viewer)
+        g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), viewer)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"
@@ -473,7 +470,7 @@ def build_path(
         n_nodes=len(g.nodes),
     )
     opts["edges"]["font"].update(size=15)
-    net = vis_network(g, role=role, links=links, style=_path_style(style), options=opts, edge_labels=True,
+    net = vis_network(g, viewer=viewer, links=links, style=_path_style(style), options=opts, edge_labels=True,
                       edge_label_lines=True)
     steps = max(0, len(g.nodes) - 1)
     return render(

@@ -21,15 +21,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
 from orggraph.graph.schema import NODES, RELS, display_name
-from orggraph.loaders.idcodes import mask_phone
 from orggraph.queries.network import GEdge, GNode, Graph
+from orggraph.queries.policy import Access, Role, present
 
 __all__ = [
     "VIS_VERSION",
     "VIS_FILE",
     "STATIC_DIR",
     "Links",
-    "can_see_phone",
     "rag",
     "RAG_COLORS",
     "RAG_TEXT",
@@ -123,11 +122,6 @@ def rag(ratio: float | None, measure: str = "default") -> str:
     return "green" if ratio >= green else ("amber" if ratio >= amber else "red")
 
 
-def can_see_phone(role: str | None) -> bool:
-    """Full phone numbers only for administrators (api.md: masked otherwise)."""
-    return role == "admin"
-
-
 @dataclass(frozen=True)
 class Links:
     """Where a page's links point: root-relative on the server; an export links only when given a base URL."""
@@ -161,18 +155,19 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def node_props(node: GNode, role: str | None) -> list[tuple[str, str]]:
-    """(Chinese name, value) of a node's stored properties for display: phone masked unless the role may see it."""
+def node_props(node: GNode, viewer: Access | None) -> list[tuple[str, str]]:
+    """(Chinese name, value) of a node's stored properties for display, as `policy.present` shows them to the
+    viewer (phone opened for admin, masked otherwise); a person's name only for a role without `people`."""
     nt = NODES.get(node.label)
     if nt is None:
         return []
+    viewer = viewer if viewer is not None else Access(Role.analyst)
+    shown = present(node.props, viewer)
     out = []
     for p in nt.props:
-        v = node.props.get(p.name)
-        if v is None or v == "" or v == []:
+        v = shown.get(p.name)
+        if v is None or v == "" or v == [] or (node.label == "Person" and not viewer.people and p.name != "name"):
             continue
-        if p.name == "phone" and not can_see_phone(role):
-            v = mask_phone(str(v))
         out.append((p.zh, _fmt(v)))
     if "PartyMember" in node.labels and node.label == "Person":
         out.insert(1, ("党员", "是"))
@@ -262,7 +257,7 @@ def base_options(physics: bool, *, hierarchical: dict[str, Any] | None = None, n
 def vis_network(
     graph: Graph,
     *,
-    role: str | None,
+    viewer: Access | None,
     links: Links,
     style: Any,
     options: dict[str, Any],
@@ -276,12 +271,12 @@ def vis_network(
         info = {
             "title": n.name if n.label != "Group" else f"+{n.count:,} {n.noun}",
             "kind": kind_text(n),
-            "props": node_props(n, role) + list(attrs.pop("extra_props", [])),
+            "props": node_props(n, viewer) + list(attrs.pop("extra_props", [])),
             "links": [lk for lk in attrs.pop("links", []) if lk.get("href") or lk.get("text")],
             "key": n.key if n.label != "Group" else None,
             "linkable": links.enabled,
         }
-        if n.key and n.label != "Group":
+        if n.key and n.label != "Group" and (n.label != "Person" or viewer is None or viewer.people):
             ego = links.ego(n.key)
             if ego:
                 info["links"].insert(0, {"text": "查看其关系图（一步）", "href": ego})

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
+from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError
 from orggraph.viz import pages
 from orggraph.viz.render import PAGE_JS, STATIC_DIR, VIS_FILE, Links
@@ -24,19 +25,18 @@ __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 _STATIC_TYPES = {".js": "text/javascript; charset=utf-8"}
 
 
-def viewer_of(user: Any) -> tuple[str | None, str | None]:
-    """(role, scope) of whatever the API's user dependency returns (its `User`, or a dict in tests).
-
-    The API decides who may see phone numbers (`sees_phones`); the pages show them to role "admin".
-    """
+def viewer_of(user: Any) -> Access:
+    """What the viewer may see (`orggraph.queries.policy.Access`), from whatever the API's user dependency
+    returns: its `User` (which carries its `access`, with what opens sealed phones for admin), or a dict with
+    `role` and `scope` in tests."""
     if user is None:
-        return None, None
+        return Access.of(None)
     if isinstance(user, dict):
-        return user.get("role"), user.get("scope")
-    role = getattr(user, "role", None)
-    if getattr(user, "sees_phones", False):
-        role = "admin"
-    return (str(role) if role is not None else None), getattr(user, "scope", None)
+        return Access.of(user.get("role"), user.get("scope"))
+    access = getattr(user, "access", None)
+    if isinstance(access, Access):
+        return access
+    return Access.of(getattr(user, "role", None), getattr(user, "scope", None))
 
 
 def error_page(status: int, message: str) -> HTMLResponse:
@@ -94,8 +94,7 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     UserDep = Depends(current_user)
 
     def ctx(user: Any, as_of: str | None) -> dict[str, Any]:
-        role, scope = viewer_of(user)
-        return {"role": role, "user_scope": scope, "links": Links(base="", as_of=as_of or None), "as_of": as_of or None}
+        return {"viewer": viewer_of(user), "links": Links(base="", as_of=as_of or None), "as_of": as_of or None}
 
     @r.get("", include_in_schema=False)
     def index(request: Request) -> Response:

@@ -1,9 +1,12 @@
 """Who contacts whom: `GET /api/contacts/{code}`, `GET /api/reach/{key}`, `GET /api/path?from=&to=`.
 
-A scoped token asks only about nodes inside its jurisdiction (403 otherwise) and sees nothing outside it:
+What a user may ask and see is `orggraph.queries.policy`'s: a scoped token asks only about nodes inside its
+jurisdiction (404 otherwise, exactly as for a key that names nothing) and sees nothing outside it:
 contacts that land outside (on the home of a person who lives elsewhere, on the street a unit sits in) are
 left out, reach keeps only what lies inside (and what that covers), and a path shows the nodes outside the
 jurisdiction as hidden steps (ancestors of the jurisdiction — its street, its district — stay visible).
+A viewer (no `people` capability) names no person by pid (403), gets residents only as counts in a reach,
+and sees the people on a path as anonymous steps.
 """
 
 from __future__ import annotations
@@ -14,42 +17,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from orggraph.api.audit import note_size
-from orggraph.api.auth import User
 from orggraph.api.deps import DayDep, PagingDep, StoreDep, UserDep, check_node, json_of
 from orggraph.api.models import ERRORS, ContactPath, Contacts, Reach
 from orggraph.graph.store import Store
 from orggraph.queries import contacts as cq
-from orggraph.queries.scope import ScopeError, in_scope, resolve_key
+from orggraph.queries.policy import Jurisdiction
 from orggraph.queries.terms import REGION_LEVELS
 
 router = APIRouter(prefix="/api", tags=["contacts"])
-
-
-class Jurisdiction:
-    """Which nodes a user may see: inside their scope, or above it (their own street and district)."""
-
-    def __init__(self, store: Store, user: User) -> None:
-        self.store = store
-        self.user = user
-        self.above = resolve_key(store, user.scope).regions if user.scope else frozenset()
-        self._inside: dict[str, bool] = {}
-
-    @property
-    def everything(self) -> bool:
-        return self.user.scope is None
-
-    def inside(self, key: str) -> bool:
-        if self.everything:
-            return True
-        if key not in self._inside:
-            try:
-                self._inside[key] = in_scope(resolve_key(self.store, key), self.user.scope)
-            except ScopeError:
-                self._inside[key] = False
-        return self._inside[key]
-
-    def sees(self, key: str) -> bool:
-        return self.everything or key in self.above or self.inside(key)
 
 
 @router.get("/contacts/{code}", response_model=Contacts, summary="谁联系这个节点", responses=ERRORS)
@@ -61,7 +36,7 @@ def contacts(request: Request, code: str, store: StoreDep, user: UserDep, day: D
     answer = cq.contacts_of(store, code, day)
     listed = answer["contacts"]
     if user.scope is not None:
-        seen = Jurisdiction(store, user)
+        seen = Jurisdiction(store, user.access)
         kept = [c for c in listed if seen.sees(c["at"])]
         target = answer["target"]
         for k in ("household", "street"):
@@ -117,10 +92,12 @@ def reach(request: Request, key: str, store: StoreDep, user: UserDep, day: DayDe
     check_node(store, user, key)
     answer = cq.reach(store, key, day)
     if user.scope is not None:
-        seen = Jurisdiction(store, user)
+        seen = Jurisdiction(store, user.access)
         kept = [d for d in answer["direct"] if seen.inside(d["key"])]
         if len(kept) != len(answer["direct"]):
             answer["direct"], answer["covers"] = kept, _covers_within(store, kept)
+    if not user.access.people:  # residents only as a count
+        answer["covers"]["residents"]["items"] = None
     note_size(request, len(answer["direct"]))
     return json_of(Reach(**answer), user)
 
@@ -136,17 +113,18 @@ def path(
     max_len: Annotated[int, Query(ge=1, le=cq.MAX_PATH_LEN, description="longest path to look for")] = 8,
 ) -> Response:
     """The shortest chain of relationships in force (contact, organizational and structural ones) between two
-    nodes. A scoped token needs both ends inside its jurisdiction (403 otherwise); nodes of the path outside it
-    are shown as hidden steps (label only)."""
+    nodes. A scoped token needs both ends inside its jurisdiction (404 otherwise); nodes of the path outside it
+    are shown as hidden steps (label only), and so are people for a viewer."""
     check_node(store, user, from_)
     check_node(store, user, to)
     answer = cq.contact_path(store, from_, to, day, max_len)
     answer.setdefault("max_len", max_len)
-    if user.scope is not None and answer.get("found"):
-        seen = Jurisdiction(store, user)
+    access = user.access
+    if (access.scope is not None or not access.people) and answer.get("found"):
+        seen = Jurisdiction(store, access)
         hidden = set()
         for n in answer["nodes"]:
-            if not seen.sees(n["key"]):
+            if not seen.sees_node(n["label"], n["key"]):
                 hidden.add(n["key"])
                 n.update(key=None, name=None, hidden=True)
         for e in answer["edges"]:

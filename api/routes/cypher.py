@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response
 from orggraph.api.audit import note_size
 from orggraph.api.deps import CypherUser, SettingsDep, StoreDep, json_of
 from orggraph.api.models import ERRORS, CypherRequest, CypherResult, ErrorBody
-from orggraph.api.privacy import mask_rows
 from orggraph.queries.adhoc_guard import check_adhoc
+from orggraph.queries.policy import present_rows
 
 router = APIRouter(prefix="/api", tags=["cypher"])
 
@@ -35,5 +35,5 @@ def run_cypher(body: CypherRequest, request: Request, store: StoreDep, user: Cyp
     # The text is the analyst's own by design: the store, not this route, guarantees it cannot write.
     result = store.read(body.query, body.params, timeout=settings.query_timeout, max_rows=settings.max_rows)  # type: ignore[arg-type]
     note_size(request, len(result.rows))
-    rows = mask_rows(result.columns, result.rows, sees_phones=user.sees_phones)
+    rows = present_rows(result.columns, result.rows, user.access)
     return json_of(CypherResult(columns=result.columns, rows=rows, truncated=result.truncated))

@@ -11,7 +11,8 @@ from orggraph.api.audit import note_size
 from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, json_of
 from orggraph.api.models import ERRORS, PeoplePage, Person, PersonLookup
 from orggraph.loaders.idcodes import normalize_resident_id, pid_of, validate_resident_id
-from orggraph.queries.people import people_regions, person, search_people
+from orggraph.queries.people import search_people
+from orggraph.queries.policy import person_for, present
 
 router = APIRouter(prefix="/api/people", tags=["people"])
 
@@ -22,16 +23,14 @@ _NOT_FOUND = "没有找到这个人：请核对身份证号，或确认人员台
 def lookup(body: PersonLookup, request: Request, store: StoreDep, user: PeopleUser, settings: SettingsDep) -> Response:
     """The person with this ID number. The number travels in the JSON body only; it is hashed with the
     deployment's key (ORGGRAPH_PID_KEY) into the pid the graph knows, and it is never answered or logged.
-    A person outside a scoped token's jurisdiction is answered 404 like an unknown one, so the lookup does not
-    reveal whether someone is registered elsewhere. Roles: admin, analyst, street, community."""
+    A person outside a scoped token's jurisdiction is answered 404 like an unknown one, after the same work, so
+    neither the answer nor its time reveals whether someone is registered elsewhere. Roles: admin, analyst,
+    street, community."""
     id_number = normalize_resident_id(body.id_number)
     if validate_resident_id(id_number) is not None:
         # The reason would quote digits of the number: say only what to check.
         raise HTTPException(422, "身份证号无效：应为 18 位，出生日期有效，且校验位正确。请核对后重试。")
-    found = person(store, pid_of(id_number, settings.pid_key_bytes))
-    if found is not None and user.scope is not None:
-        if user.scope not in people_regions(store, [found["pid"]]).get(found["pid"], frozenset()):
-            found = None
+    found = person_for(store, user.access, pid_of(id_number, settings.pid_key_bytes))
     if found is None:
         note_size(request, 0)
         raise HTTPException(404, _NOT_FOUND)
@@ -56,5 +55,6 @@ def search(
     found, capped = search_people(store, name, scope=user.scope)
     page = found[offset : offset + limit]
     note_size(request, len(page))
-    return json_of(PeoplePage(people=[Person(**p) for p in page], offset=offset, limit=limit, total=len(found),
+    people = [Person(**present(p, user.access)) for p in page]  # phones opened for admin
+    return json_of(PeoplePage(people=people, offset=offset, limit=limit, total=len(found),
                               capped=capped), user)

@@ -12,10 +12,10 @@ from orggraph.api.audit import note_size
 from orggraph.api.auth import User
 from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, check_node, effective_scope, json_of
 from orggraph.api.models import ERRORS, ErrorBody, NamedQueryRequest, NamedQueryResult, ParamInfo, QueryCatalog, QueryInfo
-from orggraph.api.privacy import mask_rows
 from orggraph.graph.store import Store
 from orggraph.queries.catalog import CATALOG, NamedQuery, Param
-from orggraph.queries.scope import ScopeError, resolve_scope, today
+from orggraph.queries.policy import present_rows
+from orggraph.queries.scope import resolve_scope, today
 
 router = APIRouter(prefix="/api/queries", tags=["queries"])
 
@@ -133,12 +133,9 @@ def _check_jurisdiction(store: Store, user: User, q: NamedQuery, params: dict[st
     for k, v in params.items():
         if k in _NOT_KEYS or k not in text_params or not isinstance(v, str) or not v:
             continue
-        try:
-            check_node(store, user, v)
-        except ScopeError as e:
-            if e.status == 403:
-                raise
-            # A value that names nothing (404) leaks nothing: the query simply finds nothing.
+        # 404 alike for a value that names nothing and one outside the jurisdiction (policy.node_for): letting
+        # the first through would make the difference between them visible again.
+        check_node(store, user, v)
     return level
 
 
@@ -158,8 +155,8 @@ def run_query(
 ) -> Response:
     """Runs a named query with its parameters checked against their declared types (422 otherwise). For
     street and community tokens the `scope` parameter is their own (or a region inside it) and every code
-    parameter must lie inside it (403 otherwise). Rows are capped at ORGGRAPH_MAX_ROWS; phones masked unless
-    the role is admin."""
+    parameter must name a node inside it (404 otherwise, as for a code that names nothing). Rows are capped at
+    ORGGRAPH_MAX_ROWS; phones masked unless the role is admin."""
     q = CATALOG.get(name)
     if q is None or q not in _visible(user):
         if q is None:
@@ -169,6 +166,6 @@ def run_query(
     level = _check_jurisdiction(store, user, q, params)
     result = store.read(q.text_for(level), params, timeout=settings.query_timeout, max_rows=settings.max_rows)
     note_size(request, len(result.rows))
-    rows = mask_rows(result.columns, result.rows, sees_phones=user.sees_phones)
+    rows = present_rows(result.columns, result.rows, user.access)
     return json_of(NamedQueryResult(name=q.name, params=params, columns=result.columns, rows=rows,
                                     truncated=result.truncated))

@@ -1,6 +1,6 @@
 """Contacts, reach and path through the API, and the jurisdiction escapes: a scoped token asks only about its own
-nodes (403 otherwise) and sees nothing outside them — not through a person who lives elsewhere, a unit that
-sits elsewhere, a leader who also contacts another street, or a path that passes outside."""
+nodes (404 otherwise, exactly as for a key that names nothing) and sees nothing outside them — not through a
+person who lives elsewhere, a unit that sits elsewhere, a leader who also contacts another street, or a path that passes outside."""
 
 from __future__ import annotations
 
@@ -112,9 +112,11 @@ def test_as_of_changes_the_answer(api) -> None:
         ("viewer", S2, G111),
     ],
 )
-def test_contacts_outside_the_jurisdiction_are_403(api, role: str, scope: str, key: str) -> None:
+def test_contacts_outside_the_jurisdiction_are_404_like_unknown(api, role: str, scope: str, key: str) -> None:
     r = api.get(f"/api/contacts/{key}", role=role, scope=scope)
-    assert r.status_code == 403 and "管辖范围" in r.json()["detail"]
+    unknown = api.get("/api/contacts/NOSUCHKEY", role=role, scope=scope)
+    assert r.status_code == unknown.status_code == 404
+    assert r.json()["detail"] == unknown.json()["detail"].replace("NOSUCHKEY", key)  # nothing but the key asked
     # A leader who contacts C11 lies in C11 (and in the street), wherever else they contact.
     assert api.get(f"/api/contacts/{PID_DL}", role="community", scope=C11).status_code == 200
 
@@ -122,14 +124,14 @@ def test_contacts_outside_the_jurisdiction_are_403(api, role: str, scope: str, k
 @pytest.mark.parametrize(
     ("role", "scope", "key", "status"),
     [
-        ("street", S1, PID_LB, 403),
-        ("street", S1, PID_B, 403),
-        ("community", C11, U2, 403),  # co-builds C12 and C21, not C11
-        ("viewer", S2, PID_A, 403),
+        ("street", S1, PID_LB, 404),
+        ("street", S1, PID_B, 404),
+        ("community", C11, U2, 404),  # co-builds C12 and C21, not C11
+        ("viewer", S2, PID_A, 403),  # a viewer names nobody by pid, inside or not (test_policy.py)
         ("street", S1, "0" * 20, 404),
     ],
 )
-def test_reach_outside_is_403(api, role: str, scope: str, key: str, status: int) -> None:
+def test_reach_outside_is_404(api, role: str, scope: str, key: str, status: int) -> None:
     assert api.get(f"/api/reach/{key}", role=role, scope=scope).status_code == status
 
 
@@ -143,9 +145,9 @@ def test_reach_outside_is_403(api, role: str, scope: str, key: str, status: int)
         ("viewer", S1, (C11, C21)),
     ],
 )
-def test_path_with_an_end_outside_is_403(api, role: str, scope: str, ends: tuple[str, str]) -> None:
+def test_path_with_an_end_outside_is_404(api, role: str, scope: str, ends: tuple[str, str]) -> None:
     r = api.get("/api/path", params={"from": ends[0], "to": ends[1]}, role=role, scope=scope)
-    assert r.status_code == 403
+    assert r.status_code == 404 and "管辖" not in r.json()["detail"]
 
 
 def test_path_hides_the_steps_outside(api) -> None:
@@ -199,5 +201,5 @@ def test_every_escape_is_audited(api) -> None:
     api.get("/api/path", params={"from": G111, "to": G211}, role="street", scope=S1)
     last = api.audit()[-2:]
     assert [(x["route"], x["status"], x["role"]) for x in last] == [
-        ("/api/contacts/{code}", 403, "street"), ("/api/path", 403, "street")]
+        ("/api/contacts/{code}", 404, "street"), ("/api/path", 404, "street")]
     assert last[0]["params"] == {"code": G211} and last[1]["params"] == {"from": G111, "to": G211}

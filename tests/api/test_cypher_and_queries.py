@@ -74,15 +74,20 @@ def test_cypher_values_are_parameters_never_text(api, city) -> None:
 
 
 def test_cypher_masks_phones_except_for_admin(api) -> None:
-    q = {"query": "MATCH (p:Person {pid: $pid}) RETURN p, p.phone, p.phone AS x, {tel: p.phone} AS m, [p.phone] AS l",
+    q = {"query": "MATCH (p:Person {pid: $pid}) RETURN p, p.phone, p.phone AS x, {tel: p.phone} AS m, [p.phone] AS l, "
+                  "{pid: p.pid, phone_sealed: p.phone_sealed} AS s, p.phone_sealed AS bare",
          "params": {"pid": PID_A}}
     masked = api.post("/api/cypher", q, role="analyst").json()["rows"][0]
-    assert masked[0]["properties"]["phone"] == "138****5678"
+    assert masked[0]["properties"]["phone"] == "138****5678" and "phone_sealed" not in masked[0]["properties"]
     assert masked[1:4] == ["138****5678", "138****5678", {"tel": "138****5678"}]
     assert masked[4] == ["138****5678"]
+    assert masked[5] == {"pid": PID_A} and masked[6].startswith("og1:")  # sealed: opaque without the server's key
     assert PHONE_A not in str(masked)
     full = api.post("/api/cypher", q, role="admin").json()["rows"][0]
-    assert full[0]["properties"]["phone"] == PHONE_A and full[1] == PHONE_A
+    # The graph holds the masked number only: admin reads the full one where the server opens the seal, i.e. in
+    # a person's properties (a node, or a map with pid and phone_sealed).
+    assert full[0]["properties"]["phone"] == PHONE_A and full[5] == {"pid": PID_A, "phone": PHONE_A}
+    assert full[1] == "138****5678" and "phone_sealed" not in full[0]["properties"]
 
 
 @pytest.mark.parametrize(("role", "scope"), [("street", S1), ("community", C11), ("viewer", None)])
@@ -103,7 +108,8 @@ def test_queries(monkeypatch: pytest.MonkeyPatch) -> None:
         (Param("scope", "string?", "范围"), Param("n", "integer", "行数", 10), Param("as_of", "date?", "日期")),
         scoped=True))
     monkeypatch.setitem(CATALOG, "test.person", NamedQuery(
-        "test.person", "按 pid 取人", "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, p.phone AS phone",
+        "test.person", "按 pid 取人",
+        "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, {pid: p.pid, phone_sealed: p.phone_sealed} AS contact",
         (Param("pid", "string", "人员标识"),)))
 
 
@@ -126,8 +132,9 @@ def test_named_query_runs_with_defaults_and_types(api, test_queries) -> None:
     r = api.post("/api/queries/test.grids", {"params": {"scope": S2, "n": "5"}}, role="analyst").json()
     assert r["rows"] == [[G211]] and r["params"] == {"scope": S2, "n": 5, "as_of": r["params"]["as_of"]}
     person = api.post("/api/queries/test.person", {"params": {"pid": PID_A}}, role="analyst").json()
-    assert person["rows"] == [["许书记", "138****5678"]]
-    assert api.post("/api/queries/test.person", {"params": {"pid": PID_A}}, role="admin").json()["rows"][0][1] == PHONE_A
+    assert person["rows"] == [["许书记", {"pid": PID_A}]]
+    admin = api.post("/api/queries/test.person", {"params": {"pid": PID_A}}, role="admin").json()["rows"][0][1]
+    assert admin == {"pid": PID_A, "phone": PHONE_A}
 
 
 @pytest.mark.parametrize(

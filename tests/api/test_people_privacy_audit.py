@@ -9,7 +9,8 @@ import pytest
 
 from api_city import C11, ID_A, ID_B, PHONE_A, PHONE_B, PID_A, PID_B, S1, S2, UNKNOWN_ID
 from orggraph.api.audit import AuditLog, read_entries
-from orggraph.api.privacy import mask_for_log, mask_rows
+from orggraph.api.privacy import mask_for_log
+from orggraph.queries.policy import Access, present_rows
 
 
 # ---------------------------------------------------------------------------------------------- lookup
@@ -73,12 +74,13 @@ def test_search_by_name_within_scope(api) -> None:
 
 
 # --------------------------------------------------------------------------------------------- masking
-def test_mask_rows_and_mask_for_log() -> None:
+def test_present_rows_and_mask_for_log() -> None:
     rows = [[PHONE_A, "13812", {"phone": PHONE_B}, 13812345678, "520603001001001"]]
-    assert mask_rows(["a", "b", "c", "d", "e"], rows, sees_phones=False) == [
+    analyst, admin = Access.of("analyst"), Access.of("admin")
+    assert present_rows(["a", "b", "c", "d", "e"], rows, analyst) == [
         ["138****5678", "13812", {"phone": "139****1111"}, 13812345678, "520603001001001"]]
-    assert mask_rows(["a"], [[PHONE_A]], sees_phones=True) == [[PHONE_A]]
-    assert mask_rows(["mobile_phone"], [["12345"]], sees_phones=False) == [["*****"]]
+    assert present_rows(["a"], [[PHONE_A]], admin) == [[PHONE_A]]
+    assert present_rows(["mobile_phone"], [["12345"]], analyst) == [["*****"]]
     logged = mask_for_log({"q": f"id {ID_A} tel {PHONE_A}", "id_number": "garbage", "token": "og_x",
                            "params": {"code": "520603001001001", "phone": "123", "n": 5}})
     assert logged == {"q": f"id {ID_A[:4]}{'*' * 10}{ID_A[-4:]} tel 138****5678", "id_number": "*******",
@@ -104,7 +106,8 @@ def test_every_request_is_one_audit_line_with_masked_personal_data(api) -> None:
     assert all(isinstance(x["ms"], float) and x["time"] and x["method"] in ("GET", "POST") for x in lines)
     assert lines[5]["params"] == {"body": {"id_number": ID_A[:4] + "*" * 10 + ID_A[-4:]}} and lines[5]["size"] == 1
     assert lines[6]["params"]["body"]["query"] == "MATCH (p:Person {phone: $t}) RETURN p.name"  # kept
-    assert lines[6]["params"]["body"]["params"] == {"t": "139****1111"} and lines[6]["size"] == 1
+    # The graph holds no full number to match (only the masked one and the sealed form): nothing is found.
+    assert lines[6]["params"]["body"]["params"] == {"t": "139****1111"} and lines[6]["size"] == 0
     assert lines[3]["params"] == {"scope": "000"}
     text = api.settings.audit_path.read_text(encoding="utf-8")
     assert ID_A not in text and PHONE_B not in text and PHONE_A not in text

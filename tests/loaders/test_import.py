@@ -20,7 +20,9 @@ import pytest
 from openpyxl import Workbook
 
 from orggraph.graph.store import Store
+from orggraph.loaders.idcodes import mask_phone
 from orggraph.loaders.importer import import_ledgers
+from orggraph.loaders.phones import PhoneSeal, phone_seal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.city import counts, orggraph, stop_server  # noqa: E402
@@ -161,11 +163,28 @@ def test_people_carry_pid_masked_id_and_what_the_id_says(loaded: Store) -> None:
     for i, (r, id18) in enumerate(zip(LEDGERS["人员"], IDS, strict=True)):
         tags = tuple(t for t in re.split(r"[、,;，]", r["标签"]) if t)
         expected.add((pid(i), r["姓名"], id18[:4] + "*" * 10 + id18[-4:], "男" if int(id18[16]) % 2 else "女",
-                      int(id18[6:10]), r["手机号"] or None, r["政治面貌"] or None, tags))  # fmt: skip
+                      int(id18[6:10]), mask_phone(r["手机号"]) if r["手机号"] else None, r["政治面貌"] or None,
+                      tags))  # fmt: skip
     got = {(*p[:-1], tuple(p[-1] or ())) for p in rows(loaded, f"MATCH (p:Person) RETURN {PERSON}")}
     assert got == expected
     # the ledger's own 性别 (张三 男, 赵六 女) agrees with the ID, and 张三 has two tags
     assert {(pid(0), "男", ("志愿者", "退役军人")), (pid(3), "女", ())} <= {(p[0], p[3], p[7]) for p in got}
+
+
+def test_phones_are_stored_masked_and_sealed_never_in_full(loaded: Store) -> None:
+    """The graph keeps `phone` masked and the full number only sealed (AES-GCM under a key derived from the pid
+    key): whatever an analyst's Cypher reads, no full number is in it; the server's key opens the seal."""
+    seal = phone_seal(TEST_PID_KEY)
+    by_pid = {pid(i): r["手机号"] for i, r in enumerate(LEDGERS["人员"])}
+    stored = rows(loaded, "MATCH (p:Person) RETURN p.pid, p.phone, p.phone_sealed")
+    assert {p for p, *_ in stored} == set(by_pid) and any(by_pid.values())
+    for p, masked, sealed in stored:
+        full = by_pid[p]
+        assert (masked, seal.open(p, sealed)) == ((mask_phone(full), full) if full else (None, None))
+        if full:
+            assert full not in sealed and PhoneSeal(b"another-key").open(p, sealed) is None
+    everything = json.dumps(loaded.read("MATCH (n) RETURN properties(n)").rows, ensure_ascii=False)
+    assert not any(full and full in everything for full in by_pid.values())
 
 
 def test_the_whole_vocabulary_is_there(loaded: Store) -> None:
@@ -217,6 +236,24 @@ def test_reimport_changes_nothing(any_store: Store, load: Callable[..., Any]) ->
     assert sum(first.nodes.values()) == 37 and first.doubled_relationships() == {}
 
 
+def test_the_sealed_phone_is_the_same_on_every_load_and_follows_a_changed_number(
+    any_store: Store, load: Callable[..., Any]
+) -> None:
+    """Deterministic seal (nonce from HMAC(pid, number)): re-loading writes the same value, so an incremental load
+    can tell a changed number by comparing; a changed number gives another value that opens to the new one."""
+    query = f"MATCH (p:Person {{pid: '{pid(0)}'}}) RETURN p.phone, p.phone_sealed"
+    load(any_store, LEDGERS)
+    (first,) = rows(any_store, query)
+    load(any_store, small_ledgers())
+    assert rows(any_store, query) == {first}
+    newer = small_ledgers()
+    newer["人员"][0]["手机号"] = "13911112222"
+    load(any_store, {"人员": newer["人员"]})
+    ((masked, sealed),) = rows(any_store, query)
+    assert masked == "139****2222" and sealed != first[1] and phone_seal(TEST_PID_KEY).open(pid(0), sealed) == "13911112222"
+    assert first[1] is not None and phone_seal(TEST_PID_KEY).open(pid(1), first[1]) is None  # bound to the person
+
+
 # (the newer ledger's edits {ledger: {row index: cells}}, a query, what it answers afterwards, relationship delta)
 NEWER: dict[str, tuple[dict[str, dict[int, dict[str, str]]], str, set[tuple[Any, ...]], int]] = {
     "community-renamed": ({"网格": {0: {"社区": "冲广坪新社区"}, 1: {"社区": "冲广坪新社区"}}},
@@ -233,7 +270,7 @@ NEWER: dict[str, tuple[dict[str, dict[int, dict[str, str]]], str, set[tuple[Any,
                         "MATCH (:Unit)-[r:CO_BUILDS]->(:Community {code: 'C2'}) RETURN r.project, r.until",
                         {("新项目", "2023-12-31")}, 0),
     "phone-changed": ({"人员": {0: {"手机号": "13900000009"}}},
-                      "MATCH (p:Person {name: '张三'}) RETURN p.phone", {("13900000009",)}, 0),
+                      "MATCH (p:Person {name: '张三'}) RETURN p.phone", {("139****0009",)}, 0),  # masked
     "household-changed": ({"人员": {9: {"户号": "401"}}},
                           "MATCH (:Person {name: '陈二'})-[:LIVES_IN]->(h) RETURN h.code", {("B4-401",)}, 0),
     "joined-party": ({"人员": {7: {"政治面貌": "中共党员", "党组织编码": "P1"}}},

@@ -16,6 +16,7 @@ from conftest import (  # tests/viz/conftest.py
     PHONE,
     SECRETARY,
     STREET,
+    TEST_PID_KEY,
     U1,
     pid,
     small_district,
@@ -26,7 +27,9 @@ from fastapi.testclient import TestClient
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
+from orggraph.loaders.phones import phone_seal
 from orggraph.queries.network import GNode, Graph
+from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError
 from orggraph.viz.pages import NodeStyle, build_cobuilding, build_ego, build_org_tree, build_path
 from orggraph.viz.render import VIS_FILE, Links, base_options, render, vis_network
@@ -81,13 +84,16 @@ def test_ego_page_has_chinese_legend_and_every_node(district: Store) -> None:
     assert center["info"]["links"][0]["href"] == f"/pages/ego/{C1}?depth=1&as_of={AS_OF}"
 
 
+ADMIN = Access.of("admin", None, phone_seal(TEST_PID_KEY))
+
+
 def test_phone_is_masked_unless_admin_and_no_raw_id_anywhere(district: Store) -> None:
-    viewer = build_ego(district, pid(SECRETARY), as_of=AS_OF, role="viewer")
-    admin = build_ego(district, pid(SECRETARY), as_of=AS_OF, role="admin")
+    viewer = build_ego(district, pid(SECRETARY), as_of=AS_OF, viewer=Access.of("analyst"))
+    admin = build_ego(district, pid(SECRETARY), as_of=AS_OF, viewer=ADMIN)
     assert mask_phone(PHONE) in viewer and PHONE not in viewer
     assert PHONE in admin
-    pages = [viewer, admin, build_ego(district, C1, depth=2, as_of=AS_OF, role="admin"),
-             build_org_tree(district, STREET, as_of=AS_OF, role="admin")]
+    pages = [viewer, admin, build_ego(district, C1, depth=2, as_of=AS_OF, viewer=ADMIN),
+             build_org_tree(district, STREET, as_of=AS_OF, viewer=ADMIN)]
     for html in pages:
         for id18 in all_ids():
             assert id18 not in html
@@ -130,7 +136,7 @@ def test_names_cannot_break_out_of_the_page() -> None:
     evil = "</script><script>alert(1)</script><!--"
     g = Graph()
     g.add(GNode("Unit:X", "Unit", "X", {"code": "X", "name": evil}))
-    net = vis_network(g, role=None, links=Links(), style=NodeStyle(Links(), g), options=base_options(False))
+    net = vis_network(g, viewer=None, links=Links(), style=NodeStyle(Links(), g), options=base_options(False))
     html = render("graph.html", title=evil, links=Links(), inline_assets=False, as_of=AS_OF, net=net)
     assert "<script>alert(1)" not in html
     assert graph_data(html)["nodes"][0]["info"]["title"] == evil  # the data survives, as text
@@ -139,13 +145,13 @@ def test_names_cannot_break_out_of_the_page() -> None:
 # -------------------------------------------------------------------------------------------- jurisdiction
 def test_viewer_confined_to_a_community_cannot_open_another(district: Store) -> None:
     with pytest.raises(ScopeError) as e:
-        build_cobuilding(district, C1, user_scope=C2)
+        build_cobuilding(district, C1, viewer=Access.of("viewer", C2))
     assert e.value.status == 403
     with pytest.raises(ScopeError) as e:
-        build_ego(district, f"{G1}", user_scope=C2)
-    assert e.value.status == 403
+        build_ego(district, f"{G1}", viewer=Access.of("viewer", C2))
+    assert e.value.status == 404 and "管辖" not in str(e.value)  # as if it did not exist
     # without a scope the page shows the viewer's own
-    data = graph_data(build_cobuilding(district, None, user_scope=C1, as_of=AS_OF))
+    data = graph_data(build_cobuilding(district, None, viewer=Access.of("viewer", C1), as_of=AS_OF))
     assert {n["id"] for n in data["nodes"] if n["id"].startswith("Community:")} == {f"Community:{C1}"}
 
 
@@ -176,6 +182,33 @@ def test_cli_writes_a_standalone_file(district: Any, tmp_path: Path, monkeypatch
         get_settings.cache_clear()
 
 
+def test_cli_pages_follow_the_role(district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   falkor_data_dir: Path) -> None:
+    """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one with
+    the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
+    from orggraph.api.cli import main
+    from orggraph.settings import get_settings
+
+    monkeypatch.setenv("ORGGRAPH_DATA_DIR", str(falkor_data_dir))
+    monkeypatch.setenv("ORGGRAPH_GRAPH_NAME", district.graph_name)
+    monkeypatch.setenv("ORGGRAPH_PID_KEY", TEST_PID_KEY.decode())
+    get_settings.cache_clear()
+    key = ["viz", "ego", "--key", pid(SECRETARY), "--as-of", AS_OF]
+    try:
+        assert main([*key, "--out", str(tmp_path / "v.html")]) == 2 and not (tmp_path / "v.html").exists()
+        assert main([*key, "--role", "analyst", "--out", str(tmp_path / "a.html")]) == 0
+        analyst = (tmp_path / "a.html").read_text(encoding="utf-8")
+        assert mask_phone(PHONE) in analyst and PHONE not in analyst
+        assert main([*key, "--role", "admin", "--out", str(tmp_path / "ad.html")]) == 0
+        assert PHONE in (tmp_path / "ad.html").read_text(encoding="utf-8")
+        monkeypatch.setenv("ORGGRAPH_PID_KEY", "another-deployment-key")
+        get_settings.cache_clear()
+        assert main([*key, "--role", "admin", "--out", str(tmp_path / "other.html")]) == 0
+        assert PHONE not in (tmp_path / "other.html").read_text(encoding="utf-8")
+    finally:
+        get_settings.cache_clear()
+
+
 # ----------------------------------------------------------------------------------------------- routes
 def _client(store: Store, user: dict[str, Any]) -> TestClient:
     app = FastAPI()
@@ -201,8 +234,8 @@ def test_routes_serve_pages_and_errors_as_html(district: Store) -> None:
 
 def test_routes_respect_the_viewers_scope(district: Store) -> None:
     c = _client(district, {"role": "viewer", "scope": C2})
-    assert c.get(f"/pages/cobuilding?scope={C1}").status_code == 403
-    assert c.get(f"/pages/ego/{C1}").status_code == 403
+    assert c.get(f"/pages/cobuilding?scope={C1}").status_code == 403  # a region: public, named
+    assert c.get(f"/pages/ego/{C1}").status_code == 404  # a key outside: as if it did not exist
 
 
 def test_vis_network_is_served_cached(district: Store) -> None:
@@ -218,7 +251,7 @@ def test_vis_network_is_served_cached(district: Store) -> None:
 def test_a_scoped_viewer_sees_outside_nodes_only_as_their_kind(district: Store) -> None:
     """Two steps from C2 lie its street (above C2: shown), the street's other community C1 and the street's party
     committee (outside C2): for a C2 viewer those are anonymous steps, and nothing of them reaches the page."""
-    html = build_ego(district, C2, depth=2, as_of=AS_OF, user_scope=C2)
+    html = build_ego(district, C2, depth=2, as_of=AS_OF, viewer=Access.of("viewer", C2))
     data = graph_data(html)
     ids = {n["id"] for n in data["nodes"]}
     assert f"Street:{STREET}" in ids
@@ -227,5 +260,6 @@ def test_a_scoped_viewer_sees_outside_nodes_only_as_their_kind(district: Store) 
     assert len(hidden) == 2 and all(n["info"]["key"] is None and n["info"]["links"] == [] for n in hidden)
     assert "管辖范围" in html
     # a viewer of the whole street sees them
-    whole = {n["id"] for n in graph_data(build_ego(district, C2, depth=2, as_of=AS_OF, user_scope=STREET))["nodes"]}
+    street_viewer = Access.of("viewer", STREET)
+    whole = {n["id"] for n in graph_data(build_ego(district, C2, depth=2, as_of=AS_OF, viewer=street_viewer))["nodes"]}
     assert f"Community:{C1}" in whole and "PartyOrg:D520603001" in whole
