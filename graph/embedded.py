@@ -14,6 +14,11 @@ server or of orggraph loses nothing the server acknowledged (the AOF is written
 before the reply); a power cut or kernel crash can lose the last ~1 s of writes.
 orggraph's loads are idempotent MERGEs, so re-running the load repairs that.
 
+Crash recovery: a start after a crash replays a long AOF tail through a client rather
+than by redis's own AOF loading, which FalkorDB makes 100x slower (graph/aof.py;
+db/aof-replay/ holds the tail meanwhile). Each server gets a watchdog process that
+stops it once every registered user is gone, killed or not (graph/watchdog.py).
+
 Query timeouts: FalkorDB's TIMEOUT_DEFAULT applies to writes as well as reads, and
 a timed-out write is rolled back. TIMEOUT_MAX is 0 (no ceiling) so a caller can
 always ask for more, and ``TIMEOUT 0`` on one query means "no limit" (loads may

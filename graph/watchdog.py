@@ -7,7 +7,7 @@ session:
 
     python -m orggraph.graph.watchdog DATA_DIR SERVER_PID
 
-Every second it reads clients/ (the registered processes); after two checks in a row with none alive it
+Every second it reads clients/ (the registered processes); after five checks in a row with none alive it
 takes server.lock, checks once more, and stops the server as the last user's release would (a clean
 SHUTDOWN, after compacting a long AOF). It exits when its server is gone or replaced, or the data dir is.
 """
@@ -27,7 +27,7 @@ __all__ = ["watch"]
 log = logging.getLogger("orggraph.watchdog")
 
 INTERVAL = 1.0  # seconds between checks
-IDLE_CHECKS = 2  # checks in a row with no live user before the server is stopped
+IDLE_CHECKS = 5  # checks in a row with no live user before the server is stopped (a new user has time to come)
 
 
 def watch(data_dir: Path, pid: int, *, interval: float = INTERVAL, idle_checks: int = IDLE_CHECKS) -> str:
