@@ -186,7 +186,10 @@ def _link_aside(db_dir: Path, base: str, files: list[str]) -> ReplayPlan:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(mode=0o700)
     for name in files:
-        os.link(aof_dir / name, tmp / name)
+        try:
+            os.link(aof_dir / name, tmp / name)  # no copy of what may be gigabytes
+        except OSError:
+            shutil.copy2(aof_dir / name, tmp / name)  # a file system without hard links
     with open(tmp / _PLAN, "w", encoding="utf-8") as f:
         json.dump({"base": base, "files": files}, f)
         f.flush()
@@ -312,7 +315,7 @@ def replay(
     done_bytes = 0
     commands = refused = 0
     (plan.folder / _PROGRESS).touch()
-    old = conn.config_get("auto-aof-rewrite-percentage").get("auto-aof-rewrite-percentage", "100")
+    old = next(iter(conn.config_get("auto-aof-rewrite-percentage").values()), "100")
     conn.config_set("auto-aof-rewrite-percentage", 0)  # the base must stay the one the replay builds on
     try:
         touched = time.monotonic()
@@ -327,7 +330,7 @@ def replay(
                 except redis.ResponseError as e:
                     refused += 1
                     if refused <= 5:
-                        log.warning("replayed command %s refused: %s", cmd[0][:40].decode(errors="replace"), e)
+                        log.info("replayed command %s refused: %s", cmd[0][:40].decode(errors="replace"), e)
                 done_bytes += sum(len(a) for a in cmd)
                 now = time.monotonic()
                 if now - touched >= _PROGRESS_EVERY:
