@@ -14,6 +14,11 @@ server or of orggraph loses nothing the server acknowledged (the AOF is written
 before the reply); a power cut or kernel crash can lose the last ~1 s of writes.
 orggraph's loads are idempotent MERGEs, so re-running the load repairs that.
 
+Crash recovery: a start after a crash replays a long AOF tail through a client rather
+than by redis's own AOF loading, which FalkorDB makes 100x slower (graph/aof.py;
+db/aof-replay/ holds the tail meanwhile). Each server gets a watchdog process that
+stops it once every registered user is gone, killed or not (graph/watchdog.py).
+
 Query timeouts: FalkorDB's TIMEOUT_DEFAULT applies to writes as well as reads, and
 a timed-out write is rolled back. TIMEOUT_MAX is 0 (no ceiling) so a caller can
 always ask for more, and ``TIMEOUT 0`` on one query means "no limit" (loads may
@@ -47,6 +52,8 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from orggraph.graph import aof
 
 __all__ = ["FALKORDB_MODULE_ARGS", "EmbeddedServer", "EmbeddedServerError", "locate_binaries", "rewrite_aof"]
 
@@ -468,6 +475,8 @@ class EmbeddedServer:
                 except OSError as e:
                     if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                         raise
+                if time.monotonic() > deadline and self._replay_goes_on():
+                    deadline = time.monotonic() + self.lock_timeout
                 if time.monotonic() > deadline:
                     raise EmbeddedServerError(
                         f"另一个 orggraph 进程正在启动或停止内置数据库，等了 {self.lock_timeout:.0f} 秒仍未完成。"
@@ -572,6 +581,7 @@ class EmbeddedServer:
 
     def _find_running(self) -> _State | None:
         """The healthy server of this data dir, after cleaning up whatever a crash left behind; None if none runs."""
+        self._stop_half_replayed()
         state = self._read_state()
         if state is not None:
             probe = _probe(state.socket) if state.socket else None
@@ -637,6 +647,7 @@ class EmbeddedServer:
         command = self._command(sock)
         self._make_socket_dir(sock)
         self.db_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        replay = self._set_aside_aof_tail()
         with os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
             try:
                 # Own session: Ctrl-C in the terminal of the process that started it must not stop a
@@ -659,7 +670,10 @@ class EmbeddedServer:
         try:
             # Recorded before it is ready, so if we die now the next process finds (and judges) this child.
             self._write_state(state)
+            self._start_watchdog(state)
             self._wait_ready(state, proc)
+            if replay is not None:
+                self._replay_aof_tail(state, replay)
         except BaseException:
             # Never leave a half-started server behind.
             _kill(proc.pid, signal.SIGKILL)
@@ -772,3 +786,89 @@ class EmbeddedServer:
         except OSError:
             return "（没有日志）"
         return "\n".join(text.splitlines()[-lines:]) or "（日志为空）"
+
+    # -- crash recovery: the AOF tail replayed by a client, and the watchdog (graph/aof.py, graph/watchdog.py) --
+
+    def _set_aside_aof_tail(self) -> aof.ReplayPlan | None:
+        """Before a start: set a long AOF tail aside to replay by client once the base is loaded (see aof.py)."""
+        try:
+            return aof.set_aside(self.db_dir)
+        except OSError as e:
+            raise EmbeddedServerError(
+                f"无法准备恢复内置数据库的数据（{self.db_dir / aof.AOF_DIRNAME}）：{e}。"
+                "请检查磁盘空间和该目录的权限后重试。"
+            ) from e
+
+    def _replay_aof_tail(self, state: _State, plan: aof.ReplayPlan) -> None:
+        """The server runs on its AOF's base: send it the set-aside tail (a crash's unsnapshotted writes), then
+        start folding everything into a new base so the next start is quick. Under the lock: nobody else uses
+        the server yet."""
+        size = plan.bytes
+        log.info("replaying %d bytes of AOF tail through a client (%s)", size, ", ".join(plan.files))
+        if size >= 8 << 20:
+            print(
+                f"内置数据库上次没有正常停止，正在补回最后写入的数据（{size / 1e6:,.0f} MB），请稍候……",
+                file=sys.stderr,
+                flush=True,
+            )
+        try:
+            conn = redis.Redis(unix_socket_path=state.socket, single_connection_client=True)
+            try:
+                figures = aof.replay(conn, plan)
+                log.info("AOF tail replayed: %s", figures)
+                # Fold it into a new base for a quick next start; in the background: the data is safe already.
+                with contextlib.suppress(redis.RedisError):
+                    conn.bgrewriteaof()
+            finally:
+                conn.close()
+        except (redis.RedisError, OSError, ValueError) as e:
+            raise EmbeddedServerError(
+                f"内置数据库补回上次中断前写入的数据时出错：{e}。数据仍在 {plan.folder}，下次启动会重新补回；"
+                f"若一再出错，请查看日志 {self.log_path}，或从备份恢复 {self.db_dir}。"
+            ) from e
+
+    def _replay_goes_on(self) -> bool:
+        """Another process is replaying an AOF tail into this server (so waiting for the lock is worth it)."""
+        if not aof.replay_progressing(self.db_dir):
+            return False
+        global _told_replay
+        if not _told_replay:
+            _told_replay = True
+            print("内置数据库正在补回上次中断前写入的数据，请稍候……", file=sys.stderr, flush=True)
+        return True
+
+    def _stop_half_replayed(self) -> None:
+        """Under the lock, a tail still set aside means its replay was cut off (the replaying process holds the
+        lock while it works): a server running now holds part of it only. Stop it; the next start replays again."""
+        if aof.pending_replay(self.db_dir) is None:
+            return
+        state = self._read_state()
+        if state is not None and state.pid > 0 and _same_process(state.pid, state.identity):
+            log.warning("server pid %d was cut off in the middle of an AOF replay; restarting it", state.pid)
+            self._terminate(state.pid)
+            self._forget_server()
+            self._remove_stale_socket()
+
+    def _start_watchdog(self, state: _State) -> None:
+        """A small process that stops this server once no registered process uses it any more, e.g. when the
+        only user was SIGKILLed and could not release it (see graph/watchdog.py)."""
+        for proc in list(_watchdogs):
+            if proc.poll() is not None:
+                _watchdogs.remove(proc)
+        try:
+            with open(self.log_path, "ab") as out:
+                _watchdogs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "orggraph.graph.watchdog", str(self.data_dir), str(state.pid)],
+                        stdin=subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        except OSError as e:  # the server still works: only an orphan could be left behind
+            log.warning("watchdog not started (%s): a server whose users were killed is left running", e)
+
+
+_watchdogs: list[subprocess.Popen[bytes]] = []
+_told_replay = False

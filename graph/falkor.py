@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import redis.exceptions
 from falkordb import FalkorDB
 
+from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import (
     FALKOR_INDEXES,
@@ -36,6 +37,23 @@ _UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已
 
 
 DATA_VERSION_KEY = "orggraph:data-version:{graph}"
+
+# What ensure_schema finds already there (FalkorDB procedures; Neo4j has IF NOT EXISTS instead).
+_INDEXES = statement(
+    "ddl.falkordb.indexes",
+    "CALL db.indexes() YIELD label, properties, entitytype WHERE entitytype = 'NODE' RETURN label, properties",
+    "已有的索引（只创建缺少的）",
+    origin=__name__,
+    neo4j=False,
+)
+_CONSTRAINTS = statement(
+    "ddl.falkordb.constraints",
+    "CALL db.constraints() YIELD type, label, properties, entitytype "
+    "WHERE type = 'UNIQUE' AND entitytype = 'NODE' RETURN label, properties",
+    "已有的唯一约束（只创建缺少的）",
+    origin=__name__,
+    neo4j=False,
+)
 
 
 class FalkorStore(Store):
@@ -211,22 +229,42 @@ class FalkorStore(Store):
                 raise _translate(e) from None
 
     def ensure_schema(self) -> None:
+        """Create the indexes and unique constraints the graph lacks, and only those.
+
+        FalkorDB 4.16 writes every successful GRAPH.CONSTRAINT CREATE to the AOF twice (a restart replays
+        the second copy, refused: "Constraint already exists"); so once anything was created, the AOF is
+        rewritten as a snapshot (`checkpoint`), which holds the schema once and gives the next start (or a
+        crash recovery) its indexes from the base. A graph that has its schema costs two reads, no write.
+        """
+        indexed = {(row[0], p) for row in self.read(_INDEXES).rows for p in row[1] or ()}
+        constrained = {(row[0], tuple(row[1] or ())) for row in self.read(_CONSTRAINTS).rows}
+        created = False
         for label, prop, ddl in FALKOR_INDEXES:
+            if (label, prop) in indexed:
+                continue
             try:
                 self._graph.query(ddl)
+                created = True
             except redis.exceptions.ResponseError as e:
                 if "already indexed" not in str(e):
                     raise _translate(e) from None
             except redis.exceptions.ConnectionError as e:
                 raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
         for n in NODES.values():
+            if (n.label, (n.key,)) in constrained:
+                continue
             try:
                 self._db.connection.execute_command(
                     "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", n.label, "PROPERTIES", 1, n.key
                 )
+                created = True
             except redis.exceptions.ResponseError as e:
                 if "already exists" not in str(e).lower():
                     raise _translate(e) from None
+            except redis.exceptions.ConnectionError as e:
+                raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
+        if created:
+            self.checkpoint()
 
     def clear(self) -> None:
         try:

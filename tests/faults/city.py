@@ -34,6 +34,7 @@ class City:
     reference: Content
     nodes: int
     relationships: int
+    load_seconds: float = 0.0  # the clean load's write and validation, in this process (a bound for recoveries)
 
 
 def build_city(folder: Path, residents: int = CITY_RESIDENTS) -> City:
@@ -43,13 +44,15 @@ def build_city(folder: Path, residents: int = CITY_RESIDENTS) -> City:
     s = FalkorStore.embedded(data, GRAPH)
     try:
         s.ensure_schema()  # see test_reported.py: a load into a never-written graph fails otherwise
+        t0 = time.monotonic()
         report = import_ledgers(ledgers, s, pid_key=PID_KEY)
+        seconds = time.monotonic() - t0
         assert report.ok, [i.format() for i in report.errors[:5]]
         ref = snapshot(s)
     finally:
         s.close()
     EmbeddedServer(data).stop()
-    return City(ledgers, ref, sum(ref.nodes.values()), sum(ref.rels.values()))
+    return City(ledgers, ref, sum(ref.nodes.values()), sum(ref.rels.values()), seconds)
 
 
 def env(data_dir: Path, **extra: str) -> dict[str, str]:
