@@ -373,6 +373,13 @@ class AdminCsvWriter:
         _clear_previous(self.out_dir)
 
 
+def schema_cypher_statements(text: str) -> list[str]:
+    """The statements of a schema.cypher, in order, as cypher-shell -f runs them (each in an implicit, auto-commit
+    transaction: the empty-list statements use CALL … IN TRANSACTIONS, which needs one)."""
+    body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
+    return [s.strip().removesuffix(";").strip() for s in body.split(";\n") if s.strip().removesuffix(";").strip()]
+
+
 def _label_order(label: str) -> tuple[int, str]:
     order = list(NODES)
     return (order.index(label) if label in NODES else len(order), label)
@@ -630,4 +637,4 @@ def drop_summary(result: ExportResult) -> list[str]:
     return [f"未导出 {n:,} 个：{what}" for what, n in sorted(result.dropped.items())]
 
 
-__all__ += ["drop_summary"]
+__all__ += ["drop_summary", "schema_cypher_statements"]

@@ -33,8 +33,10 @@ from orggraph.loaders.export import (
     ExportResult,
     export_ledgers,
     export_store,
+    schema_cypher_statements,
     store_counts,
 )
+from orggraph.graph.store import NEO4J_DDL
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.writes import node_write
 
@@ -359,7 +361,7 @@ def test_store_export_is_documented_format_and_equals_store(store: Store, tmp_pa
     assert "population" not in imported.nodes["Grid"]["G,1"][1] and imported.nodes["Grid"]["G,0"][1]["population"] == 2**40
     assert (tmp_path / "out" / "schema.cypher").read_text(encoding="utf-8").count("CREATE CONSTRAINT") == 9
     schema = (tmp_path / "out" / "schema.cypher").read_text(encoding="utf-8")
-    assert all(q + ";" in schema for q in EMPTY_LIST_STATEMENTS) and EMPTY_LIST_STATEMENTS
+    assert EMPTY_LIST_STATEMENTS and schema_cypher_statements(schema) == [*NEO4J_DDL, *EMPTY_LIST_STATEMENTS]
     script = (tmp_path / "out" / "import.sh").read_text(encoding="utf-8")
     # import.sh runs ${NEO4J_ADMIN:-neo4j-admin} with the printed command's arguments, then "$@".
     assert result.command().removeprefix("neo4j-admin ") + ' \\\n    "$@"\n' in script

@@ -31,7 +31,7 @@ from orggraph.api.cli import main as cli_main
 from orggraph.graph.neo4j_store import Neo4jStore
 from orggraph.graph.store import NEO4J_DDL, Store, StoreUnavailable
 from orggraph.loaders.demo import generate
-from orggraph.loaders.export import EMPTY_LIST_MARKER, store_counts
+from orggraph.loaders.export import EMPTY_LIST_MARKER, schema_cypher_statements, store_counts
 from orggraph.queries import coverage
 from orggraph.settings import Settings
 from support.stores import SharedGraphs, need_neo4j, point_env_at
@@ -82,15 +82,12 @@ class Imported:
 
 def run_schema_cypher(store: Neo4jStore, path: Path) -> int:
     """Each statement of the file in its own auto-commit transaction (cypher-shell -f does the same)."""
-    text = "\n".join(ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.lstrip().startswith("//"))
-    n = 0
+    statements = schema_cypher_statements(path.read_text(encoding="utf-8"))
     with store._driver.session(database=store.database) as session:  # noqa: SLF001 - a file of DDL, not a query of ours
-        for stmt in (s.strip() for s in text.split(";\n")):
-            if stmt:
-                session.run(stmt.rstrip(";")).consume()  # type: ignore[arg-type]
-                n += 1
+        for stmt in statements:
+            session.run(stmt).consume()  # type: ignore[arg-type]
         session.run("CALL db.awaitIndexes(300)").consume()
-    return n
+    return len(statements)
 
 
 @pytest.fixture(scope="module")
