@@ -309,7 +309,8 @@ def start(data: Path, port: int | None, heap: str, pagecache: str, tx_memory: st
     home.portfile.write_text(str(port))
     env = home.env(java)
     if not (home.root / "data" / "dbms" / "auth.ini").exists():
-        password = secrets.token_urlsafe(18)
+        # Never starting with "-": neo4j-admin would read such a password as an option and refuse (1 start in 64).
+        password = "n" + secrets.token_urlsafe(18)
         r = subprocess.run(
             [str(java), "-cp", cp, "org.neo4j.cli.AdminTool", "dbms", "set-initial-password", password],
             env=env,
