@@ -273,7 +273,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += _md_table(["", *(_n(s["residents"]) for s in imps)], body)
     qs = [s for s in sizes if s.get("queries_neo4j")]
     if qs:
-        lines += ["## Queries (median ms): Neo4j | FalkorDB, same city, same run", ""]
+        lines += ["## Queries (median ms): Neo4j and FalkorDB, same city, same run", ""]
         keys = list(dict.fromkeys(k for s in qs for k in s["queries_neo4j"]["results"]))
         body = []
         for k in keys:
@@ -281,9 +281,10 @@ def markdown(report: dict[str, Any]) -> str:
             for s in qs:
                 a = s["queries_neo4j"]["results"].get(k, {}).get("median_ms")
                 b = (s.get("queries_falkordb") or {}).get("results", {}).get(k, {}).get("median_ms")
-                row.append(f"{_ms(a)} | {_ms(b)}")
+                row += [_ms(a), _ms(b), f"{a / b:.1f}×" if a and b else "—"]
             body.append(row)
-        lines += _md_table(["query (bold: point queries)", *(_n(s["residents"]) + " Neo4j | FalkorDB" for s in qs)], body)
+        head = [f"{_n(s['residents'])} {h}" for s in qs for h in ("Neo4j", "FalkorDB", "Neo4j ÷ FalkorDB")]
+        lines += _md_table(["query (bold: point queries)", *head], body)
     stages = list(dict.fromkeys(k for s in sizes for k in s["seconds"]))
     lines += ["## Stage times (s)", ""]
     lines += _md_table(["stage", *(_n(s["residents"]) for s in sizes)],
