@@ -35,10 +35,9 @@ from typing import Any
 import bench_load
 import bench_queries
 from common import AS_OF, KEY, SEED, city_ledgers, load_into, machine, write_json
-from orggraph.graph.cypher import statement
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.neo4j_store import Neo4jStore
-from orggraph.loaders.export import schema_cypher_statements
+from orggraph.loaders.export import schema_cypher_statements, store_counts
 from orggraph.loaders.importer import plan_import
 from orggraph.loaders.writes import write_text
 
@@ -46,14 +45,6 @@ HERE = Path(__file__).resolve().parent
 CTL = HERE.parent / "tools" / "neo4j" / "neo4jctl.py"
 RATIO_TARGET = 0.7
 WARM_UP = 5_000  # residents of the city written once before measuring
-_COUNTS = statement(
-    "bench.neo4j.counts",
-    "MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() RETURN nodes, count(r) AS relationships",
-    "基准测试：节点和关系总数",
-    origin=__name__,
-)
-
-
 # ------------------------------------------------------------------------------------------ the servers
 def ctl(*args: str) -> str:
     """tools/neo4j/neo4jctl.py ARGS; its stdout (SystemExit with its messages when it fails)."""
@@ -74,8 +65,8 @@ def open_neo4j(env: dict[str, str]) -> Neo4jStore:
 
 
 def counts(store: Neo4jStore | FalkorStore) -> dict[str, int]:
-    nodes, rels = store.read(_COUNTS).rows[0]
-    return {"nodes": int(nodes), "relationships": int(rels)}
+    nodes, rels = store_counts(store)
+    return {"nodes": nodes, "relationships": rels}
 
 
 # ---------------------------------------------------------------------------------------------- stages

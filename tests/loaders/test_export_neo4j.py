@@ -39,6 +39,8 @@ from support.stores import SharedGraphs, need_neo4j, point_env_at
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.content import TEST_PID_KEY, hostile_graph, snapshot  # noqa: E402
 
+# One load, one export, one neo4j-admin import and two server starts: minutes on a busy machine.
+pytestmark = pytest.mark.timeout(1200)
 ROOT = Path(__file__).resolve().parents[2]
 CTL = ROOT / "tools" / "neo4j" / "neo4jctl.py"
 AS_OF = "2026-06-30"
