@@ -173,10 +173,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(f"已导出 {result.total_nodes:,} 个节点、{result.total_relationships:,} 条关系到 {result.out_dir}")
     print("在停止的 Neo4j 上运行下面的命令（目标数据库须尚不存在或为空；命令也写在 import.sh 中）：\n")
     print(result.command())
+    script = shlex.quote(str(result.out_dir / "import.sh"))
+    print(
+        f"\n用本仓库的工具（./dev neo4j）：NEO4J_ADMIN='./dev neo4j admin --data <Neo4j 数据目录>' sh {script}"
+        "（先 ./dev neo4j stop --data <Neo4j 数据目录>；启动过的 Neo4j 已有 neo4j 库，须在命令后加 --overwrite-destination=true，它会替换整个库）"
+    )
     db = shlex.quote(args.database)
     create = "" if args.database == DEFAULT_NEO4J_DATABASE else f"，执行 CREATE DATABASE {db}（非默认数据库须先创建）"
     schema = shlex.quote(str(result.out_dir / "schema.cypher"))
-    print(f"\n然后启动 Neo4j{create}，再运行 cypher-shell -d {db} -f {schema} 建立唯一约束和索引。")
+    print(f"\n然后启动 Neo4j{create}，再运行 cypher-shell -d {db} -f {schema} 建立唯一约束和索引、恢复空列表。")
     return EXIT_OK
 
 

@@ -31,8 +31,10 @@ PEAK_RSS_TARGET_MB = 1024
 GROWTH_TARGET = 11.0  # load seconds 100k → 1M (10× the residents)
 
 
-def run_load(ledgers: Path, data_dir: Path) -> dict[str, float]:
-    """`orggraph load` in a process of its own: wall seconds of the command and the process's peak RSS."""
+def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    """`orggraph load` in a process of its own: wall seconds of the command and the process's peak RSS.
+
+    On the embedded store in `data_dir`, or on the store `env` names (ORGGRAPH_URI of a Neo4j)."""
     code = (
         "import resource, sys, time\n"
         "from orggraph.api.cli import main\n"
@@ -40,7 +42,7 @@ def run_load(ledgers: Path, data_dir: Path) -> dict[str, float]:
         "print('BENCH', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rc)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(ledgers)], env=child_env(data_dir), capture_output=True, text=True
+        [sys.executable, "-c", code, str(ledgers)], env=env or child_env(data_dir), capture_output=True, text=True
     )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH")), None)
     if out.returncode != 0 or line is None or line.split()[3] != "0":

@@ -3,6 +3,7 @@
     python benchmarks/run.py                                   # 100k, 1M and 3M residents (hours on 2 cores)
     python benchmarks/run.py --residents 100000 1000000        # chosen sizes
     python benchmarks/run.py --quick                           # 5k and 20k, fewer repeats: a smoke test
+    python benchmarks/run.py --backend neo4j --residents 100000 1000000   # on a local Neo4j (bench_neo4j.py)
 
 For each size, smallest first: generate the city (`orggraph.loaders.demo.generate`; ledgers made by the same
 generator code are reused), measure the engine's ceiling on a scratch store (`bench_load.run_ceiling`, in a
@@ -496,6 +497,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="ledgers (kept and reused) and stores (deleted unless --keep); default benchmarks/out/work")
     ap.add_argument("--out", type=Path, default=HERE / "out", help="where results.json and results.md go")
     ap.add_argument("--keep", action="store_true", help="keep each loaded store (ORGGRAPH_DATA_DIR=<workdir>/store-N)")
+    ap.add_argument("--backend", choices=("falkordb", "neo4j"), default="falkordb",
+                    help="neo4j: load, admin import and queries on a Neo4j the run starts (see bench_neo4j.py)")
+    ap.add_argument("--neo4j-port", type=int, default=0, help="Bolt port of the benchmark's Neo4j (0: a free one)")
+    ap.add_argument("--import-port", type=int, default=0, help="Bolt port of the Neo4j the admin import goes into")
+    ap.add_argument("--heap", default="2g", help="the benchmark Neo4j's heap (neo4jctl start --heap)")
+    ap.add_argument("--pagecache", default="2g", help="the benchmark Neo4j's page cache (neo4jctl start --pagecache)")
+    ap.add_argument("--neo4j-stages", nargs="+", choices=("ceiling", "load", "import", "queries"),
+                    default=["ceiling", "load", "import", "queries"], help="what to measure on Neo4j (default all)")
     args = ap.parse_args(argv)
     quick = args.quick
     args.residents = sorted(args.residents or (QUICK_SIZES if quick else FULL_SIZES))
@@ -503,6 +512,10 @@ def main(argv: list[str] | None = None) -> int:
     args.requests = args.requests or (40 if quick else 400)
     args.warmup = args.warmup or (5 if quick else 20)
 
+    if args.backend == "neo4j":
+        import bench_neo4j
+
+        return bench_neo4j.main(args)
     args.workdir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "benchmark": "city-scale suite",

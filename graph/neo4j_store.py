@@ -22,6 +22,10 @@ _CLEAR = statement(
 )
 
 
+RETRY_SECONDS = 5.0
+CONNECT_SECONDS = 5.0
+
+
 class Neo4jStore(Store):
     backend = "neo4j"
 
@@ -31,7 +35,16 @@ class Neo4jStore(Store):
         try:
             # Server notifications (deprecations, "this query builds a cartesian product") are advice for a
             # person typing a query; orggraph's statements are fixed, so they would only fill the logs.
-            self._driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+            self._driver = GraphDatabase.driver(
+                uri,
+                auth=(user, password),
+                notifications_min_severity="OFF",
+                # The driver retries a failed transaction for 30 s by default (and waits 30 s for a connection):
+                # with the server down, every request then hangs half a minute before its 503. A few seconds
+                # still ride out a dropped connection or a cluster's leader switch.
+                max_transaction_retry_time=RETRY_SECONDS,
+                connection_timeout=CONNECT_SECONDS,
+            )
         except (ValueError, DriverError) as e:
             raise StoreUnavailable(f"无法连接 Neo4j（{uri}）：{e}") from None
 

@@ -15,8 +15,10 @@ ID in the label's ID space and is kept as the property `code`), typed properties
 empty string and a missing property is an empty, unquoted field; leading and trailing blanks survive.
 Arrays and labels use `;` (ASCII, so it can never be part of a UTF-8 encoded Chinese character; the loaders
 split tags on `;`, so no tag contains one — an element that does is refused rather than silently split).
-Known limit of the CSV importer: an empty array cannot be told from a missing one, so `tags: []` arrives in
-Neo4j as no `tags` property (`'志愿者' IN p.tags` behaves the same; `size(p.tags)` is null instead of 0).
+The CSV importer reads an empty array (quoted or not) as no property, so every list property has a marker
+column beside it (`orggraph_empty_tags:boolean`, true where the list is `[]`), and schema.cypher ends with
+the statements that turn the marked ones back into `[]` and remove the marker: after it, `tags: []` is `[]`
+in Neo4j as in the store (checked against a real Neo4j by tests/loaders/test_export_neo4j.py).
 
 Reading the store: a city is millions of nodes, so each label is read in pages. On FalkorDB a page is a
 window of internal node ids (`Node By Label and ID Scan`: the cost of a page is the page, where keyset
@@ -37,12 +39,14 @@ from pathlib import Path
 from typing import IO, Any, LiteralString
 
 from orggraph.graph.cypher import statement
-from orggraph.graph.schema import NODES, RELS
+from orggraph.graph.schema import NODES, RELS, Prop
 from orggraph.graph.store import NEO4J_DDL, QueryError, Store
 from orggraph.oserrors import disk_full
 
 __all__ = [
     "ARRAY_DELIMITER",
+    "EMPTY_LIST_MARKER",
+    "EMPTY_LIST_STATEMENTS",
     "AdminCsvWriter",
     "ExportError",
     "ExportResult",
@@ -61,6 +65,9 @@ QUOTE = '"'
 # Neo4j import field types for the schema's property types. INTEGER is `long`: FalkorDB integers are
 # 64-bit, and `int` would overflow above 2^31 (with --normalize-types both become Cypher INTEGER anyway).
 _FIELD_TYPE = {"STRING": "string", "INTEGER": "long", "FLOAT": "double", "BOOLEAN": "boolean", "LIST<STRING>": "string[]"}
+
+# The marker column of a list property: true where the list is empty (the CSV importer drops empty arrays).
+EMPTY_LIST_MARKER = "orggraph_empty_{}"
 
 # Written into the output folder; its presence means "an earlier export, safe to replace".
 _MARKER = "import.sh"
@@ -97,7 +104,7 @@ class ExportResult:
     relationship_files: list[tuple[Path, Path]] = field(default_factory=list)
     multiline: bool = False  # some value holds a line break: the importer needs --multiline-fields=true
     dropped: dict[str, int] = field(default_factory=dict)  # "what" -> how many, not exportable (warnings)
-    empty_arrays: int = 0  # `[]` values, which the CSV importer reads as no property
+    empty_arrays: int = 0  # `[]` values: marked, and restored by schema.cypher after the import
 
     def command(self, database: str | None = None, neo4j_admin: str = "neo4j-admin") -> str:
         """The `neo4j-admin database import full` command for these files (database name first: 5.19+)."""
@@ -117,6 +124,22 @@ class ExportResult:
             args.append("--multiline-fields=true")
         head, options = args[:5], args[5:]
         return " \\\n    ".join([" ".join(shlex.quote(a) for a in head), *(shlex.quote(a) for a in options)])
+
+    def script(self) -> str:
+        """import.sh: the command, with the neo4j-admin to run taken from $NEO4J_ADMIN and extra options
+        (such as --overwrite-destination=true) passed on."""
+        command = self.command(neo4j_admin="neo4j-admin")
+        assert command.startswith("neo4j-admin ")
+        return (
+            "#!/bin/sh\n"
+            "# orggraph export --neo4j-admin：在停止的 Neo4j 上运行（目标数据库须不存在或为空）。\n"
+            "# NEO4J_ADMIN 指定 neo4j-admin（默认为 PATH 中的 neo4j-admin）；用本仓库的工具：\n"
+            "#   NEO4J_ADMIN='./dev neo4j admin --data <Neo4j 数据目录>' sh import.sh\n"
+            "# 其余参数原样传给 neo4j-admin，例如目标数据库已存在（启动过一次的 Neo4j 已有空的 neo4j 库）时：\n"
+            "#   sh import.sh --overwrite-destination=true     （替换整个目标数据库）\n"
+            "set -e\n"
+            "exec ${NEO4J_ADMIN:-neo4j-admin} " + command.removeprefix("neo4j-admin ") + ' \\\n    "$@"\n'
+        )
 
     @property
     def total_nodes(self) -> int:
@@ -141,10 +164,20 @@ class _Field:
         self.name, self.header, self.kind = name, header, kind
 
 
+def _prop_fields(props: tuple[Prop, ...]) -> list[_Field]:
+    """The property columns; a list property also gets its empty-list marker column (see the module doc)."""
+    fields = []
+    for p in props:
+        fields.append(_Field(p.name, f"{p.name}:{_FIELD_TYPE[p.type]}", p.type))
+        if p.type == "LIST<STRING>":
+            fields.append(_Field(p.name, f"{EMPTY_LIST_MARKER.format(p.name)}:boolean", "empty-marker"))
+    return fields
+
+
 def _node_fields(label: str) -> list[_Field]:
     n = NODES[label]
     fields = [_Field(n.key, f"{n.key}:ID({label})", "id")]
-    fields += [_Field(p.name, f"{p.name}:{_FIELD_TYPE[p.type]}", p.type) for p in n.props if p.name != n.key]
+    fields += _prop_fields(tuple(p for p in n.props if p.name != n.key))
     fields.append(_Field("", ":LABEL", "labels"))
     return fields
 
@@ -152,8 +185,27 @@ def _node_fields(label: str) -> list[_Field]:
 def _rel_fields(start: str, type_: str, end: str) -> list[_Field]:
     r = RELS[type_]
     fields = [_Field("", f":START_ID({start})", "id"), _Field("", f":END_ID({end})", "id"), _Field("", ":TYPE", "type")]
-    fields += [_Field(p.name, f"{p.name}:{_FIELD_TYPE[p.type]}", p.type) for p in r.props]
+    fields += _prop_fields(r.props)
     return fields
+
+
+def _empty_list_statements() -> tuple[LiteralString, ...]:
+    """After the import: the marked list properties back to `[]`, the markers removed (in batches)."""
+    owners = [(label, f"(x:{label})", n.zh, n.props) for label, n in NODES.items()]
+    owners += [(type_, f"()-[x:{type_}]->()", type_, r.props) for type_, r in RELS.items()]
+    out: list[LiteralString] = []
+    for name, pattern, zh, props in owners:
+        for p in props:
+            if p.type == "LIST<STRING>":
+                marker = EMPTY_LIST_MARKER.format(p.name)
+                out.append(statement(
+                    f"export.empty_lists.{name}.{p.name}",
+                    f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "  # type: ignore[arg-type]
+                    f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS OF 10000 ROWS",
+                    f"导入后：把标记为空列表的{zh}.{p.name}恢复为 []（CSV 导入会丢掉空列表）",
+                    origin=__name__,
+                ))
+    return tuple(out)
 
 
 class _Group:
@@ -233,6 +285,8 @@ class AdminCsvWriter:
                     )
                 self._note_lines(x)
             return _quote(ARRAY_DELIMITER.join(value))
+        if kind == "empty-marker":
+            return "true" if isinstance(value, (list, tuple)) and not value else ""
         raise AssertionError(kind)
 
     def _note_lines(self, text: str) -> None:
@@ -303,15 +357,12 @@ class AdminCsvWriter:
             r.relationship_files.append((g.header, g.data))
         (self.out_dir / "schema.cypher").write_text(
             "// 导入后在 Neo4j 中运行（cypher-shell -d neo4j -f schema.cypher），建立 orggraph 的唯一约束和索引。\n"
-            + "".join(ddl + ";\n" for ddl in NEO4J_DDL),
+            + "".join(ddl + ";\n" for ddl in NEO4J_DDL)
+            + "// 恢复空列表（如没有标签的人员的 tags: []）：CSV 导入读不出空列表，导出时用标记列记下了它们。\n"
+            + "".join(q + ";\n" for q in EMPTY_LIST_STATEMENTS),
             encoding="utf-8",
         )
-        (self.out_dir / _MARKER).write_text(
-            "#!/bin/sh\n# orggraph export --neo4j-admin：在停止的 Neo4j 上运行（目标数据库须不存在或为空）。\n"
-            + r.command()
-            + "\n",
-            encoding="utf-8",
-        )
+        (self.out_dir / _MARKER).write_text(r.script(), encoding="utf-8")
         return r
 
     def abort(self) -> None:
@@ -320,6 +371,13 @@ class AdminCsvWriter:
             with contextlib.suppress(OSError):
                 g.close()
         _clear_previous(self.out_dir)
+
+
+def schema_cypher_statements(text: str) -> list[str]:
+    """The statements of a schema.cypher, in order, as cypher-shell -f runs them (each in an implicit, auto-commit
+    transaction: the empty-list statements use CALL … IN TRANSACTIONS, which needs one)."""
+    body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
+    return [s.strip().removesuffix(";").strip() for s in body.split(";\n") if s.strip().removesuffix(";").strip()]
 
 
 def _label_order(label: str) -> tuple[int, str]:
@@ -398,6 +456,7 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
 
 
 _STATEMENTS = _page_statements()
+EMPTY_LIST_STATEMENTS = _empty_list_statements()
 _COUNT_NODES = statement("export.count.nodes", "MATCH (n) RETURN count(n) AS n", "节点总数", origin=__name__)
 _COUNT_RELS = statement("export.count.relationships", "MATCH ()-[r]->() RETURN count(r) AS n", "关系总数", origin=__name__)
 
@@ -575,12 +634,7 @@ def export_ledgers(
 
 def drop_summary(result: ExportResult) -> list[str]:
     """Chinese warning lines for what the export could not carry."""
-    lines = [f"未导出 {n:,} 个：{what}" for what, n in sorted(result.dropped.items())]
-    if result.empty_arrays:
-        lines.append(
-            f"{result.empty_arrays:,} 个空列表（如没有标签的人员的 tags）在 Neo4j 中将是“无此属性”：CSV 导入无法区分空列表和空值。"
-        )
-    return lines
+    return [f"未导出 {n:,} 个：{what}" for what, n in sorted(result.dropped.items())]
 
 
-__all__ += ["drop_summary"]
+__all__ += ["drop_summary", "schema_cypher_statements"]
