@@ -104,16 +104,23 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.store import StoreError
+    from orggraph.queries.adhoc_guard import AdhocRefused, cap_rows, check_adhoc
 
     try:
         params = dict(_parse_param(p) for p in args.param or [])
     except ValueError as e:
         _err(str(e))
         return EXIT_INPUT
+    try:
+        # The query text is the analyst's own: checked before it is sent (no write, no LOAD CSV, bounded
+        # nesting), then run read-only, as enforced by the store itself too.
+        query = cap_rows(args.query, check_adhoc(args.query), args.limit + 1, params)
+    except AdhocRefused as e:
+        _err(str(e))
+        return EXIT_FAIL
     store = _open_store(settings)
     try:
-        # The query text is the analyst's own: it runs read-only, as enforced by the store itself.
-        result = store.read(args.query, params, timeout=settings.query_timeout, max_rows=args.limit)
+        result = store.read(query, params, timeout=settings.query_timeout, max_rows=args.limit)
     except StoreError as e:
         _err(str(e))
         return EXIT_FAIL

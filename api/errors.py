@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orggraph.api.auth import TokenError
 from orggraph.graph.store import QueryError, QueryTimeout, ReadOnlyError, StoreError, StoreUnavailable
+from orggraph.queries.adhoc_guard import AdhocRefused
 from orggraph.queries.scope import ScopeError
 
 __all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
@@ -69,6 +70,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TokenError)
     async def token_error(request: Request, e: TokenError) -> JSONResponse:
+        return _json(e.status, str(e))
+
+    @app.exception_handler(AdhocRefused)
+    async def adhoc_refused(request: Request, e: AdhocRefused) -> JSONResponse:
         return _json(e.status, str(e))
 
     @app.exception_handler(StoreError)

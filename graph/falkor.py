@@ -264,6 +264,13 @@ def _translate(e: redis.exceptions.ResponseError) -> Exception:
             f"图数据库无法写入磁盘（{msg}）：数据目录所在的磁盘空间可能已满。"
             "已写入的数据完好；请释放磁盘空间后重新运行同一命令（导入可重复执行，不会重复写入）。"
         )
+    if "mem" in low and "capacity" in low:
+        return QueryError(
+            "查询占用的内存超过上限（每个查询 1 GB），已被中止。请缩小范围：加 LIMIT、限定编码，"
+            "避免对全部节点 collect() 或过大的 UNWIND。"
+        )
+    if "max pending queries" in low:
+        return StoreUnavailable("图数据库正在排队的查询太多，暂时不接受新查询。请稍后重试。")
     if "read-only" in low or "ro_query" in low:
         return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
     if "timed out" in low or "timeout" in low:

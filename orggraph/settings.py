@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=30.0, gt=0, description="seconds allowed to a read query")
     max_rows: int = Field(default=10_000, gt=0, description="row cap of ad-hoc and named queries")
     batch_size: int = Field(default=10_000, gt=0, le=1_000_000)
+    cypher_slots: int = Field(default=2, ge=1, le=64, description="ad-hoc Cypher queries running at once, all users")
+    heavy_slots: int = Field(default=2, ge=1, le=64, description="heavy requests (analytics) running at once, all users")
+    slots_per_token: int = Field(default=1, ge=1, le=64, description="of each of those, per token")
     _warned_dev_key: bool = PrivateAttr(default=False)
 
     @field_validator("uri")
