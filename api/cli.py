@@ -104,7 +104,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.store import StoreError
-    from orggraph.queries.adhoc_guard import AdhocRefused, cap_rows, check_adhoc
+    from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, AdhocRefused, cap_rows, check_adhoc
 
     try:
         params = dict(_parse_param(p) for p in args.param or [])
@@ -120,7 +120,9 @@ def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAIL
     store = _open_store(settings)
     try:
-        result = store.read(query, params, timeout=settings.query_timeout, max_rows=args.limit)
+        result = store.read(
+            query, params, timeout=settings.query_timeout, max_rows=args.limit, reply_limit=MAX_REPLY_BYTES
+        )
     except StoreError as e:
         _err(str(e))
         return EXIT_FAIL

@@ -22,6 +22,8 @@ import time
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 __all__ = ["Watchdog", "OK", "RECOVERING", "UNAVAILABLE"]
 
@@ -97,7 +99,10 @@ class Watchdog:
 
     def _ping(self) -> str:
         conn = redis.Redis(
-            unix_socket_path=self._socket, socket_timeout=self.PING_TIMEOUT, socket_connect_timeout=self.PING_TIMEOUT
+            unix_socket_path=self._socket,
+            socket_timeout=self.PING_TIMEOUT,
+            socket_connect_timeout=self.PING_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),  # one try: the loop is the retry
         )
         try:
             conn.ping()

@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request
 from orggraph.api.auth import User
 from orggraph.api.deps import get_user
 
-__all__ = ["Gate", "CypherSlot", "HeavySlot", "gates_of"]
+__all__ = ["Gate", "CypherSlot", "HeavySlot", "gates_for", "gates_of"]
 
 
 class Gate:
@@ -65,7 +65,11 @@ class Gate:
 
 def gates_of(request: Request) -> dict[str, Gate]:
     """The app's gates (made on first use from its settings)."""
-    state = request.app.state.orggraph
+    return gates_for(request.app.state.orggraph)
+
+
+def gates_for(state: Any) -> dict[str, Gate]:
+    """The gates kept on an AppState."""
     gates: dict[str, Gate] | None = getattr(state, "gates", None)
     if gates is None:
         s = state.settings

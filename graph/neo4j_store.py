@@ -40,6 +40,7 @@ class Neo4jStore(Store):
         *,
         timeout: float | None = None,
         max_rows: int | None = None,
+        reply_limit: int | None = None,  # rows stream and stop at max_rows; the server bounds a row's memory
     ) -> Result:
         q = Query(query, timeout=timeout)
         try:

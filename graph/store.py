@@ -169,8 +169,12 @@ class Store(ABC):
         *,
         timeout: float | None = None,
         max_rows: int | None = None,
+        reply_limit: int | None = None,
     ) -> Result:
-        """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds."""
+        """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds.
+        `reply_limit` (bytes, for analysts' own queries): a larger answer is refused with QueryError, and reading
+        it stops a few seconds past `timeout` (QueryTimeout), before it is all in memory; a backend that
+        streams rows (Neo4j) needs no such cap and may ignore it."""
 
     @abstractmethod
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:

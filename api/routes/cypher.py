@@ -9,7 +9,7 @@ from orggraph.api.deps import CypherUser, SettingsDep, StoreDep, json_of
 from orggraph.api.limits import CypherSlot
 from orggraph.api.models import ERRORS, CypherRequest, CypherResult, ErrorBody
 from orggraph.api.privacy import mask_rows
-from orggraph.queries.adhoc_guard import cap_rows, check_adhoc
+from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, cap_rows, check_adhoc
 
 router = APIRouter(prefix="/api", tags=["cypher"])
 
@@ -36,14 +36,20 @@ def run_cypher(
     (queries/adhoc_guard.py): a write clause (CREATE, MERGE, SET, DELETE, REMOVE...), LOAD CSV or a procedure
     that may write is 403; a query longer than 20,000 characters, nested deeper than 12 brackets or with more
     than 16 MATCH parts is 400. Values go in `params` and reach the store as parameters. At most
-    ORGGRAPH_MAX_ROWS rows come back (`truncated` says when more existed; the store itself stops there); a
-    query past ORGGRAPH_QUERY_TIMEOUT seconds is stopped (408). Each token runs one ad-hoc query at a time
+    ORGGRAPH_MAX_ROWS rows come back (`truncated` says when more existed; the store itself stops there); an
+    answer over 32 MB is refused (400); a query past ORGGRAPH_QUERY_TIMEOUT seconds is stopped (408). Each token runs one ad-hoc query at a time
     and the server a few (429 otherwise). Roles: admin, analyst."""
     # The text is the analyst's own by design: checked here, and the store's read-only entry point refuses
     # whatever writes anyway.
     toks = check_adhoc(body.query)
     query = cap_rows(body.query, toks, settings.max_rows + 1, body.params)
-    result = store.read(query, body.params, timeout=settings.query_timeout, max_rows=settings.max_rows)  # type: ignore[arg-type]
+    result = store.read(
+        query,  # type: ignore[arg-type]
+        body.params,
+        timeout=settings.query_timeout,
+        max_rows=settings.max_rows,
+        reply_limit=MAX_REPLY_BYTES,
+    )
     note_size(request, len(result.rows))
     rows = mask_rows(result.columns, result.rows, sees_phones=user.sees_phones)
     return json_of(CypherResult(columns=result.columns, rows=rows, truncated=result.truncated))
