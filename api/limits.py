@@ -18,8 +18,13 @@ from fastapi import Depends, HTTPException, Request
 
 from orggraph.api.auth import User
 from orggraph.api.deps import get_user
+from orggraph.graph.store import QueryTimeout
 
-__all__ = ["Gate", "CypherSlot", "HeavySlot", "gates_for", "gates_of"]
+# Seconds a slot stays taken after its query was cut only on our side (FalkorDB went on building a 300-million
+# element list for about a minute past a 3 s limit).
+STILL_RUNNING_HOLD = 60.0
+
+__all__ = ["STILL_RUNNING_HOLD", "Gate", "CypherSlot", "HeavySlot", "gates_for", "gates_of"]
 
 
 class Gate:
@@ -87,10 +92,21 @@ def _slot(name: str) -> Callable[..., Any]:
         gate = gates_of(request)[name]
         key = user.name or user.role.value
         gate.enter(key)
+        hold = 0.0
         try:
             yield user
+        except QueryTimeout as e:
+            # The store did not stop the query at its limit and is still working on it: the slot stays taken
+            # a while longer, so resending it cannot pile up runaway queries in the store.
+            hold = STILL_RUNNING_HOLD if e.still_running else 0.0
+            raise
         finally:
-            gate.leave(key)
+            if hold:
+                timer = threading.Timer(hold, gate.leave, (key,))
+                timer.daemon = True
+                timer.start()
+            else:
+                gate.leave(key)
 
     dep.__name__ = f"{name}_slot"
     return dep

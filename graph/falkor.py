@@ -40,11 +40,13 @@ T = TypeVar("T")
 
 
 class _ReplyLimit(redis.exceptions.RedisError):
-    """A capped reply grew past its byte cap or deadline (the connection is then dropped, the rest unread)."""
+    """A capped reply grew past its byte cap or deadline (the connection is then dropped, the rest unread).
+    `waiting`: no reply had come by the deadline, so the server is most likely still running the query."""
 
-    def __init__(self, too_large: bool) -> None:
+    def __init__(self, too_large: bool, waiting: bool = False) -> None:
         super().__init__("reply too large" if too_large else "reply too slow")
         self.too_large = too_large
+        self.waiting = waiting
 
 
 _reply_cap = threading.local()  # .bytes, .deadline: set around one capped read in this thread
@@ -52,8 +54,16 @@ _reply_cap = threading.local()  # .bytes, .deadline: set around one capped read 
 
 class _CappedBuffer(SocketBuffer):
     def _read_from_socket(self, length: int | None = None, timeout: Any = SENTINEL, raise_on_timeout: bool | None = True) -> bool:
-        got = super()._read_from_socket(length, timeout, raise_on_timeout)
         cap, deadline = getattr(_reply_cap, "bytes", None), getattr(_reply_cap, "deadline", None)
+        if deadline is not None and timeout is SENTINEL:
+            # FalkorDB checks its time limit between operations only: building one huge list or sorting one
+            # can run on for a minute past it. The reply is waited for until the deadline, not longer.
+            try:
+                got = super()._read_from_socket(length, max(0.001, deadline - time.monotonic()), raise_on_timeout)
+            except redis.exceptions.TimeoutError:
+                raise _ReplyLimit(too_large=False, waiting=self._buffer.getbuffer().nbytes == 0) from None
+        else:
+            got = super()._read_from_socket(length, timeout, raise_on_timeout)
         size = self._buffer.getbuffer().nbytes
         if cap is not None and size > cap:
             raise _ReplyLimit(too_large=True)
@@ -184,6 +194,11 @@ class FalkorStore(Store):
                     raise QueryError(
                         f"查询结果太大（超过 {reply_limit / (1 << 20):g} MB），已停止读取。"
                         "请少返回一些列或行（例如不要返回整个节点、不要 collect() 全部结果），或加 LIMIT 后重试。"
+                    ) from None
+                if e.waiting:
+                    raise QueryTimeout(
+                        "查询超过时间限制，已停止等待。请缩小范围（加 LIMIT、限定编码，避免过大的 range()、排序）后重试。",
+                        still_running=True,
                     ) from None
                 raise QueryTimeout(
                     "查询结果太大，在时间限制内没能读完，已中止。请缩小范围（加 LIMIT、限定编码）后重试。"

@@ -47,7 +47,12 @@ class ReadOnlyError(StoreError):
 
 
 class QueryTimeout(StoreError):
-    """The query ran past its time limit and was cut."""
+    """The query ran past its time limit and was cut. `still_running`: the store did not stop it in time and
+    may still be working on it (only the wait for its answer was cut)."""
+
+    def __init__(self, message: str = "", *, still_running: bool = False) -> None:
+        super().__init__(message)
+        self.still_running = still_running
 
 
 class QueryError(StoreError):

@@ -43,9 +43,9 @@ __all__ = [
 MAX_LENGTH = 20_000  # characters: a long hand-written analysis is ~2,000
 MAX_DEPTH = 12  # nested ( [ { : real queries use 4-5; FalkorDB's parse time doubles per level past ~15
 MAX_MATCHES = 16  # MATCH / OPTIONAL MATCH parts: each more one multiplies the work
-# Bytes of the store's answer read at most (FalkorDB's wire format; about 8x that in Python objects): 10,000
-# rows of a few columns take 1-5 MB, 10,000 whole Person nodes about 10 MB.
-MAX_REPLY_BYTES = 32 << 20
+# Bytes of the store's answer read at most (FalkorDB's wire format; about 8x that in Python objects, and about
+# 1 s of the API's CPU to parse): 10,000 rows of a few columns take 1-5 MB.
+MAX_REPLY_BYTES = 16 << 20
 
 # Procedures that only read (FalkorDB's and Neo4j's catalog and index lookups); any other CALL is refused.
 READ_PROCEDURES = frozenset(

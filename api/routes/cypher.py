@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from orggraph.api.audit import note_size
 from orggraph.api.deps import CypherUser, SettingsDep, StoreDep, json_of
 from orggraph.api.limits import CypherSlot
 from orggraph.api.models import ERRORS, CypherRequest, CypherResult, ErrorBody
 from orggraph.api.privacy import mask_rows
-from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, cap_rows, check_adhoc
+from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, Token, cap_rows, check_adhoc
 
 router = APIRouter(prefix="/api", tags=["cypher"])
+
+
+async def _checked(body: CypherRequest) -> list[Token]:
+    """The query's tokens once it passed the checks: before a slot is taken (a refusal needs none)."""
+    return check_adhoc(body.query)
+
+
+Checked = Annotated[list[Token], Depends(_checked)]
 
 
 @router.post(
@@ -30,7 +40,13 @@ router = APIRouter(prefix="/api", tags=["cypher"])
     },
 )
 def run_cypher(
-    body: CypherRequest, request: Request, store: StoreDep, user: CypherUser, slot: CypherSlot, settings: SettingsDep
+    body: CypherRequest,
+    request: Request,
+    store: StoreDep,
+    user: CypherUser,
+    toks: Checked,
+    slot: CypherSlot,
+    settings: SettingsDep,
 ) -> Response:
     """Runs one statement through the store's read-only entry point. Before it is sent, the text is checked
     (queries/adhoc_guard.py): a write clause (CREATE, MERGE, SET, DELETE, REMOVE...), LOAD CSV or a procedure
@@ -41,7 +57,6 @@ def run_cypher(
     and the server a few (429 otherwise). Roles: admin, analyst."""
     # The text is the analyst's own by design: checked here, and the store's read-only entry point refuses
     # whatever writes anyway.
-    toks = check_adhoc(body.query)
     query = cap_rows(body.query, toks, settings.max_rows + 1, body.params)
     result = store.read(
         query,  # type: ignore[arg-type]

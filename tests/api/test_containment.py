@@ -11,7 +11,7 @@ import pytest
 from orggraph.api.healing import RECOVERING
 from orggraph.api.limits import gates_for
 from orggraph.graph.falkor import FalkorStore
-from orggraph.graph.store import QueryError
+from orggraph.graph.store import QueryError, QueryTimeout
 
 
 def _keys(store: FalkorStore) -> set[str]:
@@ -54,6 +54,8 @@ def test_cypher_slots_answer_429_with_retry_after(api: Any) -> None:
         r = api.post("/api/cypher", {"query": "RETURN 1 AS x"}, role="analyst")
         assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
         assert "每个令牌最多 1 个" in r.json()["detail"]
+        # a query the guard refuses needs no slot: its sender learns what is wrong, not "wait"
+        assert api.post("/api/cypher", {"query": "CREATE (n)"}, role="analyst").status_code == 403
         # another token still gets the second slot; then the server is full for everyone
         assert api.post("/api/cypher", {"query": "RETURN 1 AS x"}, role="admin").status_code == 200
         cypher.enter("someone-else")
@@ -119,3 +121,31 @@ def test_health_says_recovering_with_retry_after(api: Any) -> None:
         assert r.status_code == 503 and r.json()["status"] == "recovering" and r.headers["retry-after"] == "5"
     finally:
         holder.watchdog = None
+
+
+class _StillRunning(FalkorStore):
+    """A store whose ad-hoc reads are cut on our side while the server goes on (FalkorDB building a huge list)."""
+
+    def __init__(self, inner: FalkorStore) -> None:
+        self.__dict__.update(inner.__dict__)
+
+    def read(self, query: Any, params: Any = None, *, timeout: Any = None, max_rows: Any = None, reply_limit: Any = None) -> Any:
+        if reply_limit is not None:
+            raise QueryTimeout("查询超过时间限制，已停止等待。", still_running=True)
+        return super().read(query, params, timeout=timeout, max_rows=max_rows)
+
+
+def test_a_query_the_store_could_not_stop_keeps_its_slot(store: FalkorStore, make_api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orggraph.api import limits
+
+    monkeypatch.setattr(limits, "STILL_RUNNING_HOLD", 1.5)
+    api = make_api(_StillRunning(store))
+    r = api.post("/api/cypher", {"query": "UNWIND range(1, 300000000) AS x WITH x ORDER BY x DESC RETURN x"}, role="analyst")
+    assert r.status_code == 408
+    cypher = gates_for(api.client.app.state.orggraph)["cypher"]
+    assert cypher.running == 1  # held: the store is still busy with it
+    assert api.post("/api/cypher", {"query": "RETURN 1 AS x"}, role="analyst").status_code == 429
+    deadline = time.monotonic() + 10
+    while cypher.running:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
