@@ -44,7 +44,9 @@ def _name(api: Any, role: str) -> str:
     return str(user.name)
 
 
-def test_cypher_slots_answer_429_with_retry_after(api: Any) -> None:
+def test_cypher_slots_answer_429_with_retry_after(city: Any, make_api: Any, settings: Any) -> None:
+    settings.cypher_slots = 2
+    api = make_api(city)
     gates = gates_for(api.client.app.state.orggraph)
     cypher = gates["cypher"]
     assert (cypher.total, cypher.per_key) == (2, 1)
@@ -83,6 +85,16 @@ def test_analytics_slots_answer_429(api: Any) -> None:
         heavy.leave(name)
     assert api.get("/api/analytics", role="viewer").status_code == 200
     assert heavy.running == 0
+
+
+def test_slots_default_to_half_the_cpus(settings: Any) -> None:
+    import os
+
+    from orggraph.settings import Settings
+
+    fresh = Settings(data_dir=settings.data_dir)
+    assert fresh.cypher_slots == fresh.heavy_slots == max(1, (os.cpu_count() or 2) // 2)
+    assert fresh.slots_per_token == 1
 
 
 def test_huge_unwind_is_cut_by_the_store(api: Any) -> None:
