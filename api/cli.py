@@ -114,7 +114,7 @@ def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     try:
         # The query text is the analyst's own: checked before it is sent (no write, no LOAD CSV, bounded
         # nesting), then run read-only, as enforced by the store itself too.
-        query = cap_rows(args.query, check_adhoc(args.query), args.limit + 1, params)
+        query = cap_rows(args.query, check_adhoc(args.query, params), args.limit + 1, params)
     except AdhocRefused as e:
         _err(str(e))
         return EXIT_FAIL

@@ -62,7 +62,10 @@ class Watchdog:
     def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.PING_TIMEOUT + 5)
+            # A restart under way is waited for (bounded by the server's start timeout), so the caller's
+            # release of the server that follows cannot leave a just-started one behind.
+            busy = self.status != OK
+            self._thread.join(timeout=self.server.start_timeout + 10 if busy else self.PING_TIMEOUT + 5)
 
     # -- the loop --
 

@@ -10,7 +10,8 @@ that knows strings, escaped names and comments (a `CREATE` inside a string or a 
 - `check_writes`: no write clause (CREATE, MERGE, SET, DELETE, DETACH DELETE, REMOVE, FOREACH, DROP) and no
   procedure CALL other than the read-only ones listed in READ_PROCEDURES;
 - `check_complexity`: at most MAX_LENGTH characters, MAX_DEPTH nested brackets/parentheses/braces and
-  MAX_MATCHES MATCH parts.
+  MAX_MATCHES MATCH parts;
+- `check_ranges`: no `range()` of more than MAX_RANGE elements (when its bounds are numbers or parameters).
 
 `check_adhoc` runs them all and raises AdhocRefused (a Chinese message naming what is wrong and how to fix it).
 `cap_rows` adds a LIMIT to a query's final RETURN so the store stops after the row cap instead of sending
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_MATCHES",
+    "MAX_RANGE",
     "MAX_REPLY_BYTES",
     "READ_PROCEDURES",
     "Token",
@@ -36,6 +38,7 @@ __all__ = [
     "check_adhoc",
     "check_complexity",
     "check_load_csv",
+    "check_ranges",
     "check_writes",
     "tokens",
 ]
@@ -43,6 +46,7 @@ __all__ = [
 MAX_LENGTH = 20_000  # characters: a long hand-written analysis is ~2,000
 MAX_DEPTH = 12  # nested ( [ { : real queries use 4-5; FalkorDB's parse time doubles per level past ~15
 MAX_MATCHES = 16  # MATCH / OPTIONAL MATCH parts: each more one multiplies the work
+MAX_RANGE = 10_000_000  # elements of one range(): 160 MB in FalkorDB
 # Bytes of the store's answer read at most (FalkorDB's wire format; about 8x that in Python objects, and about
 # 1 s of the API's CPU to parse): 10,000 rows of a few columns take 1-5 MB.
 MAX_REPLY_BYTES = 16 << 20
@@ -230,7 +234,51 @@ def check_complexity(query: str, toks: list[Token]) -> None:
         )
 
 
-def check_adhoc(query: str) -> list[Token]:
+def check_ranges(toks: list[Token], params: Mapping[str, Any] | None = None) -> None:
+    """No `range(a, b[, step])` of more than MAX_RANGE elements when its bounds are written as numbers or given
+    as parameters: FalkorDB builds the whole list first, beyond its own time limit (a 300-million-element one
+    ran a minute past a 3 s limit and took gigabytes)."""
+
+    def value(t: Token) -> int | None:
+        if t.kind == "number" and t.text.isdigit():
+            return int(t.text)
+        if t.kind == "param" and params is not None:
+            v = params.get(t.text)
+            return v if isinstance(v, int) and not isinstance(v, bool) else None
+        return None
+
+    for i, t in enumerate(toks):
+        if not (t.kind == "word" and t.text.lower() == "range" and i + 1 < len(toks) and toks[i + 1].text == "("):
+            continue
+        args: list[int | None] = []
+        j, sign = i + 2, 1
+        while j < len(toks) and len(args) < 3:
+            tok = toks[j]
+            if tok.kind == "punct" and tok.text == "-":
+                sign, j = -sign, j + 1
+                continue
+            v = value(tok)
+            args.append(None if v is None else sign * v)
+            sign = 1
+            nxt = toks[j + 1] if j + 1 < len(toks) else None
+            if nxt is None or nxt.kind != "punct" or nxt.text not in ",)":
+                args = []  # an expression: not judged here
+                break
+            j += 2
+            if nxt.text == ")":
+                break
+        if len(args) < 2 or any(a is None for a in args):
+            continue
+        start, end = args[0], args[1]
+        step = args[2] if len(args) > 2 else 1
+        assert start is not None and end is not None and step is not None
+        if step and (end - start) // step + 1 > MAX_RANGE:
+            raise AdhocRefused(
+                f"range() 生成的列表太长（超过 {MAX_RANGE:,} 个元素，第 {t.pos + 1} 个字符处）。请缩小范围，或改用 MATCH 读取数据。"
+            )
+
+
+def check_adhoc(query: str, params: Mapping[str, Any] | None = None) -> list[Token]:
     """Every check of an ad-hoc query; raises AdhocRefused. Returns the tokens (for `cap_rows`)."""
     if len(query) > MAX_LENGTH:  # before tokenizing megabytes
         check_complexity(query, [])
@@ -238,6 +286,7 @@ def check_adhoc(query: str) -> list[Token]:
     check_load_csv(toks)
     check_writes(toks)
     check_complexity(query, toks)
+    check_ranges(toks, params)
     return toks
 
 

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["cypher"])
 
 async def _checked(body: CypherRequest) -> list[Token]:
     """The query's tokens once it passed the checks: before a slot is taken (a refusal needs none)."""
-    return check_adhoc(body.query)
+    return check_adhoc(body.query, body.params)
 
 
 Checked = Annotated[list[Token], Depends(_checked)]

@@ -44,7 +44,7 @@ HOSTILE = [
     "MATCH (a:Person), (b:Person), (c:Person) RETURN count(*) AS n",
     "UNWIND range(1, 300000000) AS x WITH x ORDER BY x DESC RETURN x",
     "MATCH (a), (b) RETURN collect([a, b]) AS everything",
-    "UNWIND range(1, 30000000) AS x RETURN collect(x) AS c",
+    "UNWIND range(1, 9000000) AS x RETURN collect(x) AS c",
     "MATCH p = (a)-[*1..10]-(b) RETURN count(p) AS n",
     "MATCH (a:Person) CREATE (a)-[:X]->(:Y {`leak`: 1})",
 ]

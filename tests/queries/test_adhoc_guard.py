@@ -134,3 +134,20 @@ def test_capped_query_runs_on_the_store(store) -> None:  # type: ignore[no-untyp
     q = _cap("UNWIND range(1, 3000000) AS x RETURN x ORDER BY x DESC", cap=11)
     r = store.read(q, max_rows=10)
     assert len(r.rows) == 10 and r.truncated and r.rows[0] == [3000000]
+
+
+def test_huge_ranges_are_refused() -> None:
+    for q, params in [
+        ("UNWIND range(1, 300000000) AS x WITH x ORDER BY x DESC RETURN x", None),
+        ("RETURN size(range(0, 20000000, 1)) AS n", None),
+        ("UNWIND range(-5, 10000000) AS x RETURN count(x)", None),
+        ("UNWIND range(1, $n) AS x RETURN x", {"n": 10**9}),
+    ]:
+        with pytest.raises(AdhocRefused) as e:
+            check_adhoc(q, params)
+        assert e.value.status == 400 and "range()" in str(e.value)
+    check_adhoc("UNWIND range(1, 3000000) AS x RETURN x")  # big, but capped by LIMIT: allowed
+    check_adhoc("UNWIND range(1, 300000000, 100) AS x RETURN x")  # 3 million elements
+    check_adhoc("UNWIND range(1, $n) AS x RETURN x", {"n": 10})
+    check_adhoc("MATCH (n) UNWIND range(1, n.households * 1000000) AS x RETURN count(x)")  # not judged here
+    check_adhoc("RETURN 'range(1, 999999999)' AS s")
