@@ -104,18 +104,22 @@ def _parse_param(text: str) -> tuple[str, Any]:
 
 def cmd_cypher(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.graph.store import StoreError
-    from orggraph.queries.adhoc_guard import check_adhoc
+    from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, cap_rows, check_adhoc
 
     try:
-        check_adhoc(args.query)  # QueryRefused is a ValueError: a refused query is the user's input (exit 2)
         params = dict(_parse_param(p) for p in args.param or [])
+        # The query text is the analyst's own: checked before the store is opened (no write, no LOAD CSV,
+        # bounded nesting and size; AdhocRefused is a ValueError: the user's input, exit 2), then run
+        # read-only, as enforced by the store itself too.
+        query = cap_rows(args.query, check_adhoc(args.query, params), args.limit + 1, params)
     except ValueError as e:
         _err(str(e))
         return EXIT_INPUT
     store = _open_store(settings)
     try:
-        # The query text is the analyst's own: it runs read-only, as enforced by the store itself.
-        result = store.read(args.query, params, timeout=settings.query_timeout, max_rows=args.limit)
+        result = store.read(
+            query, params, timeout=settings.query_timeout, max_rows=args.limit, reply_limit=MAX_REPLY_BYTES
+        )
     except StoreError as e:
         _err(str(e))
         return EXIT_FAIL

@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from orggraph.api.auth import Capability, LoginCodes, TokenRegistry, User
+from orggraph.api.healing import Watchdog
 from orggraph.graph.store import Store, StoreUnavailable
 from orggraph.loaders.phones import phone_seal
 from orggraph.queries import policy
@@ -73,6 +74,7 @@ class StoreHolder:
         self._store = store
         self.owned = store is None  # we close only what we opened
         self._lock = threading.Lock()
+        self.watchdog: Watchdog | None = None  # restarts the embedded server we opened when it dies or hangs
 
     def get(self) -> Store:
         if self._store is not None:
@@ -87,6 +89,9 @@ class StoreHolder:
                     raise
                 except Exception as e:  # noqa: BLE001 - a driver's own connection errors become a 503
                     raise StoreUnavailable(f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。") from None
+                server = getattr(self._store, "server", None)
+                if server is not None:
+                    self.watchdog = Watchdog(server).start()
             return self._store
 
     @property
@@ -94,6 +99,9 @@ class StoreHolder:
         return self._store is not None
 
     def close(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
+            self.watchdog = None
         with self._lock:
             if self._store is not None and self.owned:
                 self._store.close()

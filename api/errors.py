@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from orggraph.api.auth import TokenError
 from orggraph.api.privacy import mask_log_text
 from orggraph.graph.store import QueryError, QueryTimeout, ReadOnlyError, StoreError, StoreUnavailable
-from orggraph.queries.adhoc_guard import QueryRefused
+from orggraph.queries.adhoc_guard import AdhocRefused
 from orggraph.queries.scope import ScopeError
 
 __all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
@@ -69,12 +69,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def scope_error(request: Request, e: ScopeError) -> JSONResponse:
         return _json(e.status, str(e))
 
-    @app.exception_handler(QueryRefused)
-    async def query_refused(request: Request, e: QueryRefused) -> JSONResponse:
-        return _json(e.status, str(e))
-
     @app.exception_handler(TokenError)
     async def token_error(request: Request, e: TokenError) -> JSONResponse:
+        return _json(e.status, str(e))
+
+    @app.exception_handler(AdhocRefused)
+    async def adhoc_refused(request: Request, e: AdhocRefused) -> JSONResponse:
         return _json(e.status, str(e))
 
     @app.exception_handler(StoreError)

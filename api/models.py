@@ -57,7 +57,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 class Health(BaseModel):
-    status: str = Field(description="`ok` when the store answers, else `unavailable`")
+    status: str = Field(
+        description="`ok` when the store answers; `recovering` while `serve` restarts a dead or hung embedded "
+        "store; else `unavailable`"
+    )
     backend: str = Field(description="falkordb-embedded, falkordb or neo4j")
     version: str = Field(description="orggraph version")
 

@@ -63,6 +63,13 @@ log = logging.getLogger(__name__)
 FALKORDB_MODULE_ARGS: tuple[str, ...] = (
     "TIMEOUT_MAX", "0",
     "TIMEOUT_DEFAULT", "300000",  # 5 min: cuts a forgotten runaway query, never a realistic load batch
+    # Containment of ad-hoc queries (README, "Containment"): more query threads than the ad-hoc slots, so a
+    # few runaway analyst queries never leave the pages' short queries waiting for a thread; a memory ceiling
+    # per query (a collect() of everything fails with an error instead of growing the server without end);
+    # and a bounded queue, so a flood is refused at once instead of piling up.
+    "THREAD_COUNT", "8",
+    "QUERY_MEM_CAPACITY", str(1 << 30),
+    "MAX_QUEUED_QUERIES", "256",
 )  # fmt: skip
 
 # Redis's own defaults, spelled out so a redis upgrade cannot silently drop snapshots.
@@ -425,6 +432,34 @@ class EmbeddedServer:
             "clients": sorted(self._live_clients(prune=False)),
             "log": str(self.log_path),
         }
+
+    # -- self-healing (used by the watchdog of `orggraph serve`, api/healing.py) --
+
+    @property
+    def socket_path(self) -> str:
+        """Where the server of this data dir listens (whether it runs or not)."""
+        return self._socket_path()
+
+    def revive(self) -> str:
+        """Make the server run again after it died or was killed under a running process: start it (or wait
+        for / adopt the one another process started meanwhile) and keep this process registered, leaving the
+        acquire() count as it is. Returns the socket path; EmbeddedServerError when it cannot start."""
+        with _registry_lock, self._locked():
+            state = self._find_running() or self._start()
+            self._register()
+        return state.socket
+
+    def kill_unresponsive(self, pid: int) -> bool:
+        """SIGKILL the server `pid` when it is still the recorded one (it stopped answering, e.g. frozen by a
+        query or SIGSTOPped); the AOF keeps all but its last second. True when it was killed here."""
+        with _registry_lock, self._locked():
+            state = self._read_state()
+            if state is None or state.pid != pid or not _same_process(pid, state.identity):
+                return False
+            log.error("server pid %d stopped answering; killing it to restart it", pid)
+            _kill(pid, signal.SIGKILL)
+            _wait_exit(pid, 10)
+            return True
 
     # -- paths --
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import contextlib
 import math
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlparse
 
+import redis
 import redis.exceptions
 from falkordb import FalkorDB
+from redis._parsers.resp2 import _RESP2Parser
+from redis._parsers.socket import SocketBuffer
+from redis.utils import SENTINEL
 
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
@@ -32,6 +38,49 @@ __all__ = ["DATA_VERSION_KEY", "FalkorStore"]
 
 
 T = TypeVar("T")
+
+
+class _ReplyLimit(redis.exceptions.RedisError):
+    """A capped reply grew past its byte cap or deadline (the connection is then dropped, the rest unread).
+    `waiting`: no reply had come by the deadline, so the server is most likely still running the query."""
+
+    def __init__(self, too_large: bool, waiting: bool = False) -> None:
+        super().__init__("reply too large" if too_large else "reply too slow")
+        self.too_large = too_large
+        self.waiting = waiting
+
+
+_reply_cap = threading.local()  # .bytes, .deadline: set around one capped read in this thread
+
+
+class _CappedBuffer(SocketBuffer):
+    def _read_from_socket(self, length: int | None = None, timeout: Any = SENTINEL, raise_on_timeout: bool | None = True) -> bool:
+        cap, deadline = getattr(_reply_cap, "bytes", None), getattr(_reply_cap, "deadline", None)
+        if deadline is not None and timeout is SENTINEL:
+            # FalkorDB checks its time limit between operations only: building one huge list or sorting one
+            # can run on for a minute past it. The reply is waited for until the deadline, not longer.
+            try:
+                got = super()._read_from_socket(length, max(0.001, deadline - time.monotonic()), raise_on_timeout)
+            except redis.exceptions.TimeoutError:
+                raise _ReplyLimit(too_large=False, waiting=self._buffer.getbuffer().nbytes == 0) from None
+        else:
+            got = super()._read_from_socket(length, timeout, raise_on_timeout)
+        size = self._buffer.getbuffer().nbytes
+        if cap is not None and size > cap:
+            raise _ReplyLimit(too_large=True)
+        # Only a large reply is cut for time: a short one (an error after a slow query) is read whole.
+        if deadline is not None and size > _SLOW_REPLY_BYTES and time.monotonic() > deadline:
+            raise _ReplyLimit(too_large=False)
+        return got
+
+
+class _CappedParser(_RESP2Parser):
+    """The RESP2 parser reading through a buffer that stops at the byte cap and deadline of the current
+    capped read: an analyst's reply is never read whole into memory past the cap."""
+
+    def on_connect(self, connection: Any) -> None:
+        super().on_connect(connection)
+        self._buffer = _CappedBuffer(self._sock, self.socket_read_size, connection.socket_timeout)
 
 _UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储请查看数据目录下 falkordb/server.log。"
 
@@ -54,6 +103,8 @@ _CONSTRAINTS = statement(
     origin=__name__,
     neo4j=False,
 )
+_REPLY_GRACE = 3.0  # seconds to read a capped reply past the query's own time limit
+_SLOW_REPLY_BYTES = 1 << 20  # a reply smaller than this is never cut for time
 
 
 class FalkorStore(Store):
@@ -75,6 +126,8 @@ class FalkorStore(Store):
         self._server = server  # EmbeddedServer when we share the embedded one
         self._location = location  # the data directory or host:port
         self._version_key = DATA_VERSION_KEY.format(graph=graph_name)
+        self._capped: Any = None  # the graph on connections of their own for reads with reply_limit
+        self._capped_lock = threading.Lock()
 
     @classmethod
     def embedded(cls, data_dir: Path, graph_name: str = "orggraph") -> FalkorStore:
@@ -107,11 +160,19 @@ class FalkorStore(Store):
         """The raw redis connection (backup, config)."""
         return self._db.connection
 
-    def _run(
-        self, query: str, params: Mapping[str, Any] | None, *, read_only: bool, timeout_ms: int | None
-    ) -> Result:
+    def _capped_graph(self) -> Any:
+        """The graph on a connection pool of its own whose replies are read through _CappedParser."""
+        with self._capped_lock:
+            if self._capped is None:
+                pool = self._db.connection.connection_pool
+                kwargs = {**pool.connection_kwargs, "parser_class": _CappedParser}
+                capped_pool = redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+                self._capped = FalkorDB(connection_pool=capped_pool).select_graph(self.graph_name)
+            return self._capped
+
+    def _query(self, graph: Any, query: str, params: Mapping[str, Any] | None, *, read_only: bool, timeout_ms: int | None) -> Any:
         try:
-            res = self._graph._query(query, params=dict(params or {}), timeout=timeout_ms, read_only=read_only)
+            return graph._query(query, params=dict(params or {}), timeout=timeout_ms, read_only=read_only)
         except redis.exceptions.ConnectionError as e:
             raise StoreUnavailable(_UNAVAILABLE.format(e)) from None
         except redis.exceptions.TimeoutError as e:
@@ -123,9 +184,44 @@ class FalkorStore(Store):
             # that, so a read answers as on any empty graph (`count(n)` is 0, not no row at all).
             try:
                 self._graph._query("RETURN 0")
-                res = self._graph._query(query, params=dict(params or {}), timeout=timeout_ms, read_only=True)
+                return graph._query(query, params=dict(params or {}), timeout=timeout_ms, read_only=True)
             except redis.exceptions.ResponseError as e2:
                 raise _translate(e2) from None
+
+    def _run(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None,
+        *,
+        read_only: bool,
+        timeout_ms: int | None,
+        reply_limit: int | None = None,
+    ) -> Result:
+        if reply_limit is None:
+            res = self._query(self._graph, query, params, read_only=read_only, timeout_ms=timeout_ms)
+        else:
+            _reply_cap.bytes = reply_limit
+            # The store stops the query at its time limit; reading a reply it produced in time gets a few
+            # seconds more, then it is cut (a 20-million-element list took minutes to parse).
+            _reply_cap.deadline = time.monotonic() + (timeout_ms or 30_000) / 1000 + _REPLY_GRACE
+            try:
+                res = self._query(self._capped_graph(), query, params, read_only=read_only, timeout_ms=timeout_ms)
+            except _ReplyLimit as e:
+                if e.too_large:
+                    raise QueryError(
+                        f"查询结果太大（超过 {reply_limit / (1 << 20):g} MB），已停止读取。"
+                        "请少返回一些列或行（例如不要返回整个节点、不要 collect() 全部结果），或加 LIMIT 后重试。"
+                    ) from None
+                if e.waiting:
+                    raise QueryTimeout(
+                        "查询超过时间限制，已停止等待。请缩小范围（加 LIMIT、限定编码，避免过大的 range()、排序）后重试。",
+                        still_running=True,
+                    ) from None
+                raise QueryTimeout(
+                    "查询结果太大，在时间限制内没能读完，已中止。请缩小范围（加 LIMIT、限定编码）后重试。"
+                ) from None
+            finally:
+                _reply_cap.bytes = _reply_cap.deadline = None
         header = [h[1] if isinstance(h, (list, tuple)) else h for h in (res.header or [])]
         columns = [h.decode() if isinstance(h, bytes) else str(h) for h in header]
         return Result(columns, [[plain(v) for v in row] for row in res.result_set or []])
@@ -137,9 +233,10 @@ class FalkorStore(Store):
         *,
         timeout: float | None = None,
         max_rows: int | None = None,
+        reply_limit: int | None = None,
     ) -> Result:
         timeout_ms = max(1, math.ceil(timeout * 1000)) if timeout else None
-        r = self._run(query, params, read_only=True, timeout_ms=timeout_ms)
+        r = self._run(query, params, read_only=True, timeout_ms=timeout_ms, reply_limit=reply_limit)
         if max_rows is not None and len(r.rows) > max_rows:
             r.rows = r.rows[:max_rows]
             r.truncated = True
@@ -295,6 +392,9 @@ class FalkorStore(Store):
         rewrite_aof(self._db.connection, timeout)
 
     def close(self) -> None:
+        if self._capped is not None:
+            with contextlib.suppress(Exception):
+                self._capped.client.connection.close()
         try:
             self._db.connection.close()
         except Exception:  # noqa: BLE001 - closing must never fail the caller
@@ -312,6 +412,13 @@ def _translate(e: redis.exceptions.ResponseError) -> Exception:
             f"图数据库无法写入磁盘（{msg}）：数据目录所在的磁盘空间可能已满。"
             "已写入的数据完好；请释放磁盘空间后重新运行同一命令（导入可重复执行，不会重复写入）。"
         )
+    if "mem" in low and "capacity" in low:
+        return QueryError(
+            "查询占用的内存超过上限（每个查询 1 GB），已被中止。请缩小范围：加 LIMIT、限定编码，"
+            "避免对全部节点 collect() 或过大的 UNWIND。"
+        )
+    if "max pending queries" in low:
+        return StoreUnavailable("图数据库正在排队的查询太多，暂时不接受新查询。请稍后重试。")
     if "read-only" in low or "ro_query" in low:
         return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
     if "timed out" in low or "timeout" in low:

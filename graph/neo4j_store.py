@@ -55,6 +55,7 @@ class Neo4jStore(Store):
         *,
         timeout: float | None = None,
         max_rows: int | None = None,
+        reply_limit: int | None = None,  # rows stream and stop at max_rows; the server bounds a row's memory
     ) -> Result:
         try:
             # READ access mode: a cluster sends it to a follower, and the server itself refuses writes.
@@ -147,6 +148,8 @@ def _translate(e: Neo4jError) -> Exception:
     code = e.code or ""
     if "AccessMode" in code or "ForbiddenOnReadOnlyDatabase" in code or "WriteOnReadOnlyAccessDbException" in code:
         return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
+    if "MemoryPoolOutOfMemory" in code:  # db.memory.transaction.max (README, "Containment")
+        return QueryError("查询占用的内存超过数据库的上限，已被中止。请缩小范围：加 LIMIT、限定编码，避免对全部节点 collect()。")
     if "TransactionTimedOut" in code or "Timeout" in code:
         return QueryTimeout("查询超过时间限制，已被中止。请缩小范围（加 LIMIT、限定编码）后重试。")
     if isinstance(e, ClientError):

@@ -50,7 +50,12 @@ class ReadOnlyError(StoreError):
 
 
 class QueryTimeout(StoreError):
-    """The query ran past its time limit and was cut."""
+    """The query ran past its time limit and was cut. `still_running`: the store did not stop it in time and
+    may still be working on it (only the wait for its answer was cut)."""
+
+    def __init__(self, message: str = "", *, still_running: bool = False) -> None:
+        super().__init__(message)
+        self.still_running = still_running
 
 
 class QueryError(StoreError):
@@ -195,8 +200,12 @@ class Store(ABC):
         *,
         timeout: float | None = None,
         max_rows: int | None = None,
+        reply_limit: int | None = None,
     ) -> Result:
-        """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds."""
+        """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds.
+        `reply_limit` (bytes, for analysts' own queries): a larger answer is refused with QueryError, and reading
+        it stops a few seconds past `timeout` (QueryTimeout), before it is all in memory; a backend that
+        streams rows (Neo4j) needs no such cap and may ignore it."""
 
     @abstractmethod
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,11 @@ class SettingsError(Exception):
     """A bad ORGGRAPH_* value; the message is for the user."""
 
 
+def _half_the_cpus() -> int:
+    """Default of the ad-hoc and heavy slots: half the CPUs (at least 1), the other half kept for everyone else."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORGGRAPH_", extra="ignore")
 
@@ -34,6 +40,13 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=30.0, gt=0, description="seconds allowed to a read query")
     max_rows: int = Field(default=10_000, gt=0, description="row cap of ad-hoc and named queries")
     batch_size: int = Field(default=10_000, gt=0, le=1_000_000)
+    cypher_slots: int = Field(
+        default_factory=lambda: _half_the_cpus(), ge=1, le=64, description="ad-hoc Cypher queries running at once, all users"
+    )
+    heavy_slots: int = Field(
+        default_factory=lambda: _half_the_cpus(), ge=1, le=64, description="heavy requests (analytics) running at once, all users"
+    )
+    slots_per_token: int = Field(default=1, ge=1, le=64, description="of each of those, per token")
     _warned_dev_key: bool = PrivateAttr(default=False)
 
     @field_validator("uri")

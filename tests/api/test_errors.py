@@ -23,7 +23,7 @@ class DownStore(Store):
     backend = "falkordb"
 
     def read(self, query: Any, params: Mapping[str, Any] | None = None, *, timeout: float | None = None,
-             max_rows: int | None = None) -> Result:
+             max_rows: int | None = None, reply_limit: int | None = None) -> Result:
         raise StoreUnavailable(DOWN)
 
     def write(self, query: Any, params: Mapping[str, Any] | None = None) -> Result:

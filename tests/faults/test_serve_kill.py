@@ -139,3 +139,33 @@ def test_serve_killed_under_traffic(served: tuple[Path, str], also_database: boo
     assert content_of(data) == before
     r = orggraph(data, "audit", "--tail", "5")  # the log a killed server was appending to still reads
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_serve_restarts_its_killed_database(served: tuple[Path, str]) -> None:
+    """Issue 10: the database killed under a running serve (serve itself untouched) answers again within 60 s,
+    health saying `recovering` (503, Retry-After) meanwhile, with the same answers as before."""
+    data, token = served
+    port = _free_port()
+    proc = _serve(data, port)
+    try:
+        expected = _answers(port, token)
+        old = kill_server(data)
+        t0 = time.monotonic()
+        seen: list[tuple[int, str]] = []
+        while True:
+            r = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+            seen.append((r.status_code, r.json()["status"]))
+            if r.status_code == 503:
+                assert r.json()["status"] in ("recovering", "unavailable")
+                assert r.json()["status"] != "recovering" or r.headers["retry-after"] == "5"
+            new = EmbeddedServer(data).server_pid()
+            if r.status_code == 200 and new is not None and new != old:
+                break
+            assert time.monotonic() - t0 < 60, seen[-5:]
+            time.sleep(0.1)
+        assert (503, "recovering") in seen
+        assert proc.poll() is None  # serve was never restarted
+        assert _answers(port, token) == expected
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
