@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, LiteralString
 
@@ -55,8 +56,10 @@ class Neo4jStore(Store):
         *,
         timeout: float | None = None,
         max_rows: int | None = None,
-        reply_limit: int | None = None,  # rows stream and stop at max_rows; the server bounds a row's memory
+        reply_limit: int | None = None,
     ) -> Result:
+        # Rows stream and stop at max_rows; the server bounds a transaction's memory (db.memory.transaction.max);
+        # reply_limit bounds what this process keeps: the rows' size as JSON, counted as they arrive.
         try:
             # READ access mode: a cluster sends it to a follower, and the server itself refuses writes.
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
@@ -68,11 +71,20 @@ class Neo4jStore(Store):
                     res = tx.run(query, dict(params or {}))
                     rows: list[list[Any]] = []
                     truncated = False
+                    size = 0
                     for rec in res:
                         if max_rows is not None and len(rows) >= max_rows:
                             truncated = True
                             break
-                        rows.append([plain(v) for v in rec.values()])
+                        row = [plain(v) for v in rec.values()]
+                        if reply_limit is not None:
+                            size += len(json.dumps(row, ensure_ascii=False, default=str))
+                            if size > reply_limit:
+                                raise QueryError(
+                                    f"查询结果太大（超过 {reply_limit / (1 << 20):g} MB），已停止读取。"
+                                    "请少返回一些列或行（例如不要返回整个节点、不要 collect() 全部结果），或加 LIMIT 后重试。"
+                                )
+                        rows.append(row)
                     return Result(list(res.keys()), rows, truncated)
 
                 return session.execute_read(work)
