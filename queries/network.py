@@ -16,6 +16,7 @@ from orggraph.graph.schema import NODES, ORG_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
 from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, resolve_key, resolve_scope
+from orggraph.queries.terms import in_force
 
 __all__ = [
     "NODE_CAP",
@@ -469,6 +470,8 @@ RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
     for kind in ("", *_ORG_BASED)
 }
 
+# Each pattern comprehension names its own variables: FalkorDB gives wrong answers when two comprehensions of
+# one projection reuse a name (`members` counted 0 for every organization once `m` had been used above).
 _ORG_FETCH = {
     kind: statement(
         f"network.orgtree.fetch.{_scope_name(kind)}",
@@ -479,8 +482,8 @@ RETURN o,
   [(o)-[:SUBORDINATE_TO]->(p:PartyOrg) | p.code][..1] AS parent,
   [(s:Person)-[:SECRETARY_OF]->(o) | s][..2] AS secretaries,
   [(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | [m, r]][..$per_org] AS part_time,
-  size([(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | m]) AS part_time_total,
-  size([(m:Person)-[:MEMBER_OF]->(o) | m]) AS members,
+  size([(m2:Person)-[r2:PART_TIME_MEMBER_OF]->(o) WHERE {in_force("r2")} | m2]) AS part_time_total,
+  size([(m3:Person)-[:MEMBER_OF]->(o) | m3]) AS members,
   [(c:PartyOrg)-[:SUBORDINATE_TO]->(o) WHERE NOT c.kind IN $kinds | c.kind] AS hidden_children
 ORDER BY o.code
 LIMIT $limit""",  # type: ignore[arg-type]
