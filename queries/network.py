@@ -177,7 +177,7 @@ _EGO_STEP: dict[str, LiteralString] = {
 MATCH (n:{label} {{{nt.key}: key}})-[r]-(m)
 WHERE {_IN_FORCE}
 WITH key, n, r, m
-ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid)
+ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.key, ''), coalesce(r.source, '')
 WITH key, type(r) AS rel, startNode(r) = n AS outgoing, [l IN labels(m) WHERE l <> 'PartyMember'][0] AS label,
      count(*) AS total, collect([m, r])[..$per_group] AS sample
 RETURN key, rel, outgoing, label, total, sample
