@@ -468,6 +468,9 @@ def _expand_text(label: str) -> str:
         f"WHERE type(r) IN $types AND {any_in_force()}\n"
         "RETURN k, type(r) AS type, startNode(r) = n AS out, labels(m) AS labels, coalesce(m.pid, m.code) AS key,\n"
         "  m.name AS name, coalesce(r.role, r.category, r.post, r.project) AS role\n"
+        # Sorted, so that which of several equally short paths is found (the first parent seen) and which rows
+        # a cut keeps are the same on every store; no nulls or booleans among the sort keys (their order differs).
+        "ORDER BY k, type, key, coalesce(role, ''), CASE WHEN out THEN 1 ELSE 0 END\n"
         "LIMIT $limit"
     )
 
