@@ -327,7 +327,7 @@ OPTIONAL MATCH (c)-[:PART_OF]->(s:Street)
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
 WITH c, s, u, r
-ORDER BY u.name, u.code
+ORDER BY u.name, u.code, coalesce(r.key, ''), coalesce(r.source, '')
 WITH c, s, count(u) AS total, collect(CASE WHEN u IS NULL THEN NULL ELSE [u, r] END)[..$per] AS links
 RETURN c, s.code AS street, s.name AS street_name, total, links
 ORDER BY street, c.code
