@@ -655,7 +655,7 @@ named_query(
     f"WHERE {any_in_force()}\n"
     "RETURN labels(a)[0] AS level, a.code AS at, type(r) AS relationship, coalesce(r.role, r.category) AS role,\n"
     "  coalesce(x.pid, x.code) AS key, x.name AS name, a = g AS direct\n"
-    "ORDER BY direct DESC, level, relationship, name LIMIT 1000",
+    "ORDER BY direct DESC, level, relationship, name, key, coalesce(role, ''), at LIMIT 1000",
     (_KEY_P, _AS_OF_P),
 )
 named_query(

@@ -295,7 +295,7 @@ _DUAL = scoped_statements(
     # Distinct relationship variables: FalkorDB 4 evaluates a second pattern comprehension's WHERE on the
     # first one's variable when both use the same name in one clause (wrong counts, no error).
     f"OPTIONAL MATCH (x)<-[r2:REPORTED_TO]-(u:Unit) WHERE {reported_by('r2')}\n"
-    "WITH x, u, r2 ORDER BY u.code, r2.date\n"
+    "WITH x, u, r2 ORDER BY u.code, coalesce(r2.date, ''), coalesce(r2.post, '')\n"
     "WITH x, collect(CASE WHEN u IS NULL THEN NULL ELSE [u.code, u.name, r2.post, r2.date] END) AS units\n"
     f"RETURN x.code AS code, x.name AS name,\n"
     f"  size([(x)<-[r1:REPORTED_TO]-(:Person) WHERE {reported_by('r1')} | 1]) AS members, units\n"
@@ -307,7 +307,7 @@ _PART_TIME = scoped_statements(
     ("Street", "Community"),
     "MATCH (o:PartyOrg)-[:BASED_IN]->(x)\n"
     f"OPTIONAL MATCH (p:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {in_force()}\n"
-    "WITH o, x, p, r ORDER BY p.pid, r.since\n"
+    "WITH o, x, p, r ORDER BY p.pid, coalesce(r.since, ''), coalesce(r.until, '')\n"
     "WITH o, x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name, r.source_unit, r.since, r.until] END) AS members\n"
     "RETURN o.code AS code, o.name AS name, o.kind AS kind, x.code AS base, x.name AS base_name, members\n"
     "ORDER BY code",
@@ -316,7 +316,7 @@ _PART_TIME = scoped_statements(
 # counted: all of their CONTACTS in force, inside the scope or not (the rule is about the person).
 _RULE_COUNTS_TAIL = (
     f"MATCH (p)-[r:CONTACTS]->(t) WHERE {in_force()}\n"
-    "WITH p, r, t ORDER BY t.code, r.title\n"
+    "WITH p, r, t ORDER BY t.code, coalesce(r.title, '')\n"
     "RETURN p.pid AS pid, p.name AS name, r.category AS category, labels(t)[0] AS level,\n"
     "  collect(DISTINCT t.code) AS targets, collect(DISTINCT r.title) AS titles\n"
     "ORDER BY pid, category, level"
