@@ -157,9 +157,10 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
                 out[f"named.{q.name}[{level}].{at}"] = _attempt(lambda q=q, p=params: _named(store, q, p, level))
             out[f"coverage.{at}"] = _attempt(lambda s=scope, d=day: coverage.coverage(store, s, d))
             out[f"breakdown.{at}"] = _attempt(lambda s=scope, d=day: coverage.coverage_breakdown(store, s, d))
-            out[f"children.{at}"] = _attempt(lambda s=scope: coverage.region_children(store, s))
-            out[f"gap_details.{at}"] = _attempt(lambda s=scope, d=day: coverage.gap_details(store, s, d))
-            out[f"gaps.{at}"] = _attempt(lambda s=scope, d=day: coverage.gaps(store, s, d))
+            details = _attempt(lambda s=scope, d=day: coverage.gap_details(store, s, d))
+            out[f"gap_details.{at}"] = details
+            # gaps() is gaps_of(gap_details()): the lists from the details read just above, not read again.
+            out[f"gaps.{at}"] = details if "error" in details else coverage.gaps_of(details)
             out[f"grid_worker_load.{at}"] = _attempt(lambda s=scope, d=day: coverage.grid_worker_load(store, s, d))
             out[f"dual_reporting.{at}"] = _attempt(lambda s=scope, d=day: coverage.dual_reporting_tally(store, s, d))
             out[f"part_time_committee.{at}"] = _attempt(
@@ -226,7 +227,9 @@ def normalize(value: Any, *, ordered: bool = True) -> Any:
     2. The two inventory answers (every node, every relationship) are multisets for the same reason.
     3. The node and edge lists of a page graph keep their order: the pages draw them in that order, and
        which neighbours are drawn and which are counted depends on it.
-    4. Floats are compared to 12 significant digits: a sum or mean computed by the store may add in
+    4. Keys of a map (node properties, answer objects) are compared as a set: a map has no order (JSON objects
+       neither), and each store returns properties in its own.
+    5. Floats are compared to 12 significant digits: a sum or mean computed by the store may add in
        another order. An int and a float are never equal (`3` and `3.0` print differently in JSON), and a
        bool is never an int.
     Nothing else is normalized: list order inside an answer (collect()), missing keys, null versus absent,
