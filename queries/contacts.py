@@ -134,7 +134,7 @@ _LANDING = _per_label(
     # WITH right after CALL: see coverage._head (FalkorDB binds CALL outputs late).
     lambda label: (
         "CALL {\n  " + "\n  UNION ALL ".join(_landing_branches(label)) + "\n}\n"
-        "WITH rel, sub, kind, key, name, note ORDER BY key\n"
+        "WITH rel, sub, kind, key, name, note ORDER BY key, coalesce(note, '')\n"
         "RETURN rel, sub, kind, count(*) AS total, collect([key, name, note])[0..$cap] AS items"
     ),
     lambda label: f"在期落在一个{NODES[label].zh}上的联系关系（按关系和角色分组，每组最多列出 $cap 个）",
