@@ -398,6 +398,11 @@ def reach(store: Store, key: str, as_of: str | None = None, *, cap: int = LIST_C
             REGION_LEVELS.index(d["label"]) if d["label"] in REGION_LEVELS else 9,
             d["key"],
             rank.get(d["edge"], 99),
+            # Two terms on one node (two co-building projects) come in the store's own order: role, detail and
+            # organization make the order total, the same on every store.
+            d["role"] or "",
+            d["detail"] or "",
+            d["org"] or "",
         )
     )
     # PART_OF is a tree: drop targets under another target, and the rest cover disjoint sets that add up.
