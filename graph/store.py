@@ -36,6 +36,14 @@ __all__ = [
 
 T = TypeVar("T")
 
+try:
+    from neo4j.graph import Entity as _Neo4jEntity
+    from neo4j.graph import Node as _Neo4jNode
+    from neo4j.graph import Path as _Neo4jPath
+    from neo4j.graph import Relationship as _Neo4jRel
+except ImportError:  # pragma: no cover - the driver is a dependency; without it there are no Neo4j values
+    _Neo4jEntity = _Neo4jNode = _Neo4jPath = _Neo4jRel = None  # type: ignore[assignment,misc]
+
 
 class StoreError(Exception):
     """A store problem; `str(e)` is a Chinese message for the user."""
@@ -98,13 +106,17 @@ def plain(value: Any) -> Any:
     `{"nodes", "relationships"}`."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    # Driver objects first: Neo4j's Node and Relationship are Mappings too (of their properties), and its
-    # Relationship classes are made per type at run time (class `R` in module `abc` for type R).
-    graph_value = _neo4j_graph_value(value)
-    if graph_value is not None:
-        return graph_value
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    # Neo4j's nodes and relationships are Mappings (of their properties), and a relationship's class is made
+    # per type at run time (module "abc"): they are told by class before the Mapping case, which would answer
+    # only their properties where FalkorDB answers {"labels"/"type", "properties"}.
+    if _Neo4jEntity is not None and isinstance(value, (_Neo4jEntity, _Neo4jPath)):
+        if isinstance(value, _Neo4jNode):
+            return {"labels": sorted(value.labels), "properties": plain(dict(value.items()))}
+        if isinstance(value, _Neo4jRel):
+            return {"type": value.type, "properties": plain(dict(value.items()))}
+        return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
@@ -119,24 +131,9 @@ def plain(value: Any) -> Any:
             return {"type": value.relation, "properties": plain(value.properties)}
         if name == "Path":
             return {"nodes": [plain(n) for n in value.nodes()], "relationships": [plain(e) for e in value.edges()]}
-    if mod.startswith("neo4j") and hasattr(value, "iso_format"):
+    if mod.startswith("neo4j") and hasattr(value, "iso_format"):  # neo4j.time values
         return value.iso_format()
     return str(value)
-
-
-def _neo4j_graph_value(value: Any) -> Any:
-    """A Neo4j node, relationship or path as plain Python; None for anything else (or without the driver)."""
-    try:
-        from neo4j.graph import Node, Path, Relationship
-    except ImportError:  # pragma: no cover - the driver is a dependency
-        return None
-    if isinstance(value, Node):
-        return {"labels": sorted(value.labels), "properties": plain(dict(value.items()))}
-    if isinstance(value, Relationship):
-        return {"type": value.type, "properties": plain(dict(value.items()))}
-    if isinstance(value, Path):
-        return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
-    return None
 
 
 def _neo4j_ddl() -> tuple[LiteralString, ...]:

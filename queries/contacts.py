@@ -134,7 +134,7 @@ _LANDING = _per_label(
     # WITH right after CALL: see coverage._head (FalkorDB binds CALL outputs late).
     lambda label: (
         "CALL {\n  " + "\n  UNION ALL ".join(_landing_branches(label)) + "\n}\n"
-        "WITH rel, sub, kind, key, name, note ORDER BY key\n"
+        "WITH rel, sub, kind, key, name, note ORDER BY key, coalesce(note, '')\n"
         "RETURN rel, sub, kind, count(*) AS total, collect([key, name, note])[0..$cap] AS items"
     ),
     lambda label: f"在期落在一个{NODES[label].zh}上的联系关系（按关系和角色分组，每组最多列出 $cap 个）",
@@ -398,6 +398,11 @@ def reach(store: Store, key: str, as_of: str | None = None, *, cap: int = LIST_C
             REGION_LEVELS.index(d["label"]) if d["label"] in REGION_LEVELS else 9,
             d["key"],
             rank.get(d["edge"], 99),
+            # Two terms on one node (two co-building projects) come in the store's own order: role, detail and
+            # organization make the order total, the same on every store.
+            d["role"] or "",
+            d["detail"] or "",
+            d["org"] or "",
         )
     )
     # PART_OF is a tree: drop targets under another target, and the rest cover disjoint sets that add up.
@@ -468,6 +473,9 @@ def _expand_text(label: str) -> str:
         f"WHERE type(r) IN $types AND {any_in_force()}\n"
         "RETURN k, type(r) AS type, startNode(r) = n AS out, labels(m) AS labels, coalesce(m.pid, m.code) AS key,\n"
         "  m.name AS name, coalesce(r.role, r.category, r.post, r.project) AS role\n"
+        # Sorted, so that which of several equally short paths is found (the first parent seen) and which rows
+        # a cut keeps are the same on every store; no nulls or booleans among the sort keys (their order differs).
+        "ORDER BY k, type, key, coalesce(role, ''), CASE WHEN out THEN 1 ELSE 0 END\n"
         "LIMIT $limit"
     )
 
@@ -652,7 +660,7 @@ named_query(
     f"WHERE {any_in_force()}\n"
     "RETURN labels(a)[0] AS level, a.code AS at, type(r) AS relationship, coalesce(r.role, r.category) AS role,\n"
     "  coalesce(x.pid, x.code) AS key, x.name AS name, a = g AS direct\n"
-    "ORDER BY direct DESC, level, relationship, name LIMIT 1000",
+    "ORDER BY direct DESC, level, relationship, name, key, coalesce(role, ''), at LIMIT 1000",
     (_KEY_P, _AS_OF_P),
 )
 named_query(

@@ -272,15 +272,18 @@ _SOLE = scoped_statements(
     ("Grid",),
     f"MATCH (x)<-[r:SERVES|CONTACTS]-(p:Person) WHERE {in_force()}\n"
     "WITH x, collect(DISTINCT p) AS people\nWHERE size(people) = 1\n"
-    "WITH x, people[0] AS p\n"
+    "WITH x, people[0] AS p ORDER BY x.code\n"
     "RETURN p.pid AS pid, p.name AS name, collect(x.code) AS grids ORDER BY pid",
 )
 _GRID_LOAD = scoped_statements(
     "gaps.grid_worker_load",
     "各网格的户数、在期专职网格员与人均户数（超过 300 户为负担过重，0 人为缺专职网格员）",
     ("Grid",),
-    f"WITH x, [(x)<-[r:SERVES]-(p:Person) WHERE r.role = '{FULLTIME_ROLE}' AND {in_force()} | [p.pid, p.name]] AS workers,\n"
-    "  size([(x)<-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household) | h]) AS counted\n"
+    # Lists are collected after an ORDER BY (a pattern comprehension's order is each store's own).
+    f"OPTIONAL MATCH (x)<-[r:SERVES]-(p:Person) WHERE r.role = '{FULLTIME_ROLE}' AND {in_force()}\n"
+    "WITH x, p ORDER BY p.pid\n"
+    "WITH x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name] END) AS workers\n"
+    "WITH x, workers, size([(x)<-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household) | h]) AS counted\n"
     "OPTIONAL MATCH (x)-[:PART_OF]->(c:Community)\n"
     "RETURN x.code AS code, x.name AS name, x.kind AS kind, x.households AS households, counted, workers,\n"
     "  c.code AS community, c.name AS community_name ORDER BY code",
@@ -291,9 +294,11 @@ _DUAL = scoped_statements(
     ("Community",),
     # Distinct relationship variables: FalkorDB 4 evaluates a second pattern comprehension's WHERE on the
     # first one's variable when both use the same name in one clause (wrong counts, no error).
+    f"OPTIONAL MATCH (x)<-[r2:REPORTED_TO]-(u:Unit) WHERE {reported_by('r2')}\n"
+    "WITH x, u, r2 ORDER BY u.code, coalesce(r2.date, ''), coalesce(r2.post, '')\n"
+    "WITH x, collect(CASE WHEN u IS NULL THEN NULL ELSE [u.code, u.name, r2.post, r2.date] END) AS units\n"
     f"RETURN x.code AS code, x.name AS name,\n"
-    f"  size([(x)<-[r1:REPORTED_TO]-(:Person) WHERE {reported_by('r1')} | 1]) AS members,\n"
-    f"  [(x)<-[r2:REPORTED_TO]-(u:Unit) WHERE {reported_by('r2')} | [u.code, u.name, r2.post, r2.date]] AS units\n"
+    f"  size([(x)<-[r1:REPORTED_TO]-(:Person) WHERE {reported_by('r1')} | 1]) AS members, units\n"
     "ORDER BY code",
 )
 _PART_TIME = scoped_statements(
@@ -301,16 +306,20 @@ _PART_TIME = scoped_statements(
     "街道、社区党组织的在期兼职委员及其来源单位",
     ("Street", "Community"),
     "MATCH (o:PartyOrg)-[:BASED_IN]->(x)\n"
-    "RETURN o.code AS code, o.name AS name, o.kind AS kind, x.code AS base, x.name AS base_name,\n"
-    f"  [(p:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {in_force()} | [p.pid, p.name, r.source_unit, r.since, r.until]] AS members\n"
+    f"OPTIONAL MATCH (p:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {in_force()}\n"
+    "WITH o, x, p, r ORDER BY p.pid, coalesce(r.since, ''), coalesce(r.until, '')\n"
+    "WITH o, x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name, r.source_unit, r.since, r.until] END) AS members\n"
+    "RETURN o.code AS code, o.name AS name, o.kind AS kind, x.code AS base, x.name AS base_name, members\n"
     "ORDER BY code",
 )
 # Who is checked against the rules: everyone with a CONTACTS in force landing inside the scope; what is
 # counted: all of their CONTACTS in force, inside the scope or not (the rule is about the person).
 _RULE_COUNTS_TAIL = (
     f"MATCH (p)-[r:CONTACTS]->(t) WHERE {in_force()}\n"
+    "WITH p, r, t ORDER BY t.code, coalesce(r.title, '')\n"
     "RETURN p.pid AS pid, p.name AS name, r.category AS category, labels(t)[0] AS level,\n"
-    "  collect(DISTINCT t.code) AS targets, collect(DISTINCT r.title) AS titles"
+    "  collect(DISTINCT t.code) AS targets, collect(DISTINCT r.title) AS titles\n"
+    "ORDER BY pid, category, level"
 )
 _RULE_COUNTS: dict[str, LiteralString] = {
     "all": statement(

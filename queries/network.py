@@ -16,6 +16,7 @@ from orggraph.graph.schema import NODES, ORG_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
 from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, resolve_key, resolve_scope
+from orggraph.queries.terms import in_force
 
 __all__ = [
     "NODE_CAP",
@@ -176,7 +177,7 @@ _EGO_STEP: dict[str, LiteralString] = {
 MATCH (n:{label} {{{nt.key}: key}})-[r]-(m)
 WHERE {_IN_FORCE}
 WITH key, n, r, m
-ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid)
+ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.key, ''), coalesce(r.source, '')
 WITH key, type(r) AS rel, startNode(r) = n AS outgoing, [l IN labels(m) WHERE l <> 'PartyMember'][0] AS label,
      count(*) AS total, collect([m, r])[..$per_group] AS sample
 RETURN key, rel, outgoing, label, total, sample
@@ -326,7 +327,7 @@ OPTIONAL MATCH (c)-[:PART_OF]->(s:Street)
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
 WITH c, s, u, r
-ORDER BY u.name, u.code
+ORDER BY u.name, u.code, coalesce(r.key, ''), coalesce(r.source, '')
 WITH c, s, count(u) AS total, collect(CASE WHEN u IS NULL THEN NULL ELSE [u, r] END)[..$per] AS links
 RETURN c, s.code AS street, s.name AS street_name, total, links
 ORDER BY street, c.code
@@ -469,6 +470,8 @@ RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
     for kind in ("", *_ORG_BASED)
 }
 
+# Each pattern comprehension names its own variables: FalkorDB gives wrong answers when two comprehensions of
+# one projection reuse a name (`members` counted 0 for every organization once `m` had been used above).
 _ORG_FETCH = {
     kind: statement(
         f"network.orgtree.fetch.{_scope_name(kind)}",
@@ -478,9 +481,9 @@ WHERE o.kind IN $kinds
 RETURN o,
   [(o)-[:SUBORDINATE_TO]->(p:PartyOrg) | p.code][..1] AS parent,
   [(s:Person)-[:SECRETARY_OF]->(o) | s][..2] AS secretaries,
-  [(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | [m, r]][..$per_org] AS part_time,
-  size([(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | m]) AS part_time_total,
-  size([(m:Person)-[:MEMBER_OF]->(o) | m]) AS members,
+  [(m:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {_IN_FORCE} | [m, r]] AS part_time,
+  size([(m2:Person)-[r2:PART_TIME_MEMBER_OF]->(o) WHERE {in_force("r2")} | m2]) AS part_time_total,
+  size([(m3:Person)-[:MEMBER_OF]->(o) | m3]) AS members,
   [(c:PartyOrg)-[:SUBORDINATE_TO]->(o) WHERE NOT c.kind IN $kinds | c.kind] AS hidden_children
 ORDER BY o.code
 LIMIT $limit""",  # type: ignore[arg-type]
@@ -537,7 +540,7 @@ def _org_graph(store: Store, kind: str, params: dict[str, Any], kinds: list[str]
     members while room is left; and how many organizations were read."""
     g = Graph()
     rows = store.read(
-        _ORG_FETCH[kind], {**params, "kinds": kinds, "per_org": PART_TIME_PER_ORG, "limit": cap}
+        _ORG_FETCH[kind], {**params, "kinds": kinds, "limit": cap}
     ).rows
     pending_members: list[tuple[GNode, list[Any], int]] = []
     for o, parent, secretaries, part_time, pt_total, members, hidden_children in rows:
@@ -547,6 +550,8 @@ def _org_graph(store: Store, kind: str, params: dict[str, Any], kinds: list[str]
         org.flags["secretaries"] = [_gnode(s) for s in secretaries]
         for k, n in sorted(Counter(hidden_children).items(), key=lambda kv: _KIND_RANK.get(kv[0], 9)):
             org.flags.setdefault("hidden_children", {})[k] = n
+        # A pattern comprehension's order is each store's own: the first PART_TIME_PER_ORG by name are drawn.
+        part_time = sorted(part_time, key=_by_name)[:PART_TIME_PER_ORG]
         pending_members.append((org, part_time, int(pt_total)))
     for org in list(g.nodes.values()):
         parent_id = org.flags.get("parent")
@@ -575,6 +580,13 @@ def _org_graph(store: Store, kind: str, params: dict[str, Any], kinds: list[str]
             g.add_group(org.id, "PART_TIME_MEMBER_OF", False, "Person", total - shown, org.level + 1)
             room -= 1
     return g, len(rows)
+
+
+def _by_name(pair: list[Any]) -> tuple[str, str, str]:
+    """Sort key of a [person, relationship] pair: name, pid, start date."""
+    m, r = pair
+    props, rprops = m.get("properties") or {}, (r or {}).get("properties") or {}
+    return (str(props.get("name") or ""), str(props.get("pid") or ""), str(rprops.get("since") or ""))
 
 
 def _levels(g: Graph) -> None:
