@@ -230,7 +230,8 @@ server.directories.import={self.root / "import"}
 dbms.security.allow_csv_import_from_file_urls=false
 server.memory.pagecache.size={pagecache}
 db.memory.transaction.max={tx_memory}
-db.memory.transaction.total.max=0
+dbms.memory.transaction.total.max=2g
+db.transaction.timeout=5m
 dbms.usage_report.enabled=false
 """
         (self.conf / "neo4j.conf").write_text(conf, encoding="utf-8")
