@@ -189,8 +189,7 @@ def test_cli_pages_follow_the_role(district: Any, tmp_path: Path, monkeypatch: p
     from orggraph.api.cli import main
     from orggraph.settings import get_settings
 
-    monkeypatch.setenv("ORGGRAPH_DATA_DIR", str(falkor_data_dir))
-    monkeypatch.setenv("ORGGRAPH_GRAPH_NAME", district.graph_name)
+    point_env_at(district, monkeypatch, falkor_data_dir)
     monkeypatch.setenv("ORGGRAPH_PID_KEY", TEST_PID_KEY.decode())
     get_settings.cache_clear()
     key = ["viz", "ego", "--key", pid(SECRETARY), "--as-of", AS_OF]
