@@ -343,6 +343,3 @@ def cap_rows(query: str, toks: list[Token], cap: int, params: Mapping[str, Any] 
         query = query[:frm] + text + query[to:]
     return query
 
-
-# The name the first LOAD CSV check used; one class for every refusal.
-QueryRefused = AdhocRefused

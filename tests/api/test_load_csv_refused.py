@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orggraph.api.cli import build_parser, cmd_cypher
-from orggraph.queries.adhoc_guard import QueryRefused, check_adhoc
+from orggraph.queries.adhoc_guard import AdhocRefused, check_adhoc
 from orggraph.settings import Settings
 
 REFUSED = [
@@ -32,7 +32,7 @@ ALLOWED = [
 
 @pytest.mark.parametrize("query", REFUSED)
 def test_load_csv_is_refused(query: str) -> None:
-    with pytest.raises(QueryRefused, match="LOAD CSV") as e:
+    with pytest.raises(AdhocRefused, match="LOAD CSV") as e:
         check_adhoc(query)
     assert e.value.status == 403 and "orggraph load" in str(e.value)
 
