@@ -34,7 +34,8 @@ def _open_store(settings: Settings) -> Any:
 # ------------------------------------------------------------------------------------------------ load
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     from orggraph.api.demo_store import forget_demo
-    from orggraph.loaders.importer import LoadError, import_ledgers, load_lock, terminal_progress
+    from orggraph.loaders.changes import summary_zh
+    from orggraph.loaders.importer import LoadError, import_ledgers, load_lock, load_record, terminal_progress
 
     path = Path(args.path)
     if not path.exists():
@@ -51,8 +52,9 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
                     dry_run=args.dry_run,
                     mapping_file=Path(args.mapping) if args.mapping else None,
                     batch_size=settings.batch_size,
-                    progress=terminal_progress(),
+                    progress=None if args.json else terminal_progress(),
                     before_write=lambda: forget_demo(settings),  # real ledgers from now on: demo may not clear them
+                    history_dir=settings.data_dir,
                 )
             finally:
                 store.close()
@@ -66,13 +68,20 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
             _err("错误：" + issue.format())
         _err(f"共 {len(report.errors)} 处错误，未导入任何数据。请改正后重新导入（可先用 --dry-run 只检查）。")
         return EXIT_INPUT
+    rec = load_record(report)
+    if args.json:
+        print(json.dumps({k: rec[k] for k in ("rows", "changes", "seconds")}, ensure_ascii=False))
+        return EXIT_OK
     for ledger, n in report.rows.items():
-        print(f"{report.files.get(ledger, ledger)}：{n:,} 行")
+        same = "（与上次导入的文件相同，未重新读取）" if ledger in report.skipped else ""
+        print(f"{report.files.get(ledger, ledger)}：{n:,} 行{same}")
+    changes = summary_zh(rec["changes"])
     if report.dry_run:
-        print(f"检查通过（--dry-run，未写入）。用时 {report.seconds:.1f} 秒。")
+        print(f"检查通过（--dry-run，未写入）。若导入：{changes}。用时 {report.seconds:.1f} 秒。")
     else:
         total = sum(report.written.values())
-        print(f"导入完成：写入 {total:,} 条节点和关系，用时 {report.seconds:.1f} 秒。")
+        wrote = f"写入 {total:,} 条节点和关系" if total else "未写入任何数据"
+        print(f"导入完成：{changes}；{wrote}，用时 {report.seconds:.1f} 秒。")
     return EXIT_OK
 
 
@@ -415,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     s.add_argument("--mapping", help="自定义表头别名的 JSON 文件")
+    s.add_argument("--json", action="store_true", help='只输出一个 JSON 对象：{"rows", "changes", "seconds"}')
     s.set_defaults(func=cmd_load, uses_store=True)
 
     s = sub.add_parser("cypher", help="运行只读 Cypher 查询")

@@ -24,6 +24,8 @@ from typing import IO, Any
 
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store, StoreError, chunked
+from orggraph.loaders.changes import History, LoadChanges, Tracker
+from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
@@ -76,6 +78,10 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)  # write name -> rows written
     dry_run: bool = False
     seconds: float = 0.0
+    changes: LoadChanges | None = None  # what the load changed (would change, on a dry run): loaders/changes.py
+    started: str = ""
+    load_id: int | None = None  # its report in the data folder's change history
+    skipped: list[str] = field(default_factory=list)  # ledgers whose file is the one the last load read
 
     @property
     def errors(self) -> list[LedgerIssue]:
@@ -220,11 +226,13 @@ def plan_import(
     mapping_file: Path | None = None,
     batch_size: int = 10_000,
     spool_dir: Path | None = None,
+    tracker: Tracker | None = None,
 ) -> tuple[ImportReport, _Spool | None]:
     """First pass: read and validate every ledger under `path`, spooling the writes it would make.
 
     Returns the report and, when it has no error, the spool (the caller closes it). `store` (may be None)
-    is only read, to accept references to what an earlier import already put there.
+    is only read, to accept references to what an earlier import already put there. With a `tracker`, only
+    what differs from the last load's record reaches the spool (loaders/changes.py).
     """
     t0 = time.perf_counter()
     sources, issues = discover(Path(path), mapping_file=mapping_file)
@@ -237,22 +245,33 @@ def plan_import(
     if store is not None:
         _preload_existing(store, chk)
     spool = _Spool(spool_dir, batch_size)
+    emit = spool.add
+    if tracker is not None:
+        tracker.forward, emit = spool.add, tracker.add
     try:
         for ledger in LEDGER_ORDER:
             src = by_ledger.get(ledger)
             if src is None:
                 continue
             report.files[ledger] = src.file
+            if tracker is not None:
+                unchanged = tracker.start_ledger(ledger, src, pid_key)
+                if unchanged is not None:  # the very file the last load read: nothing in it can differ
+                    report.rows[ledger] = unchanged
+                    report.skipped.append(ledger)
+                    continue
             transform = TRANSFORMS[ledger]
             n = 0
             for n_row, cells in src.rows(report.issues):
-                transform(Row(chk, src, n_row, cells), spool.add)
+                transform(Row(chk, src, n_row, cells), emit)
                 n += 1
             report.rows[ledger] = n
             if ledger in FINISHERS:
                 FINISHERS[ledger](chk, src)
         _resolve_people(store, chk)
         if not report.errors:
+            if tracker is not None:
+                report.changes = tracker.finish_plan()
             spool.finish()
     except BaseException:
         spool.close()
@@ -290,28 +309,73 @@ def import_ledgers(
     spool_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     before_write: Callable[[], None] | None = None,
+    history_dir: Path | None = None,
 ) -> ImportReport:
     """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`.
 
     `before_write` runs once the ledgers are known to be free of errors, just before the first write (not at
     all on a dry run or with errors); an exception from it stops the import with nothing written.
+    With `history_dir` (the data folder) the load is incremental: it writes only what differs from the last
+    load's record there, and records its change report (loaders/changes.py); without, every row is written.
     """
     t0 = time.perf_counter()
-    report, spool = plan_import(
-        path, store, pid_key=pid_key, mapping_file=mapping_file, batch_size=batch_size, spool_dir=spool_dir
-    )
-    report.dry_run = dry_run
-    if spool is None:
-        return report
+    history = History(history_dir) if history_dir is not None and store is not None else None
+    tracker: Tracker | None = None
     try:
-        if not dry_run and store is not None:
-            if before_write is not None:
-                before_write()
-            write_spool(store, spool, report, progress)
+        if history is not None and store is not None:
+            tracker = Tracker(history, store, spool_dir)
+        started = _changes_now()
+        report, spool = plan_import(
+            path, store, pid_key=pid_key, mapping_file=mapping_file, batch_size=batch_size, spool_dir=spool_dir,
+            tracker=tracker,
+        )
+        report.dry_run, report.started = dry_run, started
+        if spool is None:
+            if history is not None and not dry_run:
+                report.seconds = time.perf_counter() - t0
+                history.finish_report(history.begin_report(load_record(report), ""), load_record(report), "refused")
+            return report
+        try:
+            if not dry_run and store is not None:
+                if before_write is not None:
+                    before_write()
+                if history is not None and tracker is not None:
+                    report.load_id = history.begin_report(load_record(report), tracker.store_id)
+                if spool.total or tracker is None:  # nothing differs: nothing to write, not even the schema
+                    write_spool(store, spool, report, progress)
+                if tracker is not None:
+                    report.seconds = time.perf_counter() - t0
+                    tracker.commit(store, report.load_id, load_record(report, finished=True))
+        finally:
+            spool.close()
+            report.seconds = time.perf_counter() - t0
     finally:
-        spool.close()
-        report.seconds = time.perf_counter() - t0
+        if tracker is not None:
+            tracker.close()
+        if history is not None:
+            history.close()
     return report
+
+
+def load_record(report: ImportReport, *, finished: bool = False) -> dict[str, Any]:
+    """The change report of a load as stored and printed (`orggraph load --json`, `orggraph changes`)."""
+    ch = report.changes
+    rec: dict[str, Any] = {
+        "rows": dict(report.rows),
+        "changes": ch.as_json() if ch is not None else None,
+        "seconds": round(report.seconds, 3),
+        "started": report.started,
+        "files": dict(report.files),
+        "content_hashes": dict(ch.content_hashes) if ch is not None else {},
+        "mode": ch.mode if ch is not None else "full",
+        "written": sum(report.written.values()),
+        "dry_run": report.dry_run,
+        "errors": len(report.errors),
+        "unchanged_files": [report.files.get(lg, lg) for lg in report.skipped],
+    }
+    if finished:
+        rec["finished"] = _changes_now()
+    return rec
 
 
 def terminal_progress(label: str = "写入") -> Callable[[int, int], None] | None:
@@ -330,4 +394,4 @@ def terminal_progress(label: str = "写入") -> Callable[[int, int], None] | Non
     return show
 
 
-__all__ += ["terminal_progress", "StoreError"]
+__all__ += ["terminal_progress", "StoreError", "load_record"]
