@@ -85,6 +85,66 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.changes import History, parse_since, summary_zh
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    history = History(settings.data_dir)
+    try:
+        reports = history.reports(since)
+    finally:
+        history.close()
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False))
+        return EXIT_OK
+    if not reports:
+        print("没有导入记录" + (f"（{since} 以来）" if since else "") + "。")
+        return EXIT_OK
+    status_zh = {"done": "完成", "running": "中断或进行中", "refused": "有错误，未导入"}
+    for r in reports:
+        files = "、".join(r.get("files", {}).values())
+        head = f"#{r['id']} {r['started']} {status_zh.get(r['status'], r['status'])}"
+        if r["status"] == "refused":
+            print(f"{head}：{r.get('errors', 0)} 处错误。{files}")
+        elif r.get("changes") is not None:
+            print(f"{head}：{summary_zh(r['changes'])}。{files}")
+        else:
+            print(f"{head}。{files}")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.diff import changes_between
+    from orggraph.queries.scope import ScopeError
+
+    store = _open_store(settings)
+    try:
+        answer = changes_between(store, settings.data_dir, args.scope, getattr(args, "from"), args.to)
+    except ScopeError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False))
+        return EXIT_OK
+    where = answer["scope_name"] or answer["scope"] or "全部"
+    print(f"{where}：{answer['from']} 至 {answer['to']} 之间开始或结束的任期 {len(answer['terms']):,} 项")
+    for t in answer["terms"]:
+        detail = t["role"] or t["category"] or t["project"] or ""
+        print(f"  {t['date']} {t['what']}{t['event_zh']}：{t['a_name'] or t['a_key']} → {t['t_name'] or t['t_key']} {detail}".rstrip())
+    print(f"期间的导入 {len(answer['loads']):,} 次，范围内的变更 {len(answer['changes']):,} 项")
+    for c in answer["changes"]:
+        print(f"  {c['time']} {c['kind_zh']}：{c['a']}" + (f" → {c['b']}" if c["b"] else ""))
+    if answer["truncated"]:
+        print("（结果太多，只列出了一部分：请缩小范围或时间段）")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------- cypher
 PARAM_SYNTAX = "名称=值（值总是字符串，如 --param code=520603001）或 名称:=JSON（数字、列表、true/false/null，如 --param n:=3）"
 
@@ -426,6 +486,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mapping", help="自定义表头别名的 JSON 文件")
     s.add_argument("--json", action="store_true", help='只输出一个 JSON 对象：{"rows", "changes", "seconds"}')
     s.set_defaults(func=cmd_load, uses_store=True)
+
+    s = sub.add_parser("changes", help="历次导入的变更记录")
+    s.add_argument("--since", help="只列出此后的导入：YYYY-MM-DD 或 ISO 时间")
+    s.add_argument("--json", action="store_true", help="输出 JSON 数组（最新的在前）")
+    s.set_defaults(func=cmd_changes, uses_store=False)
+
+    s = sub.add_parser("diff", help="两个日期之间开始或结束的任期、联系点、共建协议和网格力量")
+    s.add_argument("--scope", help="区县、街道或社区编码；默认全部")
+    s.add_argument("--from", required=True, metavar="DATE", help="开始日期 YYYY-MM-DD")
+    s.add_argument("--to", required=True, metavar="DATE", help="结束日期 YYYY-MM-DD（含）")
+    s.add_argument("--json", action="store_true", help="输出 JSON 对象")
+    s.set_defaults(func=cmd_diff, uses_store=True)
 
     s = sub.add_parser("cypher", help="运行只读 Cypher 查询")
     s.add_argument("query")
