@@ -39,6 +39,7 @@ def _routers() -> list[Any]:
     from orggraph.api.routes import (
         analytics,
         audit,
+        changes,
         contacts,
         coverage,
         cypher,
@@ -54,6 +55,8 @@ def _routers() -> list[Any]:
         coverage.router,
         analytics.router,
         contacts.router,
+        changes.router,
+        changes.pages,
         cypher.router,
         queries.router,
         people.router,

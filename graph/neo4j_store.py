@@ -142,6 +142,18 @@ class Neo4jStore(Store):
         # cached from here are kept only for a short time).
         return f"neo4j:{self.uri}/{self.database}"
 
+    def commit_token(self) -> str | None:
+        """The bookmark a read session ends with: it names the last transaction committed to the database, so it
+        moves with every write by any client (not used for caching: it costs a round trip)."""
+        try:
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                session.run(_COMMIT_PROBE).consume()
+                return ",".join(sorted(session.last_bookmarks().raw_values))
+        except Neo4jError as e:
+            raise _translate(e) from None
+        except (ServiceUnavailable, SessionExpired, DriverError, OSError) as e:
+            raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
+
     def ping(self) -> None:
         try:
             self._driver.verify_connectivity()
@@ -150,6 +162,9 @@ class Neo4jStore(Store):
 
     def close(self) -> None:
         self._driver.close()
+
+
+_COMMIT_PROBE = statement("neo4j.commit_probe", "RETURN 1", "读取最后提交的事务标记（导入的变更记录用）", origin=__name__)
 
 
 def _explained(query: LiteralString) -> LiteralString:

@@ -252,6 +252,11 @@ class Store(ABC):
         cached from it may only be kept for a short time."""
         return None
 
+    def commit_token(self) -> str | None:
+        """A token that moves with every committed write, by any client (the loader's change record checks that
+        the store is as its last load left it); None when the backend keeps none. Default: data_version."""
+        return self.data_version()
+
     def mark_changed(self) -> None:  # noqa: B027 - only stores with a data_version keep anything
         """Record that the data changed other than through `write`/`clear` (a restore): a new data_version."""
 

@@ -327,7 +327,7 @@ def fingerprint(store: Store) -> tuple[str, bool]:
     """The store's identity and state as recorded after a load, and whether it is empty."""
     nodes = store.read(_COUNT_NODES).scalar() or 0
     rels = store.read(_COUNT_RELS).scalar() or 0
-    version = store.data_version()
+    version = store.commit_token()
     return json.dumps([store.cache_identity, version, nodes, rels]), nodes == 0
 
 

@@ -447,4 +447,5 @@ def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
         {"text": "共建网络", "href": links.href("/pages/cobuilding", scope=code) or ""},
         {"text": "组织架构", "href": links.href("/pages/org-tree", scope=code) or ""},
         {"text": "联系路径", "href": links.href("/pages/path") or ""},
+        {"text": "数据变更", "href": links.href("/pages/changes") or ""},  # admins and analysts (others: 403)
     ]

@@ -81,6 +81,9 @@ class _Unclosable(Store):
     def data_version(self) -> str | None:
         return self._inner.data_version()
 
+    def commit_token(self) -> str | None:
+        return self._inner.commit_token()
+
     def mark_changed(self) -> None:
         self._inner.mark_changed()
 
