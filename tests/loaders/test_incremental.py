@@ -21,31 +21,8 @@ from orggraph.loaders.importer import ImportReport, import_ledgers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import Ledgers, small_ledgers  # noqa: E402
-
-PHONE, CONTACT_END, HOUSEHOLD, BUILDING = "手机号", "结束日期", "户号", "居住楼栋编码"
-
-
-def base_ledgers() -> Ledgers:
-    """small_ledgers() with a phone for everyone (so that five can be edited)."""
-    led = small_ledgers()
-    for i, row in enumerate(led["人员"]):
-        row[PHONE] = f"1390000{i:04d}"
-    return led
-
-
-def edited(led: Ledgers) -> Ledgers:
-    """Five phones edited, the three contact points ended, two residents moved to other existing households."""
-    new = copy.deepcopy(led)
-    people = new["人员"]
-    for i in (0, 2, 4, 6, 8):
-        people[i][PHONE] = f"1370000{i:04d}"
-    for row in new["联系点"]:
-        row[CONTACT_END] = "2026-11-30"
-    people[1][BUILDING], people[1][HOUSEHOLD] = "B2", "201"  # was B1-102
-    people[3][BUILDING], people[3][HOUSEHOLD] = "B1", "101"  # was B3-301
-    return new
-
+from faults.ledgers import Ledgers  # noqa: E402
+from faults.monthly import BUILDING, HOUSEHOLD, base_ledgers, edited  # noqa: E402
 
 class Loader:
     """Loads into one store with one change history, each load from a folder of its own."""
