@@ -86,18 +86,22 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
-    from orggraph.loaders.changes import History, parse_since, summary_zh
+    from orggraph.loaders.changes import History, HistoryError, parse_since, summary_zh
 
     try:
         since = parse_since(args.since)
     except ValueError as e:
         _err(str(e))
         return EXIT_INPUT
-    history = History(settings.data_dir)
     try:
-        reports = history.reports(since)
-    finally:
-        history.close()
+        history = History(settings.data_dir)
+        try:
+            reports = history.reports(since)
+        finally:
+            history.close()
+    except HistoryError as e:
+        _err(f"{e}。请检查数据文件夹的权限。")
+        return EXIT_FAIL
     if args.json:
         print(json.dumps(reports, ensure_ascii=False))
         return EXIT_OK
@@ -118,6 +122,7 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.changes import HistoryError
     from orggraph.loaders.diff import changes_between
     from orggraph.queries.scope import ScopeError
 
@@ -127,6 +132,9 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     except ScopeError as e:
         _err(str(e))
         return EXIT_INPUT
+    except HistoryError as e:
+        _err(f"{e}。请检查数据文件夹的权限。")
+        return EXIT_FAIL
     finally:
         store.close()
     if args.json:

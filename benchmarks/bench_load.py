@@ -13,6 +13,7 @@ This is a benchmark, not a test: it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import shutil
 import subprocess
@@ -23,22 +24,25 @@ from pathlib import Path
 from typing import Any
 
 from common import KEY, child_env, city_ledgers, write_json
+from orggraph.graph.embedded import EmbeddedServer
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import plan_import
 from orggraph.loaders.writes import write_text
 
 PEAK_RSS_TARGET_MB = 1024
 GROWTH_TARGET = 11.0  # load seconds 100k → 1M (10× the residents)
+RELOAD_TARGET = 0.15  # issue 12: a re-load of unchanged ledgers ÷ the first load
 
 
-def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -> dict[str, float]:
-    """`orggraph load` in a process of its own: wall seconds of the command and the process's peak RSS.
+def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """`orggraph load --json` in a process of its own: wall seconds of the command, the process's peak RSS and
+    the load's changes (`{"added", "updated", "removed", "by_kind"}`).
 
     On the embedded store in `data_dir`, or on the store `env` names (ORGGRAPH_URI of a Neo4j)."""
     code = (
         "import resource, sys, time\n"
         "from orggraph.api.cli import main\n"
-        "t = time.perf_counter(); rc = main(['load', sys.argv[1]]); dt = time.perf_counter() - t\n"
+        "t = time.perf_counter(); rc = main(['load', sys.argv[1], '--json']); dt = time.perf_counter() - t\n"
         "print('BENCH', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rc)\n"
     )
     out = subprocess.run(
@@ -48,7 +52,51 @@ def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -
     if out.returncode != 0 or line is None or line.split()[3] != "0":
         raise SystemExit(f"load failed (exit {out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     _, seconds, rss, _rc = line.split()
-    return {"seconds": float(seconds), "peak_rss_mb": float(rss)}
+    report = next((json.loads(ln) for ln in out.stdout.splitlines() if ln.startswith("{")), {})
+    return {"seconds": float(seconds), "peak_rss_mb": float(rss), "changes": report.get("changes")}
+
+
+def one_street_edited(ledgers: Path, out: Path) -> tuple[Path, int]:
+    """A copy of the ledgers in which every resident of the first street (by their building's code) has a new
+    phone number: one street's rows changed, the rest byte for byte the same. Returns the folder and the rows."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(ledgers, out)
+    with open(ledgers / "网格.csv", encoding="utf-8-sig", newline="") as f:
+        street = next(csv.DictReader(f))["街道编码"]
+    src, dst = ledgers / "人员.csv", out / "人员.csv"
+    n = 0
+    with open(src, encoding="utf-8-sig", newline="") as fi, open(dst, "w", encoding="utf-8-sig", newline="") as fo:
+        r, w = csv.reader(fi), csv.writer(fo)
+        header = next(r)
+        w.writerow(header)
+        b, ph = header.index("居住楼栋编码"), header.index("手机号")
+        for row in r:
+            if row[b].startswith(street):
+                row[ph] = f"199{n % 100_000_000:08d}"
+                n += 1
+            w.writerow(row)
+    return out, n
+
+
+def run_reloads(ledgers: Path, data_dir: Path, work: Path, first_seconds: float) -> dict[str, Any]:
+    """After a first load into `data_dir`: the same ledgers again (twice: the first re-load also reads every file
+    once to record its digest when the store was loaded by another path), then one street's phones changed."""
+    same = run_load(ledgers, data_dir)
+    same2 = run_load(ledgers, data_dir)
+    edited, rows = one_street_edited(ledgers, work / "ledgers-one-street")
+    street = run_load(edited, data_dir)
+    shutil.rmtree(edited, ignore_errors=True)
+    best = min(same["seconds"], same2["seconds"])
+    return {
+        "first_load_seconds": round(first_seconds, 2),
+        "reload_same_seconds": [round(same["seconds"], 2), round(same2["seconds"], 2)],
+        "reload_same_changes": same2["changes"],
+        "ratio_reload_over_first": round(best / first_seconds, 3),
+        "one_street_rows_changed": rows,
+        "one_street_seconds": round(street["seconds"], 2),
+        "one_street_changes": street["changes"],
+        "reload_peak_rss_mb": round(max(same["peak_rss_mb"], street["peak_rss_mb"])),
+    }
 
 
 def run_ceiling(ledgers: Path, data_dir: Path) -> dict[str, float]:
@@ -90,6 +138,8 @@ def main() -> None:
     ap.add_argument("--residents", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--out", default="benchmarks/out/load.json")
     ap.add_argument("--workdir", default=None, help="where ledgers and stores go (default: a temp folder)")
+    ap.add_argument("--reload-only", action="store_true",
+                    help="only the first load and the re-loads (issue 12: unchanged ledgers, one street changed)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="orggraph-bench-"))
     results = []
@@ -100,6 +150,15 @@ def main() -> None:
         data = work / f"store-{n}"
         shutil.rmtree(data, ignore_errors=True)
         load = run_load(ledgers, data)
+        if args.reload_only:
+            from common import machine
+
+            r = {"residents": n, **run_reloads(ledgers, data, work, load["seconds"]), "machine": machine()}
+            print(json.dumps(r, ensure_ascii=False), flush=True)
+            results.append(r)
+            EmbeddedServer(data).stop()
+            shutil.rmtree(data, ignore_errors=True)
+            continue
         shutil.rmtree(data, ignore_errors=True)
         ceiling = run_ceiling(ledgers, work / f"ceiling-{n}")
         shutil.rmtree(work / f"ceiling-{n}", ignore_errors=True)

@@ -45,6 +45,8 @@ from orggraph.loaders.writes import _FUNCTIONAL, _FUNCTIONAL_IN, _KEYED, NODE_WR
 
 __all__ = [
     "HISTORY_FILE",
+    "HistoryError",
+    "history_errors",
     "KIND_ZH",
     "LoadChanges",
     "Tracker",
@@ -243,13 +245,29 @@ def now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
+class HistoryError(Exception):
+    """The change record cannot be opened, read or written; the message says which file and why."""
+
+
+@contextlib.contextmanager
+def history_errors(path: Path, doing: str) -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.Error, OSError) as e:
+        raise HistoryError(f"无法{doing}数据文件夹中的变更记录 {path}（{e}）") from None
+
+
 class History:
     """The record in `<data dir>/changes.sqlite`: the last load's identities and hashes, and every load's report."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / HISTORY_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        with history_errors(self.path, "打开"):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self._setup()
+
+    def _setup(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(
@@ -305,6 +323,10 @@ class History:
         )
 
     def reports(self, since: str | None = None, until: str | None = None) -> list[dict[str, Any]]:
+        with history_errors(self.path, "读取"):
+            return self._reports(since, until)
+
+    def _reports(self, since: str | None, until: str | None) -> list[dict[str, Any]]:
         q, args = "SELECT id, started, finished, status, report FROM load WHERE 1=1", []
         if since:
             q, args = q + " AND started >= ?", [*args, since]
@@ -317,10 +339,13 @@ class History:
             out.append(r)
         return out
 
-    def items(self, load_ids: list[int]) -> Iterator[tuple[int, str, str, str, str, str, str]]:
-        for part in chunked(load_ids, 500):
-            q = f"SELECT load, kind, type, a, b, key, endl FROM item WHERE load IN ({','.join('?' * len(part))})"  # noqa: S608
-            yield from self.db.execute(q, part)
+    def items(self, load_ids: list[int]) -> list[tuple[int, str, str, str, str, str, str]]:
+        out: list[tuple[int, str, str, str, str, str, str]] = []
+        with history_errors(self.path, "读取"):
+            for part in chunked(load_ids, 500):
+                q = f"SELECT load, kind, type, a, b, key, endl FROM item WHERE load IN ({','.join('?' * len(part))})"  # noqa: S608
+                out.extend(self.db.execute(q, part))
+        return out
 
 
 def fingerprint(store: Store) -> tuple[str, bool]:
@@ -403,7 +428,8 @@ class Tracker:
         buf, self._buf = self._buf, []
         if not buf:
             return
-        old = {} if self._initial else self.history.lookup([b[3] for b in buf])
+        with history_errors(self.history.path, "读取"):
+            old = {} if self._initial else self.history.lookup([b[3] for b in buf])
         upserts: list[tuple[int, int, int, int, int]] = []
         deletes: list[tuple[int]] = []
         ch = self.changes
@@ -559,7 +585,7 @@ def parse_since(text: str | None) -> str | None:
         if t.tzinfo is None:
             t = t.replace(tzinfo=_dt.UTC)
         return t.astimezone(_dt.UTC).isoformat(timespec="seconds")
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"时间「{text}」格式不对，应为 YYYY-MM-DD（如 2026-12-01）或 ISO 时间（如 2026-12-01T08:00:00）") from None
 
 

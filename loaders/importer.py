@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import marshal
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -24,7 +25,7 @@ from typing import IO, Any
 
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store, StoreError, chunked
-from orggraph.loaders.changes import History, LoadChanges, Tracker
+from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker, history_errors
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
@@ -319,11 +320,33 @@ def import_ledgers(
     load's record there, and records its change report (loaders/changes.py); without, every row is written.
     """
     t0 = time.perf_counter()
-    history = History(history_dir) if history_dir is not None and store is not None else None
+    try:
+        history = History(history_dir) if history_dir is not None and store is not None else None
+        return _import(path, store, history, t0, pid_key=pid_key, dry_run=dry_run, mapping_file=mapping_file,
+                       batch_size=batch_size, spool_dir=spool_dir, progress=progress, before_write=before_write)
+    except HistoryError as e:  # before any write (after them, _import says so itself)
+        raise LoadError(f"{e}。库中的数据没有改动。请检查该文件夹的权限和磁盘空间，然后重新运行同一命令。") from None
+
+
+def _import(
+    path: Path,
+    store: Store | None,
+    history: History | None,
+    t0: float,
+    *,
+    pid_key: bytes,
+    dry_run: bool,
+    mapping_file: Path | None,
+    batch_size: int,
+    spool_dir: Path | None,
+    progress: Callable[[int, int], None] | None,
+    before_write: Callable[[], None] | None,
+) -> ImportReport:
     tracker: Tracker | None = None
     try:
         if history is not None and store is not None:
-            tracker = Tracker(history, store, spool_dir)
+            with history_errors(history.path, "读取"):
+                tracker = Tracker(history, store, spool_dir)
         started = _changes_now()
         report, spool = plan_import(
             path, store, pid_key=pid_key, mapping_file=mapping_file, batch_size=batch_size, spool_dir=spool_dir,
@@ -333,19 +356,27 @@ def import_ledgers(
         if spool is None:
             if history is not None and not dry_run:
                 report.seconds = time.perf_counter() - t0
-                history.finish_report(history.begin_report(load_record(report), ""), load_record(report), "refused")
+                with contextlib.suppress(sqlite3.Error, OSError):  # the refusal is what the user must see
+                    history.finish_report(history.begin_report(load_record(report), ""), load_record(report), "refused")
             return report
         try:
             if not dry_run and store is not None:
                 if before_write is not None:
                     before_write()
                 if history is not None and tracker is not None:
-                    report.load_id = history.begin_report(load_record(report), tracker.store_id)
+                    with history_errors(history.path, "写入"):
+                        report.load_id = history.begin_report(load_record(report), tracker.store_id)
                 if spool.total or tracker is None:  # nothing differs: nothing to write, not even the schema
                     write_spool(store, spool, report, progress)
-                if tracker is not None:
+                if history is not None and tracker is not None:
                     report.seconds = time.perf_counter() - t0
-                    tracker.commit(store, report.load_id, load_record(report, finished=True))
+                    try:
+                        with history_errors(history.path, "写入"):
+                            tracker.commit(store, report.load_id, load_record(report, finished=True))
+                    except HistoryError as e:
+                        raise LoadError(
+                            f"数据已全部写入库中，但{e}：下次导入会重新写入全部数据并补记变更。请检查该文件夹的权限和磁盘空间。"
+                        ) from None
         finally:
             spool.close()
             report.seconds = time.perf_counter() - t0

@@ -13,7 +13,7 @@ from orggraph.api.audit import note_size
 from orggraph.api.auth import User
 from orggraph.api.deps import ScopeQuery, SettingsDep, StoreDep, effective_scope, get_user
 from orggraph.api.models import ERRORS
-from orggraph.loaders.changes import History, parse_since
+from orggraph.loaders.changes import History, HistoryError, parse_since
 from orggraph.loaders.diff import changes_between
 from orggraph.queries.policy import Role
 from orggraph.queries.scope import ScopeError
@@ -41,11 +41,14 @@ def load_reports(data_dir: Any, since: str | None) -> list[dict[str, Any]]:
         start = parse_since(since)
     except ValueError as e:
         raise ScopeError(str(e), 422) from None
-    history = History(data_dir)
     try:
-        return history.reports(start)
-    finally:
-        history.close()
+        history = History(data_dir)
+        try:
+            return history.reports(start)
+        finally:
+            history.close()
+    except HistoryError as e:
+        raise HTTPException(503, f"{e}。请管理员检查数据文件夹。") from None
 
 
 @router.get("/changes", summary="历次导入的变更记录（管理员、分析员）", responses=ERRORS)
@@ -76,7 +79,10 @@ def diff(
     """Terms (grid staff, contact points, co-building agreements, part-time members, household links) that
     began or ended between `from` and `to` (both included) in the scope, from their `since`/`until`; and the
     loads of that period with the items they changed in the scope."""
-    answer = changes_between(store, settings.data_dir, effective_scope(store, user, scope), from_, to)
+    try:
+        answer = changes_between(store, settings.data_dir, effective_scope(store, user, scope), from_, to)
+    except HistoryError as e:
+        raise HTTPException(503, f"{e}。请管理员检查数据文件夹。") from None
     note_size(request, len(answer["terms"]) + len(answer["changes"]))
     return answer
 

@@ -207,3 +207,13 @@ def test_a_cleared_store_starts_the_record_afresh(loader: Loader) -> None:
     again = loader(base_ledgers())
     assert again.changes is not None and again.changes.mode == "initial"
     assert again.changes.added == sum(again.written.values()) > 0
+
+
+def test_an_unusable_change_record_refuses_the_load_before_any_write(loader: Loader) -> None:
+    from orggraph.loaders.importer import LoadError
+
+    loader.data.mkdir(parents=True)
+    (loader.data / "changes.sqlite").mkdir()  # not a database: cannot be opened
+    with pytest.raises(LoadError, match="变更记录.*库中的数据没有改动"):
+        loader(base_ledgers())
+    assert snapshot(loader.store).summary() == "0 nodes, 0 relationships"
