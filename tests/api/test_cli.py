@@ -191,7 +191,7 @@ def test_which_commands_warn_about_the_development_key() -> None:
     """Every command that opens the store (or computes pids) warns; token create does when --scope opens it."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     warns = {name for name, p in sub.choices.items() if p.get_default("uses_store")}  # type: ignore[union-attr]
-    assert warns == {"load", "cypher", "export", "backup", "restore", "demo", "viz", "report", "serve"}
+    assert warns == {"load", "cypher", "export", "backup", "restore", "demo", "viz", "report", "serve", "diff"}
 
 
 # --------------------------------------------------------------------------------------- load and export
