@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from orggraph.api.audit import note_size
 from orggraph.api.auth import User
-from orggraph.api.deps import ScopeQuery, SettingsDep, StoreDep, effective_scope, get_user
+from orggraph.api.deps import ScopeQuery, SettingsDep, StoreDep, UserDep, effective_scope, get_user
 from orggraph.api.models import ERRORS
 from orggraph.loaders.changes import History, HistoryError, parse_since
 from orggraph.loaders.diff import changes_between
@@ -25,9 +25,16 @@ router = APIRouter(prefix="/api", tags=["changes"])
 READERS = (Role.admin, Role.analyst)
 
 
+def _refusal(user: User) -> str | None:
+    if user.role in READERS:
+        return None
+    return f"您的角色（{user.role.value}，{user.role_zh}）无权查看数据变更记录：仅管理员和分析员可以查看。"
+
+
 async def change_reader(user: Annotated[User, Depends(get_user)]) -> User:
-    if user.role not in READERS:
-        raise HTTPException(403, f"您的角色（{user.role.value}，{user.role_zh}）无权查看数据变更记录：仅管理员和分析员可以查看。")
+    why = _refusal(user)
+    if why:
+        raise HTTPException(403, why)
     return user
 
 
@@ -91,25 +98,31 @@ def diff(
 pages = APIRouter(prefix="/pages", tags=["pages"])
 
 
-def _page_loads(request: Request, since: str | None) -> tuple[list[dict[str, Any]], str | None] | Response:
+def _page_loads(request: Request, user: User, since: str | None) -> tuple[list[dict[str, Any]], str | None] | Response:
+    """The loads for the page, or the error page to answer instead (as the other pages do: HTML, not JSON)."""
+    why = _refusal(user)
+    if why:
+        return error_page(403, why)
     settings = request.app.state.orggraph.settings
     try:
         return load_reports(settings.data_dir, since), since or None
     except ScopeError as e:
         return error_page(e.status, str(e))
+    except HTTPException as e:
+        return error_page(e.status_code, str(e.detail))
 
 
 @pages.get("/changes", response_class=HTMLResponse, summary="数据变更（管理员、分析员）")
-def changes_page(request: Request, user: ChangeReader, since: Annotated[str | None, Query(max_length=32)] = None) -> Response:
-    got = _page_loads(request, since)
+def changes_page(request: Request, user: UserDep, since: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+    got = _page_loads(request, user, since)
     if isinstance(got, Response):
         return got
     return HTMLResponse(build_changes_page(*got), headers={"Cache-Control": "no-store"})
 
 
 @pages.get("/changes.xlsx", summary="数据变更导出为 .xlsx（管理员、分析员）")
-def changes_export(request: Request, user: ChangeReader, since: Annotated[str | None, Query(max_length=32)] = None) -> Response:
-    got = _page_loads(request, since)
+def changes_export(request: Request, user: UserDep, since: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+    got = _page_loads(request, user, since)
     if isinstance(got, Response):
         return got
     return Response(

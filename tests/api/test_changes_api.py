@@ -57,6 +57,7 @@ def test_other_roles_may_not_read_changes(api: Any, role: str) -> None:
         r = api.get(url, role, scope)
         assert r.status_code == 403, (url, r.status_code)
         assert "仅管理员和分析员" in r.text
+        assert r.headers["content-type"].startswith("text/html" if url.startswith("/pages/") else "application/json")
 
 
 def test_diff_lists_terms_and_load_items_between_two_dates(api: Any) -> None:
