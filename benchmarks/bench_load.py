@@ -165,7 +165,7 @@ def main() -> None:
         r = summarize(n, load, ceiling)
         print(json.dumps(r), flush=True)
         results.append(r)
-    if len(results) >= 2:
+    if len(results) >= 2 and not args.reload_only:
         a, b = results[0], results[-1]
         growth = b["load_seconds"] / a["load_seconds"]
         print(f"growth {a['residents']:,} → {b['residents']:,}: {growth:.2f}× (size ×{b['residents'] / a['residents']:.0f})")
