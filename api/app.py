@@ -39,6 +39,7 @@ def _routers() -> list[Any]:
     from orggraph.api.routes import (
         analytics,
         audit,
+        console,
         contacts,
         coverage,
         cypher,
@@ -55,6 +56,7 @@ def _routers() -> list[Any]:
         analytics.router,
         contacts.router,
         cypher.router,
+        console.router,
         queries.router,
         people.router,
         tokens.router,
