@@ -111,11 +111,22 @@ def result_graph(rows: list[list[Any]], cap: int = NODE_CAP) -> Graph:
     return g
 
 
+class ConsoleStyle(NodeStyle):
+    """The pages' node style, sized as the first ring of a relationship graph (no node is the centre here)."""
+
+    def __call__(self, n: GNode) -> dict[str, Any]:
+        attrs = super().__call__(n)
+        attrs.setdefault("value", 12)
+        return attrs
+
+
 def console_graph(rows: list[list[Any]], viewer: Access | None, links: Links, cap: int = NODE_CAP) -> dict[str, Any]:
     """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's rows."""
     g = result_graph(rows, cap)
-    style = NodeStyle(links, g)
-    net = vis_network(g, viewer=viewer, links=links, style=style, options=base_options(True, n_nodes=len(g.nodes)))
+    style = ConsoleStyle(links, g)
+    options = base_options(True, n_nodes=len(g.nodes))
+    options["physics"]["forceAtlas2Based"]["springLength"] = 110  # room for the captions on the edges
+    net = vis_network(g, viewer=viewer, links=links, style=style, options=options)
     nodes, edges, _heading, _h, _w, _options = net.get_network_data()
     data = {"nodes": nodes, "edges": edges, "options": net.options, "linkable": links.enabled,
             "path_url": "/pages/path" if links.enabled else None, "as_of": links.as_of, "view": None}

@@ -345,7 +345,16 @@
       document.documentElement.removeAttribute("data-graph-ready");
       var s = el("script");
       s.src = graphJs;
-      s.onload = function () { s.remove(); };
+      s.onload = function () {
+        s.remove();
+        // A handful of nodes fitted to the pane come out huge: no closer than the pages' usual scale.
+        var wait = setInterval(function () {
+          var g = window.orggraph;
+          if (!g || !g.ready || !g.network) return;
+          clearInterval(wait);
+          if (g.network.getScale() > 1) g.network.moveTo({ scale: 1, animation: false });
+        }, 50);
+      };
       document.body.appendChild(s);
     });
   }
