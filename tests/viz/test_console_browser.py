@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +16,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from openpyxl import load_workbook
+from live import serving  # tests/viz/live.py
 from pngcheck import ink  # tests/viz/pngcheck.py
 
 from conftest import G1, PHONE, TEST_PID_KEY, small_district  # tests/viz/conftest.py
 from orggraph.graph.falkor import FalkorStore
-from test_viz_browser import CHROMIUM_ARGS, LOCAL_HOSTS, _chromium, _free_port, browser  # noqa: F401 - a fixture
+from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +39,6 @@ class Console:
 
 @pytest.fixture(scope="module")
 def console(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    import uvicorn
-
     from orggraph.api.app import create_app
     from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
     from orggraph.loaders.importer import import_ledgers
@@ -60,18 +57,8 @@ def console(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     reg = TokenRegistry(tokens_path(data_dir))
     tokens = {role: reg.create(Role(role), None, f"{role}-console")[0] for role in ("analyst", "viewer", "admin")}
     codes = LoginCodes()
-    app = create_app(settings, store=store, login_codes=codes)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Console(f"http://127.0.0.1:{port}", codes, tokens, data_dir)
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serving(create_app(settings, store=store, login_codes=codes)) as url:
+        yield Console(url, codes, tokens, data_dir)
     store.clear()
     store.close()
 
