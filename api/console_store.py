@@ -21,6 +21,8 @@ __all__ = ["ConsoleStore", "ConsoleError", "HISTORY_PER_USER", "MAX_SAVED_PER_US
 
 HISTORY_PER_USER = 100
 MAX_SAVED_PER_USER = 500
+MAX_HISTORY_QUERY_CHARS = 20_000  # what POST /api/cypher accepts at most
+MAX_HISTORY_PARAMS_CHARS = 20_000
 
 
 class ConsoleError(Exception):
@@ -109,7 +111,11 @@ class ConsoleStore:
 
     # -- history
     def record(self, owner: str, query: str, params: dict[str, Any], *, ok: bool, rows: int | None) -> None:
-        run = {"owner": owner, "query": mask_for_log(query), "params": mask_for_log(params), "at": _now(),
+        kept: Any = mask_for_log(params)
+        size = len(json.dumps(kept, ensure_ascii=False, default=str))
+        if size > MAX_HISTORY_PARAMS_CHARS:  # a run's values can be long lists: the history keeps the query
+            kept = {"未保存": f"参数共 {size:,} 个字符，太长，历史中不保存"}
+        run = {"owner": owner, "query": mask_for_log(query)[:MAX_HISTORY_QUERY_CHARS], "params": kept, "at": _now(),
                "ok": ok, "rows": rows}
         with self._lock:
             items = self._read("history.json", "runs")

@@ -45,20 +45,30 @@ class GraphRequest(BaseModel):
 EXAMPLE = "MATCH (g:Grid {code: $code})<-[r:SERVES]-(p:Person) RETURN g, r, p"
 
 
-def _walk(value: Any) -> Iterator[dict[str, Any]]:
+MAX_DEPTH = 16  # answers nest lists and maps; past this a value is not looked into (the body is the client's)
+
+
+def _is_entity(value: dict[str, Any]) -> bool:
+    if not isinstance(value.get("properties"), dict) or isinstance(value.get("id"), (dict, list)) or "id" not in value:
+        return False
+    if "labels" in value:
+        return isinstance(value["labels"], list) and all(isinstance(x, str) for x in value["labels"])
+    return isinstance(value.get("type"), str)
+
+
+def _walk(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
     """Every node and relationship in a cell: bare, in a path, in a list or a map."""
+    if depth > MAX_DEPTH:
+        return
     if isinstance(value, list):
         for v in value:
-            yield from _walk(v)
+            yield from _walk(v, depth + 1)
     elif isinstance(value, dict):
-        if "id" in value and "properties" in value and ("labels" in value or "type" in value):
+        if _is_entity(value):
             yield value
-        elif "nodes" in value and "relationships" in value:
-            yield from _walk(value["nodes"])
-            yield from _walk(value["relationships"])
         else:
             for v in value.values():
-                yield from _walk(v)
+                yield from _walk(v, depth + 1)
 
 
 def _gnode(v: dict[str, Any]) -> GNode:

@@ -123,6 +123,8 @@ def test_history_is_capped_per_user(tmp_path) -> None:
     mine = console.history("a")
     assert len(mine) == HISTORY_PER_USER and mine[0]["query"] == f"RETURN {HISTORY_PER_USER + 4}"
     assert [r["query"] for r in console.history("b")] == ["RETURN 'b'"]
+    console.record("b", "RETURN $xs", {"xs": list(range(10_000))}, ok=True, rows=1)
+    assert "太长" in json.dumps(console.history("b")[0]["params"], ensure_ascii=False)
     assert not list(tmp_path.joinpath("console").glob(".*"))  # no temporary files left behind
 
 

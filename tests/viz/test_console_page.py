@@ -117,3 +117,15 @@ def test_graph_view_uses_the_pages_styles_and_masks(client: tuple[TestClient, An
     assert body["counts"] == {"nodes": len(nodes), "edges": len(ans["rows"])}
     assert PHONE not in view.text
     assert c.post("/pages/cypher/graph", json={"rows": "x"}, headers=h).status_code == 422
+
+
+def test_graph_view_takes_any_json_without_failing(client: tuple[TestClient, Any]) -> None:
+    c, auth = client
+    deep: Any = [1]
+    for _ in range(200):
+        deep = [deep]
+    junk = [[deep, {"labels": "x", "properties": [], "id": 1}, {"type": 3, "properties": {}, "id": "r"},
+             {"labels": ["Nope"], "properties": {"a": {"b": [1]}}, "id": ["x"]},
+             {"type": "SERVES", "properties": {}, "id": "r1", "start": None, "end": {"x": 1}}]]
+    r = c.post("/pages/cypher/graph", json={"rows": junk}, headers=auth("analyst"))
+    assert r.status_code == 200 and r.json()["counts"]["nodes"] == 0
