@@ -236,6 +236,10 @@ def test_history_share_link_errors_sorting_and_explain(browser: Any, console: Co
     assert s.page.locator("#table-pane tbody tr td").first.inner_text() == "120"
     s.page.get_by_role("button", name="下一页").click()
     assert s.page.locator("#table-pane tbody tr td").first.inner_text() == "70"
+    # The row cap said plainly (this server's ORGGRAPH_MAX_ROWS is 500).
+    s.type_query("UNWIND range(1, 600) AS i RETURN i")
+    s.run()
+    assert "只返回了前 500 行" in s.page.inner_text("#message.note")
     # A plain error from the store, said in the message line.
     s.expected_4xx = 1
     s.type_query("RETURN nosuchfunction(1)")
