@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -22,6 +20,7 @@ from typing import Any
 
 from orggraph.graph.store import Store
 from orggraph.loaders.phones import PhoneSeal
+from orggraph.atomicfile import write_atomic
 from orggraph.queries.policy import CAPABILITY_ZH, ROLE_CAPABILITIES, ROLE_ZH, Access, Capability, Role
 from orggraph.queries.scope import resolve_scope
 
@@ -194,17 +193,7 @@ class TokenRegistry:
     def _write(self, records: list[TokenRecord]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"tokens": [asdict(r) for r in records]}, ensure_ascii=False, indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)  # hashes only, but nobody else needs to read who has which role
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, payload)  # 0600: hashes only, but nobody else needs to read who has which role
         self._stamp = None  # re-read on the next lookup
 
     def create(self, role: Role | str, scope: str | None = None, name: str | None = None) -> tuple[str, TokenRecord]:

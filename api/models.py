@@ -112,10 +112,50 @@ class CypherRequest(BaseModel):
 class CypherResult(BaseModel):
     columns: list[str] = Field(description="column names, in RETURN order")
     rows: list[list[Any]] = Field(
-        description="rows as arrays; nodes are {labels, properties}, relationships {type, properties}, "
-        "paths {nodes, relationships}; phones masked unless the role is admin"
+        description="rows as arrays; nodes are {labels, properties, id}, relationships {type, properties, id, start, "
+        "end} (id: the store's own identity, the same for the same node or relationship in every row and query; "
+        "start/end: its nodes' ids), paths {nodes, relationships}; phones masked unless the role is admin"
     )
     truncated: bool = Field(description="more rows existed than the row cap (ORGGRAPH_MAX_ROWS) allowed")
+
+
+class ExplainResult(BaseModel):
+    plan: list[str] = Field(description="the store's plan, one operator a line, top first")
+    full_scans: list[str] = Field(description="the plan's lines that read a whole label or the whole graph")
+    warning: str | None = Field(default=None, description="what to change when the plan scans a whole label")
+
+
+class SavedQueryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, description="the query's name, unique per token name")
+    query: str = Field(min_length=1, max_length=100_000, description="the Cypher text")
+    params: QueryParams = Field(default_factory=dict, description="values for its `$name` parameters")
+    description: str = Field(default="", max_length=2000, description="what it answers (free text)")
+
+
+class SavedQuery(BaseModel):
+    owner: str = Field(description="the token name that saved it")
+    name: str
+    query: str
+    params: dict[str, Any]
+    description: str
+    created: str = Field(description="when it was saved (UTC, ISO 8601)")
+
+
+class SavedQueryList(BaseModel):
+    queries: list[SavedQuery]
+
+
+class HistoryEntry(BaseModel):
+    query: str = Field(description="the Cypher text (ID and phone numbers masked)")
+    params: Any = Field(description="its parameters (ID and phone numbers masked)")
+    at: str = Field(description="when it ran (UTC, ISO 8601)")
+    ok: bool = Field(description="it answered (false: refused by the store, timed out...)")
+    rows: int | None = Field(default=None, description="rows answered")
+
+
+class HistoryList(BaseModel):
+    runs: list[HistoryEntry] = Field(description="the token's own runs, newest first (at most 100)")
 
 
 # ----------------------------------------------------------------------------------------- named queries

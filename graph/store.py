@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as _dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -29,6 +31,7 @@ __all__ = [
     "FULL_SCAN_OPERATORS",
     "INDEX_SEEK_OPERATORS",
     "plain",
+    "identities",
     "NEO4J_DDL",
     "FALKOR_INDEXES",
 ]
@@ -100,10 +103,41 @@ def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+_IDENTITIES: contextvars.ContextVar[bool] = contextvars.ContextVar("orggraph_identities", default=False)
+
+
+@contextlib.contextmanager
+def identities() -> Iterator[None]:
+    """Within this block `plain` also gives each node an `"id"` and each relationship an `"id"`, `"start"` and
+    `"end"` (its nodes' ids): the store's own identity as a string, the same for the same node or relationship
+    in every row and every query while it exists (FalkorDB's internal ids as `n12`/`r7`, Neo4j's element ids).
+    Used by `POST /api/cypher`, whose graph view joins rows on them; other answers keep the bare shape, which
+    is the same on both stores."""
+    token = _IDENTITIES.set(True)
+    try:
+        yield
+    finally:
+        _IDENTITIES.reset(token)
+
+
+def _node(labels: Iterable[str], props: Any, ident: Any) -> dict[str, Any]:
+    out = {"labels": sorted(labels), "properties": plain(props)}
+    if _IDENTITIES.get():
+        out["id"] = ident
+    return out
+
+
+def _rel(rtype: str, props: Any, ident: Any, start: Any, end: Any) -> dict[str, Any]:
+    out = {"type": rtype, "properties": plain(props)}
+    if _IDENTITIES.get():
+        out.update(id=ident, start=start, end=end)
+    return out
+
+
 def plain(value: Any) -> Any:
     """Turn a driver value (node, relationship, path, temporal) into plain JSON-able Python, the same on
     every backend: nodes `{"labels", "properties"}`, relationships `{"type", "properties"}`, paths
-    `{"nodes", "relationships"}`."""
+    `{"nodes", "relationships"}` (plus identities inside `identities()`)."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
@@ -113,9 +147,11 @@ def plain(value: Any) -> Any:
     # only their properties where FalkorDB answers {"labels"/"type", "properties"}.
     if _Neo4jEntity is not None and isinstance(value, (_Neo4jEntity, _Neo4jPath)):
         if isinstance(value, _Neo4jNode):
-            return {"labels": sorted(value.labels), "properties": plain(dict(value.items()))}
+            return _node(value.labels, dict(value.items()), value.element_id)
         if isinstance(value, _Neo4jRel):
-            return {"type": value.type, "properties": plain(dict(value.items()))}
+            start, end = value.start_node, value.end_node
+            return _rel(str(value.type), dict(value.items()), value.element_id,
+                        start.element_id if start is not None else None, end.element_id if end is not None else None)
         return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
@@ -126,9 +162,11 @@ def plain(value: Any) -> Any:
     if mod.startswith("falkordb"):
         name = type(value).__name__
         if name == "Node":
-            return {"labels": sorted(value.labels or []), "properties": plain(value.properties)}
+            return _node(value.labels or [], value.properties, f"n{value.id}")
         if name == "Edge":
-            return {"type": value.relation, "properties": plain(value.properties)}
+            # src_node/dest_node are the nodes' ids here (a Node only when the client built the edge itself).
+            src, dst = (getattr(e, "id", e) for e in (value.src_node, value.dest_node))
+            return _rel(value.relation, value.properties, f"r{value.id}", f"n{src}", f"n{dst}")
         if name == "Path":
             return {"nodes": [plain(n) for n in value.nodes()], "relationships": [plain(e) for e in value.edges()]}
     if mod.startswith("neo4j") and hasattr(value, "iso_format"):  # neo4j.time values

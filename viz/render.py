@@ -128,6 +128,7 @@ class Links:
 
     base: str | None = ""  # "" = same server; "http://host:port" = absolute; None = no links (standalone file)
     as_of: str | None = None  # carried along when the user asked for a date
+    console: bool = False  # the viewer may use the Cypher console: the top menu shows 查询控制台
 
     @property
     def enabled(self) -> bool:

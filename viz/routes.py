@@ -7,17 +7,19 @@ so this module does not need to know how login works. A user is anything with `r
 
 from __future__ import annotations
 
+import functools
+import gzip
 import html
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
-from orggraph.queries.policy import Access
+from orggraph.queries.policy import Access, Capability
 from orggraph.queries.scope import ScopeError
-from orggraph.viz import pages
+from orggraph.viz import console, pages
 from orggraph.viz.render import PAGE_JS, STATIC_DIR, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
@@ -67,22 +69,28 @@ def _run(build: Callable[[], str]) -> Response:
         return error_page(503, str(e))
 
 
+@functools.lru_cache(maxsize=8)
+def _gzipped(name: str) -> bytes:
+    return gzip.compress((STATIC_DIR / name).read_bytes(), compresslevel=6, mtime=0)
+
+
 def static_router() -> APIRouter:
     """vis-network and the pages' own script for served pages: public (a published library; code with no data)
     and cached for a year (versioned URLs)."""
     r = APIRouter()
 
-    def serve(name: str) -> Callable[[], Response]:
-        def static_js() -> Response:
-            return Response(
-                (STATIC_DIR / name).read_bytes(),
-                media_type=_STATIC_TYPES[".js"],
-                headers={"Cache-Control": "public, max-age=31536000, immutable"},
-            )
+    def serve(name: str) -> Callable[[Request], Response]:
+        def static_js(request: Request) -> Response:
+            headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
+            # The console's editor and linter are megabytes of JavaScript: sent compressed when the browser can.
+            if "gzip" in request.headers.get("accept-encoding", ""):
+                headers["Content-Encoding"] = "gzip"
+                return Response(_gzipped(name), media_type=_STATIC_TYPES[".js"], headers=headers)
+            return Response((STATIC_DIR / name).read_bytes(), media_type=_STATIC_TYPES[".js"], headers=headers)
 
         return static_js
 
-    for name in (VIS_FILE, PAGE_JS):
+    for name in (VIS_FILE, PAGE_JS, *console.STATIC_FILES):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
@@ -94,7 +102,9 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     UserDep = Depends(current_user)
 
     def ctx(user: Any, as_of: str | None) -> dict[str, Any]:
-        return {"viewer": viewer_of(user), "links": Links(base="", as_of=as_of or None), "as_of": as_of or None}
+        viewer = viewer_of(user)
+        links = Links(base="", as_of=as_of or None, console=viewer.can(Capability.cypher))
+        return {"viewer": viewer, "links": links, "as_of": as_of or None}
 
     @r.get("", include_in_schema=False)
     def index(request: Request) -> Response:
@@ -141,5 +151,21 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
         as_of: str | None = None,
     ) -> Response:
         return _run(lambda: pages.build_path(store, from_ or None, to or None, **ctx(user, as_of)))
+
+    @r.get("/cypher", response_class=HTMLResponse, summary="查询控制台（只读 Cypher）")
+    def cypher_console(user: Any = UserDep) -> Response:
+        viewer = viewer_of(user)
+        if not viewer.can(Capability.cypher):
+            return error_page(403, f"您的角色（{viewer.role_zh}）不能使用查询控制台：只有管理员和分析员可以。"
+                              "请使用概览和关系图页面，或向管理员申请分析员令牌。")
+        return _run(lambda: console.build_console(viewer, getattr(user, "name", "")))
+
+    @r.post("/cypher/graph", summary="查询结果的关系图数据", include_in_schema=False)
+    def cypher_graph(body: console.GraphRequest, user: Any = UserDep) -> Response:
+        viewer = viewer_of(user)
+        if not viewer.can(Capability.cypher):
+            return JSONResponse({"detail": f"您的角色（{viewer.role_zh}）不能使用查询控制台。"}, status_code=403)
+        return JSONResponse(console.console_graph(body.rows, viewer, Links(base="", console=True)),
+                            headers={"Cache-Control": "no-store"})
 
     return r

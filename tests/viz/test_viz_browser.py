@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from live import serving  # tests/viz/live.py
 from pngcheck import ink  # tests/viz/pngcheck.py
 
 from orggraph.graph.store import Store
@@ -68,12 +66,6 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Live:
     url: str
@@ -83,26 +75,14 @@ class Live:
 @pytest.fixture(scope="module")
 def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """uvicorn on 127.0.0.1 (random port) serving the whole app (API, login, pages) over the demo district."""
-    import uvicorn
-
     from orggraph.api.app import create_app
     from orggraph.api.auth import Role, TokenRegistry, tokens_path
     from orggraph.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("viz-app"), pid_key=TEST_PID_KEY.decode())
     token, _ = TokenRegistry(tokens_path(settings.data_dir)).create(Role.viewer, None, "browser-tests")
-    app = create_app(settings, store=demo_store)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", token)
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serving(create_app(settings, store=demo_store)) as url:
+        yield Live(url, token)
 
 
 @dataclass
