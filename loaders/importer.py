@@ -26,6 +26,7 @@ from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store, StoreError, chunked
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
+from orggraph.loaders.pinyin import with_initials
 from orggraph.loaders.writes import NODE_WRITES, write_text
 from orggraph.oserrors import disk_full
 
@@ -114,6 +115,8 @@ class _Spool:
             raise _write_failed(what, e, "未导入任何数据。", "，或用环境变量 TMPDIR 换一个文件夹") from None
 
     def add(self, name: str, row: dict[str, Any]) -> None:
+        if name in NODE_WRITES and isinstance(row.get("props"), dict):
+            with_initials(row["props"])  # 拼音首字母 beside the name, for search
         buf = self._buf.get(name)
         if buf is None:
             buf = self._buf[name] = []

@@ -166,7 +166,9 @@ def node_props(node: GNode, viewer: Access | None) -> list[tuple[str, str]]:
     out = []
     for p in nt.props:
         v = shown.get(p.name)
-        if v is None or v == "" or v == [] or (node.label == "Person" and not viewer.people and p.name != "name"):
+        if v is None or v == "" or v == [] or p.name == "py" or (
+            node.label == "Person" and not viewer.people and p.name != "name"
+        ):
             continue
         out.append((p.zh, _fmt(v)))
     if "PartyMember" in node.labels and node.label == "Person":
