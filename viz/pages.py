@@ -12,8 +12,16 @@ from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
 from orggraph.queries.policy import Access
-from orggraph.queries.scope import ScopeError, check_as_of
-from orggraph.viz.access import check_node_access, hide_outside, page_setup, scope_context, scope_title
+from orggraph.queries.scope import RESOLVE, ScopeError, check_as_of
+from orggraph.queries.search import KIND_ZH, search
+from orggraph.viz.access import (
+    check_node_access,
+    hide_outside,
+    page_setup,
+    scope_context,
+    scope_title,
+    viewer_or_default,
+)
 from orggraph.viz.overview import build_gaps, build_overview
 from orggraph.viz.render import (
     GROUP_COLOR,
@@ -443,23 +451,25 @@ def build_path(
         form = {
             "action": (links.base or "").rstrip("/") + "/pages/path",
             "fields": [
-                {"name": "from", "text": "起点", "value": from_key, "placeholder": "编码或人员标识"},
-                {"name": "to", "text": "终点", "value": to_key, "placeholder": "编码或人员标识"},
+                {"name": "from", "text": "起点", "value": from_key, "placeholder": "输入姓名、名称或编码，从建议中选择",
+                 "picker": True},
+                {"name": "to", "text": "终点", "value": to_key, "placeholder": "输入姓名、名称或编码，从建议中选择",
+                 "picker": True},
             ],
         }
     g = Graph()
     notes: list[str] = []
     title = "联系路径"
     if from_key and to_key:
-        a = check_node_access(store, from_key, viewer)
-        b = check_node_access(store, to_key, viewer)
+        a = check_node_access(store, typed_key(store, from_key, viewer, "起点"), viewer)
+        b = check_node_access(store, typed_key(store, to_key, viewer, "终点"), viewer)
         g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), viewer)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"
         notes += g.notes
     elif links.enabled:
-        notes.append("请输入起点和终点的编码或人员标识；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
+        notes.append("请输入起点和终点的姓名、名称或编码并从建议中选择；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
     else:
         raise ScopeError("导出联系路径需要 --from 和 --to", 422)
     style = NodeStyle(links, g)
@@ -486,6 +496,23 @@ def build_path(
         here="联系路径",
         form=form,
     )
+
+
+def typed_key(store: Store, text: str, viewer: Access | None, what: str) -> str:
+    """What a user typed into a picker: a code or pid as it is; otherwise a name (or its 拼音首字母) that
+    search finds for this viewer exactly once (422 listing the candidates when several share it, 404 when
+    none)."""
+    text = text.strip()
+    if store.read(RESOLVE, {"key": text}).rows:
+        return text
+    hits = search(store, text, viewer_or_default(viewer), limit=10)
+    exact = [h for h in hits if h["name"] == text] or hits
+    if len(exact) == 1:
+        return str(exact[0]["key"])
+    if not exact:
+        raise ScopeError(f"{what}「{text}」找不到：请输入姓名、名称或编码（可用拼音首字母），并从下拉建议中选择。", 404)
+    options = "；".join(f"{KIND_ZH[h['kind']]} {h['name']}（{h['where'] or h['key']}）" for h in exact[:6])
+    raise ScopeError(f"{what}「{text}」有 {len(exact)} 个匹配：{options}。请从下拉建议中选择一个。", 422)
 
 
 def _path_style(style: NodeStyle) -> Any:

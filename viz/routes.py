@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,8 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
 from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError
-from orggraph.viz import pages
-from orggraph.viz.render import PAGE_JS, STATIC_DIR, VIS_FILE, Links
+from orggraph.viz import lists, pages
+from orggraph.viz.access import page_setup, scope_title
+from orggraph.viz.lists import gap_tables
+from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
@@ -67,6 +70,27 @@ def _run(build: Callable[[], str]) -> Response:
         return error_page(503, str(e))
 
 
+def _xlsx(build: Callable[[], tuple[list[Any], str]], stem: str) -> Response:
+    """A page's tables as an .xlsx download; what can go wrong becomes the same error page as the HTML's."""
+    holder: dict[str, Any] = {}
+
+    def html() -> str:
+        holder["tables"], holder["heading"] = build()
+        return ""
+
+    failed = _run(html)
+    if "tables" not in holder:
+        return failed
+    data = lists.xlsx_of(holder["tables"], holder["heading"])
+    name = quote(f"{holder['heading']}.xlsx")
+    return Response(
+        data,
+        media_type=lists.XLSX_TYPE,
+        headers={"Content-Disposition": f"attachment; filename={stem}.xlsx; filename*=UTF-8''{name}",
+                 "Cache-Control": "no-store"},
+    )
+
+
 def static_router() -> APIRouter:
     """vis-network and the pages' own script for served pages: public (a published library; code with no data)
     and cached for a year (versioned URLs)."""
@@ -82,7 +106,7 @@ def static_router() -> APIRouter:
 
         return static_js
 
-    for name in (VIS_FILE, PAGE_JS):
+    for name in (VIS_FILE, PAGE_JS, FIND_JS):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
@@ -110,6 +134,46 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     def gaps(store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None) -> Response:
         return _run(lambda: pages.build_gaps(store, scope, **ctx(user, as_of)))
 
+    @r.get("/gaps.xlsx", summary="短板清单（Excel）")
+    def gaps_xlsx(store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None) -> Response:
+        def build() -> tuple[list[Any], str]:
+            day, links, sref = page_setup(store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None))
+            return gap_tables(store, sref.key if sref else None, day, links, viewer_of(user)), f"短板清单 {scope_title(sref)} {day}"
+
+        return _xlsx(build, "gaps")
+
+    @r.get("/uncovered", response_class=HTMLResponse, summary="某项覆盖率未覆盖的清单")
+    def uncovered(
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        measure: str = Query("contact_points.Grid", max_length=40),
+        scope: str | None = None,
+        offset: int = Query(0, ge=0, le=100_000_000),
+        as_of: str | None = None,
+    ) -> Response:
+        return _run(lambda: lists.build_uncovered(store, measure, scope, offset=offset, **ctx(user, as_of)))
+
+    @r.get("/uncovered.xlsx", summary="某项覆盖率未覆盖的清单（Excel）")
+    def uncovered_xlsx(
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        measure: str = Query("contact_points.Grid", max_length=40),
+        scope: str | None = None,
+        as_of: str | None = None,
+    ) -> Response:
+        def build() -> tuple[list[Any], str]:
+            day, links, sref = page_setup(store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None))
+            table, got = lists.uncovered_table(store, measure, sref.key if sref else None, day, links, limit=lists.XLSX_CAP)
+            return [table], f"未覆盖清单 {scope_title(sref)} {day}"
+
+        return _xlsx(build, measure.replace(".", "-"))
+
+    @r.get("/find", response_class=HTMLResponse, summary="搜索结果")
+    def find(
+        store: Store = StoreDep, user: Any = UserDep, q: str = Query("", max_length=50), as_of: str | None = None
+    ) -> Response:
+        return _run(lambda: lists.build_find(store, q.strip() or None, **ctx(user, as_of)))
+
     @r.get("/cobuilding", response_class=HTMLResponse, summary="联建共建网络")
     def cobuilding(
         store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None
@@ -136,10 +200,13 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     def path(
         store: Store = StoreDep,
         user: Any = UserDep,
-        from_: str | None = Query(None, alias="from"),
-        to: str | None = None,
+        from_: str | None = Query(None, alias="from", max_length=64),
+        to: str | None = Query(None, max_length=64),
+        from_key: str | None = Query(None, max_length=64),
+        to_key: str | None = Query(None, max_length=64),
         as_of: str | None = None,
     ) -> Response:
-        return _run(lambda: pages.build_path(store, from_ or None, to or None, **ctx(user, as_of)))
+        # A suggestion chosen in the picker sends its key beside the name shown; a typed name alone is resolved.
+        return _run(lambda: pages.build_path(store, from_key or from_ or None, to_key or to or None, **ctx(user, as_of)))
 
     return r

@@ -1,0 +1,109 @@
+"""The list pages on both stores: overview cards link to uncovered lists as long as their counts, the gaps page
+says where and why, search results and the path page take names, tables export to .xlsx, and the scope and
+date pickers offer exactly the viewer's jurisdiction."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from fixtures.small_district import AS_OF, C11, C12, EXPECTED_COVERAGE, G111, G212, S1, S2, pid
+
+
+@pytest.fixture
+def sd(small_district, make_api):
+    return make_api(small_district)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("scope", [None, S1, C11])
+def test_every_overview_card_links_to_a_list_of_its_count(sd, scope) -> None:
+    params = {"as_of": AS_OF, **({"scope": scope} if scope else {})}
+    html = sd.get("/pages/overview", params=params).text
+    links = re.findall(r'<a href="([^"]+)" data-uncovered="([^"]+)" data-n="(\d+)">', html)
+    cov = EXPECTED_COVERAGE[(scope, AS_OF)]
+    want = {}
+    for head, m in cov.items():
+        for sub, v in ({"": m} if "total" in m else m).items():
+            mid = f"{head}.{sub}" if sub else head
+            if mid != "fulltime_share" and v["total"] - v["covered"] > 0:
+                want[mid] = v["total"] - v["covered"]
+    assert {mid: int(n) for _, mid, n in links} == want
+    assert "contact_points.Grid" in want or scope == C11
+    for href, mid, n in links:
+        page = sd.get(href.replace("&amp;", "&")).text
+        rows = re.findall(r"<tr><td>", page)
+        assert len(rows) == int(n), (mid, href)
+        assert f'data-count="{n}"' in page
+
+
+def test_gaps_page_says_where_and_why_and_is_in_the_menu(sd) -> None:
+    html = sd.get("/pages/gaps", params={"as_of": AS_OF}).text
+    assert ">短板清单</a>" in html and 'class="here">短板清单' in html
+    text = _text(html)
+    assert "应联系" in text and "实际" in text  # a rule violation explains itself
+    assert "唯一的直接联系人" in text
+    assert "工业园专属网格 仁山街道 / 冲广坪社区" in text
+    assert 'href="/pages/gaps.xlsx?as_of=' in html
+    assert "各项覆盖率未覆盖的清单" in html and 'data-measure="household_links"' in html
+
+
+def test_gaps_export_is_a_workbook_of_what_is_shown(sd) -> None:
+    r = sd.get("/pages/gaps.xlsx", params={"as_of": AS_OF})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(r.content))
+    assert len(wb.sheetnames) == 6
+    ws = wb[wb.sheetnames[5]]  # grids without a direct contact
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[1] == ["名称", "位置（街道 / 社区）", "原因"]
+    assert ["工业园专属网格", "仁山街道 / 冲广坪社区", "没有在期的网格力量或联系领导直接联系"] in values
+    r = sd.get("/pages/uncovered.xlsx", params={"as_of": AS_OF, "measure": "contact_points.Grid"})
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    cov = EXPECTED_COVERAGE[(None, AS_OF)]["contact_points"]["Grid"]
+    assert len(rows) - 2 == cov["total"] - cov["covered"]
+    assert sd.get("/pages/uncovered.xlsx", params={"measure": "nonsense"}).status_code == 422
+
+
+def test_a_street_token_gets_its_own_lists_and_pickers(sd) -> None:
+    html = sd.get("/pages/gaps", role="street", scope=S1).text
+    options = re.findall(r'<option value="([^"]*)"', html)
+    assert options[0] == S1 and C11 in options and C12 in options and S2 not in options and "" not in options
+    assert 'type="date" name="as_of"' in html
+    r = sd.get("/pages/uncovered", params={"measure": "cobuilding", "scope": S2}, role="street", scope=S1)
+    assert r.status_code == 403
+    page = sd.get("/pages/uncovered", params={"measure": "cobuilding", "as_of": AS_OF}, role="street", scope=S1).text
+    assert "梅花社区" in page and "冲广坪" not in page
+
+
+def test_find_page_and_viewer_limits(sd) -> None:
+    html = sd.get("/pages/find", params={"q": "lm"}).text
+    assert "龙门社区" in html and f"/pages/ego/{G111}" in html
+    assert "没有找到" in sd.get("/pages/find", params={"q": "不存在"}).text
+    viewer = sd.get("/pages/find", params={"q": "张"}, role="viewer").text
+    assert "张秀英" not in viewer
+    # the header box is on every page, with its script from this server
+    for url in ("/pages/overview", f"/pages/ego/{G111}", "/pages/path"):
+        page = sd.get(url).text
+        assert 'class="find-q"' in page and "/pages/static/find.js?v=" in page, url
+    assert sd.get("/pages/static/find.js").status_code == 200
+
+
+def test_path_page_takes_names(sd) -> None:
+    r = sd.get("/pages/path", params={"from": "张秀英", "to": "龙门社区", "as_of": AS_OF})
+    assert r.status_code == 200, r.text
+    assert "联系路径：张秀英 → 龙门社区" in r.text
+    r = sd.get("/pages/path", params={"from": "谁也不是", "to": "龙门社区"})
+    assert r.status_code == 404 and "谁也不是" in r.text
+    assert 'data-picker="from_key"' in sd.get("/pages/path").text
+
+
+def test_print_css_and_uncovered_paging(sd) -> None:
+    html = sd.get("/pages/uncovered", params={"measure": "household_links", "as_of": AS_OF}).text
+    assert "@media print" in html and "data-print" in html
+    assert sd.get("/pages/uncovered", params={"measure": G212}).status_code == 422
