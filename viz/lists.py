@@ -22,7 +22,7 @@ from orggraph.viz.access import page_setup, scope_context, scope_title, viewer_o
 from orggraph.viz.pickers import pickers
 from orggraph.viz.render import Links, find_context, render
 
-__all__ = ["Table", "build_find", "build_uncovered", "gap_tables", "xlsx_of", "UNCOVERED_PAGE", "XLSX_CAP",
+__all__ = ["Table", "page_links", "build_find", "build_uncovered", "gap_tables", "xlsx_of", "UNCOVERED_PAGE", "XLSX_CAP",
            "XLSX_TYPE"]
 
 UNCOVERED_PAGE = 200  # items per page of the uncovered list
@@ -83,6 +83,19 @@ def xlsx_of(tables: list[Table], heading: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def page_links(links: Links, path: str, total: int, offset: int, size: int, **query: Any) -> list[dict[str, Any]]:
+    """Links to the pages of a long list: the first 30, those near the current one, and the last."""
+    out: list[dict[str, Any]] = []
+    if total <= size:
+        return out
+    for start in range(0, total, size):
+        if len(out) >= 30 and start + size < total and abs(start - offset) > size * 3:
+            continue
+        out.append({"text": f"{start + 1:,}–{min(start + size, total):,}",
+                    "href": links.href(path, **query, offset=start or None), "here": start == offset})
+    return out
 
 
 def _link(text: str, href: str | None) -> Any:
@@ -150,14 +163,7 @@ def build_uncovered(
     code = sref.key if sref else None
     table, got = uncovered_table(store, measure, code, day, links, offset=offset)
     zh = display_name(got["level"])
-    pages = []
-    if got["total"] > UNCOVERED_PAGE:
-        for start in range(0, got["total"], UNCOVERED_PAGE):
-            if len(pages) >= 30 and start + UNCOVERED_PAGE < got["total"] and abs(start - offset) > UNCOVERED_PAGE * 3:
-                continue
-            pages.append({"text": f"{start + 1:,}–{min(start + UNCOVERED_PAGE, got['total']):,}",
-                          "href": links.href("/pages/uncovered", measure=measure, scope=code, offset=start or None),
-                          "here": start == offset})
+    pages = page_links(links, "/pages/uncovered", got["total"], offset, UNCOVERED_PAGE, measure=measure, scope=code)
     return render(
         "list_table.html",
         title=f"未覆盖的{zh} · {scope_title(sref)}",

@@ -7,6 +7,7 @@ The same functions serve `/pages/...` and write the standalone files of `orggrap
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
@@ -22,7 +23,10 @@ from orggraph.viz.access import (
     scope_title,
     viewer_or_default,
 )
+from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables, short_summary
+from orggraph.viz.members import members_href
 from orggraph.viz.overview import build_gaps, build_overview
+from orggraph.viz.pickers import pickers
 from orggraph.viz.render import (
     GROUP_COLOR,
     LABEL_COLORS,
@@ -80,7 +84,7 @@ class NodeStyle:
                 "value": 4,
                 "title": f"另有 {n.count:,} 个{n.noun}未逐一显示",
                 "extra_props": [("合并的节点数", f"{n.count:,}"), ("类型", n.noun)],
-                "links": [{"text": "在其所连节点的关系图中可以看到前若干个；完整名单请用 API 或 orggraph cypher 查询"}],
+                "links": self._group_links(n),
             }
         color = LABEL_COLORS.get(n.label, "#888888")
         attrs: dict[str, Any] = {
@@ -100,6 +104,14 @@ class NodeStyle:
             ]
         return attrs
 
+    def _group_links(self, n: GNode) -> list[dict[str, Any]]:
+        """A group node opens the paged list of its members (the anchor's neighbours of that kind)."""
+        anchor = self.graph.nodes.get(n.parent or "")
+        href = members_href(self.links, str(anchor.key), n.via) if anchor is not None and anchor.key else None
+        if href:
+            return [{"text": f"查看全部{n.noun}名单（分页）", "href": href}]
+        return [{"text": f"在其所连节点的关系图中可以看到前若干个{n.noun}"}]
+
     @staticmethod
     def _scope_name(n: GNode) -> str:
         return short(n.name, 10)
@@ -118,8 +130,15 @@ class NodeStyle:
 
 
 class EgoStyle(NodeStyle):
+    def __init__(self, links: Links, graph: Graph, summary: str | None = None) -> None:
+        super().__init__(links, graph)
+        self.summary = summary  # the centre's "who contacts here" in short, for its click panel
+
     def __call__(self, n: GNode) -> dict[str, Any]:
         attrs = super().__call__(n)
+        if n.id == self.graph.center and self.summary is not None:
+            attrs.setdefault("extra_props", []).append(("联系情况", self.summary))
+            attrs.setdefault("links", []).append({"text": "完整联系表见图下方（可导出 Excel）", "href": "#contact-tables"})
         attrs["value"] = 30 if n.id == self.graph.center else (12 if n.level == 1 else 5)
         if n.label == "Group":
             attrs["value"] = 10 if n.level == 1 else 4
@@ -146,10 +165,11 @@ def build_ego(
     links = links if links is not None else Links(as_of=as_of)
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)
-    check_node_access(store, key, viewer)
+    ref = check_node_access(store, key, viewer)
     g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), viewer)
     center = g.nodes[g.center] if g.center else None
-    style = EgoStyle(links, g)
+    tables = contact_tables(store, ref, day, viewer_or_default(viewer), links)
+    style = EgoStyle(links, g, summary=short_summary(tables, ref.label) if tables or ref.label in CONTACT_LABELS else None)
     pos = radial_positions(g)
     opts = base_options(True, n_nodes=len(g.nodes))
     opts["layout"]["improvedLayout"] = False  # start positions are given
@@ -171,6 +191,11 @@ def build_ego(
         legend=legend_items(g, style),
         here="",
         form=_ego_form(links, key, depth),
+        tables=tables,
+        tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围") if tables else None,
+        export_href=links.href(f"/pages/contacts/{quote(key, safe='')}.xlsx") if tables else None,
+        pickers=pickers(store, viewer_or_default(viewer), links, f"/pages/ego/{quote(key, safe='')}", day,
+                        with_scope=False, keep={"depth": depth if depth != 1 else None}),
     )
 
 

@@ -19,8 +19,11 @@ from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, St
 from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError
 from orggraph.viz import lists, pages
-from orggraph.viz.access import page_setup, scope_title
+from orggraph.queries.scope import check_as_of
+from orggraph.viz.access import check_node_access, page_setup, scope_title
+from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables
 from orggraph.viz.lists import gap_tables
+from orggraph.viz.members import build_members
 from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
@@ -167,6 +170,31 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
             return [table], f"未覆盖清单 {scope_title(sref)} {day}"
 
         return _xlsx(build, measure.replace(".", "-"))
+
+    @r.get("/contacts/{key}.xlsx", summary="谁联系这里 / 联系的对象（Excel）")
+    def contacts_xlsx(key: str, store: Store = StoreDep, user: Any = UserDep, as_of: str | None = None) -> Response:
+        def build() -> tuple[list[Any], str]:
+            viewer = viewer_of(user)
+            day = check_as_of(as_of)
+            ref = check_node_access(store, key, viewer)
+            tables = contact_tables(store, ref, day, viewer, Links(base="", as_of=as_of or None))
+            what = "谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象"
+            return tables, f"{ref.name or key} {what} {day}"
+
+        return _xlsx(build, "contacts")
+
+    @r.get("/members", response_class=HTMLResponse, summary="合并节点的完整名单（分页）")
+    def members(
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        of: str = Query(..., max_length=64),
+        rel: str = Query(..., max_length=40),
+        dir: str = Query("in", pattern="^(in|out)$"),
+        label: str = Query(..., max_length=20),
+        offset: int = Query(0, ge=0, le=10_000_000),
+        as_of: str | None = None,
+    ) -> Response:
+        return _run(lambda: build_members(store, of, rel, dir, label, offset=offset, **ctx(user, as_of)))
 
     @r.get("/find", response_class=HTMLResponse, summary="搜索结果")
     def find(

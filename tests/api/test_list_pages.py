@@ -107,3 +107,44 @@ def test_print_css_and_uncovered_paging(sd) -> None:
     html = sd.get("/pages/uncovered", params={"measure": "household_links", "as_of": AS_OF}).text
     assert "@media print" in html and "data-print" in html
     assert sd.get("/pages/uncovered", params={"measure": G212}).status_code == 422
+
+
+def test_grid_page_shows_who_contacts_it_with_terms_and_exports(sd) -> None:
+    html = sd.get(f"/pages/ego/{G111}", params={"as_of": AS_OF}).text
+    assert 'id="contact-tables"' in html and "谁联系这里" in html
+    text = _text(html)
+    assert "直接联系" in text and "经社区「龙门社区」继承" in text  # leaders of the community cover the grid
+    assert "至今" in text and "2022-01-01" in text  # since / until of each term
+    assert re.search(r"138\d{8}", text)  # admin: phones opened
+    analyst = _text(sd.get(f"/pages/ego/{G111}", params={"as_of": AS_OF}, role="analyst").text)
+    assert "138****" in analyst and not re.search(r"138\d{8}", analyst)
+    viewer = sd.get(f"/pages/ego/{G111}", params={"as_of": AS_OF}, role="viewer").text
+    assert "手机号" not in re.sub(r"<script.*?</script>", "", viewer, flags=re.S)
+    r = sd.get(f"/pages/contacts/{G111}.xlsx", params={"as_of": AS_OF})
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames and all(ws.max_row >= 3 for ws in wb.worksheets)
+    assert sd.get("/pages/contacts/nothing.xlsx").status_code == 404
+
+
+def test_person_page_shows_what_they_contact_and_cover(sd) -> None:
+    html = sd.get(f"/pages/ego/{pid('W8')}", params={"as_of": AS_OF}).text
+    assert "联系的对象和覆盖范围" in html
+    assert re.search(r"<td>\d+</td><td>\d+</td><td>\d+</td><td>\d+</td>", html)  # grids, buildings, households, residents
+
+
+def test_group_nodes_link_to_a_paged_member_list(sd, small_district) -> None:
+    from orggraph.viz.pages import build_ego
+    from orggraph.viz.render import Links
+
+    html = build_ego(small_district, C11, as_of=AS_OF, links=Links(base="", as_of=AS_OF), cap=4)
+    hrefs = re.findall(r'"href": ?"(/pages/members\?[^"]+)"', html)
+    assert hrefs and "完整名单请用 API" not in html
+    page = sd.get(hrefs[0].replace("\\u0026", "&")).text
+    m = re.search(r'data-count="(\d+)"', page)
+    assert m and int(m.group(1)) >= 1 and len(re.findall(r"<tr><td>", page)) == int(m.group(1))
+    r = sd.get("/pages/members", params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person", "as_of": AS_OF})
+    assert r.status_code == 200 and "报到党员" in r.text and "苏明" in r.text
+    assert sd.get("/pages/members", params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person"},
+                  role="viewer").status_code == 403
+    assert sd.get("/pages/members", params={"of": C11, "rel": "NOPE", "dir": "in", "label": "Person"}).status_code == 422
