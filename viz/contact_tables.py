@@ -137,7 +137,7 @@ def _reach(store: Store, ref: NodeRef, day: str, viewer: Access, links: Links) -
              "Household": "household", "Unit": "unit", "PartyOrg": "party_org"}
     where: dict[str, str] = {}
     for label in {d["label"] for d in direct}:
-        where.update(where_of(store, kinds.get(label, "region"), [d["key"] for d in direct if d["label"] == label]))
+        where.update(where_of(store, kinds.get(label, ""), [d["key"] for d in direct if d["label"] == label]))
     t = Table("联系的对象", ["角色", "对象", "类型", "位置（街道 / 社区）", "职务 / 备注", "开始", "结束"], id="reach")
     for i, d in enumerate(direct):
         since, until = _term_text(terms.get(i))

@@ -93,8 +93,7 @@ def build_members(
     noun = group_noun(rel, label, direction == "out")
     seen = Jurisdiction(store, who)
     page = [m for m in page if seen.sees(str(m[0]))] if who.scope else page
-    where = where_of(store, _KIND.get(label, "region"), [str(m[0]) for m in page]) if label != "Household" else \
-        where_of(store, "household", [str(m[0]) for m in page])
+    where = where_of(store, _KIND.get(label, ""), [str(m[0]) for m in page])
     t = Table(f"{ref.name or key} 的{noun}", ["名称", "位置（街道 / 社区）", "开始", "结束"], id="members", total=total)
     for k, name, since, until in page:
         text = name or (f"户 {k}" if label == "Household" else str(k))
