@@ -167,7 +167,7 @@ def build_uncovered(
     return render(
         "list_table.html",
         title=f"未覆盖的{zh} · {scope_title(sref)}",
-        subtitle=f"{got['zh']}：共 {got['total']:,} 个{zh}未覆盖" + (
+        subtitle=f"{got['zh']}：共 {got['total']:,} {'' if zh == '户' else '个'}{zh}未覆盖" + (
             f"，本页第 {offset + 1:,}–{offset + len(table.rows):,} 个" if got["total"] > UNCOVERED_PAGE else ""),
         links=links,
         inline_assets=inline_assets,

@@ -26,7 +26,6 @@ from orggraph.viz.access import (
 from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables, short_summary
 from orggraph.viz.members import members_href
 from orggraph.viz.overview import build_gaps, build_overview
-from orggraph.viz.pickers import pickers
 from orggraph.viz.render import (
     GROUP_COLOR,
     LABEL_COLORS,
@@ -194,8 +193,6 @@ def build_ego(
         tables=tables,
         tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围") if tables else None,
         export_href=links.href(f"/pages/contacts/{quote(key, safe='')}.xlsx") if tables else None,
-        pickers=pickers(store, viewer_or_default(viewer), links, f"/pages/ego/{quote(key, safe='')}", day,
-                        with_scope=False, keep={"depth": depth if depth != 1 else None}),
     )
 
 
@@ -205,7 +202,7 @@ def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
     return {
         "action": (links.base or "").rstrip("/") + "/pages/ego/" + key,
         "fields": [{"name": "depth", "text": "步数（1 或 2）", "value": str(depth), "placeholder": "1"}]
-        + ([{"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD"}]),
+        + ([{"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD", "type": "date"}]),
     }
 
 
@@ -476,10 +473,11 @@ def build_path(
         form = {
             "action": (links.base or "").rstrip("/") + "/pages/path",
             "fields": [
-                {"name": "from", "text": "起点", "value": from_key, "placeholder": "输入姓名、名称或编码，从建议中选择",
+                {"name": "from", "text": "起点", "value": from_key, "placeholder": "姓名、名称或编码",
                  "picker": True},
-                {"name": "to", "text": "终点", "value": to_key, "placeholder": "输入姓名、名称或编码，从建议中选择",
+                {"name": "to", "text": "终点", "value": to_key, "placeholder": "姓名、名称或编码",
                  "picker": True},
+                {"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD", "type": "date"},
             ],
         }
     g = Graph()

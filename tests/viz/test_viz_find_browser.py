@@ -24,23 +24,10 @@ from orggraph.queries.policy import Access
 from orggraph.viz.pickers import scope_options
 
 from conftest import TEST_PID_KEY  # tests/viz/conftest.py
-from test_viz_browser import CHROMIUM_ARGS, LOCAL_HOSTS, _chromium, _unavailable  # tests/viz
+from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.browser
 PORTS = range(18110, 18120)  # where a developer's servers may listen; any free port otherwise
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("未安装 playwright（pip 包）")
-    path = _chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _port() -> int:
