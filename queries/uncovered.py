@@ -16,8 +16,7 @@ from typing import Any, LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
-from orggraph.queries.coverage import _MEASURE_Q as MEASURE_STATEMENTS
-from orggraph.queries.coverage import HEAD_ROLE, MEASURES, Measure, Scope, open_scope
+from orggraph.queries.coverage import HEAD_ROLE, MEASURES, Measure, Scope, measure_statement, open_scope
 from orggraph.queries.scope import ScopeError
 from orggraph.queries.search import where_of
 from orggraph.queries.terms import SCOPE_LEVELS, scope_chain
@@ -115,7 +114,7 @@ def uncovered(
         return out
     # The count is the measure's own total − covered (the very statement /api/coverage runs, and cheap: it
     # matches the covering edges instead of testing every node); the page's statement lists the same nodes.
-    measure_q = MEASURE_STATEMENTS.get((m.id, sc.level, False))
+    measure_q = measure_statement(m.id, sc.level)
     rows = store.read(measure_q, sc.params).rows if measure_q is not None else store.read(qs[0], sc.params).rows
     if measure_q is not None:
         out["total"] = (int(rows[0][0] or 0) - int(rows[0][1] or 0)) if rows else 0
