@@ -32,7 +32,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("cobuilding", "联建共建覆盖率", "有在期共建单位的社区", ("communities_without_cobuilding",), "cobuilding"),
     Measure("contact_points.Street", "联系点覆盖率 · 街道", "有联系领导的街道"),
     Measure("contact_points.Community", "联系点覆盖率 · 社区", "有联系领导的社区"),
-    Measure("contact_points.Grid", "联系点覆盖率 · 网格", "有联系领导的网格", ("grids_without_direct_contact",)),
+    # Not linked to grids_without_direct_contact: that list (nobody at all, workers included) is not what this
+    # card counts (no leader), and its "0" beside a 78% card was the confusion; the card links to its own list.
+    Measure("contact_points.Grid", "联系点覆盖率 · 网格", "有联系领导的网格"),
     Measure("grid_party_org", "网格党组织覆盖率", "建有党组织的网格", (), "org-tree"),
     Measure("fulltime_share", "专职网格员占比", "专职网格员（占全部网格员）", ("grids_without_fulltime", "overloaded_grids")),
     Measure("building_heads", "楼栋长覆盖率", "有楼栋长的楼栋"),

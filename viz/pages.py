@@ -26,6 +26,7 @@ from orggraph.viz.access import (
 from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables, short_summary
 from orggraph.viz.members import members_href
 from orggraph.viz.overview import build_gaps, build_overview
+from orggraph.viz.pickers import pickers
 from orggraph.viz.render import (
     GROUP_COLOR,
     LABEL_COLORS,
@@ -347,6 +348,8 @@ def build_cobuilding(
         legend=legend,
         here="共建网络",
         form=None,
+        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/cobuilding", day,
+                        scope=sref.key if sref else None),
     )
 
 
@@ -442,6 +445,8 @@ def build_org_tree(
         legend=legend,
         here="组织架构",
         form=None,
+        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/org-tree", day,
+                        scope=sref.key if sref else None),
         view=_first_root(g),
     )
 

@@ -148,3 +148,12 @@ def test_group_nodes_link_to_a_paged_member_list(sd, small_district) -> None:
     assert sd.get("/pages/members", params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person"},
                   role="viewer").status_code == 403
     assert sd.get("/pages/members", params={"of": C11, "rel": "NOPE", "dir": "in", "label": "Person"}).status_code == 422
+
+
+@pytest.mark.parametrize("page", ["overview", "gaps", "cobuilding", "org-tree", "uncovered"])
+def test_scope_pages_have_the_scope_and_date_pickers(sd, page) -> None:
+    html = sd.get(f"/pages/{page}", params={"scope": S1, "as_of": AS_OF}).text
+    form = re.search(r'<form class="pickers" method="get" action="/pages/' + page + r'">(.*?)</form>', html, re.S)
+    assert form, page
+    assert f'<option value="{S1}" selected>' in form.group(1)
+    assert f'<input type="date" name="as_of" value="{AS_OF}"' in form.group(1)
