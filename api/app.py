@@ -44,15 +44,18 @@ def _routers() -> list[Any]:
         contacts,
         coverage,
         cypher,
+        gaps,
         health,
         login,
         people,
         queries,
+        search,
         tokens,
     )
 
     return [
         health.router,
+        gaps.router,
         coverage.router,
         analytics.router,
         contacts.router,
@@ -62,6 +65,7 @@ def _routers() -> list[Any]:
         console.router,
         queries.router,
         people.router,
+        search.router,
         tokens.router,
         audit.router,
         login.router,

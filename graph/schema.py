@@ -70,6 +70,9 @@ class RelType:
 
 
 _SOURCE = Prop("source", "来源", "STRING")
+# 拼音首字母 of the name (orggraph.loaders.pinyin), written by the importer; indexed with the name for search.
+_PY = Prop("py", "拼音首字母")
+_SEARCH = ("name", "py")
 _SINCE = Prop("since", "开始日期")
 _UNTIL = Prop("until", "结束日期")
 # Identity of a relationship that may hold several times between two nodes (role and start of term).
@@ -78,10 +81,10 @@ _KEY = Prop("key", "标识")
 NODES: dict[str, NodeType] = {
     n.label: n
     for n in (
-        NodeType("District", "区县", "code", (Prop("code", "编码"), Prop("name", "名称"), _SOURCE)),
-        NodeType("Street", "街道", "code", (Prop("code", "编码"), Prop("name", "名称"), _SOURCE), indexed=("name",)),
+        NodeType("District", "区县", "code", (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE), indexed=_SEARCH),
+        NodeType("Street", "街道", "code", (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE), indexed=_SEARCH),
         NodeType(
-            "Community", "社区", "code", (Prop("code", "编码"), Prop("name", "名称"), _SOURCE), indexed=("name",)
+            "Community", "社区", "code", (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE), indexed=_SEARCH
         ),
         NodeType(
             "Grid",
@@ -93,22 +96,25 @@ NODES: dict[str, NodeType] = {
                 Prop("kind", "网格类型"),
                 Prop("households", "户数", "INTEGER"),
                 Prop("population", "人口", "INTEGER"),
+                _PY,
                 _SOURCE,
             ),
+            indexed=_SEARCH,
         ),
         NodeType(
             "Building",
             "楼栋",
             "code",
-            (Prop("code", "编码"), Prop("name", "名称"), Prop("households", "户数", "INTEGER"), _SOURCE),
+            (Prop("code", "编码"), Prop("name", "名称"), Prop("households", "户数", "INTEGER"), _PY, _SOURCE),
+            indexed=_SEARCH,
         ),
         NodeType("Household", "户", "code", (Prop("code", "编码"), _SOURCE)),
         NodeType(
             "PartyOrg",
             "党组织",
             "code",
-            (Prop("code", "编码"), Prop("name", "名称"), Prop("kind", "组织类型"), _SOURCE),
-            indexed=("name",),
+            (Prop("code", "编码"), Prop("name", "名称"), Prop("kind", "组织类型"), _PY, _SOURCE),
+            indexed=_SEARCH,
         ),
         NodeType(
             "Unit",
@@ -119,9 +125,10 @@ NODES: dict[str, NodeType] = {
                 Prop("name", "名称"),
                 Prop("kind", "单位类型"),
                 Prop("street", "所在街道编码"),
+                _PY,
                 _SOURCE,
             ),
-            indexed=("name",),
+            indexed=_SEARCH,
         ),
         NodeType(
             "Person",
@@ -137,10 +144,11 @@ NODES: dict[str, NodeType] = {
                 Prop("phone_sealed", "手机号（密封）"),
                 Prop("politics", "政治面貌"),
                 Prop("tags", "标签", "LIST<STRING>"),
+                _PY,
                 _SOURCE,
             ),
             extra_labels=("PartyMember",),
-            indexed=("name",),
+            indexed=_SEARCH,
         ),
     )
 }

@@ -29,6 +29,7 @@ from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
+from orggraph.loaders.pinyin import with_initials
 from orggraph.loaders.writes import NODE_WRITES, write_text
 from orggraph.oserrors import disk_full
 
@@ -121,6 +122,8 @@ class _Spool:
             raise _write_failed(what, e, "未导入任何数据。", "，或用环境变量 TMPDIR 换一个文件夹") from None
 
     def add(self, name: str, row: dict[str, Any]) -> None:
+        if name in NODE_WRITES and isinstance(row.get("props"), dict):
+            with_initials(row["props"])  # 拼音首字母 beside the name, for search
         buf = self._buf.get(name)
         if buf is None:
             buf = self._buf[name] = []

@@ -50,6 +50,7 @@ __all__ = [
     "gaps",
     "grid_worker_load",
     "load_rules",
+    "measure_statement",
     "open_scope",
     "part_time_committee",
     "region_children",
@@ -189,6 +190,11 @@ for _m in MEASURES:
                 _m.zh + ("，按下级分列" if _grouped else ""),
                 origin=__name__,
             )
+
+def measure_statement(measure_id: str, scope_level: str) -> LiteralString | None:
+    """The statement coverage() runs for a measure at a scope level (None: the scope holds nothing of it)."""
+    return _MEASURE_Q.get((measure_id, scope_level, False))
+
 
 _CHILDREN: dict[str, LiteralString] = {}
 for _scope in SCOPE_LEVELS:

@@ -9,16 +9,14 @@ from typing import Any
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.queries.cache import cached
-from orggraph.queries.coverage import Scope, coverage, coverage_breakdown, gaps, region_children
-from orggraph.queries.network import names
+from orggraph.queries.coverage import Scope, coverage, coverage_breakdown, region_children
 from orggraph.queries.policy import Access
 from orggraph.queries.scope import NodeRef
 from orggraph.viz.access import page_setup, scope_context, scope_title, viewer_or_default
+from orggraph.viz.pickers import pickers
 from orggraph.viz.render import RAG_COLORS, RAG_TEXT, THRESHOLDS, Links, rag, render
 
-__all__ = ["build_overview", "build_gaps", "MEASURES", "GAPS", "GAP_LIMIT"]
-
-GAP_LIMIT = 200  # entries listed per gap list on the page (the API has them all)
+__all__ = ["build_overview", "build_gaps", "uncovered_summary", "MEASURES", "GAPS"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("cobuilding", "联建共建覆盖率", "有在期共建单位的社区", ("communities_without_cobuilding",), "cobuilding"),
     Measure("contact_points.Street", "联系点覆盖率 · 街道", "有联系领导的街道"),
     Measure("contact_points.Community", "联系点覆盖率 · 社区", "有联系领导的社区"),
-    Measure("contact_points.Grid", "联系点覆盖率 · 网格", "有联系领导的网格", ("grids_without_direct_contact",)),
+    # Not linked to grids_without_direct_contact: that list (nobody at all, workers included) is not what this
+    # card counts (no leader), and its "0" beside a 78% card was the confusion; the card links to its own list.
+    Measure("contact_points.Grid", "联系点覆盖率 · 网格", "有联系领导的网格"),
     Measure("grid_party_org", "网格党组织覆盖率", "建有党组织的网格", (), "org-tree"),
     Measure("fulltime_share", "专职网格员占比", "专职网格员（占全部网格员）", ("grids_without_fulltime", "overloaded_grids")),
     Measure("building_heads", "楼栋长覆盖率", "有楼栋长的楼栋"),
@@ -58,6 +58,12 @@ GAPS: tuple[Gap, ...] = (
     Gap("sole_contacts", "唯一直接联系人（其离开后有网格无人直接联系）", "Person", "为相关网格增加第二名直接联系人"),
     Gap("grids_without_direct_contact", "没有直接联系人的网格", "Grid", "安排网格员或联系领导直接联系"),
 )
+
+
+def _unit(m: Measure) -> str:
+    """What a measure counts, in one word: 社区, 网格, 楼栋, 街道, or 户."""
+    tail = m.covered_zh[-2:]
+    return tail if tail in ("社区", "网格", "街道", "楼栋") else "户"
 
 
 def _pick(result: Mapping[str, Any], measure_id: str) -> Mapping[str, Any] | None:
@@ -150,6 +156,11 @@ def build_overview(
                     if g.id in m.gaps
                 ],
                 "page_href": links.href(f"/pages/{m.page}", scope=code) if m.page else None,
+                "uncovered": None if m.id == "fulltime_share" or cell["missing"] else {
+                    "n": cell["total"] - cell["covered"],
+                    "href": links.href("/pages/uncovered", measure=m.id, scope=code),
+                    "unit": _unit(m),
+                },
             }
         )
     children = _children(breakdown)
@@ -177,6 +188,7 @@ def build_overview(
         as_of=day,
         scope=scope_context(sref),
         here="概览",
+        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/overview", day, scope=code),
         cards=cards,
         columns=columns,
         rows=rows,
@@ -204,36 +216,40 @@ def build_gaps(
     links: Links | None = None,
     inline_assets: bool = False,
 ) -> str:
-    """The gap lists of a scope, each entry named and linked to its ego page."""
+    """The gap lists of a scope, each entry with where it lies and why it is listed, and what each coverage
+    measure leaves uncovered (counts linking to the paged lists); exported whole as .xlsx."""
+    from orggraph.viz.lists import gap_tables
+
     day, links, sref = page_setup(store, scope, as_of, viewer, links)
     code = sref.key if sref else None
-    result = gaps(store, code, day)
-    sections = []
-    people = viewer_or_default(viewer).people
-    for g in GAPS:
-        keys = [str(k) for k in (result.get(g.id) or [])]
-        shown = keys[:GAP_LIMIT]
-        named = names(store, g.label, shown)
-        linked = people or g.label != "Person"  # a viewer opens no one's page by pid (policy.node_for)
-        sections.append(
-            {
-                "gap": g,
-                "total": len(keys),
-                "entries": [{"key": k, "name": named.get(k) or k, "href": links.ego(k) if linked else None}
-                            for k in shown],
-                "more": len(keys) - len(shown),
-                "zh_label": display_name(g.label),
-            }
-        )
+    who = viewer_or_default(viewer)
+    tables = gap_tables(store, code, day, links, who)
     return render(
-        "gaps.html",
+        "list_table.html",
         title=f"短板清单 · {scope_title(sref)}",
-        subtitle="点击名称查看其关系图",
+        subtitle="每一项都写明位置和原因；点击名称查看其关系图",
         links=links,
         inline_assets=inline_assets,
         as_of=day,
         scope=scope_context(sref),
-        here="概览",
-        sections=sections,
-        api_href=links.href("/api/gaps", scope=code),
+        here="短板清单",
+        tables=tables,
+        measures=uncovered_summary(store, Scope(sref, day), links),
+        pickers=pickers(store, who, links, "/pages/gaps", day, scope=code),
+        export_href=links.href("/pages/gaps.xlsx", scope=code),
+        back_href=links.href("/pages/overview", scope=code),
     )
+
+
+def uncovered_summary(store: Store, sc: Scope, links: Links) -> list[dict[str, Any]]:
+    """Per measure with an uncovered list: how many it leaves uncovered (total − covered) and the link to them."""
+    result = coverage(store, sc)
+    out = []
+    for m in MEASURES:
+        if m.id == "fulltime_share":
+            continue
+        got = _pick(result, m.id) or {}
+        total = int(got.get("total") or 0) - int(got.get("covered") or 0)
+        out.append({"id": m.id, "zh": m.zh, "unit": _unit(m),
+                    "total": total, "href": links.href("/pages/uncovered", measure=m.id, scope=sc.code)})
+    return out

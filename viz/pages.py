@@ -7,14 +7,26 @@ The same functions serve `/pages/...` and write the standalone files of `orggrap
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
 from orggraph.queries.policy import Access
-from orggraph.queries.scope import ScopeError, check_as_of
-from orggraph.viz.access import check_node_access, hide_outside, page_setup, scope_context, scope_title
+from orggraph.queries.scope import RESOLVE, ScopeError, check_as_of
+from orggraph.queries.search import KIND_ZH, search
+from orggraph.viz.access import (
+    check_node_access,
+    hide_outside,
+    page_setup,
+    scope_context,
+    scope_title,
+    viewer_or_default,
+)
+from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables, short_summary
+from orggraph.viz.members import members_href
 from orggraph.viz.overview import build_gaps, build_overview
+from orggraph.viz.pickers import pickers
 from orggraph.viz.render import (
     GROUP_COLOR,
     LABEL_COLORS,
@@ -72,7 +84,7 @@ class NodeStyle:
                 "value": 4,
                 "title": f"另有 {n.count:,} 个{n.noun}未逐一显示",
                 "extra_props": [("合并的节点数", f"{n.count:,}"), ("类型", n.noun)],
-                "links": [{"text": "在其所连节点的关系图中可以看到前若干个；完整名单请用 API 或 orggraph cypher 查询"}],
+                "links": self._group_links(n),
             }
         color = LABEL_COLORS.get(n.label, "#888888")
         attrs: dict[str, Any] = {
@@ -92,6 +104,14 @@ class NodeStyle:
             ]
         return attrs
 
+    def _group_links(self, n: GNode) -> list[dict[str, Any]]:
+        """A group node opens the paged list of its members (the anchor's neighbours of that kind)."""
+        anchor = self.graph.nodes.get(n.parent or "")
+        href = members_href(self.links, str(anchor.key), n.via) if anchor is not None and anchor.key else None
+        if href:
+            return [{"text": f"查看全部{n.noun}名单（分页）", "href": href}]
+        return [{"text": f"在其所连节点的关系图中可以看到前若干个{n.noun}"}]
+
     @staticmethod
     def _scope_name(n: GNode) -> str:
         return short(n.name, 10)
@@ -110,8 +130,15 @@ class NodeStyle:
 
 
 class EgoStyle(NodeStyle):
+    def __init__(self, links: Links, graph: Graph, summary: str | None = None) -> None:
+        super().__init__(links, graph)
+        self.summary = summary  # the centre's "who contacts here" in short, for its click panel
+
     def __call__(self, n: GNode) -> dict[str, Any]:
         attrs = super().__call__(n)
+        if n.id == self.graph.center and self.summary is not None:
+            attrs.setdefault("extra_props", []).append(("联系情况", self.summary))
+            attrs.setdefault("links", []).append({"text": "完整联系表见图下方（可导出 Excel）", "href": "#contact-tables"})
         attrs["value"] = 30 if n.id == self.graph.center else (12 if n.level == 1 else 5)
         if n.label == "Group":
             attrs["value"] = 10 if n.level == 1 else 4
@@ -138,10 +165,11 @@ def build_ego(
     links = links if links is not None else Links(as_of=as_of)
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)
-    check_node_access(store, key, viewer)
+    ref = check_node_access(store, key, viewer)
     g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), viewer)
     center = g.nodes[g.center] if g.center else None
-    style = EgoStyle(links, g)
+    tables = contact_tables(store, ref, day, viewer_or_default(viewer), links)
+    style = EgoStyle(links, g, summary=short_summary(tables, ref.label) if tables or ref.label in CONTACT_LABELS else None)
     pos = radial_positions(g)
     opts = base_options(True, n_nodes=len(g.nodes))
     opts["layout"]["improvedLayout"] = False  # start positions are given
@@ -163,6 +191,9 @@ def build_ego(
         legend=legend_items(g, style),
         here="",
         form=_ego_form(links, key, depth),
+        tables=tables,
+        tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围") if tables else None,
+        export_href=links.href(f"/pages/contacts/{quote(key, safe='')}.xlsx") if tables else None,
     )
 
 
@@ -172,7 +203,7 @@ def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
     return {
         "action": (links.base or "").rstrip("/") + "/pages/ego/" + key,
         "fields": [{"name": "depth", "text": "步数（1 或 2）", "value": str(depth), "placeholder": "1"}]
-        + ([{"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD"}]),
+        + ([{"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD", "type": "date"}]),
     }
 
 
@@ -317,6 +348,8 @@ def build_cobuilding(
         legend=legend,
         here="共建网络",
         form=None,
+        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/cobuilding", day,
+                        scope=sref.key if sref else None),
     )
 
 
@@ -412,6 +445,8 @@ def build_org_tree(
         legend=legend,
         here="组织架构",
         form=None,
+        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/org-tree", day,
+                        scope=sref.key if sref else None),
         view=_first_root(g),
     )
 
@@ -443,23 +478,26 @@ def build_path(
         form = {
             "action": (links.base or "").rstrip("/") + "/pages/path",
             "fields": [
-                {"name": "from", "text": "起点", "value": from_key, "placeholder": "编码或人员标识"},
-                {"name": "to", "text": "终点", "value": to_key, "placeholder": "编码或人员标识"},
+                {"name": "from", "text": "起点", "value": from_key, "placeholder": "姓名、名称或编码",
+                 "picker": True},
+                {"name": "to", "text": "终点", "value": to_key, "placeholder": "姓名、名称或编码",
+                 "picker": True},
+                {"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD", "type": "date"},
             ],
         }
     g = Graph()
     notes: list[str] = []
     title = "联系路径"
     if from_key and to_key:
-        a = check_node_access(store, from_key, viewer)
-        b = check_node_access(store, to_key, viewer)
+        a = check_node_access(store, typed_key(store, from_key, viewer, "起点"), viewer)
+        b = check_node_access(store, typed_key(store, to_key, viewer, "终点"), viewer)
         g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), viewer)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"
         notes += g.notes
     elif links.enabled:
-        notes.append("请输入起点和终点的编码或人员标识；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
+        notes.append("请输入起点和终点的姓名、名称或编码并从建议中选择；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
     else:
         raise ScopeError("导出联系路径需要 --from 和 --to", 422)
     style = NodeStyle(links, g)
@@ -486,6 +524,23 @@ def build_path(
         here="联系路径",
         form=form,
     )
+
+
+def typed_key(store: Store, text: str, viewer: Access | None, what: str) -> str:
+    """What a user typed into a picker: a code or pid as it is; otherwise a name (or its 拼音首字母) that
+    search finds for this viewer exactly once (422 listing the candidates when several share it, 404 when
+    none)."""
+    text = text.strip()
+    if store.read(RESOLVE, {"key": text}).rows:
+        return text
+    hits = search(store, text, viewer_or_default(viewer), limit=10)
+    exact = [h for h in hits if h["name"] == text] or hits
+    if len(exact) == 1:
+        return str(exact[0]["key"])
+    if not exact:
+        raise ScopeError(f"{what}「{text}」找不到：请输入姓名、名称或编码（可用拼音首字母），并从下拉建议中选择。", 404)
+    options = "；".join(f"{KIND_ZH[h['kind']]} {h['name']}（{h['where'] or h['key']}）" for h in exact[:6])
+    raise ScopeError(f"{what}「{text}」有 {len(exact)} 个匹配：{options}。请从下拉建议中选择一个。", 422)
 
 
 def _path_style(style: NodeStyle) -> Any:

@@ -46,6 +46,7 @@ TEMPLATES_DIR = HERE / "templates"
 VIS_VERSION = "10.1.5"
 VIS_FILE = "vis-network.min.js"  # standalone UMD build (CSS included), vendored from npm vis-network
 PAGE_JS = "graph-page.js"
+FIND_JS = "find.js"  # the header search box, pickers and print button of every served page
 
 FONT_FACE = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif"
 
@@ -167,7 +168,9 @@ def node_props(node: GNode, viewer: Access | None) -> list[tuple[str, str]]:
     out = []
     for p in nt.props:
         v = shown.get(p.name)
-        if v is None or v == "" or v == [] or (node.label == "Person" and not viewer.people and p.name != "name"):
+        if v is None or v == "" or v == [] or p.name == "py" or (
+            node.label == "Person" and not viewer.people and p.name != "name"
+        ):
             continue
         out.append((p.zh, _fmt(v)))
     if "PartyMember" in node.labels and node.label == "Person":
@@ -382,6 +385,16 @@ def page_js_src(links: Links) -> str:
     return (links.base or "").rstrip("/") + f"/pages/static/{PAGE_JS}?v={version}"
 
 
+def find_context(links: Links, q: str | None = None) -> dict[str, str] | None:
+    """What base.html's search box needs on a served page (None in a standalone file: no server to ask)."""
+    if not links.enabled:
+        return None
+    base = (links.base or "").rstrip("/")
+    version = hashlib.sha256(static_text(FIND_JS).encode("utf-8")).hexdigest()[:12]
+    return {"action": base + "/pages/find", "api": base + "/api/search", "ego": base + "/pages/ego/",
+            "src": base + f"/pages/static/{FIND_JS}?v={version}", "q": q or ""}
+
+
 def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
     """One entry per kind of thing drawn, named with the schema's display names."""
     seen: dict[str, dict[str, str]] = {}
@@ -435,7 +448,7 @@ def render(
         vis_src=vis_src(links),
         page_js=static_text(PAGE_JS) if (data is not None and inline_assets) else None,
         page_src=page_js_src(links),
-        **context,
+        **{"find": find_context(links), "pickers": None, **context},
     )
 
 
@@ -448,5 +461,6 @@ def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
         {"text": "共建网络", "href": links.href("/pages/cobuilding", scope=code) or ""},
         {"text": "组织架构", "href": links.href("/pages/org-tree", scope=code) or ""},
         {"text": "联系路径", "href": links.href("/pages/path") or ""},
+        {"text": "短板清单", "href": links.href("/pages/gaps", scope=code) or ""},
         {"text": "数据变更", "href": links.href("/pages/changes") or ""},  # admins and analysts (others: 403)
     ]

@@ -12,15 +12,20 @@ import gzip
 import html
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
 from orggraph.queries.policy import Access, Capability
-from orggraph.queries.scope import ScopeError
-from orggraph.viz import console, pages
-from orggraph.viz.render import PAGE_JS, STATIC_DIR, VIS_FILE, Links
+from orggraph.queries.scope import ScopeError, check_as_of
+from orggraph.viz import console, lists, pages
+from orggraph.viz.access import check_node_access, page_setup, scope_title
+from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables
+from orggraph.viz.lists import gap_tables
+from orggraph.viz.members import build_members
+from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
@@ -74,6 +79,27 @@ def _gzipped(name: str) -> bytes:
     return gzip.compress((STATIC_DIR / name).read_bytes(), compresslevel=6, mtime=0)
 
 
+def _xlsx(build: Callable[[], tuple[list[Any], str]], stem: str) -> Response:
+    """A page's tables as an .xlsx download; what can go wrong becomes the same error page as the HTML's."""
+    holder: dict[str, Any] = {}
+
+    def html() -> str:
+        holder["tables"], holder["heading"] = build()
+        return ""
+
+    failed = _run(html)
+    if "tables" not in holder:
+        return failed
+    data = lists.xlsx_of(holder["tables"], holder["heading"])
+    name = quote(f"{holder['heading']}.xlsx")
+    return Response(
+        data,
+        media_type=lists.XLSX_TYPE,
+        headers={"Content-Disposition": f"attachment; filename={stem}.xlsx; filename*=UTF-8''{name}",
+                 "Cache-Control": "no-store"},
+    )
+
+
 def static_router() -> APIRouter:
     """vis-network and the pages' own script for served pages: public (a published library; code with no data)
     and cached for a year (versioned URLs)."""
@@ -90,7 +116,7 @@ def static_router() -> APIRouter:
 
         return static_js
 
-    for name in (VIS_FILE, PAGE_JS, *console.STATIC_FILES):
+    for name in (VIS_FILE, PAGE_JS, FIND_JS, *console.STATIC_FILES):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
@@ -120,6 +146,71 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     def gaps(store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None) -> Response:
         return _run(lambda: pages.build_gaps(store, scope, **ctx(user, as_of)))
 
+    @r.get("/gaps.xlsx", summary="短板清单（Excel）")
+    def gaps_xlsx(store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None) -> Response:
+        def build() -> tuple[list[Any], str]:
+            day, links, sref = page_setup(store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None))
+            return gap_tables(store, sref.key if sref else None, day, links, viewer_of(user)), f"短板清单 {scope_title(sref)} {day}"
+
+        return _xlsx(build, "gaps")
+
+    @r.get("/uncovered", response_class=HTMLResponse, summary="某项覆盖率未覆盖的清单")
+    def uncovered(
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        measure: str = Query("contact_points.Grid", max_length=40),
+        scope: str | None = None,
+        offset: int = Query(0, ge=0, le=100_000_000),
+        as_of: str | None = None,
+    ) -> Response:
+        return _run(lambda: lists.build_uncovered(store, measure, scope, offset=offset, **ctx(user, as_of)))
+
+    @r.get("/uncovered.xlsx", summary="某项覆盖率未覆盖的清单（Excel）")
+    def uncovered_xlsx(
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        measure: str = Query("contact_points.Grid", max_length=40),
+        scope: str | None = None,
+        as_of: str | None = None,
+    ) -> Response:
+        def build() -> tuple[list[Any], str]:
+            day, links, sref = page_setup(store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None))
+            table, got = lists.uncovered_table(store, measure, sref.key if sref else None, day, links, limit=lists.XLSX_CAP)
+            return [table], f"未覆盖清单 {scope_title(sref)} {day}"
+
+        return _xlsx(build, measure.replace(".", "-"))
+
+    @r.get("/contacts/{key}.xlsx", summary="谁联系这里 / 联系的对象（Excel）")
+    def contacts_xlsx(key: str, store: Store = StoreDep, user: Any = UserDep, as_of: str | None = None) -> Response:
+        def build() -> tuple[list[Any], str]:
+            viewer = viewer_of(user)
+            day = check_as_of(as_of)
+            ref = check_node_access(store, key, viewer)
+            tables = contact_tables(store, ref, day, viewer, Links(base="", as_of=as_of or None))
+            what = "谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象"
+            return tables, f"{ref.name or key} {what} {day}"
+
+        return _xlsx(build, "contacts")
+
+    @r.get("/members", response_class=HTMLResponse, summary="合并节点的完整名单（分页）")
+    def members(
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        of: str = Query(..., max_length=64),
+        rel: str = Query(..., max_length=40),
+        dir: str = Query("in", pattern="^(in|out)$"),
+        label: str = Query(..., max_length=20),
+        offset: int = Query(0, ge=0, le=10_000_000),
+        as_of: str | None = None,
+    ) -> Response:
+        return _run(lambda: build_members(store, of, rel, dir, label, offset=offset, **ctx(user, as_of)))
+
+    @r.get("/find", response_class=HTMLResponse, summary="搜索结果")
+    def find(
+        store: Store = StoreDep, user: Any = UserDep, q: str = Query("", max_length=50), as_of: str | None = None
+    ) -> Response:
+        return _run(lambda: lists.build_find(store, q.strip() or None, **ctx(user, as_of)))
+
     @r.get("/cobuilding", response_class=HTMLResponse, summary="联建共建网络")
     def cobuilding(
         store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None
@@ -146,11 +237,14 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     def path(
         store: Store = StoreDep,
         user: Any = UserDep,
-        from_: str | None = Query(None, alias="from"),
-        to: str | None = None,
+        from_: str | None = Query(None, alias="from", max_length=64),
+        to: str | None = Query(None, max_length=64),
+        from_key: str | None = Query(None, max_length=64),
+        to_key: str | None = Query(None, max_length=64),
         as_of: str | None = None,
     ) -> Response:
-        return _run(lambda: pages.build_path(store, from_ or None, to or None, **ctx(user, as_of)))
+        # A suggestion chosen in the picker sends its key beside the name shown; a typed name alone is resolved.
+        return _run(lambda: pages.build_path(store, from_key or from_ or None, to_key or to or None, **ctx(user, as_of)))
 
     @r.get("/cypher", response_class=HTMLResponse, summary="查询控制台（只读 Cypher）")
     def cypher_console(user: Any = UserDep) -> Response:

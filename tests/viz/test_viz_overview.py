@@ -48,7 +48,7 @@ def test_overview_has_a_row_per_community_linking_to_its_own_overview(district: 
 
 def test_gaps_page_names_the_entries_and_links_them(district: Store) -> None:
     html = build_gaps(district, STREET, as_of=AS_OF, links=Links(base="", as_of=AS_OF))
-    section = re.search(r'<section class="gap" id="communities_without_cobuilding">(.*?)</section>', html, re.S)
+    section = re.search(r'<section class="tbl" id="communities_without_cobuilding">(.*?)</section>', html, re.S)
     assert section and f'<a href="/pages/ego/{C2}?depth=1&amp;as_of={AS_OF}">冲广社区</a>' in section.group(1)
     assert "旺家社区" not in section.group(1)
     assert G1 not in re.sub(r"<[^>]+>", "", html)  # names, not codes, are what people read

@@ -1,0 +1,134 @@
+"""What each coverage measure does not cover: the list behind every overview card, paged, that adds up.
+
+For every measure of `orggraph.queries.coverage.MEASURES` except `fulltime_share` (which counts people, not
+places), `uncovered(...)["total"] == measure.total - measure.covered` by construction: the statements are
+built from the same scope chains and the same covering edge (or tail condition) as the measure itself, with
+the count kept where the measure keeps `covered`. Items are ordered by code and paged in Cypher, so the
+households of a city never come into Python.
+
+Items: {"kind", "key", "name", "where", "why"}; `where` is "街道 / 社区", `why` what is missing in Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString
+
+from orggraph.graph.cypher import statement
+from orggraph.graph.schema import display_name
+from orggraph.graph.store import Store
+from orggraph.queries.coverage import HEAD_ROLE, MEASURES, Measure, Scope, measure_statement, open_scope
+from orggraph.queries.scope import ScopeError
+from orggraph.queries.search import where_of
+from orggraph.queries.terms import SCOPE_LEVELS, scope_chain
+
+__all__ = ["UNCOVERED", "WHY", "KIND_OF", "uncovered", "uncovered_measures"]
+
+# Measure id -> why an item is listed.
+WHY: dict[str, str] = {
+    "cobuilding": "没有在期的联建共建单位",
+    "contact_points.Street": "没有在期的联系领导",
+    "contact_points.Community": "没有在期的联系领导",
+    "contact_points.Grid": "没有在期的联系领导",
+    "grid_party_org": "网格及其楼栋都没有建立党组织",
+    "building_heads": f"没有在期的{HEAD_ROLE}",
+    "household_links": "没有在期的联户党员",
+}
+KIND_OF = {"Street": "street", "Community": "community", "Grid": "grid", "Building": "building",
+           "Household": "household"}
+
+_GRID_ORG = (
+    "WITH x, size([(x)<-[:BASED_IN]-(:PartyOrg) | 1])"
+    " + size([(x)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg) | 1]) AS n\nWHERE n = 0\n"
+)
+
+
+def _filter(m: Measure) -> str:
+    """After the scope chain: keep x only when it is not covered (the measure's own edge or tail test).
+
+    A pattern comprehension, not OPTIONAL MATCH … count(r): FalkorDB runs it about 3× faster over a district's
+    households (0.7 s against 2.5 s for 17,000).
+    """
+    if m.id == "grid_party_org":
+        return _GRID_ORG
+    if not m.edge:
+        raise ValueError(f"measure {m.id} has no uncovered list")
+    where = f" WHERE {m.cond}" if m.cond else ""
+    return f"WITH x, size([(x){m.edge}{where} | 1]) AS n\nWHERE n = 0\n"
+
+
+def uncovered_measures() -> tuple[Measure, ...]:
+    """The measures that have an uncovered list (every one but the people-counting fulltime_share)."""
+    return tuple(m for m in MEASURES if not m.people)
+
+
+# (measure id, scope level) -> (count statement, page statement)
+UNCOVERED: dict[tuple[str, str], tuple[LiteralString, LiteralString]] = {}
+for _m in uncovered_measures():
+    for _scope in SCOPE_LEVELS:
+        _chain = scope_chain(_scope, _m.level)
+        if _chain is None:
+            continue
+        _body = _chain[0] + "\n" + _filter(_m)
+        UNCOVERED[(_m.id, _scope)] = (
+            statement(
+                f"uncovered.{_m.id}@{_scope}.count",
+                _body + "RETURN count(x) AS total",  # type: ignore[arg-type]
+                f"{_m.zh}：未覆盖的个数",
+                origin=__name__,
+            ),
+            statement(
+                f"uncovered.{_m.id}@{_scope}.page",
+                _body + "RETURN x.code AS key, x.name AS name ORDER BY key SKIP $offset LIMIT $limit",  # type: ignore[arg-type]
+                f"{_m.zh}：未覆盖的清单（按编码，分页）",
+                origin=__name__,
+            ),
+        )
+
+_BY_ID = {m.id: m for m in uncovered_measures()}
+
+
+def uncovered(
+    store: Store,
+    measure: str,
+    scope: str | Scope | None = None,
+    as_of: str | None = None,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """{"measure", "zh", "level", "total", "offset", "limit", "items"} of what `measure` does not cover.
+
+    A measure over a level the scope does not contain (streets inside a community) has total 0, as its
+    coverage is 0 of 0. An unknown measure (or fulltime_share) is a 422 naming the ones there are.
+    """
+    m = _BY_ID.get(measure)
+    if m is None:
+        known = "、".join(_BY_ID)
+        extra = "（专职网格员占比按人计，没有“未覆盖”的清单：见没有专职网格员的网格）" if measure == "fulltime_share" else ""
+        raise ScopeError(f"没有覆盖率指标「{measure}」的未覆盖清单{extra}；可选：{known}", 422)
+    sc = open_scope(store, scope, as_of)
+    out: dict[str, Any] = {"measure": m.id, "zh": m.zh, "level": m.level, "total": 0, "offset": offset,
+                           "limit": limit, "items": []}
+    qs = UNCOVERED.get((m.id, sc.level))
+    if qs is None:
+        return out
+    # The count is the measure's own total − covered (the very statement /api/coverage runs, and cheap: it
+    # matches the covering edges instead of testing every node); the page's statement lists the same nodes.
+    measure_q = measure_statement(m.id, sc.level)
+    rows = store.read(measure_q, sc.params).rows if measure_q is not None else store.read(qs[0], sc.params).rows
+    if measure_q is not None:
+        out["total"] = (int(rows[0][0] or 0) - int(rows[0][1] or 0)) if rows else 0
+    else:
+        out["total"] = int(rows[0][0] or 0) if rows else 0
+    if out["total"] <= offset:
+        return out
+    page = store.read(qs[1], {**sc.params, "offset": offset, "limit": limit}).rows
+    kind = KIND_OF[m.level]
+    keys = [str(k) for k, _ in page]
+    where = where_of(store, kind, keys)
+    zh = display_name(m.level)
+    out["items"] = [
+        {"kind": kind, "key": str(k), "name": name or f"{zh} {k}", "where": where.get(str(k), ""), "why": WHY[m.id]}
+        for k, name in page
+    ]
+    return out
