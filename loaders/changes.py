@@ -553,7 +553,7 @@ class Tracker:
 def _code_tag() -> bytes:
     """The loader code that turns rows into writes: a new version of it reads every file again."""
     h = hashlib.sha256(__version__.encode())
-    for mod in ("ledgers.py", "writes.py", "changes.py", "phones.py", "values.py", "idcodes.py"):
+    for mod in ("ledgers.py", "writes.py", "changes.py", "phones.py", "values.py", "idcodes.py", "pinyin.py"):
         h.update((Path(__file__).parent / mod).read_bytes())
     return h.digest()
 

@@ -98,6 +98,18 @@ class ImportReport:
         return not self.errors
 
 
+def _with_initials(emit: Callable[[str, dict[str, Any]], None]) -> Callable[[str, dict[str, Any]], None]:
+    """Node rows get their 拼音首字母 beside the name (`py`, for search) before anything else sees them: the
+    change record's content hash then covers `py` too, so a store written before `py` existed is rewritten."""
+
+    def add(name: str, row: dict[str, Any]) -> None:
+        if name in NODE_WRITES and isinstance(row.get("props"), dict):
+            with_initials(row["props"])
+        emit(name, row)
+
+    return add
+
+
 class _Spool:
     """Transformed writes, buffered per statement and flushed in batches to two temp files (nodes, rels)."""
 
@@ -122,8 +134,6 @@ class _Spool:
             raise _write_failed(what, e, "未导入任何数据。", "，或用环境变量 TMPDIR 换一个文件夹") from None
 
     def add(self, name: str, row: dict[str, Any]) -> None:
-        if name in NODE_WRITES and isinstance(row.get("props"), dict):
-            with_initials(row["props"])  # 拼音首字母 beside the name, for search
         buf = self._buf.get(name)
         if buf is None:
             buf = self._buf[name] = []
@@ -249,9 +259,9 @@ def plan_import(
     if store is not None:
         _preload_existing(store, chk)
     spool = _Spool(spool_dir, batch_size)
-    emit = spool.add
+    emit = _with_initials(spool.add)
     if tracker is not None:
-        tracker.forward, emit = spool.add, tracker.add
+        tracker.forward, emit = spool.add, _with_initials(tracker.add)
     try:
         for ledger in LEDGER_ORDER:
             src = by_ledger.get(ledger)
