@@ -11,6 +11,7 @@ from typing import Any
 from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
+from orggraph.queries.banners import banners
 from orggraph.queries.policy import Access
 from orggraph.queries.scope import ScopeError, check_as_of
 from orggraph.viz.access import check_node_access, hide_outside, page_setup, scope_context, scope_title
@@ -99,11 +100,11 @@ class NodeStyle:
     def legend(self, n: GNode) -> list[dict[str, str]]:
         if n.flags.get("hidden"):
             return [{"kind": "node", "shape": "box", "color": "#e9ecef", "border": "#adb5bd", "dashed": "1",
-                     "text": "辖区外（只显示类型）"}]
+                     "text": "辖区外（只显示类型）", "key": "node:hidden"}]
         if n.label == "Group":
-            return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）"}]
+            return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）", "key": "node:Group"}]
         items = [{"kind": "node", "color": LABEL_COLORS.get(n.label, "#888"), "shape": LABEL_SHAPES.get(n.label, "dot"),
-                  "text": display_name(n.label)}]
+                  "text": display_name(n.label), "key": f"node:{n.label}"}]
         if "PartyMember" in n.labels:
             items.append({"kind": "node", "color": "#ffffff", "border": PARTY_BORDER, "text": "红圈：" + display_name("PartyMember")})
         return items
@@ -138,8 +139,9 @@ def build_ego(
     links = links if links is not None else Links(as_of=as_of)
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)
-    check_node_access(store, key, viewer)
+    ref = check_node_access(store, key, viewer)
     g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), viewer)
+    node_banners = banners(store, ref, day)
     center = g.nodes[g.center] if g.center else None
     style = EgoStyle(links, g)
     pos = radial_positions(g)
@@ -163,6 +165,7 @@ def build_ego(
         legend=legend_items(g, style),
         here="",
         form=_ego_form(links, key, depth),
+        banners=node_banners,
     )
 
 

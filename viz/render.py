@@ -83,22 +83,36 @@ UNIT_KIND_COLORS: dict[str, str] = {
     "社会组织": "#4cc9f0",
     "其他": "#8d99ae",
 }
+# One clearly different colour per relationship type (a categorical palette; only SUBORDINATE_TO is red, so
+# the party relationships no longer read as five shades of one red). Structural PART_OF stays a pale grey.
 REL_COLORS: dict[str, str] = {
     "PART_OF": "#b8c2cc",
-    "LIVES_IN": "#c9b8a6",
-    "SUBORDINATE_TO": "#c1121f",
-    "BASED_IN": "#e5989b",
-    "MEMBER_OF": "#f4a6a6",
-    "SECRETARY_OF": "#9d0208",
-    "WORKS_AT": "#b39cd0",
-    "SERVES": "#52b788",
-    "CO_BUILDS": "#7b5ea7",
-    "PART_TIME_MEMBER_OF": "#e85d04",
-    "CONTACTS": "#1d3557",
-    "REPORTED_TO": "#f28482",
-    "LINKS_HOUSEHOLD": "#e9c46a",
+    "LIVES_IN": "#8c6d46",
+    "SUBORDINATE_TO": "#d62728",
+    "BASED_IN": "#e377c2",
+    "MEMBER_OF": "#ff7f0e",
+    "SECRETARY_OF": "#9467bd",
+    "WORKS_AT": "#6b6b6b",
+    "SERVES": "#2ca02c",
+    "CO_BUILDS": "#17becf",
+    "PART_TIME_MEMBER_OF": "#bcbd22",
+    "CONTACTS": "#1f4e9c",
+    "REPORTED_TO": "#e6b000",
+    "LINKS_HOUSEHOLD": "#006d77",
     "GROUP": "#c0c6cc",
 }
+
+
+def node_kind_key(node: GNode) -> str:
+    """What the legend toggles a node by: "node:Label" ("node:Group", "node:hidden")."""
+    if node.flags.get("hidden"):
+        return "node:hidden"
+    return f"node:{node.label}"
+
+
+def edge_kind_key(edge_type: str) -> str:
+    return f"edge:{edge_type}"
+
 
 # Relationship properties worth showing, in order (internal `key` and `source` left out).
 _REL_PROPS = ("role", "category", "title", "project", "post", "date", "since", "until", "source_unit")
@@ -281,6 +295,13 @@ def vis_network(
             if ego:
                 info["links"].insert(0, {"text": "查看其关系图（一步）", "href": ego})
                 info["links"].insert(1, {"text": "查看其关系图（两步）", "href": links.ego(n.key, 2)})
+        if n.label == "Group" and n.parent and n.via and links.enabled and not n.flags.get("unit_kind"):
+            anchor = graph.nodes.get(n.parent)
+            if anchor is not None and anchor.key and not anchor.flags.get("hidden"):
+                info["expand"] = {"key": anchor.key, "kind": n.via, "count": n.count}  # opened in place
+        elif n.key and n.label != "Group" and links.enabled and not n.flags.get("hidden"):
+            info["expand"] = {"key": n.key}
+        attrs.setdefault("kind_key", node_kind_key(n))
         label = attrs.pop("label", short(n.name) if n.label != "Group" else f"+{n.count:,} {n.noun}")
         if attrs.get("shape") == "box":  # text inside a box: the white halo used on the canvas would blur it
             attrs["font"] = {"strokeWidth": 0, **attrs.get("font", {})}
@@ -292,7 +313,12 @@ def vis_network(
         cap = edge_caption(e)
         props = rel_props(e)
         title = cap + ("\n" + "\n".join(f"{k}：{v}" for k, v in props) if props else "")
-        attrs: dict[str, Any] = {"color": REL_COLORS.get(e.type, "#b0b8c0"), "title": title or None}
+        attrs: dict[str, Any] = {
+            "id": f"{e.source}>{e.type}>{e.target}>{e.props.get('key') or e.props.get('since') or ''}",
+            "color": REL_COLORS.get(e.type, "#b0b8c0"),
+            "title": title or None,
+            "kind_key": edge_kind_key(e.type),
+        }
         if show_labels and cap:
             attrs["label"] = cap.replace("·", "\n") if edge_label_lines else cap
         if e.type == "GROUP":
@@ -321,27 +347,33 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
         if n.level == 2:
             children.setdefault(n.parent, []).append(n)
     rings = 1 if len(ring1) <= 24 else (2 if len(ring1) <= 60 else 3)
-    spacing = 46.0  # px along a ring between neighbours on the same ring
+    spacing = 64.0  # px along a ring between neighbours on the same ring: a short name fits between them
     r1 = max(170.0, spacing * len(ring1) / (2 * math.pi * rings))
     r_out = r1 + 70.0 * (rings - 1)
-    # Each relationship group gets its own arc — at least a twelfth of the circle, so a handful of units
-    # next to 160 reporting members still has room — and each node in it an arc in proportion to its
-    # own children, so big families get room.
-    weight = {n.id: 1 + len(children.get(n.id, [])) for n in ring1}
+    # Every first-step node gets at least the angle that keeps it `spacing` px from its neighbours on its
+    # ring (three grid workers used to share a sliver and lie on top of each other); what is left of the
+    # circle goes to the nodes in proportion to their children, so big families get room, and each
+    # relationship group to at least a twelfth, so a handful of units next to 160 members stays apart.
+    n1 = len(ring1)
+    base = min(2 * math.pi / n1, spacing / r1) if n1 else 0.0
+    weight = {n.id: float(len(children.get(n.id, []))) for n in ring1}
     by_group: dict[str, list[GNode]] = {}
     for n in ring1:
         by_group.setdefault(n.via, []).append(n)
-    total = sum(weight.values()) or 1
-    floor = total / 12 if len(by_group) > 1 else 0
-    arcs = {k: max(floor, sum(weight[n.id] for n in ns)) for k, ns in by_group.items()}
-    scale = 2 * math.pi / (sum(arcs.values()) or 1)
+    total = sum(weight.values()) + n1
+    floor = total / 12 if len(by_group) > 1 else 0.0
+    for members in by_group.values():
+        short_of = floor - sum(weight[n.id] + 1 for n in members)
+        if short_of > 0:
+            for n in members:
+                weight[n.id] += short_of / len(members)
+    free = max(0.0, 2 * math.pi - base * n1)
+    wsum = sum(weight.values()) or 1.0
     angle = -math.pi / 2
     i = 0
-    for key, members in by_group.items():
-        group_span = arcs[key] * scale
-        inner = sum(weight[n.id] for n in members)
+    for members in by_group.values():
         for n in members:
-            span = group_span * weight[n.id] / inner
+            span = base + free * weight[n.id] / wsum
             mid = angle + span / 2
             r = r1 + 70.0 * (i % rings)
             i += 1
@@ -389,7 +421,8 @@ def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
             seen.setdefault(item["text"], item)
     rels = sorted({e.type for e in graph.edges if e.type in RELS})
     items = list(seen.values())
-    items += [{"kind": "edge", "color": REL_COLORS.get(t, "#b0b8c0"), "text": display_name(t)} for t in rels]
+    items += [{"kind": "edge", "color": REL_COLORS.get(t, "#b0b8c0"), "text": display_name(t), "key": edge_kind_key(t)}
+              for t in rels]
     return items
 
 
