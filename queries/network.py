@@ -36,6 +36,7 @@ __all__ = [
     "group_members",
     "GROUP_PAGE_MAX",
     "parse_group_kind",
+    "grids_without_party_org",
 ]
 
 NODE_CAP = 500  # about what a browser lays out in a few seconds and a person can still read
@@ -294,20 +295,9 @@ def ego_network(
         second += _step(store, label, keys, as_of, per_group=per)
     order = {n.id: i for i, n in enumerate(sources)}
     second.sort(key=lambda x: (order.get(x.source, 0), x.rel, x.outgoing, x.label))
-    if fold:
-        kept: list[_Group] = []
-        for grp in second:
-            if not folds(grp.rel, grp.label, grp.outgoing, grp.total):
-                kept.append(grp)
-                continue
-            rest = grp.total
-            for node, rprops in grp.sample:  # those already drawn are linked, the rest counted
-                if node.id in g.nodes:
-                    _attach(g, grp.source, grp, g.nodes[node.id], rprops)
-                    rest -= 1
-            if rest > 0:
-                g.add_group(grp.source, grp.rel, grp.outgoing, grp.label, rest, 2).flags["folded"] = True
-        second = kept
+    folded = [x for x in second if fold and folds(x.rel, x.label, x.outgoing, x.total)]
+    second = [x for x in second if not (fold and folds(x.rel, x.label, x.outgoing, x.total))]
+    reserve = min(len(folded), max(0, room - 1))  # a place kept for each folded group's counted node
     left = {id(x): x.total for x in second}  # per group: neighbours neither drawn nor already present
     # Round robin over groups, so the cap cuts evenly instead of starving the last sources.
     for i in range(per):
@@ -318,7 +308,7 @@ def ego_network(
             if node.id in g.nodes:
                 _attach(g, grp.source, grp, g.nodes[node.id], rprops)
                 left[id(grp)] -= 1
-            elif len(g.nodes) < cap:
+            elif len(g.nodes) < cap - reserve:
                 node.level, node.parent = 2, grp.source
                 _attach(g, grp.source, grp, g.add(node), rprops)
                 left[id(grp)] -= 1
@@ -326,8 +316,20 @@ def ego_network(
         rest = left[id(grp)]
         if rest <= 0:
             continue
-        if len(g.nodes) < cap:
+        if len(g.nodes) < cap - reserve:
             g.add_group(grp.source, grp.rel, grp.outgoing, grp.label, rest, 2)
+        else:
+            g.omitted += rest
+    for grp in folded:  # after the rest is drawn: members drawn by another way are linked, not counted
+        rest = grp.total
+        for node, rprops in grp.sample:
+            if node.id in g.nodes:
+                _attach(g, grp.source, grp, g.nodes[node.id], rprops)
+                rest -= 1
+        if rest <= 0:
+            continue
+        if len(g.nodes) < cap:
+            g.add_group(grp.source, grp.rel, grp.outgoing, grp.label, rest, 2).flags["folded"] = True
         else:
             g.omitted += rest
     if g.omitted:
@@ -632,6 +634,38 @@ LIMIT $limit""",  # type: ignore[arg-type]
 }
 
 _KIND_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
+
+# Grids of a scope with no party organization based in them or in one of their buildings (网格党组织覆盖的缺口),
+# per community, with the organizations based in that community (where the org tree shows them).
+_GRIDS_WITHOUT_ORG = {
+    kind: statement(
+        f"network.orgtree.grids_without_org.{_scope_name(kind)}",
+        f"""{m}
+MATCH (c)<-[:PART_OF]-(g:Grid)
+WHERE NOT (g)<-[:BASED_IN]-(:PartyOrg) AND NOT (g)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg)
+WITH c, g ORDER BY g.code
+WITH c, count(g) AS total, collect([g.code, g.name])[..$per] AS grids
+OPTIONAL MATCH (o:PartyOrg)-[:BASED_IN]->(c)
+RETURN c.code AS community, c.name AS name, total, grids, collect(o.code) AS orgs
+ORDER BY community
+LIMIT $limit""",  # type: ignore[arg-type]
+        "范围内未建党组织的网格（按社区，附依托该社区的党组织）",
+        origin=__name__,
+    )
+    for kind, m in _COMMUNITIES.items()
+}
+GRIDS_LISTED = 30  # grids without a party organization named per community (the rest counted)
+
+
+def grids_without_party_org(store: Store, scope: str | None, *, limit: int = NODE_CAP) -> list[dict[str, Any]]:
+    """Per community of the scope with such grids: {"community", "name", "total", "grids": [(code, name)],
+    "orgs": [codes of the organizations based in the community]}, at most `limit` communities."""
+    sref = resolve_scope(store, scope)
+    kind = sref.label if sref else ""
+    rows = store.read(_GRIDS_WITHOUT_ORG[kind], {"scope": sref.key if sref else None, "per": GRIDS_LISTED,
+                                                 "limit": limit}).rows
+    return [{"community": c, "name": n, "total": int(t), "grids": [tuple(x) for x in grids], "orgs": list(orgs)}
+            for c, n, t, grids, orgs in rows]
 
 
 def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP) -> Graph:

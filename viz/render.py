@@ -46,6 +46,9 @@ TEMPLATES_DIR = HERE / "templates"
 VIS_VERSION = "10.1.5"
 VIS_FILE = "vis-network.min.js"  # standalone UMD build (CSS included), vendored from npm vis-network
 PAGE_JS = "graph-page.js"
+TOOLS_JS = "graph-tools.js"  # legend filters, PNG export, expand in place (after PAGE_JS)
+TREE_JS = "org-tree.js"  # the org tree page: search, expand/collapse all
+TOKENS_JS = "tokens-page.js"  # the admin's token page
 
 FONT_FACE = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif"
 
@@ -142,6 +145,7 @@ class Links:
 
     base: str | None = ""  # "" = same server; "http://host:port" = absolute; None = no links (standalone file)
     as_of: str | None = None  # carried along when the user asked for a date
+    admin: bool = False  # the viewer is an admin: the menu offers the token page
 
     @property
     def enabled(self) -> bool:
@@ -306,7 +310,8 @@ def vis_network(
         if attrs.get("shape") == "box":  # text inside a box: the white halo used on the canvas would blur it
             attrs["font"] = {"strokeWidth": 0, **attrs.get("font", {})}
         net.add_node(n.id, label=label, info=info, **attrs)
-    show_labels = edge_labels if edge_labels is not None else len(graph.edges) <= 80
+    show_labels = edge_labels if edge_labels is not None else len(graph.edges) <= 40
+    edge_ids: set[str] = set()
     for e in graph.edges:
         if e.source not in graph.nodes or e.target not in graph.nodes:
             continue
@@ -325,6 +330,9 @@ def vis_network(
             attrs.update(dashes=True, arrows="")
         if "units" in e.props:  # a summary edge (streets ↔ unit kinds): as wide as it is many
             attrs["width"] = min(8, 1 + int(e.props["units"]) // 3)
+        while attrs["id"] in edge_ids:  # vis-network refuses a page with two edges of one id
+            attrs["id"] += "+"
+        edge_ids.add(attrs["id"])
         net.add_edge(e.source, e.target, **{k: v for k, v in attrs.items() if v is not None})
     net.options = options  # type: ignore[assignment]  # pyvis accepts a plain dict here
     return net
@@ -347,7 +355,7 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
         if n.level == 2:
             children.setdefault(n.parent, []).append(n)
     rings = 1 if len(ring1) <= 24 else (2 if len(ring1) <= 60 else 3)
-    spacing = 64.0  # px along a ring between neighbours on the same ring: a short name fits between them
+    spacing = 84.0  # px along a ring between neighbours on the same ring: a name of five or six characters fits
     r1 = max(170.0, spacing * len(ring1) / (2 * math.pi * rings))
     r_out = r1 + 70.0 * (rings - 1)
     # Every first-step node gets at least the angle that keeps it `spacing` px from its neighbours on its
@@ -397,7 +405,7 @@ def _env() -> Environment:
     )
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def static_text(name: str) -> str:
     return (STATIC_DIR / name).read_text(encoding="utf-8")
 
@@ -406,11 +414,11 @@ def vis_src(links: Links) -> str:
     return (links.base or "").rstrip("/") + f"/pages/static/{VIS_FILE}?v={VIS_VERSION}"
 
 
-def page_js_src(links: Links) -> str:
+def page_js_src(links: Links, name: str = PAGE_JS) -> str:
     """The pages' own script for served pages: a file, not inline, so their Content-Security-Policy can allow
     scripts from the server only; versioned by its content, so it can be cached."""
-    version = hashlib.sha256(static_text(PAGE_JS).encode("utf-8")).hexdigest()[:12]
-    return (links.base or "").rstrip("/") + f"/pages/static/{PAGE_JS}?v={version}"
+    version = hashlib.sha256(static_text(name).encode("utf-8")).hexdigest()[:12]
+    return (links.base or "").rstrip("/") + f"/pages/static/{name}?v={version}"
 
 
 def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
@@ -450,6 +458,7 @@ def render(
             "options": net.options,
             "linkable": links.enabled,
             "path_url": (links.base or "").rstrip("/") + "/pages/path" if links.enabled else None,
+            "api_url": (links.base or "").rstrip("/") + "/api/graph/neighbourhood" if links.enabled else None,
             "as_of": links.as_of,
             "view": view,
         }
@@ -467,6 +476,8 @@ def render(
         vis_src=vis_src(links),
         page_js=static_text(PAGE_JS) if (data is not None and inline_assets) else None,
         page_src=page_js_src(links),
+        tools_js=static_text(TOOLS_JS) if (data is not None and inline_assets) else None,
+        tools_src=page_js_src(links, TOOLS_JS),
         **context,
     )
 
@@ -480,4 +491,4 @@ def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
         {"text": "共建网络", "href": links.href("/pages/cobuilding", scope=code) or ""},
         {"text": "组织架构", "href": links.href("/pages/org-tree", scope=code) or ""},
         {"text": "联系路径", "href": links.href("/pages/path") or ""},
-    ]
+    ] + ([{"text": "令牌管理", "href": (links.base or "").rstrip("/") + "/pages/tokens"}] if links.admin else [])

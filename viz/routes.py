@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
-from orggraph.queries.policy import Access
+from orggraph.queries.policy import Access, Capability
 from orggraph.queries.scope import ScopeError
 from orggraph.viz import pages
-from orggraph.viz.render import PAGE_JS, STATIC_DIR, VIS_FILE, Links
+from orggraph.viz.render import PAGE_JS, STATIC_DIR, TOKENS_JS, TOOLS_JS, TREE_JS, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
@@ -82,7 +82,7 @@ def static_router() -> APIRouter:
 
         return static_js
 
-    for name in (VIS_FILE, PAGE_JS):
+    for name in (VIS_FILE, PAGE_JS, TOOLS_JS, TREE_JS, TOKENS_JS):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
@@ -94,7 +94,9 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
     UserDep = Depends(current_user)
 
     def ctx(user: Any, as_of: str | None) -> dict[str, Any]:
-        return {"viewer": viewer_of(user), "links": Links(base="", as_of=as_of or None), "as_of": as_of or None}
+        viewer = viewer_of(user)
+        links = Links(base="", as_of=as_of or None, admin=viewer.can(Capability.admin))
+        return {"viewer": viewer, "links": links, "as_of": as_of or None}
 
     @r.get("", include_in_schema=False)
     def index(request: Request) -> Response:
@@ -141,5 +143,12 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
         as_of: str | None = None,
     ) -> Response:
         return _run(lambda: pages.build_path(store, from_ or None, to or None, **ctx(user, as_of)))
+
+    @r.get("/tokens", response_class=HTMLResponse, summary="令牌管理（管理员）")
+    def tokens(user: Any = UserDep) -> Response:
+        viewer = viewer_of(user)
+        if not viewer.can(Capability.admin):
+            return error_page(403, f"令牌管理只对管理员开放；您的角色是{viewer.role_zh}。需要新令牌请联系系统管理员。")
+        return _run(lambda: pages.build_tokens(Links(base="", admin=True), getattr(user, "name", None)))
 
     return r

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,15 +84,21 @@ class Live:
 @pytest.fixture(scope="module")
 def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """uvicorn on 127.0.0.1 (random port) serving the whole app (API, login, pages) over the demo district."""
-    import uvicorn
-
     from orggraph.api.app import create_app
     from orggraph.api.auth import Role, TokenRegistry, tokens_path
     from orggraph.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("viz-app"), pid_key=TEST_PID_KEY.decode())
     token, _ = TokenRegistry(tokens_path(settings.data_dir)).create(Role.viewer, None, "browser-tests")
-    app = create_app(settings, store=demo_store)
+    with serving(create_app(settings, store=demo_store)) as url:
+        yield Live(url, token)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """uvicorn on 127.0.0.1 (random port) serving `app` in a thread; its base URL."""
+    import uvicorn
+
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     t = threading.Thread(target=srv.run, daemon=True)
@@ -100,9 +107,11 @@ def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Itera
     while not srv.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", token)
-    srv.should_exit = True
-    t.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        t.join(timeout=10)
 
 
 @dataclass
@@ -225,12 +234,11 @@ def test_chinese_font_is_installed() -> None:
     assert out.strip()
 
 
-@pytest.mark.parametrize("page", ["cobuilding", "org-tree", "ego", "ego2"])
+@pytest.mark.parametrize("page", ["cobuilding", "ego", "ego2"])  # the org tree is HTML: test_viz_browser_net.py
 def test_page_draws_offline(browser: Any, server: Live, demo_store: Store, page: str) -> None:
     street = _street(demo_store)
     url = server.url + {
         "cobuilding": "/pages/cobuilding",
-        "org-tree": f"/pages/org-tree?scope={street}",
         "ego": f"/pages/ego/{street}",
         "ego2": f"/pages/ego/{_top_community(demo_store)}?depth=2",
     }[page]

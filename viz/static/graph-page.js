@@ -14,6 +14,9 @@
   var container = document.getElementById("graph");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
   state.network = network;
+  state.nodeSet = nodes; // graph-tools.js adds to these (expand in place) and hides by kind (legend)
+  state.edgeSet = edges;
+  state.data = data;
   state.physics = !!(data.options.physics && data.options.physics.enabled);
 
   function readable() {
@@ -134,6 +137,7 @@
     } else if (info.key && !data.linkable) {
       list.appendChild(el("li", "标识：" + info.key + "（导出文件不含跳转链接，可在系统中打开 /pages/ego/" + info.key + "）", "muted"));
     }
+    if (typeof state.onPanel === "function") state.onPanel(node, list); // graph-tools.js: expand in place
     if (list.childNodes.length) panel.appendChild(list);
     panel.hidden = false;
   }
