@@ -664,7 +664,7 @@ def grids_without_party_org(store: Store, scope: str | None, *, limit: int = NOD
     kind = sref.label if sref else ""
     rows = store.read(_GRIDS_WITHOUT_ORG[kind], {"scope": sref.key if sref else None, "per": GRIDS_LISTED,
                                                  "limit": limit}).rows
-    return [{"community": c, "name": n, "total": int(t), "grids": [tuple(x) for x in grids], "orgs": list(orgs)}
+    return [{"community": c, "name": n, "total": int(t), "grids": [tuple(x) for x in grids], "orgs": sorted(orgs)}
             for c, n, t, grids, orgs in rows]
 
 

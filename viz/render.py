@@ -387,11 +387,25 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
             i += 1
             pos[n.id] = (r * math.cos(mid), r * math.sin(mid))
             kids = children.get(n.id, [])
+            # The second step fanned out behind its node, in as many rows as its arc needs to keep the
+            # nodes ~34 px apart: the page is laid out here, whole, and needs no physics to settle.
+            r2 = r_out + 170
+            per_row = max(1, int(span * r2 / 34))
+            rows = max(1, math.ceil(len(kids) / per_row))
+            per_row = math.ceil(len(kids) / rows) if kids else 1
             for j, k in enumerate(kids):
-                a = angle + span * (j + 0.5) / max(1, len(kids))
-                r2 = r_out + 170 + 45 * (j % 3)
-                pos[k.id] = (r2 * math.cos(a), r2 * math.sin(a))
+                row, col = divmod(j, per_row)
+                in_row = min(per_row, len(kids) - row * per_row)
+                a = angle + span * (col + 0.5 + (0.25 if row % 2 else 0.0)) / max(1, in_row)
+                rr = r2 + 48 * row + 16 * (col % 2)
+                pos[k.id] = (rr * math.cos(a), rr * math.sin(a))
             angle += span
+    # Anything not placed yet (a node reached another way) on a ring outside the rest.
+    rest = [n for n in graph.nodes.values() if n.id not in pos]
+    outer = max((math.hypot(x, y) for x, y in pos.values()), default=0.0) + 120
+    for i, n in enumerate(rest):
+        a = 2 * math.pi * i / max(1, len(rest))
+        pos[n.id] = (outer * math.cos(a), outer * math.sin(a))
     return pos
 
 

@@ -203,6 +203,7 @@ def test_the_admin_creates_shows_once_and_revokes_a_token(browser: Any, site: Si
         page.fill("input[name=name]", "网页创建-张三")
         page.select_option("#role", "street")
         page.locator("form#create button[type=submit]").click()
+        page.locator("#create-msg .msg.error").wait_for()
         assert "必须" in page.locator("#create-msg").inner_text()  # a street token needs a street code
         page.select_option("#role", "viewer")
         page.fill("input[name=name]", "网页创建-张三")
@@ -217,7 +218,7 @@ def test_the_admin_creates_shows_once_and_revokes_a_token(browser: Any, site: Si
         page.locator('#tokens tr[data-name="网页创建-张三"]').wait_for(state="detached")
         assert page.request.get(f"{site.url}/api/me", headers={"Authorization": f"Bearer {token}"}).status == 401
         assert token not in page.content().replace(page.locator("#new-token-value").inner_text(), "")
-        assert v.errors == []
+        assert [e for e in v.errors if "status of 422" not in e] == []  # the refused street token: a 422 on purpose
     finally:
         page.context.close()
     context = browser.new_context()

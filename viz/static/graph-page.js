@@ -36,6 +36,7 @@
     // Nodes held in place for the layout become draggable again.
     var held = nodes.get({ filter: function (n) { return n.fixed; }, fields: ["id"] });
     if (held.length) nodes.update(held.map(function (n) { return { id: n.id, fixed: false }; }));
+    if (!state.physics && !data.view) network.fit({ animation: false }); // laid out by the server: show it all
     readable();
     state.ready = true;
     state.ms = Math.round(performance.now() - t0);
