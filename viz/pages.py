@@ -240,6 +240,7 @@ class CobuildingStyle(NodeStyle):
                 "borderWidth": 3 if uncovered else 1,
                 "shapeProperties": {"borderDashes": [6, 4]} if uncovered else {},
                 "value": 10 + deg,
+                "kind_key": "node:Community:uncovered" if uncovered else "node:Community",
                 "title": f"{n.name}\n共建单位 {n.flags.get('partners', 0)} 家",
                 "extra_props": [("所属街道", n.flags.get("street_name") or "—"), ("在期共建单位", str(n.flags.get("partners", 0)))],
             }
@@ -254,6 +255,7 @@ class CobuildingStyle(NodeStyle):
                 "shape": "dot",
                 "color": {"background": c, "border": c},
                 "value": 2 + 3 * deg,
+                "kind_key": f"unit:{kind}",
                 "title": f"{n.name}\n{kind} · 共建 {deg} 个社区",
                 "extra_props": [("共建社区数（本图）", str(deg))],
             }
@@ -290,12 +292,15 @@ class CobuildingStyle(NodeStyle):
         if n.label == "Community":
             if n.flags.get("uncovered"):
                 return [{"kind": "node", "shape": "box", "color": "#fde8e8", "border": UNCOVERED_COLOR, "dashed": "1",
-                         "text": "社区：无在期共建单位"}]
-            return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区"}]
+                         "text": "社区：无在期共建单位", "key": "node:Community:uncovered"}]
+            return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区",
+                     "key": "node:Community"}]
         if n.label == "Unit" or n.flags.get("unit_kind"):
             kind = n.props.get("kind") or n.flags.get("unit_kind") or "其他"
             shape = "box" if n.flags.get("unit_kind") else "dot"
-            return [{"kind": "node", "shape": shape, "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}"}]
+            key = {} if n.flags.get("unit_kind") else {"key": f"unit:{kind}"}
+            return [{"kind": "node", "shape": shape, "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}",
+                     **key}]
         if n.label == "Street":
             return [{"kind": "node", "shape": "box", "color": RAG_COLORS[r], "text": t} for r, t in RAG_TEXT.items()]
         return super().legend(n)

@@ -108,6 +108,16 @@ def test_nodes_and_edges_carry_what_the_legend_toggles(district: Store) -> None:
     assert "expand" not in json.dumps([n["info"] for n in graph_data(exported)["nodes"]])  # no server to ask
 
 
+def test_the_cobuilding_legend_toggles_communities_and_each_unit_kind(district: Store) -> None:
+    from orggraph.viz.pages import build_cobuilding
+
+    html = build_cobuilding(district, STREET, as_of=AS_OF, links=Links(base=""))
+    keys = {n["kind_key"] for n in graph_data(html)["nodes"]}
+    assert {"node:Community", "node:Community:uncovered", "unit:国有企业", "unit:民营企业"} <= keys
+    for k in keys:
+        assert f'data-key="{k}"' in html, k
+
+
 # ------------------------------------------------------------------------------------------ banners
 def test_a_grid_without_a_fulltime_worker_or_party_organization_says_so(district: Store) -> None:
     bare = build_ego(district, G2, as_of=AS_OF)
