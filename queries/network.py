@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from orggraph.graph.cypher import statement
-from orggraph.graph.schema import NODES, ORG_KINDS, display_name
+from orggraph.graph.schema import NODES, ORG_KINDS, RELS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
 from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, resolve_key, resolve_scope
@@ -31,11 +31,35 @@ __all__ = [
     "org_tree",
     "names",
     "path_graph",
+    "FOLDED",
+    "folds",
+    "group_members",
+    "GROUP_PAGE_MAX",
+    "parse_group_kind",
+    "grids_without_party_org",
 ]
 
 NODE_CAP = 500  # about what a browser lays out in a few seconds and a person can still read
 SECOND_STEP_PER_GROUP = 25  # at most this many second-step neighbours per (source, relationship, label)
 PART_TIME_PER_ORG = 30
+GROUP_PAGE_MAX = 200  # members of one counted group listed per request (expand in place)
+
+# Second-step neighbours that are noise around most nodes: drawn as one counted group node each, whatever
+# their number (a grid's households, a leader's office colleagues, a community's 双报到 members). They open
+# in place from the group node (`group_members`). Keys: (relationship, their label, outgoing from the anchor);
+# a label alone folds every group of that label.
+FOLDED: frozenset[tuple[str, str, bool] | str] = frozenset({
+    "Household",
+    ("WORKS_AT", "Person", False),
+    ("REPORTED_TO", "Person", False),
+    ("LIVES_IN", "Person", False),
+})
+FOLD_MIN = 3  # a group of fewer is drawn: a counted node for two households hides more than it saves
+
+
+def folds(rel: str, label: str, outgoing: bool, total: int) -> bool:
+    """Whether a second-step group is drawn as one counted node (see FOLDED)."""
+    return total >= FOLD_MIN and (label in FOLDED or (rel, label, outgoing) in FOLDED)
 
 # In force on $as_of (graph-model.md); relationships without since/until are always in force.
 _IN_FORCE = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR r.until >= $as_of)"
@@ -224,9 +248,13 @@ def _attach(g: Graph, anchor: str, grp: _Group, node: GNode, rprops: dict[str, A
 
 
 def ego_network(
-    store: Store, key: str, *, depth: int = 1, as_of: str | None = None, cap: int = NODE_CAP
+    store: Store, key: str, *, depth: int = 1, as_of: str | None = None, cap: int = NODE_CAP, fold: bool = True
 ) -> Graph:
-    """The node `key` names, its neighbours and (depth 2) theirs, at most `cap` nodes, the rest counted."""
+    """The node `key` names, its neighbours and (depth 2) theirs, at most `cap` nodes, the rest counted.
+
+    With `fold` (the default) the second step's households, office colleagues, 双报到 members and residents
+    are one counted group node each (FOLDED). A grid also gets the leaders who contact its community: they
+    cover it too (inherited), and its page would otherwise not show them."""
     as_of = check_as_of(as_of)
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)
@@ -245,11 +273,13 @@ def ego_network(
             _attach(g, center.id, grp, g.add(node), rprops)
         if grp.total > share:
             g.add_group(center.id, grp.rel, grp.outgoing, grp.label, grp.total - share, 1)
+    if ref.label == "Grid":
+        _inherited_leaders(store, g, ref.key, as_of, cap)
     if depth == 1:
         return g
 
     # Step two, from every real first-step neighbour, with what room is left spread over them.
-    sources = [n for n in g.nodes.values() if n.level == 1 and n.label != "Group"]
+    sources = [n for n in g.nodes.values() if n.level == 1 and n.label != "Group" and not n.flags.get("inherited")]
     room = cap - len(g.nodes)
     if not sources:
         return g
@@ -265,6 +295,9 @@ def ego_network(
         second += _step(store, label, keys, as_of, per_group=per)
     order = {n.id: i for i, n in enumerate(sources)}
     second.sort(key=lambda x: (order.get(x.source, 0), x.rel, x.outgoing, x.label))
+    folded = [x for x in second if fold and folds(x.rel, x.label, x.outgoing, x.total)]
+    second = [x for x in second if not (fold and folds(x.rel, x.label, x.outgoing, x.total))]
+    reserve = min(len(folded), max(0, room - 1))  # a place kept for each folded group's counted node
     left = {id(x): x.total for x in second}  # per group: neighbours neither drawn nor already present
     # Round robin over groups, so the cap cuts evenly instead of starving the last sources.
     for i in range(per):
@@ -275,7 +308,7 @@ def ego_network(
             if node.id in g.nodes:
                 _attach(g, grp.source, grp, g.nodes[node.id], rprops)
                 left[id(grp)] -= 1
-            elif len(g.nodes) < cap:
+            elif len(g.nodes) < cap - reserve:
                 node.level, node.parent = 2, grp.source
                 _attach(g, grp.source, grp, g.add(node), rprops)
                 left[id(grp)] -= 1
@@ -283,13 +316,120 @@ def ego_network(
         rest = left[id(grp)]
         if rest <= 0:
             continue
-        if len(g.nodes) < cap:
+        if len(g.nodes) < cap - reserve:
             g.add_group(grp.source, grp.rel, grp.outgoing, grp.label, rest, 2)
+        else:
+            g.omitted += rest
+    for grp in folded:  # after the rest is drawn: members drawn by another way are linked, not counted
+        rest = grp.total
+        for node, rprops in grp.sample:
+            if node.id in g.nodes:
+                _attach(g, grp.source, grp, g.nodes[node.id], rprops)
+                rest -= 1
+        if rest <= 0:
+            continue
+        if len(g.nodes) < cap:
+            g.add_group(grp.source, grp.rel, grp.outgoing, grp.label, rest, 2).flags["folded"] = True
         else:
             g.omitted += rest
     if g.omitted:
         g.notes.append(f"节点已达上限 {cap:,}：另有 {g.omitted:,} 个第二层邻居未显示，可点击邻居进入其关系图。")
     return g
+
+
+_GRID_LEADERS = statement(
+    "network.ego.grid_inherited_leaders",
+    f"""MATCH (:Grid {{code: $key}})-[:PART_OF]->(c:Community)<-[r:CONTACTS]-(p:Person)
+WHERE {_IN_FORCE}
+WITH c, p, r ORDER BY p.name, p.pid, coalesce(r.key, '')
+RETURN c, collect([p, r])[..$limit] AS leaders""",
+    "网格所在社区的在期联系领导（经社区覆盖本网格）",
+    origin=__name__,
+)
+
+
+def _inherited_leaders(store: Store, g: Graph, key: str, as_of: str, cap: int) -> None:
+    """The leaders whose contact point is the grid's community, linked to it as drawn (level 1, `inherited`)."""
+    room = cap - len(g.nodes)
+    if room <= 0:
+        return
+    for c, leaders in store.read(_GRID_LEADERS, {"key": key, "as_of": as_of, "limit": min(room, 50)}).rows:
+        comm = g.add(_gnode(c, level=1))
+        if comm.parent is None and comm.id != g.center:
+            comm.parent, comm.via = g.center, comm.via or "PART_OF:out:Community"
+        for m, r in leaders:
+            p = _gnode(m, level=1)
+            if p.id not in g.nodes:
+                p.parent, p.via = comm.id, "CONTACTS:inherited"
+                p.flags["inherited"] = True
+            g.link(g.add(p).id, comm.id, "CONTACTS", dict((r or {}).get("properties") or {}))
+
+
+# ----------------------------------------------------------------------------------- one group, paged
+_GROUP_COUNT: dict[tuple[str, bool], LiteralString] = {}
+_GROUP_PAGE: dict[tuple[str, bool], LiteralString] = {}
+for _label, _nt in NODES.items():
+    for _out in (True, False):
+        if not any(_label in (rt.start if _out else rt.end) for rt in RELS.values()):
+            continue  # no relationship goes that way (a district has no outgoing one)
+        _pat = f"(n:{_label} {{{_nt.key}: $key}})" + ("-[r]->(m)" if _out else "<-[r]-(m)")
+        _d = "out" if _out else "in"
+        _GROUP_COUNT[(_label, _out)] = statement(
+            f"network.group.count.{_label}.{_d}",
+            f"""MATCH {_pat}
+WHERE type(r) = $rel AND $mlabel IN labels(m) AND {_IN_FORCE}
+RETURN count(*) AS total""",  # type: ignore[arg-type]
+            f"{_nt.zh}的一组邻居（按关系类型、方向和标签）有多少个",
+            origin=__name__,
+        )
+        _GROUP_PAGE[(_label, _out)] = statement(
+            f"network.group.page.{_label}.{_d}",
+            f"""MATCH {_pat}
+WHERE type(r) = $rel AND $mlabel IN labels(m) AND {_IN_FORCE}
+RETURN m, r
+ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.key, ''), coalesce(r.source, '')
+SKIP $offset LIMIT $limit""",  # type: ignore[arg-type]
+            f"{_nt.zh}的一组邻居，按名称排序分页",
+            origin=__name__,
+        )
+
+_GROUP_KIND_ERROR = "kind 应为「关系类型:in|out:标签」，例如 LIVES_IN:in:Person；请从关系图的合并节点展开，不要手写"
+
+
+def parse_group_kind(kind: str) -> tuple[str, bool, str]:
+    """"REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422 otherwise."""
+    parts = kind.split(":")
+    if len(parts) != 3 or parts[1] not in ("in", "out") or parts[2] not in NODES or not parts[0].isupper():
+        raise ScopeError(_GROUP_KIND_ERROR, 422)
+    if parts[0] not in RELS:
+        raise ScopeError(_GROUP_KIND_ERROR, 422)
+    return parts[0], parts[1] == "out", parts[2]
+
+
+def group_members(
+    store: Store, key: str, kind: str, *, offset: int = 0, limit: int = 50, as_of: str | None = None
+) -> tuple[Graph, int]:
+    """One counted group's members, paged in name order: a Graph of the anchor and `limit` members (level 2,
+    linked to it), and the group's size. What a group node stands for, opened in place on the page."""
+    as_of = check_as_of(as_of)
+    rel, outgoing, mlabel = parse_group_kind(kind)
+    limit = max(1, min(GROUP_PAGE_MAX, limit))
+    offset = max(0, offset)
+    ref = resolve_key(store, key, with_regions=False)
+    g = Graph()
+    anchor = g.add(fetch_node(store, ref))
+    g.center = anchor.id
+    if (ref.label, outgoing) not in _GROUP_COUNT:
+        return g, 0
+    params = {"key": ref.key, "rel": rel, "mlabel": mlabel, "as_of": as_of}
+    total = int(store.read(_GROUP_COUNT[(ref.label, outgoing)], params).rows[0][0])
+    grp = _Group(anchor.id, rel, outgoing, mlabel, total, [])
+    rows = store.read(_GROUP_PAGE[(ref.label, outgoing)], {**params, "offset": offset, "limit": limit}).rows
+    for m, r in rows:
+        node = _gnode(m, level=2)
+        node.parent, node.via = anchor.id, kind
+        _attach(g, anchor.id, grp, g.add(node), dict((r or {}).get("properties") or {}))
+    return g, total
 
 
 # ------------------------------------------------------------------------------------ co-building network
@@ -494,6 +634,38 @@ LIMIT $limit""",  # type: ignore[arg-type]
 }
 
 _KIND_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
+
+# Grids of a scope with no party organization based in them or in one of their buildings (网格党组织覆盖的缺口),
+# per community, with the organizations based in that community (where the org tree shows them).
+_GRIDS_WITHOUT_ORG = {
+    kind: statement(
+        f"network.orgtree.grids_without_org.{_scope_name(kind)}",
+        f"""{m}
+MATCH (c)<-[:PART_OF]-(g:Grid)
+WHERE NOT (g)<-[:BASED_IN]-(:PartyOrg) AND NOT (g)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg)
+WITH c, g ORDER BY g.code
+WITH c, count(g) AS total, collect([g.code, g.name])[..$per] AS grids
+OPTIONAL MATCH (o:PartyOrg)-[:BASED_IN]->(c)
+RETURN c.code AS community, c.name AS name, total, grids, collect(o.code) AS orgs
+ORDER BY community
+LIMIT $limit""",  # type: ignore[arg-type]
+        "范围内未建党组织的网格（按社区，附依托该社区的党组织）",
+        origin=__name__,
+    )
+    for kind, m in _COMMUNITIES.items()
+}
+GRIDS_LISTED = 30  # grids without a party organization named per community (the rest counted)
+
+
+def grids_without_party_org(store: Store, scope: str | None, *, limit: int = NODE_CAP) -> list[dict[str, Any]]:
+    """Per community of the scope with such grids: {"community", "name", "total", "grids": [(code, name)],
+    "orgs": [codes of the organizations based in the community]}, at most `limit` communities."""
+    sref = resolve_scope(store, scope)
+    kind = sref.label if sref else ""
+    rows = store.read(_GRIDS_WITHOUT_ORG[kind], {"scope": sref.key if sref else None, "per": GRIDS_LISTED,
+                                                 "limit": limit}).rows
+    return [{"community": c, "name": n, "total": int(t), "grids": [tuple(x) for x in grids], "orgs": sorted(orgs)}
+            for c, n, t, grids, orgs in rows]
 
 
 def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP) -> Graph:

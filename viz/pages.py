@@ -11,8 +11,19 @@ from urllib.parse import quote
 
 from orggraph.graph.schema import ORG_KINDS, UNIT_KINDS, display_name
 from orggraph.graph.store import Store
-from orggraph.queries.network import NODE_CAP, GNode, Graph, cobuilding_network, ego_network, org_tree, path_graph
-from orggraph.queries.policy import Access
+from orggraph.queries.banners import banners
+from orggraph.queries.network import (
+    NODE_CAP,
+    GNode,
+    Graph,
+    cobuilding_network,
+    ego_network,
+    grids_without_party_org,
+    node_id,
+    org_tree,
+    path_graph,
+)
+from orggraph.queries.policy import ROLE_ZH, Access, Role
 from orggraph.queries.scope import RESOLVE, ScopeError, check_as_of
 from orggraph.queries.search import KIND_ZH, search
 from orggraph.viz.access import (
@@ -34,15 +45,19 @@ from orggraph.viz.render import (
     PARTY_BORDER,
     RAG_COLORS,
     RAG_TEXT,
+    TOKENS_JS,
+    TREE_JS,
     UNCOVERED_COLOR,
     UNIT_KIND_COLORS,
     Links,
     base_options,
     legend_items,
+    page_js_src,
     radial_positions,
     rag,
     render,
     short,
+    static_text,
     vis_network,
 )
 
@@ -119,11 +134,11 @@ class NodeStyle:
     def legend(self, n: GNode) -> list[dict[str, str]]:
         if n.flags.get("hidden"):
             return [{"kind": "node", "shape": "box", "color": "#e9ecef", "border": "#adb5bd", "dashed": "1",
-                     "text": "辖区外（只显示类型）"}]
+                     "text": "辖区外（只显示类型）", "key": "node:hidden"}]
         if n.label == "Group":
-            return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）"}]
+            return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）", "key": "node:Group"}]
         items = [{"kind": "node", "color": LABEL_COLORS.get(n.label, "#888"), "shape": LABEL_SHAPES.get(n.label, "dot"),
-                  "text": display_name(n.label)}]
+                  "text": display_name(n.label), "key": f"node:{n.label}"}]
         if "PartyMember" in n.labels:
             items.append({"kind": "node", "color": "#ffffff", "border": PARTY_BORDER, "text": "红圈：" + display_name("PartyMember")})
         return items
@@ -167,12 +182,15 @@ def build_ego(
         raise ScopeError("depth 只能是 1 或 2", 422)
     ref = check_node_access(store, key, viewer)
     g = hide_outside(store, ego_network(store, key, depth=depth, as_of=day, cap=cap), viewer)
+    node_banners = banners(store, ref, day)
     center = g.nodes[g.center] if g.center else None
     tables = contact_tables(store, ref, day, viewer_or_default(viewer), links)
     style = EgoStyle(links, g, summary=short_summary(tables, ref.label) if tables or ref.label in CONTACT_LABELS else None)
     pos = radial_positions(g)
-    opts = base_options(True, n_nodes=len(g.nodes))
-    opts["layout"]["improvedLayout"] = False  # start positions are given
+    # Every node is placed by radial_positions: no physics, so even a 500-node page is usable at once
+    # (with physics the busiest community of a 1M city took 11 s to settle).
+    opts = base_options(False, n_nodes=len(g.nodes))
+    opts["layout"]["improvedLayout"] = False
     net = vis_network(g, viewer=viewer, links=links, style=_positioned(style, pos), options=opts)
     title = f"{center.name if center else key} 的关系图"
     subtitle = (
@@ -194,6 +212,7 @@ def build_ego(
         tables=tables,
         tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围") if tables else None,
         export_href=links.href(f"/pages/contacts/{quote(key, safe='')}.xlsx") if tables else None,
+        banners=node_banners,
     )
 
 
@@ -245,6 +264,7 @@ class CobuildingStyle(NodeStyle):
                 "borderWidth": 3 if uncovered else 1,
                 "shapeProperties": {"borderDashes": [6, 4]} if uncovered else {},
                 "value": 10 + deg,
+                "kind_key": "node:Community:uncovered" if uncovered else "node:Community",
                 "title": f"{n.name}\n共建单位 {n.flags.get('partners', 0)} 家",
                 "extra_props": [("所属街道", n.flags.get("street_name") or "—"), ("在期共建单位", str(n.flags.get("partners", 0)))],
             }
@@ -259,6 +279,7 @@ class CobuildingStyle(NodeStyle):
                 "shape": "dot",
                 "color": {"background": c, "border": c},
                 "value": 2 + 3 * deg,
+                "kind_key": f"unit:{kind}",
                 "title": f"{n.name}\n{kind} · 共建 {deg} 个社区",
                 "extra_props": [("共建社区数（本图）", str(deg))],
             }
@@ -295,12 +316,15 @@ class CobuildingStyle(NodeStyle):
         if n.label == "Community":
             if n.flags.get("uncovered"):
                 return [{"kind": "node", "shape": "box", "color": "#fde8e8", "border": UNCOVERED_COLOR, "dashed": "1",
-                         "text": "社区：无在期共建单位"}]
-            return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区"}]
+                         "text": "社区：无在期共建单位", "key": "node:Community:uncovered"}]
+            return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区",
+                     "key": "node:Community"}]
         if n.label == "Unit" or n.flags.get("unit_kind"):
             kind = n.props.get("kind") or n.flags.get("unit_kind") or "其他"
             shape = "box" if n.flags.get("unit_kind") else "dot"
-            return [{"kind": "node", "shape": shape, "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}"}]
+            key = {} if n.flags.get("unit_kind") else {"key": f"unit:{kind}"}
+            return [{"kind": "node", "shape": shape, "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}",
+                     **key}]
         if n.label == "Street":
             return [{"kind": "node", "shape": "box", "color": RAG_COLORS[r], "text": t} for r, t in RAG_TEXT.items()]
         return super().legend(n)
@@ -362,47 +386,6 @@ def _legend_rank(text: str) -> int:
 _ORG_COLORS = {"党工委": "#7f0a12", "党委": "#a4161a", "党总支": "#c1121f", "党支部": "#e5383b", "党小组": "#f28482"}
 
 
-class OrgStyle(NodeStyle):
-    def __call__(self, n: GNode) -> dict[str, Any]:
-        if n.label == "PartyOrg":
-            kind = n.props.get("kind") or ""
-            secs = n.flags.get("secretaries") or []
-            sec_text = "、".join(s.name for s in secs) if secs else "（未录入书记）"
-            attrs: dict[str, Any] = {
-                "shape": "box",
-                "level": n.level * 2,
-                "label": short(n.name, 20) + f"\n书记：{sec_text}",
-                "color": {"background": _ORG_COLORS.get(kind, "#c1121f"), "border": "#5c0a0e"},
-                "font": {"color": "#ffffff", "size": 14},
-                "title": f"{n.name}\n{kind}",
-                "extra_props": [("书记", sec_text), ("党员数", f"{n.flags.get('members', 0):,}"),
-                                ("在期兼职委员", str(n.flags.get("part_time", 0)))],
-            }
-            lk = []
-            for s in secs:
-                href = self.links.ego(str(s.key))
-                if href:
-                    lk.append({"text": f"书记 {s.name} 的关系图", "href": href})
-            attrs["links"] = lk
-            return attrs
-        attrs = super().__call__(n)
-        attrs["level"] = n.level * 2 - 1 if n.label != "Group" or n.of_label == "Person" else n.level * 2
-        if n.label == "Person":
-            attrs["color"] = {"background": "#f48c06", "border": "#9c4a00"}
-            attrs["borderWidth"] = 1
-            attrs["shape"] = "dot"
-            attrs["size"] = 9
-        return attrs
-
-    def legend(self, n: GNode) -> list[dict[str, str]]:
-        if n.label == "PartyOrg":
-            kind = n.props.get("kind") or ""
-            return [{"kind": "node", "shape": "box", "color": _ORG_COLORS.get(kind, "#c1121f"), "text": kind or "党组织"}]
-        if n.label == "Person":
-            return [{"kind": "node", "color": "#f48c06", "text": "兼职委员"}]
-        return super().legend(n)
-
-
 def build_org_tree(
     store: Store,
     scope: str | None = None,
@@ -413,47 +396,102 @@ def build_org_tree(
     inline_assets: bool = False,
     cap: int = NODE_CAP,
 ) -> str:
-    """党工委 → 党委 → 党支部 → 党小组 of a scope, left to right, with secretaries and part-time members."""
+    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope as a collapsible, searchable tree: it opens at street
+    level (each organization with the counts below it), flags organizations without a secretary and, under
+    each community's organization, the grids without a party organization. At most `cap` organizations (the
+    lower kinds past it counted per parent, as in `org_tree`)."""
     day, links, sref = page_setup(store, scope, as_of, viewer, links)
+    access = viewer_or_default(viewer)
     g = org_tree(store, sref.key if sref else None, as_of=day, cap=cap)
-    style = OrgStyle(links, g)
-    opts = base_options(
-        False,
-        hierarchical={"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 190,
-                      "nodeSpacing": 70, "treeSpacing": 110, "parentCentralization": True,
-                      "blockShifting": True, "edgeMinimization": True, "shakeTowards": "roots"},
-        n_nodes=len(g.nodes),
-    )
-    opts["edges"]["smooth"] = {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}
-    # Edges point child → parent in the graph; drawn with the arrow at the parent.
-    net = vis_network(g, viewer=viewer, links=links, style=style, options=opts, edge_labels=False)
+    gaps = grids_without_party_org(store, sref.key if sref else None, limit=cap)
+    roots, stats = _org_items(g, gaps, links, access)
     orgs = [n for n in g.nodes.values() if n.label == "PartyOrg"]
     by_kind = {k: sum(1 for o in orgs if o.props.get("kind") == k) for k in ORG_KINDS}
     subtitle = "，".join(f"{k} {n:,}" for k, n in by_kind.items() if n) or "范围内没有党组织"
-    legend = legend_items(g, style)
-    legend.sort(key=lambda it: (it.get("kind") == "edge", _ORG_RANK.get(it["text"], 9)))
+    flags = []
+    if stats["no_secretary"]:
+        flags.append(f"{stats['no_secretary']:,} 个党组织未录入书记")
+    if stats["grids"]:
+        flags.append(f"{stats['grids']:,} 个网格未建党组织")
     return render(
-        "graph.html",
+        "org-tree.html",
         title=f"党组织架构 · {scope_title(sref)}",
-        subtitle=subtitle,
+        subtitle=subtitle + ("；" + "，".join(flags) if flags else ""),
         links=links,
         inline_assets=inline_assets,
         as_of=day,
         scope=scope_context(sref),
-        net=net,
         notes=g.notes,
-        legend=legend,
         here="组织架构",
-        form=None,
         pickers=pickers(store, viewer_or_default(viewer), links, "/pages/org-tree", day,
                         scope=sref.key if sref else None),
-        view=_first_root(g),
+        roots=roots,
+        stats=stats,
+        orphans=stats.pop("orphans"),
+        kind_colors=_ORG_COLORS,
+        tree_js=static_text(TREE_JS) if inline_assets else None,
+        tree_src=page_js_src(links, TREE_JS),
     )
 
 
-def _first_root(g: Graph) -> dict[str, Any] | None:
-    roots = [n for n in g.nodes.values() if n.label == "PartyOrg" and n.level == 0]
-    return {"focus": roots[0].id, "scale": 0.75, "min_scale": 0.45} if roots else None
+def _org_items(
+    g: Graph, gaps: list[dict[str, Any]], links: Links, access: Access
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The organizations of `g` as nested items for the tree template, and what it flags."""
+    children: dict[str, list[str]] = {}
+    for e in g.edges:
+        if e.type == "SUBORDINATE_TO" and e.source in g.nodes and e.target in g.nodes:
+            children.setdefault(e.target, []).append(e.source)
+    more: dict[str, list[str]] = {}
+    more_count: dict[str, int] = {}
+    for n in g.nodes.values():
+        if n.label == "Group" and n.parent and n.of_label == "PartyOrg":
+            more.setdefault(n.parent, []).append(f"另有 {n.count:,} 个{n.noun}（缩小范围可见）")
+            more_count[n.parent] = more_count.get(n.parent, 0) + n.count
+    gaps_at: dict[str, dict[str, Any]] = {}
+    orphans: list[dict[str, Any]] = []
+    for gap in gaps:
+        gap["items"] = [{"name": name or code, "href": links.ego(code)} for code, name in gap["grids"]]
+        at = next((node_id("PartyOrg", o) for o in gap["orgs"] if node_id("PartyOrg", o) in g.nodes), None)
+        if at:
+            gaps_at[at] = gap
+        else:
+            orphans.append(gap)
+    stats: dict[str, Any] = {"no_secretary": 0, "grids": sum(x["total"] for x in gaps), "orgs": 0, "orphans": orphans}
+
+    def item(n: GNode, depth: int) -> dict[str, Any]:
+        stats["orgs"] += 1
+        secs = n.flags.get("secretaries") or []
+        if not secs:
+            stats["no_secretary"] += 1
+        kids = sorted((g.nodes[c] for c in children.get(n.id, [])),
+                      key=lambda c: (_ORG_RANK.get(c.props.get("kind") or "", 9), c.name, c.key or ""))
+        sub = [item(c, depth + 1) for c in kids]
+        below = sum(1 + s["below"] for s in sub) + more_count.get(n.id, 0)
+        gap = gaps_at.get(n.id)
+        return {
+            "name": n.name,
+            "kind": n.props.get("kind") or "党组织",
+            "href": links.ego(str(n.key)),
+            "secretaries": [{"name": s.name, "href": links.ego(str(s.key)) if access.people else None} for s in secs],
+            "members": int(n.flags.get("members", 0)),
+            "part_time": int(n.flags.get("part_time", 0)),
+            "children": sub,
+            "more": more.get(n.id, []),
+            "below": below,
+            "grid_gap": gap,
+            "open": False,
+            "search": " ".join([n.name, n.key or "", *(s.name for s in secs)]),
+        }
+
+    parent_ids = {e.source for e in g.edges if e.type == "SUBORDINATE_TO"}
+    tops = sorted((n for n in g.nodes.values() if n.label == "PartyOrg" and n.id not in parent_ids),
+                  key=lambda c: (_ORG_RANK.get(c.props.get("kind") or "", 9), c.name, c.key or ""))
+    roots = [item(n, 0) for n in tops]
+    if len(roots) <= 3:  # one street (or a few): open its top so the tree starts at the street's organizations
+        for r in roots:
+            r["open"] = True
+    return roots, stats
 
 
 _ORG_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
@@ -555,3 +593,21 @@ def _path_style(style: NodeStyle) -> Any:
             return style.legend(n)
 
     return _S()
+
+
+# ------------------------------------------------------------------------------------------ tokens (admin)
+def build_tokens(links: Links, me: str | None = None) -> str:
+    """The admin's token page: create (the new token shown once), list and revoke, on `/api/tokens`."""
+    roles = [{"value": r.value, "text": f"{ROLE_ZH[r.value]}（{r.value}）"} for r in Role]
+    return render(
+        "tokens.html",
+        title="令牌管理",
+        subtitle="为工作人员创建登录令牌、查看和吊销；令牌只在创建时显示一次",
+        links=links,
+        inline_assets=False,
+        as_of=check_as_of(None),
+        here="令牌管理",
+        roles=roles,
+        me=me,
+        tokens_src=page_js_src(links, TOKENS_JS),
+    )

@@ -47,6 +47,9 @@ VIS_VERSION = "10.1.5"
 VIS_FILE = "vis-network.min.js"  # standalone UMD build (CSS included), vendored from npm vis-network
 PAGE_JS = "graph-page.js"
 FIND_JS = "find.js"  # the header search box, pickers and print button of every served page
+TOOLS_JS = "graph-tools.js"  # legend filters, PNG export, expand in place (after PAGE_JS)
+TREE_JS = "org-tree.js"  # the org tree page: search, expand/collapse all
+TOKENS_JS = "tokens-page.js"  # the admin's token page
 
 FONT_FACE = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif"
 
@@ -84,22 +87,36 @@ UNIT_KIND_COLORS: dict[str, str] = {
     "社会组织": "#4cc9f0",
     "其他": "#8d99ae",
 }
+# One clearly different colour per relationship type (a categorical palette; only SUBORDINATE_TO is red, so
+# the party relationships no longer read as five shades of one red). Structural PART_OF stays a pale grey.
 REL_COLORS: dict[str, str] = {
     "PART_OF": "#b8c2cc",
-    "LIVES_IN": "#c9b8a6",
-    "SUBORDINATE_TO": "#c1121f",
-    "BASED_IN": "#e5989b",
-    "MEMBER_OF": "#f4a6a6",
-    "SECRETARY_OF": "#9d0208",
-    "WORKS_AT": "#b39cd0",
-    "SERVES": "#52b788",
-    "CO_BUILDS": "#7b5ea7",
-    "PART_TIME_MEMBER_OF": "#e85d04",
-    "CONTACTS": "#1d3557",
-    "REPORTED_TO": "#f28482",
-    "LINKS_HOUSEHOLD": "#e9c46a",
+    "LIVES_IN": "#8c6d46",
+    "SUBORDINATE_TO": "#d62728",
+    "BASED_IN": "#e377c2",
+    "MEMBER_OF": "#ff7f0e",
+    "SECRETARY_OF": "#9467bd",
+    "WORKS_AT": "#6b6b6b",
+    "SERVES": "#2ca02c",
+    "CO_BUILDS": "#17becf",
+    "PART_TIME_MEMBER_OF": "#bcbd22",
+    "CONTACTS": "#1f4e9c",
+    "REPORTED_TO": "#e6b000",
+    "LINKS_HOUSEHOLD": "#006d77",
     "GROUP": "#c0c6cc",
 }
+
+
+def node_kind_key(node: GNode) -> str:
+    """What the legend toggles a node by: "node:Label" ("node:Group", "node:hidden")."""
+    if node.flags.get("hidden"):
+        return "node:hidden"
+    return f"node:{node.label}"
+
+
+def edge_kind_key(edge_type: str) -> str:
+    return f"edge:{edge_type}"
+
 
 # Relationship properties worth showing, in order (internal `key` and `source` left out).
 _REL_PROPS = ("role", "category", "title", "project", "post", "date", "since", "until", "source_unit")
@@ -130,6 +147,7 @@ class Links:
     base: str | None = ""  # "" = same server; "http://host:port" = absolute; None = no links (standalone file)
     as_of: str | None = None  # carried along when the user asked for a date
     console: bool = False  # the viewer may use the Cypher console: the top menu shows 查询控制台
+    admin: bool = False  # the viewer is an admin: the menu offers the token page
 
     @property
     def enabled(self) -> bool:
@@ -285,24 +303,40 @@ def vis_network(
             if ego:
                 info["links"].insert(0, {"text": "查看其关系图（一步）", "href": ego})
                 info["links"].insert(1, {"text": "查看其关系图（两步）", "href": links.ego(n.key, 2)})
+        if n.label == "Group" and n.parent and n.via and links.enabled and not n.flags.get("unit_kind"):
+            anchor = graph.nodes.get(n.parent)
+            if anchor is not None and anchor.key and not anchor.flags.get("hidden"):
+                info["expand"] = {"key": anchor.key, "kind": n.via, "count": n.count}  # opened in place
+        elif n.key and n.label != "Group" and links.enabled and not n.flags.get("hidden"):
+            info["expand"] = {"key": n.key}
+        attrs.setdefault("kind_key", node_kind_key(n))
         label = attrs.pop("label", short(n.name) if n.label != "Group" else f"+{n.count:,} {n.noun}")
         if attrs.get("shape") == "box":  # text inside a box: the white halo used on the canvas would blur it
             attrs["font"] = {"strokeWidth": 0, **attrs.get("font", {})}
         net.add_node(n.id, label=label, info=info, **attrs)
-    show_labels = edge_labels if edge_labels is not None else len(graph.edges) <= 80
+    show_labels = edge_labels if edge_labels is not None else len(graph.edges) <= 40
+    edge_ids: set[str] = set()
     for e in graph.edges:
         if e.source not in graph.nodes or e.target not in graph.nodes:
             continue
         cap = edge_caption(e)
         props = rel_props(e)
         title = cap + ("\n" + "\n".join(f"{k}：{v}" for k, v in props) if props else "")
-        attrs: dict[str, Any] = {"color": REL_COLORS.get(e.type, "#b0b8c0"), "title": title or None}
+        attrs: dict[str, Any] = {
+            "id": f"{e.source}>{e.type}>{e.target}>{e.props.get('key') or e.props.get('since') or ''}",
+            "color": REL_COLORS.get(e.type, "#b0b8c0"),
+            "title": title or None,
+            "kind_key": edge_kind_key(e.type),
+        }
         if show_labels and cap:
             attrs["label"] = cap.replace("·", "\n") if edge_label_lines else cap
         if e.type == "GROUP":
             attrs.update(dashes=True, arrows="")
         if "units" in e.props:  # a summary edge (streets ↔ unit kinds): as wide as it is many
             attrs["width"] = min(8, 1 + int(e.props["units"]) // 3)
+        while attrs["id"] in edge_ids:  # vis-network refuses a page with two edges of one id
+            attrs["id"] += "+"
+        edge_ids.add(attrs["id"])
         net.add_edge(e.source, e.target, **{k: v for k, v in attrs.items() if v is not None})
     net.options = options  # type: ignore[assignment]  # pyvis accepts a plain dict here
     return net
@@ -325,37 +359,57 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
         if n.level == 2:
             children.setdefault(n.parent, []).append(n)
     rings = 1 if len(ring1) <= 24 else (2 if len(ring1) <= 60 else 3)
-    spacing = 46.0  # px along a ring between neighbours on the same ring
+    spacing = 84.0  # px along a ring between neighbours on the same ring: a name of five or six characters fits
     r1 = max(170.0, spacing * len(ring1) / (2 * math.pi * rings))
     r_out = r1 + 70.0 * (rings - 1)
-    # Each relationship group gets its own arc — at least a twelfth of the circle, so a handful of units
-    # next to 160 reporting members still has room — and each node in it an arc in proportion to its
-    # own children, so big families get room.
-    weight = {n.id: 1 + len(children.get(n.id, [])) for n in ring1}
+    # Every first-step node gets at least the angle that keeps it `spacing` px from its neighbours on its
+    # ring (three grid workers used to share a sliver and lie on top of each other); what is left of the
+    # circle goes to the nodes in proportion to their children, so big families get room, and each
+    # relationship group to at least a twelfth, so a handful of units next to 160 members stays apart.
+    n1 = len(ring1)
+    base = min(2 * math.pi / n1, spacing / r1) if n1 else 0.0
+    weight = {n.id: float(len(children.get(n.id, []))) for n in ring1}
     by_group: dict[str, list[GNode]] = {}
     for n in ring1:
         by_group.setdefault(n.via, []).append(n)
-    total = sum(weight.values()) or 1
-    floor = total / 12 if len(by_group) > 1 else 0
-    arcs = {k: max(floor, sum(weight[n.id] for n in ns)) for k, ns in by_group.items()}
-    scale = 2 * math.pi / (sum(arcs.values()) or 1)
+    total = sum(weight.values()) + n1
+    floor = total / 12 if len(by_group) > 1 else 0.0
+    for members in by_group.values():
+        short_of = floor - sum(weight[n.id] + 1 for n in members)
+        if short_of > 0:
+            for n in members:
+                weight[n.id] += short_of / len(members)
+    free = max(0.0, 2 * math.pi - base * n1)
+    wsum = sum(weight.values()) or 1.0
     angle = -math.pi / 2
     i = 0
-    for key, members in by_group.items():
-        group_span = arcs[key] * scale
-        inner = sum(weight[n.id] for n in members)
+    for members in by_group.values():
         for n in members:
-            span = group_span * weight[n.id] / inner
+            span = base + free * weight[n.id] / wsum
             mid = angle + span / 2
             r = r1 + 70.0 * (i % rings)
             i += 1
             pos[n.id] = (r * math.cos(mid), r * math.sin(mid))
             kids = children.get(n.id, [])
+            # The second step fanned out behind its node, in as many rows as its arc needs to keep the
+            # nodes ~34 px apart: the page is laid out here, whole, and needs no physics to settle.
+            r2 = r_out + 170
+            per_row = max(1, int(span * r2 / 34))
+            rows = max(1, math.ceil(len(kids) / per_row))
+            per_row = math.ceil(len(kids) / rows) if kids else 1
             for j, k in enumerate(kids):
-                a = angle + span * (j + 0.5) / max(1, len(kids))
-                r2 = r_out + 170 + 45 * (j % 3)
-                pos[k.id] = (r2 * math.cos(a), r2 * math.sin(a))
+                row, col = divmod(j, per_row)
+                in_row = min(per_row, len(kids) - row * per_row)
+                a = angle + span * (col + 0.5 + (0.25 if row % 2 else 0.0)) / max(1, in_row)
+                rr = r2 + 48 * row + 16 * (col % 2)
+                pos[k.id] = (rr * math.cos(a), rr * math.sin(a))
             angle += span
+    # Anything not placed yet (a node reached another way) on a ring outside the rest.
+    rest = [n for n in graph.nodes.values() if n.id not in pos]
+    outer = max((math.hypot(x, y) for x, y in pos.values()), default=0.0) + 120
+    for i, n in enumerate(rest):
+        a = 2 * math.pi * i / max(1, len(rest))
+        pos[n.id] = (outer * math.cos(a), outer * math.sin(a))
     return pos
 
 
@@ -369,7 +423,7 @@ def _env() -> Environment:
     )
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def static_text(name: str) -> str:
     return (STATIC_DIR / name).read_text(encoding="utf-8")
 
@@ -378,11 +432,11 @@ def vis_src(links: Links) -> str:
     return (links.base or "").rstrip("/") + f"/pages/static/{VIS_FILE}?v={VIS_VERSION}"
 
 
-def page_js_src(links: Links) -> str:
+def page_js_src(links: Links, name: str = PAGE_JS) -> str:
     """The pages' own script for served pages: a file, not inline, so their Content-Security-Policy can allow
     scripts from the server only; versioned by its content, so it can be cached."""
-    version = hashlib.sha256(static_text(PAGE_JS).encode("utf-8")).hexdigest()[:12]
-    return (links.base or "").rstrip("/") + f"/pages/static/{PAGE_JS}?v={version}"
+    version = hashlib.sha256(static_text(name).encode("utf-8")).hexdigest()[:12]
+    return (links.base or "").rstrip("/") + f"/pages/static/{name}?v={version}"
 
 
 def find_context(links: Links, q: str | None = None) -> dict[str, str] | None:
@@ -403,7 +457,8 @@ def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
             seen.setdefault(item["text"], item)
     rels = sorted({e.type for e in graph.edges if e.type in RELS})
     items = list(seen.values())
-    items += [{"kind": "edge", "color": REL_COLORS.get(t, "#b0b8c0"), "text": display_name(t)} for t in rels]
+    items += [{"kind": "edge", "color": REL_COLORS.get(t, "#b0b8c0"), "text": display_name(t), "key": edge_kind_key(t)}
+              for t in rels]
     return items
 
 
@@ -431,6 +486,7 @@ def render(
             "options": net.options,
             "linkable": links.enabled,
             "path_url": (links.base or "").rstrip("/") + "/pages/path" if links.enabled else None,
+            "api_url": (links.base or "").rstrip("/") + "/api/graph/neighbourhood" if links.enabled else None,
             "as_of": links.as_of,
             "view": view,
         }
@@ -448,6 +504,8 @@ def render(
         vis_src=vis_src(links),
         page_js=static_text(PAGE_JS) if (data is not None and inline_assets) else None,
         page_src=page_js_src(links),
+        tools_js=static_text(TOOLS_JS) if (data is not None and inline_assets) else None,
+        tools_src=page_js_src(links, TOOLS_JS),
         **{"find": find_context(links), "pickers": None, **context},
     )
 
@@ -463,4 +521,4 @@ def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
         {"text": "联系路径", "href": links.href("/pages/path") or ""},
         {"text": "短板清单", "href": links.href("/pages/gaps", scope=code) or ""},
         {"text": "数据变更", "href": links.href("/pages/changes") or ""},  # admins and analysts (others: 403)
-    ]
+    ] + ([{"text": "令牌管理", "href": (links.base or "").rstrip("/") + "/pages/tokens"}] if links.admin else [])

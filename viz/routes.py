@@ -25,7 +25,7 @@ from orggraph.viz.access import check_node_access, page_setup, scope_title
 from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables
 from orggraph.viz.lists import gap_tables
 from orggraph.viz.members import build_members
-from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, VIS_FILE, Links
+from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, TOKENS_JS, TOOLS_JS, TREE_JS, VIS_FILE, Links
 
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
@@ -116,7 +116,7 @@ def static_router() -> APIRouter:
 
         return static_js
 
-    for name in (VIS_FILE, PAGE_JS, FIND_JS, *console.STATIC_FILES):
+    for name in (VIS_FILE, PAGE_JS, FIND_JS, TOOLS_JS, TREE_JS, TOKENS_JS, *console.STATIC_FILES):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
@@ -129,7 +129,8 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
 
     def ctx(user: Any, as_of: str | None) -> dict[str, Any]:
         viewer = viewer_of(user)
-        links = Links(base="", as_of=as_of or None, console=viewer.can(Capability.cypher))
+        links = Links(base="", as_of=as_of or None, console=viewer.can(Capability.cypher),
+                      admin=viewer.can(Capability.admin))
         return {"viewer": viewer, "links": links, "as_of": as_of or None}
 
     @r.get("", include_in_schema=False)
@@ -261,5 +262,12 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
             return JSONResponse({"detail": f"您的角色（{viewer.role_zh}）不能使用查询控制台。"}, status_code=403)
         return JSONResponse(console.console_graph(body.rows, viewer, Links(base="", console=True)),
                             headers={"Cache-Control": "no-store"})
+
+    @r.get("/tokens", response_class=HTMLResponse, summary="令牌管理（管理员）")
+    def tokens(user: Any = UserDep) -> Response:
+        viewer = viewer_of(user)
+        if not viewer.can(Capability.admin):
+            return error_page(403, f"令牌管理只对管理员开放；您的角色是{viewer.role_zh}。需要新令牌请联系系统管理员。")
+        return _run(lambda: pages.build_tokens(Links(base="", admin=True), getattr(user, "name", None)))
 
     return r

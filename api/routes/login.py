@@ -39,15 +39,47 @@ def set_login_cookie(response: Response, request: Request, token: str) -> None:
     )
 
 
+_LOGIN_STYLE = """
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: flex; flex-direction: column; background: #f6f7f9; color: #1d2733;
+       font-family: 'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif; }
+header { background: #fff; border-bottom: 3px solid #c1121f; padding: 10px 24px; }
+header .brand { color: #c1121f; font-weight: bold; font-size: 16px; }
+main { flex: 1; display: flex; align-items: flex-start; justify-content: center; padding: 8vh 16px; }
+.card { background: #fff; border: 1px solid #dfe3e8; border-radius: 8px; box-shadow: 0 2px 12px rgba(0,0,0,.06);
+        width: 100%; max-width: 460px; padding: 26px 30px; }
+h1 { font-size: 20px; margin: 0 0 4px; }
+.lead { color: #5f6b78; margin: 0 0 18px; font-size: 14px; line-height: 1.6; }
+label { display: block; font-size: 14px; margin-bottom: 6px; }
+input[type=password] { width: 100%; padding: 9px 10px; font-size: 15px; border: 1px solid #b8c2cc; border-radius: 4px; }
+input[type=password]:focus { outline: 2px solid #f4a6a6; border-color: #c1121f; }
+button { margin-top: 14px; width: 100%; padding: 9px; font-size: 16px; color: #fff; background: #c1121f; border: 0;
+         border-radius: 4px; cursor: pointer; }
+button:hover { background: #a4161a; }
+.error { background: #fde8e8; border-left: 4px solid #d62828; color: #8a1c1c; padding: 8px 12px; margin: 0 0 14px;
+         border-radius: 3px; font-size: 14px; }
+.help { color: #5f6b78; font-size: 13px; line-height: 1.7; margin: 18px 0 0; border-top: 1px solid #eceff2; padding-top: 12px; }
+footer { color: #5f6b78; font-size: 12px; text-align: center; padding: 10px; }
+"""
+
+
 def _form(message: str = "", next_: str = DEFAULT_NEXT, status: int = 200) -> HTMLResponse:
-    note = f'<p style="color:#b00">{html.escape(message)}</p>' if message else ""
+    note = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     return HTMLResponse(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>登录 orggraph</title></head>"
-        "<body style=\"font-family:sans-serif;margin:2em;max-width:40em\"><h1>登录</h1>"
-        f"{note}<form method=\"post\" action=\"/login\"><p>请粘贴管理员发给您的令牌（orggraph token create 生成）：</p>"
-        "<p><input name=\"token\" type=\"password\" size=\"60\" autocomplete=\"off\" required></p>"
-        f"<input type=\"hidden\" name=\"next\" value=\"{html.escape(next_)}\"><p><button>登录</button></p></form>"
-        "</body></html>",
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>登录 · 党建引领基层治理关系图谱</title><style>{_LOGIN_STYLE}</style></head><body>"
+        "<header><span class=\"brand\">党建引领基层治理关系图谱</span></header><main><div class=\"card\">"
+        "<h1>登录</h1><p class=\"lead\">请输入系统管理员发给您的登录令牌。令牌以 og_ 开头，相当于密码，请勿转发他人。</p>"
+        f"{note}<form method=\"post\" action=\"/login\">"
+        "<label for=\"token\">登录令牌</label>"
+        "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required autofocus"
+        " placeholder=\"og_…\">"
+        f"<input type=\"hidden\" name=\"next\" value=\"{html.escape(next_)}\"><button>登录</button></form>"
+        "<p class=\"help\">还没有令牌？请联系本单位的系统管理员：管理员在本系统的「令牌管理」页面为您创建令牌，"
+        "按您的岗位（街道、社区、只读查看等）确定能看到的范围。收到一次性登录链接的，直接打开该链接即可登录。"
+        "登录状态在关闭浏览器后失效。</p>"
+        "</div></main><footer>本页所需的全部文件都来自本系统</footer></body></html>",
         status_code=status,
         headers={"Cache-Control": "no-store"},
     )
@@ -74,7 +106,7 @@ def login_link(
         return _form(CROSS_SITE_MESSAGE, status=403)
     token = request.app.state.orggraph.login_codes.redeem(code)
     if token is None or _user_of(request, token) is None:
-        return _form("登录链接无效、已用过或已过期。请重新运行 orggraph demo 获取新链接，或粘贴令牌登录。", status=401)
+        return _form("登录链接无效、已用过或已过期：请向系统管理员索取新的登录链接，或在下面粘贴令牌登录。", status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_login_cookie(response, request, token)
     return response
@@ -89,7 +121,7 @@ async def login_form(request: Request) -> Response:
     token = (fields.get("token") or [""])[0].strip()
     next_ = _safe_next((fields.get("next") or [None])[0])
     if not token or _user_of(request, token) is None:
-        return _form("令牌无效或已被吊销。", next_, status=401)
+        return _form("令牌无效或已被吊销：请检查是否完整复制，或向系统管理员申请新令牌。", next_, status=401)
     response = RedirectResponse(next_, status_code=303)
     set_login_cookie(response, request, token)
     return response

@@ -60,8 +60,8 @@ def test_pages_have_a_strict_csp_and_no_inline_script(api) -> None:
 def test_static_files_are_served_from_here_and_cached(api) -> None:
     page = api.client.get(f"/pages/cobuilding?scope={S1}", headers=api.as_("viewer")).text
     src = re.findall(r'<script src="([^"]+)"', page)
-    assert [s.split("?")[0] for s in src] == [
-        "/pages/static/vis-network.min.js", "/pages/static/graph-page.js", "/pages/static/find.js"]
+    assert [s.split("?")[0] for s in src] == ["/pages/static/vis-network.min.js", "/pages/static/graph-page.js",
+                                              "/pages/static/graph-tools.js", "/pages/static/find.js"]
     docs = api.client.get("/docs", headers=api.as_("viewer")).text
     redoc = api.client.get("/redoc", headers=api.as_("viewer")).text
     assets = re.findall(r'(?:src|href)="([^"]+)"', docs + redoc)

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,12 +206,11 @@ def test_chinese_font_is_installed() -> None:
     assert out.strip()
 
 
-@pytest.mark.parametrize("page", ["cobuilding", "org-tree", "ego", "ego2"])
+@pytest.mark.parametrize("page", ["cobuilding", "ego", "ego2"])  # the org tree is HTML: test_viz_browser_net.py
 def test_page_draws_offline(browser: Any, server: Live, demo_store: Store, page: str) -> None:
     street = _street(demo_store)
     url = server.url + {
         "cobuilding": "/pages/cobuilding",
-        "org-tree": f"/pages/org-tree?scope={street}",
         "ego": f"/pages/ego/{street}",
         "ego2": f"/pages/ego/{_top_community(demo_store)}?depth=2",
     }[page]

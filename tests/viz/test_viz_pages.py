@@ -125,11 +125,9 @@ def test_cobuilding_page_past_the_cap_draws_streets_and_unit_kinds(district: Sto
     assert all("家" in e["title"] for e in data["edges"])  # how many units, on hover and as the edge's width
 
 
-def test_org_tree_page_is_hierarchical_without_physics(district: Store) -> None:
-    data = graph_data(build_org_tree(district, STREET, as_of=AS_OF))
-    assert data["options"]["layout"]["hierarchical"]["enabled"] is True
-    assert data["options"]["physics"]["enabled"] is False
-    assert all("level" in n for n in data["nodes"])
+def test_org_tree_page_is_a_tree_not_a_canvas(district: Store) -> None:
+    html = build_org_tree(district, STREET, as_of=AS_OF)
+    assert 'id="graph-data"' not in html and '<ul class="tree" id="tree">' in html  # readable at any size
 
 
 def test_names_cannot_break_out_of_the_page() -> None:

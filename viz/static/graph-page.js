@@ -14,6 +14,9 @@
   var container = document.getElementById("graph");
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, data.options);
   state.network = network;
+  state.nodeSet = nodes; // graph-tools.js adds to these (expand in place) and hides by kind (legend)
+  state.edgeSet = edges;
+  state.data = data;
   state.physics = !!(data.options.physics && data.options.physics.enabled);
 
   function readable() {
@@ -33,6 +36,7 @@
     // Nodes held in place for the layout become draggable again.
     var held = nodes.get({ filter: function (n) { return n.fixed; }, fields: ["id"] });
     if (held.length) nodes.update(held.map(function (n) { return { id: n.id, fixed: false }; }));
+    if (!state.physics && !data.view) network.fit({ animation: false }); // laid out by the server: show it all
     readable();
     state.ready = true;
     state.ms = Math.round(performance.now() - t0);
@@ -134,6 +138,7 @@
     } else if (info.key && !data.linkable) {
       list.appendChild(el("li", "标识：" + info.key + "（导出文件不含跳转链接，可在系统中打开 /pages/ego/" + info.key + "）", "muted"));
     }
+    if (typeof state.onPanel === "function") state.onPanel(node, list); // graph-tools.js: expand in place
     if (list.childNodes.length) panel.appendChild(list);
     panel.hidden = false;
   }
