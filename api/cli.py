@@ -399,7 +399,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     paths = write_report(report, out)
-    print(f"已写入{report['scope_title']}截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths))
+    print(f"已写入「{report['scope_title']}」截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths))
     return EXIT_OK
 
 
