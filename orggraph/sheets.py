@@ -170,14 +170,16 @@ def print_setup(
 ) -> None:
     """A4, landscape, fitted to the page width, `header_rows` repeated on every page, title and page numbers."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack the constant)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = header_rows
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # The page header and footer need room of their own, or they print cut in half over the table.
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.oddHeader.center.text = f"&B{title}"
     ws.oddHeader.right.text = scope_line
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
@@ -203,7 +205,8 @@ def add_table(wb: Any, table: Table, *, scope: str, as_of: str, generated: str |
 
     st = _styles()
     ws = wb.create_sheet(table.sheet)
-    widths = [c.width for c in table.columns]
+    # A header fits on one line: wrapped, Chinese breaks anywhere ("唯一联系的户/数").
+    widths = [max(c.width, display_width(c.header) + 2.0) for c in table.columns]
     ncol = len(table.columns)
     line = scope_line(scope, as_of)
     ws.cell(row=1, column=1, value=f"{table.title}　（{scope}，截至 {as_of}）")
@@ -242,6 +245,7 @@ def add_table(wb: Any, table: Table, *, scope: str, as_of: str, generated: str |
         header_rows="1:2",
         footer_right=f"生成于 {generated}" if generated else "",
     )
+    ws.oddHeader.center.text = ws.oddHeader.right.text = ""  # the title row repeats on every page instead
     return ws
 
 
