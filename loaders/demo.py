@@ -1061,19 +1061,31 @@ def _refuse_mixed_output(out_dir: Path, xlsx: bool) -> None:
 
 
 def _write_workbook(csv_dir: Path, path: Path) -> None:
-    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them).
+    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them),
+    formatted as `orggraph template` formats a ledger: widths, text ID/code columns, date format, a bold
+    frozen header repeated on every printed page, landscape.
 
     Saved under a temporary name and then renamed: the workbook is whole or absent.
     """
     from openpyxl import Workbook
 
+    from orggraph.loaders.read import LEDGERS, ColumnSpec, ledger_for_name
+    from orggraph.loaders.template import header_cells, setup_ledger_sheet
+    from orggraph.sheets import save_workbook
+
+    _TEXT_COLUMN = ColumnSpec("other", "")  # noqa: N806 - every demo header is a ledger column; a stand-in
     wb = Workbook(write_only=True)
     for name in LEDGER_HEADERS:
         ws = wb.create_sheet(name)
+        spec = LEDGERS[ledger_for_name(name) or ""]
         with open(csv_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
             header = next(reader)
-            ws.append(header)
+            setup_ledger_sheet(
+                ws, spec, [spec.column_for(h) or _TEXT_COLUMN for h in header],
+                title=f"{name}台账（演示数据）", scope=_CITY,
+            )
+            ws.append(header_cells(ws, header))
             ints = [i for i, h in enumerate(header) if h in _INT_COLUMNS]
             dates = [i for i, h in enumerate(header) if h in _DATE_COLUMNS]
             for row in reader:
@@ -1083,12 +1095,7 @@ def _write_workbook(csv_dir: Path, path: Path) -> None:
                 for i in dates:
                     cells[i] = date.fromisoformat(row[i]) if row[i] else None
                 ws.append(cells)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_workbook(wb, path)
 
 
 def written_message(out_dir: Path, xlsx: bool) -> str:
