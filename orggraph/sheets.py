@@ -138,7 +138,7 @@ def _styles() -> dict[str, Any]:
         "head_align": Alignment(horizontal="center", vertical="center", wrap_text=True),
         "wrap": Alignment(wrap_text=True, vertical="top"),
         "top": Alignment(vertical="top"),
-        "title_font": Font(bold=True, size=14),
+        "title_font": Font(bold=True, size=13),
         "title_align": Alignment(horizontal="left", vertical="center", wrap_text=True),
     }
 
@@ -209,13 +209,14 @@ def add_table(wb: Any, table: Table, *, scope: str, as_of: str, generated: str |
     widths = [max(c.width, display_width(c.header) + 2.0) for c in table.columns]
     ncol = len(table.columns)
     line = scope_line(scope, as_of)
-    ws.cell(row=1, column=1, value=f"{table.title}　（{scope}，截至 {as_of}）")
-    ws.cell(row=1, column=1).font, ws.cell(row=1, column=1).alignment = st["title_font"], st["title_align"]
+    # Title on the first line, scope and day on the second: a narrow table wraps between them, not mid-date.
+    title = f"{table.title}\n{scope}　截至 {as_of}"
+    cell = ws.cell(row=1, column=1, value=title)
+    cell.font, cell.alignment = st["title_font"], st["title_align"]
     if ncol > 1:
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-    # The title spans the table; a long one wraps within that span.
-    title_width = max(sum(widths), 10.0)
-    ws.row_dimensions[1].height = max(26.0, _lines(str(ws.cell(row=1, column=1).value), title_width / 1.2) * 20 + 6)
+    # The title spans the table; its 13-point characters are wider than the body's.
+    ws.row_dimensions[1].height = _lines(title, max(sum(widths), 10.0) / 1.25) * 18 + 6
     ws.append([c.header for c in table.columns])
     style_header(ws, [c.header for c in table.columns], widths, row=2)
     set_widths(ws, widths)

@@ -23,7 +23,7 @@ def test_a_table_becomes_a_titled_print_ready_sheet(tmp_path: Path) -> None:
     out = write_tables(tmp_path / "r.xlsx", [t, empty], scope="万山区", as_of="2025-06-30", title="测试报表")
     wb = load_workbook(out)
     ws = wb["社区"]
-    assert ws["A1"].value == "社区与共建单位　（万山区，截至 2025-06-30）" and ws["A1"].font.b
+    assert ws["A1"].value == "社区与共建单位\n万山区　截至 2025-06-30" and ws["A1"].font.b
     assert [c.value for c in ws[2]] == ["社区名称", "户数", "覆盖率", "单位"]
     assert ws.freeze_panes == "A3" and ws.print_title_rows == "$1:$2"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1

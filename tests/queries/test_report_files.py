@@ -57,10 +57,10 @@ def test_coverage_workbook(coverage_report: dict[str, Any], tmp_path: Path) -> N
     assert ws["D3"].number_format == "0.0%"
     assert ws.freeze_panes == "A3"
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$2"
-    assert "截至 2025-06-30" in ws.oddHeader.right.text
+    assert "截至 2025-06-30" in ws["A1"].value  # the title row, repeated on every printed page
     # The title row names the table, the scope by name and the day.
-    assert ws["A1"].value == "覆盖率汇总　（万山区，截至 2025-06-30）" and ws["A1"].font.b
-    assert ws.row_dimensions[1].height >= 26 and "A1:E1" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["A1"].value == "覆盖率汇总\n万山区　截至 2025-06-30" and ws["A1"].font.b
+    assert ws.row_dimensions[1].height >= 2 * 18 and "A1:E1" in {str(m) for m in ws.merged_cells.ranges}
     # One row per street and measure: covered and total are numbers, not "1/2" text.
     streets = rows_of(wb["按街道分列"])
     assert streets[0] == ["街道名称", "街道编码", "指标", "覆盖数", "总数", "覆盖率"]
@@ -252,11 +252,11 @@ def test_analytics_workbook_has_the_numbers_of_analyze(
     ws = wb["专职网格员负担"]
     assert ws["B3"].number_format == "#,##0.0" and ws.column_dimensions["D"].width == 44
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$2"
-    assert ws.freeze_panes == "A3" and "截至 2025-06-30" in ws.oddHeader.right.text
+    assert ws.freeze_panes == "A3" and "截至 2025-06-30" in ws["A1"].value
     assert wb["分析汇总"]["C3"].number_format == "#,##0.0##"
     about = {r[0]: r[1] for r in rows_of(wb["说明"])[1:]}
     assert about["报表"] == "网络分析报表" and about["范围"] == "碧江区、万山区" and "200,000 户" in about["规模上限"]
-    assert wb["孤立社区"]["A1"].value == "没有任何在期共建或报到单位的社区　（碧江区、万山区，截至 2025-06-30）"
+    assert wb["孤立社区"]["A1"].value == "没有任何在期共建或报到单位的社区\n碧江区、万山区　截至 2025-06-30"
 
 
 def test_analytics_csv_and_json(district: Store, analytics_report: dict[str, Any], tmp_path: Path) -> None:
