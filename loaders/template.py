@@ -451,7 +451,10 @@ def write_template(out: Path, ledgers: Sequence[str] | None = None, codes: CodeL
     _guide(wb, chosen, codes)
     if codes is not None:
         wb.move_sheet(CODE_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(CODE_SHEET))
-    wb.active = 1  # the first ledger, after the guide
+    # Open on the first ledger, after the guide; exactly one selected tab (two would open the sheets grouped).
+    wb.active = 1
+    for i, ws in enumerate(wb.worksheets):
+        ws.sheet_view.tabSelected = i == 1
     wb.properties.title = "台账模板" + (f"（{scope_name}）" if scope_name else "")
     wb.properties.creator = "orggraph"
     return save_workbook(wb, out)

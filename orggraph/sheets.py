@@ -5,7 +5,9 @@ coloured header that is frozen and repeated on every printed page, set column wi
 for wrapped text (LibreOffice and WPS do not grow a row by themselves, so text would print over the next
 row), "（无）" when a table or a list is empty, and A4 landscape pages fitted to the width.
 
-The simple way in is `write_tables(path, tables, scope=…, as_of=…)` with `Table`s of `Column`s and rows.
+The simple way in is `write_table(path, title=…, scope=…, as_of=…, columns=[…], rows=[…])` for one table
+(columns as `Column`s or bare headers, widths then fitted to the content), or
+`write_tables(path, tables, scope=…, as_of=…)` with `Table`s of `Column`s and rows.
 A cell may hold a list: it is written as one cell "甲、乙、丙" while that fits in `MAX_LINES` lines of its
 column, and otherwise spread over continuation rows, one slice per row, so a long list never hides.
 Ledger workbooks (whose header must stay in row 1 for `orggraph load`) use the parts: `style_header`,
@@ -37,6 +39,7 @@ __all__ = [
     "set_widths",
     "style_header",
     "text_height",
+    "write_table",
     "write_tables",
 ]
 
@@ -46,6 +49,7 @@ MAX_LINES = 12  # a cell taller than this is split over continuation rows
 LINE_POINTS = 15.0  # one line of 11-point CJK text, with its leading, as LibreOffice and Excel print it
 PAD_POINTS = 4.0
 MIN_ROW_POINTS = 18.0
+MAX_ROW_POINTS = 409.0  # the tallest row a spreadsheet keeps
 HEAD_FILL = "C00000"
 EXAMPLE_FILL = "FFF2CC"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -84,7 +88,7 @@ def text_height(values: Sequence[Any], widths: Sequence[float]) -> float:
     for v, w in zip(values, widths, strict=False):
         if isinstance(v, str) and v:
             lines = max(lines, _lines(v, w))
-    return max(MIN_ROW_POINTS, lines * LINE_POINTS + PAD_POINTS)
+    return min(MAX_ROW_POINTS, max(MIN_ROW_POINTS, lines * LINE_POINTS + PAD_POINTS))
 
 
 def _split_list(items: list[str], width: float) -> list[str]:
@@ -283,3 +287,40 @@ def write_tables(
     wb.properties.title = f"{title or ''}（{scope_line(scope, day)}）" if title else scope_line(scope, day)
     wb.properties.creator = "orggraph"
     return save_workbook(wb, path)
+
+
+def fitted_column(header: str, values: Iterable[Any], fmt: str | None = None) -> Column:
+    """A column as wide as its header and its values need (between 8 and 50 characters)."""
+    widest = display_width(header)
+    for v in values:
+        texts = v if isinstance(v, list | tuple) else [v]
+        for t in texts:
+            if t is not None:
+                widest = max(widest, display_width(f"{t:,}" if isinstance(t, int) else str(t)))
+    return Column(header, float(min(50, max(8, widest + 2))), fmt)
+
+
+def write_table(
+    path: Path,
+    *,
+    title: str,
+    scope: str,
+    columns: Sequence[Column | str],
+    rows: Sequence[Sequence[Any]],
+    as_of: str | _dt.date | None = None,
+    sheet: str | None = None,
+    generated: str | None = None,
+) -> Path:
+    """One table as a print-ready workbook: what a page's or a report's "export as .xlsx" needs.
+
+    `columns`: `Column`s, or bare headers (then widths fit the content and numbers keep the "General" format).
+    """
+    cols = [
+        c if isinstance(c, Column) else fitted_column(c, (r[j] if j < len(r) else None for r in rows))
+        for j, c in enumerate(columns)
+    ]
+    name = (sheet or title)[:31]
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "_")
+    table = Table(name, title, cols, [list(r) for r in rows])
+    return write_tables(path, [table], scope=scope, as_of=as_of, title=title, generated=generated)

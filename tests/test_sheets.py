@@ -8,7 +8,17 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from orggraph.sheets import EMPTY, MAX_LINES, Column, Table, display_width, flat_rows, text_height, write_tables
+from orggraph.sheets import (
+    EMPTY,
+    MAX_LINES,
+    Column,
+    Table,
+    display_width,
+    flat_rows,
+    text_height,
+    write_table,
+    write_tables,
+)
 
 
 def test_a_table_becomes_a_titled_print_ready_sheet(tmp_path: Path) -> None:
@@ -54,3 +64,22 @@ def test_measures() -> None:
     assert text_height(["短"], [10]) == text_height([""], [10]) <= 20
     assert text_height(["字" * 40], [10.0]) > text_height(["字" * 20], [10.0]) > 18
     assert text_height(["一\n二\n三"], [40]) >= 3 * 15
+
+
+def test_write_table_is_one_call_for_other_exporters(tmp_path: Path) -> None:
+    out = write_table(
+        tmp_path / "页面.xlsx",
+        title="联建共建网络：单位/社区",
+        scope="万山区 仁山街道",
+        as_of="2025-06-30",
+        columns=["单位名称", "社区数", Column("覆盖率", 9, "0.0%")],
+        rows=[["铜仁万山供电有限公司", 12345, 0.5], ["短", 1, None]],
+    )
+    ws = load_workbook(out).active
+    assert ws.title == "联建共建网络：单位_社区"  # a sheet name cannot hold "/"
+    assert ws["A1"].value == "联建共建网络：单位/社区\n万山区 仁山街道　截至 2025-06-30"
+    assert [c.value for c in ws[2]] == ["单位名称", "社区数", "覆盖率"]
+    assert ws.column_dimensions["A"].width == display_width("铜仁万山供电有限公司") + 2
+    assert ws.column_dimensions["B"].width == 8 and ws["C3"].number_format == "0.0%"
+    assert ws["B3"].value == 12345 and ws.print_title_rows == "$1:$2"
+    assert text_height(["字" * 10000], [10]) == 409  # never taller than a spreadsheet keeps

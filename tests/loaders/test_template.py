@@ -244,3 +244,9 @@ def test_cli_template(cli_env: None, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "找不到" in capsys.readouterr().err
     assert main(["template", "--out", str(tmp_path / "x.csv")]) == 2
     assert ".xlsx" in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_template_opens_on_the_first_ledger(template: Path) -> None:
+    wb = load_workbook(template)
+    assert wb.active.title == "网格"
+    assert [ws.sheet_view.tabSelected for ws in wb.worksheets].count(True) == 1
