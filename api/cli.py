@@ -476,7 +476,43 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     paths = write_report(report, out)
-    print(f"已写入{report['scope_title']}截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths))
+    print(f"已写入「{report['scope_title']}」截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------- template
+def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
+    from orggraph.loaders.read import LEDGERS
+    from orggraph.loaders.template import TemplateError, parse_ledgers, scope_codes, write_template
+    from orggraph.queries.scope import ScopeError
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        _err(f"输出文件「{out}」应以 .xlsx 结尾，例如 台账模板.xlsx。")
+        return EXIT_INPUT
+    try:
+        ledgers = parse_ledgers(args.ledgers)
+    except TemplateError as e:
+        _err(str(e))
+        return EXIT_INPUT
+    codes = None
+    if args.scope:
+        store = _open_store(settings)
+        try:
+            codes = scope_codes(store, args.scope)
+        except ScopeError as e:
+            _err(str(e))
+            return EXIT_INPUT
+        finally:
+            store.close()
+    try:
+        write_template(out, ledgers, codes)
+    except OSError as e:
+        _err(f"无法写入 {out}：{e.strerror or e}。请检查文件夹是否存在、文件是否正在被表格软件打开。")
+        return EXIT_FAIL
+    where = f"，下拉列表含{codes.scope_name}已有的编码" if codes else ""
+    print(f"已写入台账模板 {out}（{len(ledgers)} 个台账：{'、'.join(LEDGERS[k].zh for k in ledgers)}{where}）。"
+          f"填好后用 orggraph load {shlex.quote(str(out))} 导入；第 2 行示例自动跳过。")
     return EXIT_OK
 
 
@@ -537,6 +573,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2026)
     s.add_argument("--xlsx", action="store_true", help="写成一个多工作表的 OUT/台账.xlsx（代替 CSV 文件）")
     s.set_defaults(func=cmd_demo_data)
+
+    s = sub.add_parser("template", help="生成台账模板 .xlsx（表头、下拉列表、格式和填写提示齐全，填好即可导入）")
+    s.add_argument("--out", required=True, help="输出的 .xlsx 文件，例如 台账模板.xlsx")
+    s.add_argument("--ledgers", help="只要这些台账，用逗号分隔，例如 人员,网格力量（默认全部 11 个）")
+    s.add_argument("--scope", help="区县、街道或社区编码：编码列的下拉列表取库中该范围已有的编码（需要能访问图库）")
+    s.set_defaults(func=cmd_template)
 
     s = sub.add_parser("demo", help="生成演示数据，导入 ORGGRAPH_DATA_DIR 下的内置存储（不用 ORGGRAPH_URI），启动服务")
     s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import csv
+import itertools
 import math
 import os
 import random
@@ -51,6 +52,7 @@ LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
 WORKBOOK_NAME = "台账.xlsx"
 _INT_COLUMNS = frozenset({"户数", "人口"})
 _DATE_COLUMNS = frozenset({"开始日期", "结束日期", "报到日期"})
+_WIDTH_SAMPLE = 2000  # rows of each ledger the workbook's column widths are fitted to
 _XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header
 
 # The 万山区 case's figures; the default demo reproduces them and larger ones scale them.
@@ -1061,19 +1063,41 @@ def _refuse_mixed_output(out_dir: Path, xlsx: bool) -> None:
 
 
 def _write_workbook(csv_dir: Path, path: Path) -> None:
-    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them).
+    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them),
+    formatted as `orggraph template` formats a ledger: widths, text ID/code columns, date format, a bold
+    frozen header repeated on every printed page, landscape.
 
     Saved under a temporary name and then renamed: the workbook is whole or absent.
     """
     from openpyxl import Workbook
 
+    from orggraph.loaders.read import LEDGERS, ColumnSpec, ledger_for_name
+    from openpyxl.utils import get_column_letter
+
+    from orggraph.loaders.template import column_width, header_cells, setup_ledger_sheet
+    from orggraph.sheets import display_width, save_workbook
+
+    _TEXT_COLUMN = ColumnSpec("other", "")  # noqa: N806 - every demo header is a ledger column; a stand-in
     wb = Workbook(write_only=True)
     for name in LEDGER_HEADERS:
         ws = wb.create_sheet(name)
+        spec = LEDGERS[ledger_for_name(name) or ""]
         with open(csv_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
             header = next(reader)
-            ws.append(header)
+            columns = [spec.column_for(h) or _TEXT_COLUMN for h in header]
+            setup_ledger_sheet(ws, spec, columns, title=f"{name}台账（演示数据）", scope=_CITY)
+            # Widths are set before the rows stream in: fit them to the first rows (the demo's codes, e.g. a
+            # party organization's, can be longer than the usual ones).
+            sample = list(itertools.islice(reader, _WIDTH_SAMPLE))
+            for j, col in enumerate(columns):
+                widest = max((display_width(r[j]) for r in sample if j < len(r)), default=0)
+                letter = get_column_letter(j + 1)
+                ws.column_dimensions[letter].width = max(column_width(col), min(50.0, widest + 2.0))
+            f.seek(0)
+            reader = csv.reader(f)
+            next(reader)
+            ws.append(header_cells(ws, header))
             ints = [i for i, h in enumerate(header) if h in _INT_COLUMNS]
             dates = [i for i, h in enumerate(header) if h in _DATE_COLUMNS]
             for row in reader:
@@ -1083,12 +1107,7 @@ def _write_workbook(csv_dir: Path, path: Path) -> None:
                 for i in dates:
                     cells[i] = date.fromisoformat(row[i]) if row[i] else None
                 ws.append(cells)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_workbook(wb, path)
 
 
 def written_message(out_dir: Path, xlsx: bool) -> str:

@@ -27,7 +27,7 @@ from orggraph.loaders.read import LedgerIssue, LedgerSource
 from orggraph.loaders.values import parse_count, parse_date, parse_enum, parse_phone, split_tags
 from orggraph.loaders.writes import node_write, rel_write, unlink_write
 
-__all__ = ["Checker", "TRANSFORMS", "LEDGER_ORDER", "Emit"]
+__all__ = ["Checker", "TRANSFORMS", "LEDGER_ORDER", "Emit", "VOCABULARIES", "GENDERS", "REPORT_TYPES"]
 
 Emit = Callable[[str, dict[str, object]], None]
 
@@ -46,6 +46,21 @@ LEDGER_ORDER = (
     "household_links",
     "people",
 )
+
+GENDERS = ("男", "女")
+REPORT_TYPES = ("党员", "单位")
+# Every closed vocabulary a ledger column is checked against, (ledger, column key) -> the allowed values: the
+# transforms below validate with these, and `orggraph template` turns each into a drop-down list.
+VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("grids", "grid_kind"): GRID_KINDS,
+    ("units", "unit_kind"): UNIT_KINDS,
+    ("party_orgs", "org_kind"): ORG_KINDS,
+    ("people", "gender"): GENDERS,
+    ("people", "politics"): POLITICS,
+    ("grid_staff", "role"): STAFF_ROLES,
+    ("contact_points", "category"): CONTACT_CATEGORIES,
+    ("dual_reporting", "report_type"): REPORT_TYPES,
+}
 
 KIND_ZH = {
     "Street": "街道",
@@ -386,7 +401,7 @@ def people(r: Row, emit: Emit) -> None:
     chk = r.chk
     id18 = r.resident_id("id_number")
     name = r.text("name", True)
-    gender = r.enum("gender", ("男", "女"))
+    gender = r.enum("gender", GENDERS)
     phone_raw = r.cells.get("phone", "")
     phone, why = parse_phone(phone_raw)
     if why:
@@ -521,7 +536,7 @@ def contact_points(r: Row, emit: Emit) -> None:
 
 
 def dual_reporting(r: Row, emit: Emit) -> None:
-    kind = r.enum("report_type", ("党员", "单位"), True)
+    kind = r.enum("report_type", REPORT_TYPES, True)
     comm = r.ref("community_code", "Community", True)
     date = r.date("date")
     subject: str | None = None

@@ -46,11 +46,18 @@ __all__ = [
     "MAX_CSV_BYTES",
     "MAX_XLSX_BYTES",
     "MAX_CELL_CHARS",
+    "EXAMPLE_MARK",
+    "TEMPLATE_SHEETS",
 ]
 
 MAX_CSV_BYTES = 2 * 1024**3
 MAX_XLSX_BYTES = 200 * 1024**2
 MAX_CELL_CHARS = 4000
+# A template's example row starts its first column with this mark: the loader skips such a row (with a
+# warning), so a filled-in template loads as it is, example row and all (docs/ledgers.md).
+EXAMPLE_MARK = "【示例】"
+# Sheets a template adds beside the ledgers: read by people, never as ledgers.
+TEMPLATE_SHEETS = ("填表说明", "编码表")
 # Encoding is decided from this much of the file; the rest is decoded as it streams.
 SNIFF_BYTES = 64 * 1024
 # A CSV line longer than this is not a ledger row (no newline in a binary file, or a runaway quote);
@@ -135,6 +142,11 @@ class LedgerSpec:
             if c.key == key:
                 return c
         raise KeyError(f"{self.name} has no column {key!r}")
+
+    def column_for(self, header: str) -> ColumnSpec | None:
+        """The column a header names (its template header or an alias), else None."""
+        key = self.lookup.get(_match_key(_clean_header(header)))
+        return self.column(key) if key else None
 
 
 def _col(key: str, zh: str, *aliases: str, required: bool = False, kind: str = "text") -> ColumnSpec:
@@ -597,6 +609,7 @@ class LedgerSource:
             self.issues.clear()
         spec = LEDGERS[self.ledger]
         plan = [(k, self._positions[k], spec.column(k)) for k in self.columns]
+        first_key = min(plan, key=lambda p: p[1])[0] if plan else None  # where an example row is marked
         blank = dict.fromkeys(spec.keys, "")
         reader = self._reader
         try:
@@ -613,6 +626,11 @@ class LedgerSource:
                         found.append(LedgerIssue(self.file, n, self.headers[key], text, why or why2 or ""))
                 if not any(cells.values()):
                     continue  # an empty row, or content only in ignored columns
+                if first_key is not None and cells[first_key].startswith(EXAMPLE_MARK):
+                    sink.append(LedgerIssue(
+                        self.file, n, None, None, f"模板的示例行（以{EXAMPLE_MARK}开头），已跳过、不导入", "warning"
+                    ))
+                    continue
                 sink.extend(found)
                 yield n, cells
         except _Unreadable as e:
@@ -864,7 +882,7 @@ class _Discovery:
             if sheet is None:
                 self.error(path.name, "工作簿中没有工作表，请填写表头和数据")
                 return
-            others = [s for s in sheets if s != sheet and self._has_content(wb, s)]
+            others = [s for s in sheets if s != sheet and s not in TEMPLATE_SHEETS and self._has_content(wb, s)]
             if others:
                 self.error(
                     path.name,
@@ -887,6 +905,8 @@ class _Discovery:
             file = f"{path.name}[{sheet}]"
             if ledger is not None:
                 self._sheet(path, wb, ledger, sheet, file)
+            elif sheet in TEMPLATE_SHEETS:
+                continue  # a template's instructions and code lists
             elif self._has_content(wb, sheet):
                 self.error(file, f"未知台账名称「{sheet}」：工作表名应为以下之一：{_ALLOWED_NAMES}")
             # an empty, unnamed sheet (Excel's default Sheet2, Sheet3) is not a ledger: skipped

@@ -532,13 +532,14 @@ def active_rules() -> dict[str, dict[str, int | None]]:
 
 
 def rule_text(category: str, rule: Mapping[str, int | None]) -> str:
-    """「区委区政府班子：应联系 1 个街道、1 个社区、1 个网格」"""
-    parts = [
-        ("不联系" + display_name(lv)) if n == 0 else f"{n} 个{display_name(lv)}"
-        for lv in RULE_LEVELS
-        if (n := rule.get(lv)) is not None
-    ]
-    return f"{category}：应联系 " + "、".join(parts) if parts else f"{category}：无规定"
+    """「区委区政府班子：应联系 1 个街道、1 个社区、1 个网格」, 「部务会成员：应联系 1 个社区、2 个网格；不联系街道」"""
+    levels = [(lv, n) for lv in RULE_LEVELS if (n := rule.get(lv)) is not None]
+    must = "、".join(f"{n} 个{display_name(lv)}" for lv, n in levels if n)
+    never = "、".join(display_name(lv) for lv, n in levels if n == 0)
+    if not levels:
+        return f"{category}：无规定"
+    parts = ([f"应联系 {must}"] if must else []) + ([f"不联系{never}"] if never else [])
+    return f"{category}：" + "；".join(parts)
 
 
 def contact_rule_violations(

@@ -12,12 +12,13 @@ import csv
 import datetime as _dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orggraph.graph.cypher import statement
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
+from orggraph.sheets import EMPTY, Column, Table, flat_rows, write_tables
 from orggraph.queries import analytics
 from orggraph.queries.coverage import (
     GAP_LISTS,
@@ -78,27 +79,99 @@ class ReportError(ValueError):
     """A report that cannot be written as asked (unknown kind or file type); message in Chinese."""
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str  # Chinese
-    width: float  # in characters, as a spreadsheet counts them (a Chinese character is about two)
-    fmt: str | None = None  # number format: "0.0%", "0.0", "#,##0"
-
-
-@dataclass
-class Table:
-    sheet: str  # at most 31 characters, none of []:*?/\
-    title: str  # printed at the top of every page
-    columns: list[Column]
-    rows: list[list[Any]] = field(default_factory=list)
-
-
 # ------------------------------------------------------------------------------------------------- data
+# A scope is printed by name, with the regions above it ("万山区 仁山街道"), and the whole graph as the
+# districts it holds ("万山区、碧江区"), never as "全部".
+_ANCESTRY = {
+    label: statement(
+        f"reports.scope_names.{label}",
+        # The label comes from the fixed tuple below, never from input.
+        f"MATCH p = (n:{label} {{code: $key}})-[:PART_OF*0..2]->(a) "  # type: ignore[arg-type]
+        "RETURN a.name AS name, a.code AS code, length(p) AS depth ORDER BY depth DESC",
+        "一个区域及其上级区域的名称（报表标题用）",
+        origin=__name__,
+    )
+    for label in ("District", "Street", "Community")
+}
+_DISTRICTS = statement(
+    "reports.scope_names.all",
+    "MATCH (d:District) RETURN d.name AS name, d.code AS code ORDER BY code LIMIT $limit",
+    "图中区县的名称（全部范围的报表标题用）",
+    origin=__name__,
+)
+_SHOWN_DISTRICTS = 5
+# The names of the codes a report lists (grids, communities, streets, units), so that staff read names.
+_NAMES = {
+    label: statement(
+        f"reports.names.{label}",
+        f"UNWIND $codes AS c MATCH (n:{label} {{code: c}}) RETURN n.code AS code, n.name AS name",  # type: ignore[arg-type]
+        "报表中编码对应的名称",
+        origin=__name__,
+    )
+    for label in ("District", "Street", "Community", "Grid", "Unit")
+}
+
+
+def _scope_name(store: Store, ref: Any) -> str:
+    if ref is not None:
+        rows = store.read(_ANCESTRY[ref.label], {"key": ref.key}).rows if ref.label in _ANCESTRY else []
+        names = [str(name or code) for name, code, _ in rows]
+        return " ".join(names) or str(ref.name or ref.key)
+    rows = store.read(_DISTRICTS, {"limit": _SHOWN_DISTRICTS + 1}).rows
+    names = [str(name or code) for name, code in rows]
+    if not names:
+        return "全部区域"
+    if len(names) > _SHOWN_DISTRICTS:
+        return "、".join(names[:_SHOWN_DISTRICTS]) + " 等全部区县"
+    return "、".join(names)
+
+
+def _codes_in(report: dict[str, Any]) -> set[str]:
+    """Every code a report's tables list without a name beside it."""
+    codes: set[str] = set()
+    if report["kind"] == "gaps":
+        d = report["details"]
+        for x in d["sole_contacts"]:
+            codes.update(x["grids"])
+        for x in d["contact_rule_violations"]:
+            for targets in x["targets"].values():
+                codes.update(targets)
+    elif report["kind"] == "analytics":
+        a = report["analytics"]
+        for c in a["critical_people"]["critical"]:
+            codes.update(c["through"])
+        fl = a["fulltime_load"]
+        for w in [*fl["top"], *fl["overloaded"]]:
+            codes.update(w["grids"])
+        cb = a["community_bridges"]
+        for u in cb["bridging_units"]:
+            codes.update(u["communities"])
+        for g in cb["groups"]:
+            codes.update(g["communities"])
+            codes.update(g["units"])
+        codes.update(cb["isolated"])
+    return codes
+
+
+def _names_of(store: Store, codes: set[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    wanted = sorted(codes)
+    for text in _NAMES.values():
+        for i in range(0, len(wanted), 1000):
+            for code, name in store.read(text, {"codes": wanted[i : i + 1000]}).rows:
+                if name:
+                    names.setdefault(str(code), str(name))
+    return names
+
+
 def build_report(
     store: Store, kind: str, scope: str | None = None, as_of: str | None = None
 ) -> dict[str, Any]:
-    """The report's data: {"kind", "scope": {label, code, name} | None, "as_of", "generated", …}.
+    """The report's data: {"kind", "scope": {label, code, name} | None, "scope_title", "as_of", "generated",
+    "names": {code: name}, …}.
 
+    scope_title names the scope for print ("万山区 仁山街道"; the districts when the scope is everything).
+    names: the names of the codes the tables list (grids, communities, streets, units).
     coverage: "coverage", "breakdown", "grid_worker_load", "dual_reporting", "part_time_committee".
     gaps: "gaps" (api.md's lists), "details" (one list of rows per gap), "grid_worker_load".
     analytics: "analytics", what queries.analytics.analyze() returns (the scope at most MAX_HOUSEHOLDS
@@ -113,26 +186,29 @@ def build_report(
     head: dict[str, Any] = {
         "kind": kind,
         "scope": {"label": sc.ref.label, "code": sc.ref.key, "name": sc.ref.name} if sc.ref else None,
-        "scope_title": sc.title,
+        "scope_title": _scope_name(store, sc.ref),
         "as_of": sc.as_of,
         "generated": _dt.datetime.now().isoformat(timespec="seconds"),
     }
+    body: dict[str, Any]
     if kind == "analytics":
         # The bound read when asked, not when imported (a deployment or test may lower it).
         bound = analytics.MAX_HOUSEHOLDS
-        return {**head, "analytics": analytics.analyze(store, sc.code, sc.as_of, max_households=bound)}
-    load = grid_worker_load(store, sc)
-    if kind == "coverage":
-        return {
-            **head,
+        body = {"analytics": analytics.analyze(store, sc.code, sc.as_of, max_households=bound)}
+    elif kind == "coverage":
+        body = {
             "coverage": coverage(store, sc.code, sc.as_of),
             "breakdown": coverage_breakdown(store, sc.code, sc.as_of),
-            "grid_worker_load": load,
+            "grid_worker_load": grid_worker_load(store, sc),
             "dual_reporting": dual_reporting_tally(store, sc),
             "part_time_committee": part_time_committee(store, sc),
         }
-    details = gap_details(store, sc)
-    return {**head, "gaps": gaps_of(details), "details": details, "grid_worker_load": load}
+    else:
+        details = gap_details(store, sc)
+        body = {"gaps": gaps_of(details), "details": details, "grid_worker_load": grid_worker_load(store, sc)}
+    report = {**head, **body}
+    report["names"] = _names_of(store, _codes_in(report))
+    return report
 
 
 # ------------------------------------------------------------------------------------------------ tables
@@ -146,34 +222,55 @@ def _name_and_definition(zh: str) -> tuple[str, str]:
     return name, rest.rstrip("）")
 
 
+def _namer(r: dict[str, Any]) -> Callable[[str], str]:
+    names: dict[str, str] = r.get("names", {})
+
+    def named(code: str) -> str:
+        name = names.get(code)
+        return f"{name}（{code}）" if name else code
+
+    return named
+
+
+def _person(name: str | None, pid: str) -> str:
+    return name or f"（未登记姓名，编号 {pid}）"
+
+
+PID_HEADER = "人员编号"
+PID_NOTE = (
+    "系统由身份证号加密生成的 20 位编号（不含身份证号本身），用于区分同名人员；"
+    "有相应权限时，可用此编号打开此人的关系页面（/pages/ego/编号）"
+)
+
+
 def _load_table(load: list[dict[str, Any]]) -> Table:
     t = Table(
         "网格员负担",
         "网格户数与专职网格员负担",
         [
-            Column("网格编码", 20),
             Column("网格名称", 18),
-            Column("所属社区", 16),
+            Column("网格编码", 18, "@"),
+            Column("所属社区", 14),
             Column("网格类型", 10),
             Column("户数", 8, "#,##0"),
-            Column("户数来源", 10),
-            Column("专职网格员人数", 9, "0"),
-            Column("专职网格员", 24),
-            Column("人均户数", 9, "0.0"),
-            Column("负担过重", 9),
+            Column("户数来源", 13),
+            Column("专职网格员人数", 9, "#,##0"),
+            Column("专职网格员", 22),
+            Column("人均户数", 9, "#,##0.0"),
+            Column("负担过重", 12),
         ],
     )
     for g in load:
         t.rows.append(
             [
-                g["code"],
                 g["name"],
+                g["code"],
                 g["community_name"],
                 g["kind"],
                 g["households"],
                 "台账户数" if g["households_source"] == "ledger" else "按已录入户数",
                 g["fulltime"],
-                "、".join(w["name"] or w["pid"] for w in g["workers"]),
+                [_person(w["name"], w["pid"]) for w in g["workers"]],
                 g["load"],
                 "是" if g["overloaded"] else ("无专职网格员" if g["fulltime"] == 0 else "否"),
             ]
@@ -190,72 +287,80 @@ def _coverage_tables(r: dict[str, Any]) -> list[Table]:
             Column("覆盖数", 9, "#,##0"),
             Column("总数", 9, "#,##0"),
             Column("覆盖率", 9, "0.0%"),
-            Column("口径", 48),
+            Column("口径", 56),
         ],
     )
     for m in MEASURES:
         v = _measure(r["coverage"], m.id)
         name, definition = _name_and_definition(m.zh)
         summary.rows.append([name, v["covered"], v["total"], v["ratio"] if v["total"] else None, definition])
-    child = display_name(r["breakdown"][0]["label"]) if r["breakdown"] else "下级"
-    cols = [Column(f"{child}编码", 16), Column(f"{child}名称", 14)]
-    for m in MEASURES:
-        name = _name_and_definition(m.zh)[0]
-        cols += [Column(f"{name}（覆盖/总数）", 12), Column(f"{name}", 10, "0.0%")]
-    breakdown = Table(f"按{child}分列", f"覆盖率按{child}分列", cols)
+    child = display_name(r["breakdown"][0]["label"]) if r["breakdown"] else "下级区域"
+    # One row per area and measure: numbers stay numbers, and the table fits a page however many measures.
+    breakdown = Table(
+        f"按{child}分列",
+        f"覆盖率按{child}分列",
+        [
+            Column(f"{child}名称", 16),
+            Column(f"{child}编码", 16, "@"),
+            Column("指标", 22),
+            Column("覆盖数", 9, "#,##0"),
+            Column("总数", 9, "#,##0"),
+            Column("覆盖率", 9, "0.0%"),
+        ],
+    )
     for row in r["breakdown"]:
-        cells: list[Any] = [row["code"], row["name"]]
         for m in MEASURES:
             v = _measure(row["coverage"], m.id)
-            cells += [f"{v['covered']}/{v['total']}", v["ratio"] if v["total"] else None]
-        breakdown.rows.append(cells)
+            breakdown.rows.append(
+                [row["name"], row["code"], _name_and_definition(m.zh)[0], v["covered"], v["total"],
+                 v["ratio"] if v["total"] else None]
+            )
     dual = Table(
         "双报到",
         "各社区双报到情况",
         [
-            Column("社区编码", 16),
             Column("社区名称", 14),
+            Column("社区编码", 16, "@"),
             Column("报到党员数", 10, "#,##0"),
             Column("报到单位数", 10, "#,##0"),
-            Column("报到单位", 48),
+            Column("报到单位（认领岗位）", 50),
         ],
     )
     for c in r["dual_reporting"]:
-        units = "、".join(
-            f"{u['name']}（{u['post']}）" if u.get("post") else str(u["name"]) for u in c["unit_list"]
-        )
-        dual.rows.append([c["code"], c["name"], c["members"], c["units"], units])
+        units = [f"{u['name']}（{u['post']}）" if u.get("post") else str(u["name"]) for u in c["unit_list"]]
+        dual.rows.append([c["name"], c["code"], c["members"], c["units"], units])
     ptm = Table(
         "兼职委员",
         "街道、社区党组织兼职委员",
         [
-            Column("组织编码", 14),
-            Column("组织名称", 26),
+            Column("组织名称", 24),
+            Column("组织编码", 14, "@"),
             Column("组织类型", 8),
             Column("依托对象", 14),
-            Column("在期兼职委员数", 10, "0"),
-            Column("兼职委员", 28),
-            Column("来源单位", 40),
+            Column("在期兼职委员数", 10, "#,##0"),
+            Column("兼职委员", 24),
+            Column("来源单位", 34),
         ],
     )
     for o in r["part_time_committee"]:
-        members = "、".join(str(m["name"] or m["pid"]) for m in o["member_list"])
-        units = "、".join(str(u["name"] or u["code"]) for u in o["source_units"])
-        ptm.rows.append([o["code"], o["name"], o["kind"], o["base_name"], o["members"], members, units])
+        members = [_person(m["name"], m["pid"]) for m in o["member_list"]]
+        units = [str(u["name"] or u["code"]) for u in o["source_units"]]
+        ptm.rows.append([o["name"], o["code"], o["kind"], o["base_name"], o["members"], members, units])
     return [summary, breakdown, _load_table(r["grid_worker_load"]), dual, ptm]
 
 
 def _region_table(key: str, rows: list[dict[str, Any]], label: str, parent: str) -> Table:
     sheet, title, _ = GAP_TITLES[key]
     t = Table(
-        sheet, title, [Column(f"{label}编码", 20), Column(f"{label}名称", 18), Column(f"所属{parent}", 16)]
+        sheet, title, [Column(f"{label}名称", 20), Column(f"{label}编码", 18, "@"), Column(f"所属{parent}", 16)]
     )
-    t.rows = [[x["code"], x["name"], x.get("parent_name")] for x in rows]
+    t.rows = [[x["name"], x["code"], x.get("parent_name")] for x in rows]
     return t
 
 
 def _gap_tables(r: dict[str, Any]) -> list[Table]:
     d = r["details"]
+    named = _namer(r)
     summary = Table(
         "短板汇总", "短板清单汇总", [Column("清单", 36), Column("数量", 8, "#,##0"), Column("怎么办", 40)]
     )
@@ -272,27 +377,19 @@ def _gap_tables(r: dict[str, Any]) -> list[Table]:
             sheet,
             title,
             [
-                Column("网格编码", 20),
                 Column("网格名称", 18),
-                Column("所属社区", 16),
+                Column("网格编码", 18, "@"),
+                Column("所属社区", 14),
                 Column("户数", 8, "#,##0"),
-                Column("专职网格员人数", 9, "0"),
-                Column("人均户数", 9, "0.0"),
+                Column("专职网格员人数", 9, "#,##0"),
+                Column("人均户数", 9, "#,##0.0"),
                 Column("专职网格员", 24),
             ],
         )
         for g in d[key]:
-            workers = "、".join(w["name"] or w["pid"] for w in g["workers"])
+            workers = [_person(w["name"], w["pid"]) for w in g["workers"]]
             t.rows.append(
-                [
-                    g["code"],
-                    g["name"],
-                    g["community_name"],
-                    g["households"],
-                    g["fulltime"],
-                    g["load"],
-                    workers,
-                ]
+                [g["name"], g["code"], g["community_name"], g["households"], g["fulltime"], g["load"], workers]
             )
         tables.append(t)
     sheet, title, _ = GAP_TITLES["contact_rule_violations"]
@@ -300,33 +397,33 @@ def _gap_tables(r: dict[str, Any]) -> list[Table]:
         sheet,
         title,
         [
-            Column("人员标识", 22),
             Column("姓名", 10),
-            Column("职务", 18),
+            Column("职务", 16),
             Column("联系人类别", 14),
-            Column("街道数", 7, "0"),
-            Column("社区数", 7, "0"),
-            Column("网格数", 7, "0"),
-            Column("违反的规定", 56),
+            Column("街道数", 7, "#,##0"),
+            Column("社区数", 7, "#,##0"),
+            Column("网格数", 7, "#,##0"),
+            Column("违反的规定", 36),
             Column("在期联系点", 40),
+            Column(PID_HEADER, 22, "@"),
         ],
     )
     for x in d["contact_rule_violations"]:
-        targets = "；".join(
-            f"{display_name(lv)}：{'、'.join(codes)}" for lv, codes in x["targets"].items() if codes
-        )
+        targets = [
+            f"{display_name(lv)}：{'、'.join(named(c) for c in codes)}" for lv, codes in x["targets"].items() if codes
+        ]
         c = x["counts"]
         v.rows.append(
             [
-                x["pid"],
-                x["name"],
+                _person(x["name"], x["pid"]),
                 "、".join(x["titles"]),
                 x["category"],
                 c["Street"],
                 c["Community"],
                 c["Grid"],
                 x["rule"],
-                targets,
+                "\n".join(targets) or EMPTY,
+                x["pid"],
             ]
         )
     tables.append(v)
@@ -335,13 +432,16 @@ def _gap_tables(r: dict[str, Any]) -> list[Table]:
         sheet,
         title,
         [
-            Column("人员标识", 22),
             Column("姓名", 10),
-            Column("网格数", 7, "0"),
+            Column("网格数", 7, "#,##0"),
             Column("唯一直接联系的网格", 50),
+            Column(PID_HEADER, 22, "@"),
         ],
     )
-    s.rows = [[x["pid"], x["name"], len(x["grids"]), "、".join(x["grids"])] for x in d["sole_contacts"]]
+    s.rows = [
+        [_person(x["name"], x["pid"]), len(x["grids"]), [named(g) for g in x["grids"]], x["pid"]]
+        for x in d["sole_contacts"]
+    ]
     tables += [
         s,
         _region_table("grids_without_direct_contact", d["grids_without_direct_contact"], "网格", "社区"),
@@ -370,12 +470,23 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
+def _bin(b: dict[str, Any]) -> str:
+    """A histogram bin as staff read it: bins are (min, max], the first one from 0 inclusive."""
+    lo, hi = b["min"], b["max"]
+    if hi is None:
+        return f"超过 {lo} 户"
+    if not lo:
+        return f"{hi} 户及以下"
+    return f"超过 {lo} 户，至多 {hi} 户"
+
+
 def _analytics_tables(r: dict[str, Any]) -> list[Table]:
     cp, fl, cb = (r["analytics"][k] for k in ("critical_people", "fulltime_load", "community_bridges"))
+    named = _namer(r)
     summary = Table(
         "分析汇总",
         "网络分析汇总",
-        [Column("分析", 12), Column("指标", 26), Column("数值", 12), Column("说明", 56)],
+        [Column("分析", 12), Column("指标", 26), Column("数值", 12, "#,##0.0##"), Column("说明", 56)],
     )
 
     def load(x: float | None) -> float | None:
@@ -408,63 +519,67 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         "关键人员",
         "关键人员（某些户与党组织的唯一联系）",
         [
-            Column("人员标识", 22),
             Column("姓名", 10),
             Column("唯一联系的户数", 10, "#,##0"),
-            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 50),
+            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 40),
             Column("联系关系落在", 36),
+            Column(PID_HEADER, 22, "@"),
         ],
     )
     critical.rows = [
-        [c["pid"], c["name"], c["households"], "、".join(c["household_list"]), "、".join(c["through"])]
+        [_person(c["name"], c["pid"]), c["households"], list(c["household_list"]),
+         [named(x) for x in c["through"]], c["pid"]]
         for c in cp["critical"]
     ]
-    unlinked = Table("未联系户", f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）", [Column("户编码", 26)])
+    unlinked = Table(
+        "未联系户", f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）", [Column("户编码", 26, "@")]
+    )
     unlinked.rows = [[h] for h in cp["unlinked_list"]]
     histogram = Table(
         "负担分布",
         "专职网格员人均户数分布",
-        [Column("人均户数", 14), Column("专职网格员人数", 12, "#,##0")],
+        [Column("人均户数", 22), Column("专职网格员人数", 14, "#,##0")],
     )
-    histogram.rows = [[b["range"], b["workers"]] for b in fl["histogram"]]
+    histogram.rows = [[_bin(b), b["workers"]] for b in fl["histogram"]]
     workers = Table(
         "专职网格员负担",
         f"负担最重和负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）的专职网格员",
         [
-            Column("人员标识", 22),
             Column("姓名", 10),
-            Column("人均户数", 9, "0.0"),
-            Column("网格数", 7, "0"),
-            Column("服务的网格", 48),
+            Column("人均户数", 9, "#,##0.0"),
+            Column("网格数", 7, "#,##0"),
+            Column("服务的网格", 44),
             Column("负担过重", 9),
+            Column(PID_HEADER, 22, "@"),
         ],
     )
     ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
     overloaded = {w["pid"] for w in fl["overloaded"]}
     workers.rows = [
-        [w["pid"], w["name"], w["load"], len(w["grids"]), "、".join(w["grids"]), _yes(w["pid"] in overloaded)]
+        [_person(w["name"], w["pid"]), w["load"], len(w["grids"]), [named(g) for g in w["grids"]],
+         _yes(w["pid"] in overloaded), w["pid"]]
         for w in sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"]))
     ]
     pairs = Table(
         "社区联结",
         "经共同单位相连的社区",
         [
-            Column("社区编码", 16),
             Column("社区名称", 14),
-            Column("相连社区编码", 16),
+            Column("社区编码", 16, "@"),
             Column("相连社区名称", 14),
-            Column("共同单位数", 9, "0"),
-            Column("共同单位", 40),
+            Column("相连社区编码", 16, "@"),
+            Column("共同单位数", 9, "#,##0"),
+            Column("共同单位", 36),
         ],
     )
     pairs.rows = [
         [
-            p["communities"][0],
             p["names"][0],
-            p["communities"][1],
+            p["communities"][0],
             p["names"][1],
+            p["communities"][1],
             len(p["units"]),
-            "、".join(str(u["name"] or u["code"]) for u in p["units"]),
+            [str(u["name"] or u["code"]) for u in p["units"]],
         ]
         for p in cb["pairs"]
     ]
@@ -473,34 +588,39 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         "联结单位",
         "联结两个及以上社区的单位",
         [
-            Column("单位编码", 20),
             Column("单位名称", 24),
-            Column("联结社区数", 9, "0"),
-            Column("联结的社区", 48),
+            Column("单位编码", 20, "@"),
+            Column("联结社区数", 9, "#,##0"),
+            Column("联结的社区", 44),
             Column("关键单位", 9),
         ],
     )
     bridging.rows = [
-        [u["code"], u["name"], len(u["communities"]), "、".join(u["communities"]), _yes(u["code"] in cut)]
+        [u["name"], u["code"], len(u["communities"]), [named(c) for c in u["communities"]], _yes(u["code"] in cut)]
         for u in cb["bridging_units"]
     ]
+    # One member per row: a group can hold dozens of units, which no single cell prints.
     groups = Table(
         "社区群",
-        "经单位连成一片的社区",
+        "经单位连成一片的社区（每行一个社区或单位）",
         [
-            Column("序号", 6, "0"),
-            Column("社区数", 7, "0"),
-            Column("社区", 48),
-            Column("单位数", 7, "0"),
-            Column("单位", 40),
+            Column("社区群", 8, "0"),
+            Column("社区数", 7, "#,##0"),
+            Column("单位数", 7, "#,##0"),
+            Column("成员", 8),
+            Column("名称", 30),
+            Column("编码", 20, "@"),
         ],
     )
-    groups.rows = [
-        [i, len(g["communities"]), "、".join(g["communities"]), len(g["units"]), "、".join(g["units"])]
-        for i, g in enumerate(cb["groups"], start=1)
-    ]
-    isolated = Table("孤立社区", "没有任何在期共建或报到单位的社区", [Column("社区编码", 16)])
-    isolated.rows = [[c] for c in cb["isolated"]]
+    names = r.get("names", {})
+    for i, g in enumerate(cb["groups"], start=1):
+        members = [("社区", c) for c in g["communities"]] + [("单位", u) for u in g["units"]]
+        for kind, code in members:
+            groups.rows.append([i, len(g["communities"]), len(g["units"]), kind, names.get(code, ""), code])
+    isolated = Table(
+        "孤立社区", "没有任何在期共建或报到单位的社区", [Column("社区名称", 20), Column("社区编码", 18, "@")]
+    )
+    isolated.rows = [[names.get(c, ""), c] for c in cb["isolated"]]
     return [summary, critical, unlinked, histogram, workers, pairs, bridging, groups, isolated]
 
 
@@ -510,14 +630,15 @@ def _about(r: dict[str, Any]) -> Table:
         ["报表", KIND_TITLES[r["kind"]]],
         ["范围", r["scope_title"]],
         ["截至日期", r["as_of"]],
-        ["生成时间", r["generated"]],
+        ["生成时间", r["generated"].replace("T", " ")],
         ["在期", "关系的开始日期不晚于截至日期、结束日期为空或不早于截至日期；双报到以报到日期为准"],
+        [PID_HEADER, PID_NOTE],
     ]
     if r["kind"] == "analytics":
         t.rows += _analytics_notes()
         return t
     t.rows += [[_name_and_definition(m.zh)[0], _name_and_definition(m.zh)[1]] for m in MEASURES]
-    t.rows.append(["覆盖率为空", "总数为 0 时覆盖率留空（JSON 中为 0.0）"])
+    t.rows.append(["覆盖率为空", "总数为 0（范围内没有应统计的对象）时，覆盖率一格留空"])
     return t
 
 
@@ -531,9 +652,9 @@ def report_tables(report: dict[str, Any]) -> list[Table]:
 def write_report(report: dict[str, Any], out: Path) -> list[Path]:
     """Write the report as `out`'s suffix asks; the files written.
 
-    .xlsx: one sheet per table, print-ready. .csv: spreadsheets open one table per file, so `out` holds the first
-    table and `<stem>-<sheet>.csv` beside it each further one (UTF-8 with BOM, which Excel reads as Chinese).
-    .json: the report data itself.
+    .xlsx: one sheet per table, print-ready (orggraph.sheets). .csv: spreadsheets open one table per file, so
+    `out` holds the first table and `<stem>-<sheet>.csv` beside it each further one (UTF-8 with BOM, which
+    Excel reads as Chinese). .json: the report data itself.
     """
     out = Path(out)
     suffix = out.suffix.lower()
@@ -562,60 +683,19 @@ def _csv(report: dict[str, Any], out: Path) -> list[Path]:
         with open(path, "w", newline="", encoding="utf-8-sig") as f:
             w = csv.writer(f)
             w.writerow([c.header for c in t.columns])
-            w.writerows(["" if v is None else v for v in row] for row in t.rows)
+            w.writerows(flat_rows(t))
         paths.append(path)
     return paths
 
 
 def _xlsx(report: dict[str, Any], out: Path) -> list[Path]:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    thin = Side(style="thin", color="A0A0A0")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    head_fill = PatternFill("solid", fgColor="C00000")
-    head_font = Font(bold=True, color="FFFFFF")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    scope_line = f"{report['scope_title']}  截至 {report['as_of']}"
-    for t in report_tables(report):
-        ws = wb.create_sheet(t.sheet)
-        ws.append([c.header for c in t.columns])
-        for row in t.rows:
-            ws.append(["" if v is None else v for v in row])
-        for j, c in enumerate(t.columns, start=1):
-            letter = get_column_letter(j)
-            ws.column_dimensions[letter].width = c.width
-            head = ws.cell(row=1, column=j)
-            head.font, head.fill, head.border = head_font, head_fill, border
-            head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            for i in range(2, len(t.rows) + 2):
-                cell = ws.cell(row=i, column=j)
-                cell.border = border
-                if c.fmt:
-                    cell.number_format = c.fmt
-                elif isinstance(cell.value, str):
-                    cell.alignment = wrap
-        ws.row_dimensions[1].height = 32
-        ws.freeze_panes = "A2"
-        if t.rows:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(t.columns))}{len(t.rows) + 1}"
-        # Print: landscape, as wide as the page, the header row on every page, title and page numbers.
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.oddHeader.center.text = f"&B{t.title}"
-        ws.oddHeader.right.text = scope_line
-        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-        ws.oddFooter.right.text = f"生成于 {report['generated']}"
-    wb.properties.title = f"{KIND_TITLES[report['kind']]}（{scope_line}）"
-    wb.properties.creator = "orggraph"
-    wb.save(out)
-    return [out]
+    generated = report["generated"].replace("T", " ")
+    path = write_tables(
+        out,
+        report_tables(report),
+        scope=report["scope_title"],
+        as_of=report["as_of"],
+        title=KIND_TITLES[report["kind"]],
+        generated=generated,
+    )
+    return [path]

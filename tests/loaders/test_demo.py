@@ -298,6 +298,16 @@ def test_workbook_has_a_sheet_per_ledger(tmp_path: Path) -> None:
         assert isinstance(staff[4], datetime)  # a real date cell
     finally:
         wb.close()
+    # Formatted to print readably: IDs and dates whole, text columns, bold frozen header on every page.
+    wb = load_workbook(tmp_path / WORKBOOK_NAME)
+    people, staff = wb["人员"], wb["网格力量"]
+    for ws in (people, staff, wb["网格"]):
+        assert ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1" and ws["A1"].font.b
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert people.column_dimensions["A"].width >= 20 and people.column_dimensions["A"].number_format == "@"
+    assert staff.column_dimensions["E"].number_format == "yyyy-mm-dd" and staff["E2"].number_format == "yyyy-mm-dd"
+    assert staff.column_dimensions["E"].width >= 12  # a date prints whole, never as ###
+    assert wb["网格"].column_dimensions["F"].width >= 18  # 网格编码, 15 digits
 
 
 @pytest.mark.parametrize(("residents", "districts"), [(500, 1), (3000, 0), (2000, 8)])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from orggraph.loaders.read import (
+    EXAMPLE_MARK,
     LEDGERS,
     MAX_CSV_BYTES,
     MAX_XLSX_BYTES,
@@ -181,6 +182,28 @@ def test_header_only_is_a_warning(tmp_path: Path) -> None:
     sources, issues = discover(tmp_path)
     assert [(i.level, i.reason) for i in issues] == [("warning", "只有表头，没有数据")]
     assert list(only(sources, "household_links").rows()) == []
+
+
+def test_a_template_example_row_and_the_template_sheets_are_skipped(tmp_path: Path) -> None:
+    """docs/ledgers.md: a row whose first cell starts with 【示例】 is a template's example, never imported;
+    the 填表说明 and 编码表 sheets are not ledgers."""
+    book = write_xlsx(
+        tmp_path / "台账模板.xlsx",
+        {
+            "填表说明": [["填表说明"], ["第 2 行是示例"]],
+            "人员": [["身份证号*", "姓名*"], [f"{EXAMPLE_MARK}{ID1}", "张三"], [ID2, "李四"], ["示例", "王五"]],
+            "编码表": [["编码"], ["520603001"]],
+        },
+    )
+    sources, issues = discover(book)
+    assert errors(issues) == [] and [s.ledger for s in sources] == ["people"]
+    rows, sink = read_all(sources[0])
+    # Only a row marked in its first column is skipped; a name that merely says 示例 is data.
+    assert [(n, r["id_number"]) for n, r in rows] == [(3, ID2), (4, "示例")]
+    assert [(i.level, i.row, "示例行" in i.reason) for i in sink] == [("warning", 2, True)]
+    # One ledger per file (named after the ledger): the template sheets are not "other sheets" either.
+    one = write_xlsx(tmp_path / "人员.xlsx", {"人员": [["身份证号", "姓名"], [ID2, "李四"]], "填表说明": [["说明"]]})
+    assert discover(one)[1] == []
 
 
 # ------------------------------------------------------------------------------------------ rows
