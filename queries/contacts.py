@@ -668,6 +668,6 @@ named_query(
     "一个人在期直接联系的对象（联系点、网格力量、联户、双报到）",
     f"MATCH (p:Person {{pid: $pid}})-[r:CONTACTS|SERVES|LINKS_HOUSEHOLD|REPORTED_TO]->(t) WHERE {any_in_force()}\n"
     "RETURN type(r) AS relationship, coalesce(r.category, r.role) AS role, labels(t)[0] AS label, t.code AS code, t.name AS name\n"
-    "ORDER BY label, code",
+    "ORDER BY label, code, relationship, coalesce(role, '')",
     (Param("pid", "string", "人员标识 pid"), _AS_OF_P),
 )

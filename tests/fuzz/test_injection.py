@@ -26,6 +26,7 @@ from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import Store, StoreError
 from orggraph.loaders.importer import import_ledgers
+from orggraph.loaders.pinyin import initials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers, write_rows  # noqa: E402
@@ -81,7 +82,14 @@ def _swap(value: Any, text: str) -> Any:
 
 def _expected(plain: Content, text: str) -> Content:
     def props(p: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
-        return tuple((k, text if k in TEXT_PROPS else _swap(v, text)) for k, v in p)
+        def one(k: str, v: Any) -> Any:
+            if k in TEXT_PROPS:
+                return text
+            if k == "py":  # 拼音首字母 follow the name they are made from
+                return initials(text)
+            return _swap(v, text)
+
+        return tuple((k, one(k, v)) for k, v in p)
 
     nodes: Counter[Any] = Counter()
     for (labels, p), n in plain.nodes.items():
