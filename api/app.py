@@ -10,14 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
-
-from orggraph import __version__
 from orggraph.api.audit import AuditLog, AuditMiddleware
 from orggraph.api.auth import LoginCodes, TokenRegistry, tokens_path
 from orggraph.api.deps import AppState, StoreHolder, get_store, get_user
 from orggraph.api.errors import install_error_handlers
 from orggraph.api.security import SecurityHeadersMiddleware, docs_router
 from orggraph.graph.store import Store, StoreError
+
+from orggraph import __version__
 from orggraph.settings import Settings, get_settings
 
 __all__ = ["create_app"]
@@ -86,7 +86,9 @@ def _mount_pages(app: FastAPI) -> bool:
     return True
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None, *, login_codes: LoginCodes | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, *, login_codes: LoginCodes | None = None
+) -> FastAPI:
     """The API app. `store` given: used as is and left open (the caller owns it); otherwise the configured
     store is opened at startup and closed at shutdown. `login_codes` lets `serve_demo` issue login links."""
     settings = settings or get_settings()
@@ -116,7 +118,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *, 
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.orggraph = AppState(settings, holder, TokenRegistry(tokens_path(settings.data_dir)), login_codes or LoginCodes())
+    app.state.orggraph = AppState(
+        settings, holder, TokenRegistry(tokens_path(settings.data_dir)), login_codes or LoginCodes()
+    )
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
@@ -128,5 +132,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *, 
         return RedirectResponse("/pages/overview" if pages else "/docs", status_code=307)
 
     app.add_middleware(AuditMiddleware, audit=audit)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: the audit middleware's own 413/503 get the headers too
+    app.add_middleware(
+        SecurityHeadersMiddleware
+    )  # outermost: the audit middleware's own 413/503 get the headers too
     return app

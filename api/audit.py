@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from orggraph.api.privacy import mask_for_log, mask_log_text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "AuditLog",
@@ -59,16 +58,22 @@ class AuditLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.fchmod(fd, 0o600)  # a file made earlier with a looser mode (by hand, a restore) is tightened
+                os.fchmod(
+                    fd, 0o600
+                )  # a file made earlier with a looser mode (by hand, a restore) is tightened
             except OSError:
                 pass  # not the owner: writing still works, and the mode is the owner's business
             self._fd = fd
         return self._fd
 
     def write(self, entry: dict[str, Any]) -> None:
-        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode("utf-8")
+        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode(
+            "utf-8"
+        )
         with self._lock:
-            os.write(self._open(), line)  # unbuffered: each line is on disk (in the page cache) when this returns
+            os.write(
+                self._open(), line
+            )  # unbuffered: each line is on disk (in the page cache) when this returns
 
     def close(self) -> None:
         with self._lock:
@@ -111,7 +116,9 @@ def read_entries(path: Path, *, limit: int = 100, offset: int = 0) -> tuple[list
             entry = json.loads(line)
         except (UnicodeDecodeError, json.JSONDecodeError):
             entry = None
-        out.append(entry if isinstance(entry, dict) else {"unreadable": line[:200].decode("utf-8", "replace")})
+        out.append(
+            entry if isinstance(entry, dict) else {"unreadable": line[:200].decode("utf-8", "replace")}
+        )
     return out, False
 
 
@@ -155,10 +162,12 @@ def _params(scope: Scope, body: bytes, route: str) -> dict[str, Any]:
     if body:
         params["body"] = _body_param(body)
     if route in _SECRET_ROUTES:
-        return {k: "***" for k in params}
+        return dict.fromkeys(params, "***")
     masked: dict[str, Any] = mask_for_log(params)
     if not body and len(raw) + len(scope.get("path", "")) < MAX_LOGGED_PARAMS_CHARS // 2:
-        return masked  # a query string and a path this short cannot make the line too long: no need to measure
+        return (
+            masked  # a query string and a path this short cannot make the line too long: no need to measure
+        )
     text = json.dumps(masked, ensure_ascii=False, separators=(",", ":"), default=str)
     if len(text) > MAX_LOGGED_PARAMS_CHARS:
         # Cut after masking, so the cut cannot leave part of an ID number unmasked.
@@ -166,7 +175,9 @@ def _params(scope: Scope, body: bytes, route: str) -> dict[str, Any]:
     return masked
 
 
-def _entry(scope: Scope, when: str, started: float, status: int, body: bytes, error: str | None) -> dict[str, Any]:
+def _entry(
+    scope: Scope, when: str, started: float, status: int, body: bytes, error: str | None
+) -> dict[str, Any]:
     state = scope.get("state") or {}
     user = state.get("user")
     route = _route_path(scope)
@@ -235,7 +246,9 @@ class AuditMiddleware:
         try:
             body, too_big = await _read_body(receive)
             if too_big:
-                await _send_json(send_wrapper, 413, {"detail": f"请求体超过 {MAX_BODY_BYTES // 1024} KB，请缩小参数。"})
+                await _send_json(
+                    send_wrapper, 413, {"detail": f"请求体超过 {MAX_BODY_BYTES // 1024} KB，请缩小参数。"}
+                )
             else:
                 await self.app(scope, replay, send_wrapper)
         except Exception as e:  # noqa: BLE001 - the contract: never a 500, always a message
@@ -247,7 +260,9 @@ class AuditMiddleware:
             try:
                 entry = _entry(scope, when, started, status["code"], body if not too_big else b"", error)
             except Exception as e:  # noqa: BLE001 - whatever the request held, it leaves its one line
-                log.exception("cannot describe %s %s for the audit log", scope.get("method"), _route_path(scope))
+                log.exception(
+                    "cannot describe %s %s for the audit log", scope.get("method"), _route_path(scope)
+                )
                 entry = _fallback_entry(scope, when, status["code"], e)
             try:
                 self.audit.write(entry)

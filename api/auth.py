@@ -20,9 +20,10 @@ from typing import Any
 
 from orggraph.graph.store import Store
 from orggraph.loaders.phones import PhoneSeal
-from orggraph.atomicfile import write_atomic
 from orggraph.queries.policy import CAPABILITY_ZH, ROLE_CAPABILITIES, ROLE_ZH, Access, Capability, Role
 from orggraph.queries.scope import resolve_scope
+
+from orggraph.atomicfile import write_atomic
 
 __all__ = [
     "Role",
@@ -161,8 +162,13 @@ class TokenRegistry:
         except FileNotFoundError:
             return []
         except (OSError, json.JSONDecodeError) as e:
-            raise TokenError(f"令牌文件 {self.path} 无法读取：{e}。请检查或删除后重新创建令牌。", 503) from None
-        return [TokenRecord(**{k: t.get(k) for k in TokenRecord.__dataclass_fields__}) for t in data.get("tokens", [])]
+            raise TokenError(
+                f"令牌文件 {self.path} 无法读取：{e}。请检查或删除后重新创建令牌。", 503
+            ) from None
+        return [
+            TokenRecord(**{k: t.get(k) for k in TokenRecord.__dataclass_fields__})
+            for t in data.get("tokens", [])
+        ]
 
     def _refresh(self) -> None:
         try:
@@ -193,10 +199,14 @@ class TokenRegistry:
     def _write(self, records: list[TokenRecord]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"tokens": [asdict(r) for r in records]}, ensure_ascii=False, indent=1)
-        write_atomic(self.path, payload)  # 0600: hashes only, but nobody else needs to read who has which role
+        write_atomic(
+            self.path, payload
+        )  # 0600: hashes only, but nobody else needs to read who has which role
         self._stamp = None  # re-read on the next lookup
 
-    def create(self, role: Role | str, scope: str | None = None, name: str | None = None) -> tuple[str, TokenRecord]:
+    def create(
+        self, role: Role | str, scope: str | None = None, name: str | None = None
+    ) -> tuple[str, TokenRecord]:
         """Make a token (the scope must already be checked: `check_token_scope`); returns (token, record)."""
         role = Role(role)
         token = new_token()
@@ -213,7 +223,9 @@ class TokenRegistry:
             if not name or len(name) > 64 or any(c.isspace() for c in name):
                 raise TokenError("令牌名称应为 1–64 个字符，不含空格")
             if name in taken:
-                raise TokenError(f"已有名为「{name}」的令牌：请换一个 --name，或先 orggraph token revoke {name}", 409)
+                raise TokenError(
+                    f"已有名为「{name}」的令牌：请换一个 --name，或先 orggraph token revoke {name}", 409
+                )
             now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
             rec = TokenRecord(name, role.value, scope, hash_token(token), now)
             self._write([*records, rec])

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orggraph import __version__
 from orggraph.graph.cypher import statement
 from orggraph.loaders.demo import DEFAULT_RESIDENTS
+
+from orggraph import __version__
 from orggraph.settings import Settings, SettingsError, get_settings
 
 __all__ = ["main"]
@@ -53,7 +54,9 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
                     mapping_file=Path(args.mapping) if args.mapping else None,
                     batch_size=settings.batch_size,
                     progress=None if args.json else terminal_progress(),
-                    before_write=lambda: forget_demo(settings),  # real ledgers from now on: demo may not clear them
+                    before_write=lambda: forget_demo(
+                        settings
+                    ),  # real ledgers from now on: demo may not clear them
                     history_dir=settings.data_dir,
                 )
             finally:
@@ -144,7 +147,9 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{where}：{answer['from']} 至 {answer['to']} 之间开始或结束的任期 {len(answer['terms']):,} 项")
     for t in answer["terms"]:
         detail = t["role"] or t["category"] or t["project"] or ""
-        print(f"  {t['date']} {t['what']}{t['event_zh']}：{t['a_name'] or t['a_key']} → {t['t_name'] or t['t_key']} {detail}".rstrip())
+        print(
+            f"  {t['date']} {t['what']}{t['event_zh']}：{t['a_name'] or t['a_key']} → {t['t_name'] or t['t_key']} {detail}".rstrip()
+        )
     print(f"期间的导入 {len(answer['loads']):,} 次，范围内的变更 {len(answer['changes']):,} 项")
     for c in answer["changes"]:
         print(f"  {c['time']} {c['kind_zh']}：{c['a']}" + (f" → {c['b']}" if c["b"] else ""))
@@ -158,7 +163,9 @@ PARAM_SYNTAX = "名称=值（值总是字符串，如 --param code=520603001）�
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(name)  # NaN and Infinity: json.loads takes them, but they are not JSON (nor Cypher literals)
+    raise ValueError(
+        name
+    )  # NaN and Infinity: json.loads takes them, but they are not JSON (nor Cypher literals)
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
@@ -244,7 +251,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         else:
             result = _with_locked_store(
                 settings,
-                lambda store: export_store(store, out, database=args.database, progress=terminal_progress("导出")),
+                lambda store: export_store(
+                    store, out, database=args.database, progress=terminal_progress("导出")
+                ),
             )
     except (ExportError, LoadError) as e:
         _err(str(e))
@@ -260,9 +269,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         "（先 ./dev neo4j stop --data <Neo4j 数据目录>；启动过的 Neo4j 已有 neo4j 库，须在命令后加 --overwrite-destination=true，它会替换整个库）"
     )
     db = shlex.quote(args.database)
-    create = "" if args.database == DEFAULT_NEO4J_DATABASE else f"，执行 CREATE DATABASE {db}（非默认数据库须先创建）"
+    create = (
+        ""
+        if args.database == DEFAULT_NEO4J_DATABASE
+        else f"，执行 CREATE DATABASE {db}（非默认数据库须先创建）"
+    )
     schema = shlex.quote(str(result.out_dir / "schema.cypher"))
-    print(f"\n然后启动 Neo4j{create}，再运行 cypher-shell -d {db} -f {schema} 建立唯一约束和索引、恢复空列表。")
+    print(
+        f"\n然后启动 Neo4j{create}，再运行 cypher-shell -d {db} -f {schema} 建立唯一约束和索引、恢复空列表。"
+    )
     return EXIT_OK
 
 
@@ -309,7 +324,9 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     except (BackupError, LoadError) as e:
         _err(str(e))
         return EXIT_FAIL
-    print(f"已从 {info.path} 恢复图「{info.graph}」（备份于 {info.created}）：{info.nodes:,} 个节点、{info.relationships:,} 条关系。")
+    print(
+        f"已从 {info.path} 恢复图「{info.graph}」（备份于 {info.created}）：{info.nodes:,} 个节点、{info.relationships:,} 条关系。"
+    )
     return EXIT_OK
 
 
@@ -366,7 +383,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if status != EXIT_OK:
         return status
     if uri_ignored:
-        print("（用 orggraph cypher 查询演示数据时先 unset ORGGRAPH_URI：否则查询的是 ORGGRAPH_URI 指定的数据库。）")
+        print(
+            "（用 orggraph cypher 查询演示数据时先 unset ORGGRAPH_URI：否则查询的是 ORGGRAPH_URI 指定的数据库。）"
+        )
     if args.no_serve:
         return EXIT_OK
     return _serve_demo(args, settings)
@@ -396,7 +415,11 @@ def _build_demo(args: argparse.Namespace, settings: Settings, store: Any) -> int
     if foreign:
         _err(f"已按 --force 删除图「{settings.graph_name}」中原有的 {nodes:,} 个节点、{rels:,} 条关系。")
     report = import_ledgers(
-        ledgers, store, pid_key=settings.pid_key_bytes, batch_size=settings.batch_size, progress=terminal_progress()
+        ledgers,
+        store,
+        pid_key=settings.pid_key_bytes,
+        batch_size=settings.batch_size,
+        progress=terminal_progress(),
     )
     if not report.ok:  # the generator's own ledgers: a bug, said as such
         for issue in report.errors[:50]:
@@ -415,16 +438,22 @@ _DEMO_SUMMARY = statement(
     "演示数据概况：各类节点数",
     origin=__name__,
 )
-_FIRST_GRID = statement("cli.demo.first_grid", "MATCH (g:Grid) RETURN min(g.code)", "演示提示中示例用的网格编码", origin=__name__)
+_FIRST_GRID = statement(
+    "cli.demo.first_grid", "MATCH (g:Grid) RETURN min(g.code)", "演示提示中示例用的网格编码", origin=__name__
+)
 
 
 def _print_demo_summary(store: Any) -> None:
     for label, n in store.read(_DEMO_SUMMARY).rows:
         print(f"  {label:<12}{n:>10,}")
-    print("试试：orggraph cypher \"MATCH (c:Community) WHERE NOT (:Unit)-[:CO_BUILDS]->(c) RETURN c.code, c.name\"")
+    print(
+        '试试：orggraph cypher "MATCH (c:Community) WHERE NOT (:Unit)-[:CO_BUILDS]->(c) RETURN c.code, c.name"'
+    )
     grid = store.read(_FIRST_GRID).scalar()
     if grid:
-        print(f"      orggraph cypher 'MATCH (g:Grid {{code: $code}})<-[r:SERVES]-(p:Person) RETURN p.name, r.role' --param code={grid}")
+        print(
+            f"      orggraph cypher 'MATCH (g:Grid {{code: $code}})<-[r:SERVES]-(p:Person) RETURN p.name, r.role' --param code={grid}"
+        )
 
 
 def _serve_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -444,7 +473,9 @@ def cmd_viz(args: argparse.Namespace, settings: Settings) -> int:
 
     store = _open_store(settings)
     try:
-        out = write_page(store, args, phone_seal(settings.pid_key_bytes))  # opens phones only for --role admin
+        out = write_page(
+            store, args, phone_seal(settings.pid_key_bytes)
+        )  # opens phones only for --role admin
     except ScopeError as e:
         _err(str(e))
         return EXIT_INPUT
@@ -476,7 +507,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     paths = write_report(report, out)
-    print(f"已写入「{report['scope_title']}」截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths))
+    print(
+        f"已写入「{report['scope_title']}」截至 {report['as_of']} 的报表：" + "、".join(str(x) for x in paths)
+    )
     return EXIT_OK
 
 
@@ -511,8 +544,10 @@ def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
         _err(f"无法写入 {out}：{e.strerror or e}。请检查文件夹是否存在、文件是否正在被表格软件打开。")
         return EXIT_FAIL
     where = f"，下拉列表含{codes.scope_name}已有的编码" if codes else ""
-    print(f"已写入台账模板 {out}（{len(ledgers)} 个台账：{'、'.join(LEDGERS[k].zh for k in ledgers)}{where}）。"
-          f"填好后用 orggraph load {shlex.quote(str(out))} 导入；第 2 行示例自动跳过。")
+    print(
+        f"已写入台账模板 {out}（{len(ledgers)} 个台账：{'、'.join(LEDGERS[k].zh for k in ledgers)}{where}）。"
+        f"填好后用 orggraph load {shlex.quote(str(out))} 导入；第 2 行示例自动跳过。"
+    )
     return EXIT_OK
 
 
@@ -545,16 +580,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("cypher", help="运行只读 Cypher 查询")
     s.add_argument("query")
-    s.add_argument("--param", action="append", metavar="K=V|K:=JSON",
-                   help="查询参数，可重复：K=V 的值总是字符串（编码、pid 就这样写，如 code=520603001）；"
-                        "K:=V 的值按 JSON 解析（数字、列表、true/false/null，如 n:=3、codes:='[\"a\",\"b\"]'）")
+    s.add_argument(
+        "--param",
+        action="append",
+        metavar="K=V|K:=JSON",
+        help="查询参数，可重复：K=V 的值总是字符串（编码、pid 就这样写，如 code=520603001）；"
+        'K:=V 的值按 JSON 解析（数字、列表、true/false/null，如 n:=3、codes:=\'["a","b"]\'）',
+    )
     s.add_argument("--json", action="store_true", help="输出 JSON 数组")
     s.add_argument("--limit", type=int, default=10_000, help="最多输出的行数")
     s.set_defaults(func=cmd_cypher, uses_store=True)
 
     s = sub.add_parser("export", help="导出为 neo4j-admin 批量导入的 CSV（省/市级数据进 Neo4j 的最快途径）")
     s.add_argument("--neo4j-admin", required=True, metavar="DIR", help="输出文件夹")
-    s.add_argument("--from-ledgers", metavar="PATH", help="直接从台账导出（只校验，不写入图库）；默认导出当前图库")
+    s.add_argument(
+        "--from-ledgers", metavar="PATH", help="直接从台账导出（只校验，不写入图库）；默认导出当前图库"
+    )
     s.add_argument("--mapping", help="自定义表头别名的 JSON 文件（与 --from-ledgers 一起用）")
     s.add_argument("--database", default=DEFAULT_NEO4J_DATABASE, help="打印的导入命令中的目标数据库名")
     s.set_defaults(func=cmd_export, uses_store=True)
@@ -574,18 +615,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--xlsx", action="store_true", help="写成一个多工作表的 OUT/台账.xlsx（代替 CSV 文件）")
     s.set_defaults(func=cmd_demo_data)
 
-    s = sub.add_parser("template", help="生成台账模板 .xlsx（表头、下拉列表、格式和填写提示齐全，填好即可导入）")
+    s = sub.add_parser(
+        "template", help="生成台账模板 .xlsx（表头、下拉列表、格式和填写提示齐全，填好即可导入）"
+    )
     s.add_argument("--out", required=True, help="输出的 .xlsx 文件，例如 台账模板.xlsx")
     s.add_argument("--ledgers", help="只要这些台账，用逗号分隔，例如 人员,网格力量（默认全部 11 个）")
-    s.add_argument("--scope", help="区县、街道或社区编码：编码列的下拉列表取库中该范围已有的编码（需要能访问图库）")
+    s.add_argument(
+        "--scope", help="区县、街道或社区编码：编码列的下拉列表取库中该范围已有的编码（需要能访问图库）"
+    )
     s.set_defaults(func=cmd_template)
 
-    s = sub.add_parser("demo", help="生成演示数据，导入 ORGGRAPH_DATA_DIR 下的内置存储（不用 ORGGRAPH_URI），启动服务")
+    s = sub.add_parser(
+        "demo", help="生成演示数据，导入 ORGGRAPH_DATA_DIR 下的内置存储（不用 ORGGRAPH_URI），启动服务"
+    )
     s.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS)
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--no-serve", action="store_true", help="只导入，不启动服务")
-    s.add_argument("--force", action="store_true",
-                   help="数据文件夹的内置存储中已有不是演示写入的数据时，也删除它（默认拒绝，退出码 2）")
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help="数据文件夹的内置存储中已有不是演示写入的数据时，也删除它（默认拒绝，退出码 2）",
+    )
     s.set_defaults(func=cmd_demo, uses_store=True)
 
     s = sub.add_parser("viz", help="把一个页面导出为单个离线 HTML 文件")
@@ -597,17 +647,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--to", dest="to_key", help="path：终点")
     s.add_argument("--as-of", dest="as_of", help="数据日期 YYYY-MM-DD（默认今天）")
     s.add_argument(
-        "--role", default="viewer", choices=[r.value for r in Role],
-        help="按此角色显示（默认 viewer：人员只显示为“人员”；analyst 等：手机号脱敏；admin 显示完整手机号）"
+        "--role",
+        default="viewer",
+        choices=[r.value for r in Role],
+        help="按此角色显示（默认 viewer：人员只显示为“人员”；analyst 等：手机号脱敏；admin 显示完整手机号）",
     )
     s.add_argument("--base-url", help="页面内链接指向的服务地址，例如 http://10.0.0.5:8765（默认不带链接）")
     s.add_argument("--out", required=True, help="输出的 .html 文件")
     s.set_defaults(func=cmd_viz, uses_store=True)
 
-    s = sub.add_parser("report", help="生成覆盖率报表、短板清单或网络分析报表（.xlsx 可直接打印，或 .csv、.json）")
-    s.add_argument("kind", choices=("coverage", "gaps", "analytics"),
-                   help="coverage：覆盖率；gaps：短板清单；analytics：网络分析（关键人员、网格员负担均衡、"
-                        "社区联结；范围过大时请按区县或街道分别生成）")
+    s = sub.add_parser(
+        "report", help="生成覆盖率报表、短板清单或网络分析报表（.xlsx 可直接打印，或 .csv、.json）"
+    )
+    s.add_argument(
+        "kind",
+        choices=("coverage", "gaps", "analytics"),
+        help="coverage：覆盖率；gaps：短板清单；analytics：网络分析（关键人员、网格员负担均衡、"
+        "社区联结；范围过大时请按区县或街道分别生成）",
+    )
     s.add_argument("--scope", help="区县、街道或社区编码（默认全部）")
     s.add_argument("--as-of", dest="as_of", help="截至日期 YYYY-MM-DD（默认今天）")
     s.add_argument("--out", required=True, help="输出文件：.xlsx、.csv（每张表一个文件）或 .json")

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from orggraph.api.auth import Role
+
 from orggraph.settings import Settings
 
 __all__ = ["cmd_serve", "cmd_token", "cmd_audit", "add_parsers"]
@@ -132,9 +133,15 @@ def add_parsers(sub: Any) -> None:
     s = sub.add_parser("token", help="管理接口令牌")
     tsub = s.add_subparsers(dest="token_command", required=True)
     t = tsub.add_parser("create", help="创建令牌（只显示一次）")
-    t.add_argument("--role", required=True, choices=ROLE_CHOICES,
-                   help="admin 全部；analyst 只读+Cypher；street/community 本辖区；viewer 只看统计和页面")
-    t.add_argument("--scope", help="辖区编码：street 用街道编码，community 用社区编码，viewer 可选区县/街道/社区编码")
+    t.add_argument(
+        "--role",
+        required=True,
+        choices=ROLE_CHOICES,
+        help="admin 全部；analyst 只读+Cypher；street/community 本辖区；viewer 只看统计和页面",
+    )
+    t.add_argument(
+        "--scope", help="辖区编码：street 用街道编码，community 用社区编码，viewer 可选区县/街道/社区编码"
+    )
     t.add_argument("--name", help="令牌名称（审计日志中显示），默认由角色和范围生成")
     t.add_argument("--json", action="store_true", help='输出 {"token": ...}')
     t = tsub.add_parser("list", help="列出令牌（不含令牌本身）")

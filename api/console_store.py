@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orggraph.api.privacy import mask_for_log
+
 from orggraph.atomicfile import write_atomic
 
 __all__ = ["ConsoleStore", "ConsoleError", "HISTORY_PER_USER", "MAX_SAVED_PER_USER"]
@@ -62,8 +63,9 @@ class ConsoleStore:
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as e:
-            raise ConsoleError(f"查询控制台文件 {path.name} 无法读取（{e}）：请管理员检查数据目录下的 console/ 文件夹。",
-                               503) from None
+            raise ConsoleError(
+                f"查询控制台文件 {path.name} 无法读取（{e}）：请管理员检查数据目录下的 console/ 文件夹。", 503
+            ) from None
         items = data.get(key) if isinstance(data, dict) else None
         return [x for x in items if isinstance(x, dict)] if isinstance(items, list) else []
 
@@ -78,13 +80,21 @@ class ConsoleStore:
         mine = [q for q in items if owner is None or q.get("owner") == owner]
         return sorted(mine, key=lambda q: (str(q.get("owner")), str(q.get("name"))))
 
-    def save(self, owner: str, name: str, query: str, params: dict[str, Any], description: str) -> dict[str, Any]:
+    def save(
+        self, owner: str, name: str, query: str, params: dict[str, Any], description: str
+    ) -> dict[str, Any]:
         name = name.strip()
         if not name or len(name) > 100:
             raise ConsoleError("查询名称应为 1–100 个字符：请换一个名称。")
         if not query.strip():
             raise ConsoleError("查询为空：请先写好 Cypher 再保存。")
-        entry = {"owner": owner, "name": name, "query": query, "params": params, "description": description.strip()}
+        entry = {
+            "owner": owner,
+            "name": name,
+            "query": query,
+            "params": params,
+            "description": description.strip(),
+        }
         kept = {k: entry[k] for k in ("query", "params", "description")}
         if mask_for_log(kept) != kept:
             raise ConsoleError("查询、参数或说明里有身份证号或手机号，不能保存：请改用人员标识 pid 或编码。")
@@ -115,8 +125,14 @@ class ConsoleStore:
         size = len(json.dumps(kept, ensure_ascii=False, default=str))
         if size > MAX_HISTORY_PARAMS_CHARS:  # a run's values can be long lists: the history keeps the query
             kept = {"未保存": f"参数共 {size:,} 个字符，太长，历史中不保存"}
-        run = {"owner": owner, "query": mask_for_log(query)[:MAX_HISTORY_QUERY_CHARS], "params": kept, "at": _now(),
-               "ok": ok, "rows": rows}
+        run = {
+            "owner": owner,
+            "query": mask_for_log(query)[:MAX_HISTORY_QUERY_CHARS],
+            "params": kept,
+            "at": _now(),
+            "ok": ok,
+            "rows": rows,
+        }
         with self._lock:
             items = self._read("history.json", "runs")
             items.append(run)

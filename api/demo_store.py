@@ -32,14 +32,29 @@ from typing import Any
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store
 from orggraph.loaders.importer import LoadError
+
 from orggraph.settings import Settings
 
-__all__ = ["MARKER_NAME", "graph_counts", "holds_only_demo", "claim_for_demo", "mark_demo_loaded", "forget_demo"]
+__all__ = [
+    "MARKER_NAME",
+    "graph_counts",
+    "holds_only_demo",
+    "claim_for_demo",
+    "mark_demo_loaded",
+    "forget_demo",
+]
 
 MARKER_NAME = "demo-store.json"
 
-_NODES = statement("demo.count.nodes", "MATCH (n) RETURN count(n) AS n", "演示：图中的节点总数", origin=__name__)
-_RELS = statement("demo.count.relationships", "MATCH ()-[r]->() RETURN count(r) AS n", "演示：图中的关系总数", origin=__name__)
+_NODES = statement(
+    "demo.count.nodes", "MATCH (n) RETURN count(n) AS n", "演示：图中的节点总数", origin=__name__
+)
+_RELS = statement(
+    "demo.count.relationships",
+    "MATCH ()-[r]->() RETURN count(r) AS n",
+    "演示：图中的关系总数",
+    origin=__name__,
+)
 
 
 def _marker(settings: Settings) -> Path:
@@ -81,7 +96,9 @@ def _write_marker(settings: Settings, data: dict[str, Any]) -> None:
     except OSError as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise LoadError(f"无法写入 {path}（{e.strerror or e}）：请检查数据文件夹的权限和剩余空间，然后重新运行。") from None
+        raise LoadError(
+            f"无法写入 {path}（{e.strerror or e}）：请检查数据文件夹的权限和剩余空间，然后重新运行。"
+        ) from None
 
 
 def claim_for_demo(settings: Settings) -> None:
@@ -92,7 +109,10 @@ def claim_for_demo(settings: Settings) -> None:
 def mark_demo_loaded(settings: Settings, counts: tuple[int, int], residents: int) -> None:
     """After a successful demo load: what the demo left there, to tell it from anything written later."""
     nodes, rels = counts
-    _write_marker(settings, {"graph": settings.graph_name, "nodes": nodes, "relationships": rels, "residents": residents})
+    _write_marker(
+        settings,
+        {"graph": settings.graph_name, "nodes": nodes, "relationships": rels, "residents": residents},
+    )
 
 
 def forget_demo(settings: Settings) -> None:

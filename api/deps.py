@@ -19,15 +19,14 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-
-from pydantic import BaseModel
-
 from orggraph.api.auth import Capability, LoginCodes, TokenRegistry, User
 from orggraph.api.healing import Watchdog
 from orggraph.graph.store import Store, StoreUnavailable
 from orggraph.loaders.phones import phone_seal
 from orggraph.queries import policy
 from orggraph.queries.scope import NodeRef, check_as_of
+from pydantic import BaseModel
+
 from orggraph.settings import Settings
 
 __all__ = [
@@ -88,7 +87,9 @@ class StoreHolder:
                 except StoreUnavailable:
                     raise
                 except Exception as e:  # noqa: BLE001 - a driver's own connection errors become a 503
-                    raise StoreUnavailable(f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。") from None
+                    raise StoreUnavailable(
+                        f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。"
+                    ) from None
                 server = getattr(self._store, "server", None)
                 if server is not None:
                     self.watchdog = Watchdog(server).start()
@@ -111,7 +112,9 @@ class StoreHolder:
 class AppState:
     """What the app keeps for its lifetime (on `app.state.orggraph`)."""
 
-    def __init__(self, settings: Settings, store: StoreHolder, tokens: TokenRegistry, login_codes: LoginCodes) -> None:
+    def __init__(
+        self, settings: Settings, store: StoreHolder, tokens: TokenRegistry, login_codes: LoginCodes
+    ) -> None:
         self.settings = settings
         self.store = store
         self.tokens = tokens
@@ -157,7 +160,9 @@ async def get_user(request: Request) -> User:
     user = _state(request).tokens.lookup(token)
     if user is None:
         raise HTTPException(
-            401, "令牌无效或已被吊销：请向管理员申请新令牌。", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            401,
+            "令牌无效或已被吊销：请向管理员申请新令牌。",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     if user.sees_phones:  # only a role that may see full numbers gets what opens the sealed ones
         user = dataclasses.replace(user, seal=phone_seal(_state(request).settings.pid_key_bytes))
@@ -173,7 +178,9 @@ def require(capability: Capability):  # type: ignore[no-untyped-def]
 
     async def dep(user: Annotated[User, Depends(get_user)]) -> User:
         if not user.can(capability):
-            raise HTTPException(403, f"您的角色（{user.role.value}，{user.role_zh}）无权{User.capability_zh(capability)}。")
+            raise HTTPException(
+                403, f"您的角色（{user.role.value}，{user.role_zh}）无权{User.capability_zh(capability)}。"
+            )
         return user
 
     dep.__name__ = f"require_{capability.value}"
@@ -205,10 +212,18 @@ def json_of(model: BaseModel, user: User | None = None) -> Response:
 # ------------------------------------------------------------------------------------ common parameters
 ScopeQuery = Annotated[
     str | None,
-    Query(max_length=64, description="district, street or community code; default: everything (or the token's own scope)"),
+    Query(
+        max_length=64,
+        description="district, street or community code; default: everything (or the token's own scope)",
+    ),
 ]
 AsOfQuery = Annotated[
-    str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$", description="the day asked about, YYYY-MM-DD; default today")
+    str | None,
+    Query(
+        max_length=10,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="the day asked about, YYYY-MM-DD; default today",
+    ),
 ]
 OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")]
 LimitQuery = Annotated[int, Query(ge=1, le=10_000, description="most items returned")]

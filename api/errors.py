@@ -11,13 +11,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from orggraph.api.auth import TokenError
 from orggraph.api.privacy import mask_log_text
 from orggraph.graph.store import QueryError, QueryTimeout, ReadOnlyError, StoreError, StoreUnavailable
 from orggraph.queries.adhoc_guard import AdhocRefused
 from orggraph.queries.scope import ScopeError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
 
@@ -57,7 +56,13 @@ def _json(status: int, detail: str, headers: dict[str, str] | None = None, **ext
 
 
 def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
-    where = {"query": "查询参数", "path": "路径参数", "body": "请求体", "header": "请求头", "cookie": "Cookie"}
+    where = {
+        "query": "查询参数",
+        "path": "路径参数",
+        "body": "请求体",
+        "header": "请求头",
+        "cookie": "Cookie",
+    }
     parts = [mask_log_text(str(x)) for x in loc]  # a key the client sent may be an ID number
     if parts and parts[0] in where:
         return where[parts[0]] + ("「" + ".".join(parts[1:]) + "」" if len(parts) > 1 else "")
@@ -99,10 +104,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, e: RequestValidationError) -> JSONResponse:
         # pydantic puts the offending value in `input` and `ctx`: leave both out, it may be personal data.
-        errors = [{"loc": [mask_log_text(x) if isinstance(x, str) else x for x in err.get("loc", ())],
-                   # Our validators speak Chinese already; pydantic's English prefix adds nothing.
-                   "msg": str(err.get("msg", "")).removeprefix("Value error, "), "type": str(err.get("type", ""))}
-                  for err in e.errors()]
+        errors = [
+            {
+                "loc": [mask_log_text(x) if isinstance(x, str) else x for x in err.get("loc", ())],
+                # Our validators speak Chinese already; pydantic's English prefix adds nothing.
+                "msg": str(err.get("msg", "")).removeprefix("Value error, "),
+                "type": str(err.get("type", "")),
+            }
+            for err in e.errors()
+        ]
         summary = "；".join(f"{_loc_text(err['loc'])}：{err['msg']}" for err in errors[:5])
         return _json(422, f"参数有误：{summary}。请按 /docs 中的说明改正后重试。", errors=errors)
 

@@ -129,16 +129,24 @@ class Watchdog:
             try:
                 self._socket = self.server.revive()
             except Exception as e:  # noqa: BLE001 - EmbeddedServerError, or the disk, or the lock
-                log.error("watchdog: restarting the embedded store failed (try %d of %d): %s", attempt, self.MAX_ATTEMPTS, e)
+                log.error(
+                    "watchdog: restarting the embedded store failed (try %d of %d): %s",
+                    attempt,
+                    self.MAX_ATTEMPTS,
+                    e,
+                )
                 if self._stop.wait(min(2 ** (attempt - 1), 16)):
                     return
                 continue
             self.restarts += 1
-            log.warning("watchdog: embedded store running again after %.1f s (try %d)", time.monotonic() - t0, attempt)
+            log.warning(
+                "watchdog: embedded store running again after %.1f s (try %d)", time.monotonic() - t0, attempt
+            )
             return  # the next ping says ok (or loading)
         self.status = UNAVAILABLE
         log.error(
             "watchdog: the embedded store did not restart after %d tries; trying again in %.0f s",
-            self.MAX_ATTEMPTS, self.RETRY_AFTER_GIVING_UP,
+            self.MAX_ATTEMPTS,
+            self.RETRY_AFTER_GIVING_UP,
         )
         self._stop.wait(self.RETRY_AFTER_GIVING_UP)

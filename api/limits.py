@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-
 from orggraph.api.auth import User
 from orggraph.api.deps import get_user
 from orggraph.graph.store import QueryTimeout
@@ -48,7 +47,9 @@ class Gate:
         with self._lock:
             if self._held[key] >= self.per_key:
                 self.refused += 1
-                raise self._full(f"您的令牌已有 {self._held[key]} 个{self.what}在运行（每个令牌最多 {self.per_key} 个）")
+                raise self._full(
+                    f"您的令牌已有 {self._held[key]} 个{self.what}在运行（每个令牌最多 {self.per_key} 个）"
+                )
             if sum(self._held.values()) >= self.total:
                 self.refused += 1
                 raise self._full(f"服务器上同时运行的{self.what}已达上限（{self.total} 个）")

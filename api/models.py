@@ -43,16 +43,24 @@ class ValidationErrorItem(BaseModel):
 
 class ValidationErrorBody(BaseModel):
     detail: str = Field(description="Chinese summary of every bad parameter")
-    errors: list[ValidationErrorItem] = Field(description="one entry per bad parameter (the values are not echoed)")
+    errors: list[ValidationErrorItem] = Field(
+        description="one entry per bad parameter (the values are not echoed)"
+    )
 
 
 # The error answers every route can give, for the OpenAPI page.
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "no token, or an invalid or revoked one"},
-    403: {"model": ErrorBody, "description": "the role may not do this, or the node lies outside the token's scope"},
+    403: {
+        "model": ErrorBody,
+        "description": "the role may not do this, or the node lies outside the token's scope",
+    },
     404: {"model": ErrorBody, "description": "a code or pid that names nothing"},
     422: {"model": ValidationErrorBody, "description": "a malformed parameter"},
-    503: {"model": ErrorBody, "description": "the graph store cannot be reached (or an unexpected server error)"},
+    503: {
+        "model": ErrorBody,
+        "description": "the graph store cannot be reached (or an unexpected server error)",
+    },
 }
 
 
@@ -91,7 +99,9 @@ def _check_param_values(params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict):
             for key, item in value.items():
                 if not key or "`" in key:
-                    raise ValueError("参数值里映射的键不能为空，也不能含反引号 `（图数据库不接受），请改用普通的键名")
+                    raise ValueError(
+                        "参数值里映射的键不能为空，也不能含反引号 `（图数据库不接受），请改用普通的键名"
+                    )
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
@@ -105,7 +115,8 @@ class CypherRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=100_000, description="one read-only Cypher statement")
     params: QueryParams = Field(
-        default_factory=dict, description="values for `$name` parameters in the query (names: letters, digits, _)"
+        default_factory=dict,
+        description="values for `$name` parameters in the query (names: letters, digits, _)",
     )
 
 
@@ -171,8 +182,12 @@ class QueryInfo(BaseModel):
     name: str = Field(description="the name to POST to /api/queries/{name}")
     purpose: str = Field(description="one line on what it answers (Chinese)")
     params: list[ParamInfo] = Field(description="its parameters")
-    scoped: bool = Field(description="takes a `scope` (district/street/community code); forced for scoped tokens")
-    text: str = Field(description="the Cypher it runs (read-only); with `variants`, the one run without a scope")
+    scoped: bool = Field(
+        description="takes a `scope` (district/street/community code); forced for scoped tokens"
+    )
+    text: str = Field(
+        description="the Cypher it runs (read-only); with `variants`, the one run without a scope"
+    )
     variants: dict[str, str] = Field(
         default_factory=dict,
         description="for a scoped query declared per scope level: the Cypher run for a scope of each level "
@@ -191,14 +206,18 @@ class NamedQueryRequest(BaseModel):
 
 class NamedQueryResult(CypherResult):
     name: str = Field(description="the named query that ran")
-    params: dict[str, Any] = Field(description="the parameters it ran with (defaults and forced scope filled in)")
+    params: dict[str, Any] = Field(
+        description="the parameters it ran with (defaults and forced scope filled in)"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ tokens
 class TokenInfo(BaseModel):
     name: str = Field(description="token name (shown in the audit log)")
     role: str = Field(description="admin, analyst, street, community or viewer")
-    scope: str | None = Field(description="jurisdiction: a district, street or community code; null = everything")
+    scope: str | None = Field(
+        description="jurisdiction: a district, street or community code; null = everything"
+    )
     created: str = Field(description="when it was made (UTC, ISO 8601)")
 
 
@@ -209,9 +228,14 @@ class TokenList(BaseModel):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: str = Field(description="admin, analyst, street, community or viewer")
-    scope: str | None = Field(default=None, description="street code (street), community code (community), "
-                              "optional district/street/community code (viewer); none for admin and analyst")
-    name: str | None = Field(default=None, max_length=64, description="unique name; made up from role and scope if absent")
+    scope: str | None = Field(
+        default=None,
+        description="street code (street), community code (community), "
+        "optional district/street/community code (viewer); none for admin and analyst",
+    )
+    name: str | None = Field(
+        default=None, max_length=64, description="unique name; made up from role and scope if absent"
+    )
 
 
 class TokenCreated(TokenInfo):
@@ -222,7 +246,9 @@ class Me(BaseModel):
     name: str = Field(description="the token's name")
     role: str = Field(description="its role")
     scope: str | None = Field(description="its jurisdiction (null = everything)")
-    capabilities: list[str] = Field(description="what the role may do: aggregates, people, cypher, phones, admin")
+    capabilities: list[str] = Field(
+        description="what the role may do: aggregates, people, cypher, phones, admin"
+    )
 
 
 # ------------------------------------------------------------------------------------------------- audit
@@ -233,7 +259,9 @@ class AuditEntry(BaseModel):
     role: str | None = Field(default=None, description="its role")
     method: str | None = Field(default=None, description="HTTP method")
     route: str | None = Field(default=None, description="route template, e.g. /api/contacts/{code}")
-    params: Any = Field(default=None, description="query, path and body parameters; ID numbers and phones masked")
+    params: Any = Field(
+        default=None, description="query, path and body parameters; ID numbers and phones masked"
+    )
     size: int | None = Field(default=None, description="rows or items in the answer")
     status: int | None = Field(default=None, description="HTTP status of the answer")
     ms: float | None = Field(default=None, description="time taken, milliseconds")
@@ -251,10 +279,14 @@ class Person(BaseModel):
     model_config = ConfigDict(extra="allow")
     pid: str = Field(description="keyed hash of the ID number: the person's key in the graph")
     name: str | None = Field(default=None, description="name")
-    id_masked: str | None = Field(default=None, description="ID number with all but the first and last 4 characters starred")
+    id_masked: str | None = Field(
+        default=None, description="ID number with all but the first and last 4 characters starred"
+    )
     gender: str | None = Field(default=None, description="男 / 女")
     birth_year: int | None = Field(default=None, description="year of birth")
-    phone: str | None = Field(default=None, description="mobile number; masked (138****1234) unless the role is admin")
+    phone: str | None = Field(
+        default=None, description="mobile number; masked (138****1234) unless the role is admin"
+    )
     politics: str | None = Field(default=None, description="political status (政治面貌)")
     tags: list[str] | None = Field(default=None, description="tags from the people ledger")
     party_member: bool = Field(description="a (probationary) Party member")
@@ -264,18 +296,26 @@ class Person(BaseModel):
 class PersonLookup(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(
-        min_length=1, max_length=64, description="the 18-character 身份证号; it never appears in a URL, answer or log"
+        min_length=1,
+        max_length=64,
+        description="the 18-character 身份证号; it never appears in a URL, answer or log",
     )
 
 
 class PeoplePage(Page):
-    people: list[Person] = Field(description="people whose name starts with the text asked for, exact matches first")
-    capped: bool = Field(description="so many people bear this name that some were not looked at: give more of it")
+    people: list[Person] = Field(
+        description="people whose name starts with the text asked for, exact matches first"
+    )
+    capped: bool = Field(
+        description="so many people bear this name that some were not looked at: give more of it"
+    )
 
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(min_length=1, max_length=200, description="an API token; answered with the login cookie")
+    token: str = Field(
+        min_length=1, max_length=200, description="an API token; answered with the login cookie"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- coverage
@@ -295,7 +335,9 @@ class CoverageMeasures(BaseModel):
     model_config = ConfigDict(extra="allow")
     cobuilding: Measure = Field(description="communities with at least one CO_BUILDS in force")
     contact_points: ContactPoints = Field(description="contact-point coverage per level")
-    grid_party_org: Measure = Field(description="grids with a PartyOrg BASED_IN the grid or one of its buildings")
+    grid_party_org: Measure = Field(
+        description="grids with a PartyOrg BASED_IN the grid or one of its buildings"
+    )
     fulltime_share: Measure = Field(
         description="covered = people serving a grid as 专职网格员, total = as 专职网格员 or 兼职网格员"
     )
@@ -324,12 +366,18 @@ class CoverageBreakdown(Page):
 class Gaps(BaseModel):
     scope: str | None = Field(description="the scope; null = everything")
     as_of: str = Field(description="the day")
-    communities_without_cobuilding: list[str] = Field(description="community codes with no CO_BUILDS in force")
+    communities_without_cobuilding: list[str] = Field(
+        description="community codes with no CO_BUILDS in force"
+    )
     grids_without_fulltime: list[str] = Field(description="grid codes with no 专职网格员 in force")
     overloaded_grids: list[str] = Field(description="grid codes with more than 300 households per 专职网格员")
-    contact_rule_violations: list[str] = Field(description="pids of contact leaders breaking their category's rule")
+    contact_rule_violations: list[str] = Field(
+        description="pids of contact leaders breaking their category's rule"
+    )
     sole_contacts: list[str] = Field(description="pids of people who are a grid's only direct contact")
-    grids_without_direct_contact: list[str] = Field(description="grid codes with no SERVES or CONTACTS in force")
+    grids_without_direct_contact: list[str] = Field(
+        description="grid codes with no SERVES or CONTACTS in force"
+    )
     offset: int = Field(description="index of the first item returned in each list")
     limit: int = Field(description="most items returned per list")
     total: dict[str, int] = Field(description="items in all, per list")
@@ -352,7 +400,9 @@ class ContactRuleViolation(PersonRef):
     titles: list[str] = Field(description="职务 on the contact edges")
     counts: dict[str, int] = Field(description="streets, communities, grids contacted in force")
     targets: dict[str, list[str]] = Field(description="their codes, per level")
-    required: dict[str, int | None] = Field(description="what the rule asks for per level (null: not checked)")
+    required: dict[str, int | None] = Field(
+        description="what the rule asks for per level (null: not checked)"
+    )
     broken: list[Broken] = Field(description="the levels where the count differs from the rule")
     rule: str = Field(description="the rule and what was found, in Chinese")
 
@@ -434,26 +484,36 @@ class Contact(BaseModel):
     kind: str = Field(description="person or unit")
     key: str = Field(description="pid of a person, code of a unit")
     name: str | None = Field(default=None, description="name")
-    role: str = Field(description="the role of the contact edge, in Chinese (专职网格员, 联系点:街道党工委班子, 联建共建 …)")
+    role: str = Field(
+        description="the role of the contact edge, in Chinese (专职网格员, 联系点:街道党工委班子, 联建共建 …)"
+    )
     direct: bool = Field(description="the edge lands on the node itself (false: on an ancestor, inherited)")
     via: list[str] = Field(description="codes from the node up to where the edge lands")
-    edge: str = Field(description="relationship type: CONTACTS, SERVES, LINKS_HOUSEHOLD, REPORTED_TO, CO_BUILDS, "
-                      "SECRETARY_OF, PART_TIME_MEMBER_OF")
+    edge: str = Field(
+        description="relationship type: CONTACTS, SERVES, LINKS_HOUSEHOLD, REPORTED_TO, CO_BUILDS, "
+        "SECRETARY_OF, PART_TIME_MEMBER_OF"
+    )
     at: str = Field(description="code of the node the edge lands on")
     detail: str | None = Field(default=None, description="title, project or post on the edge")
-    org: str | None = Field(default=None, description="party organization code, for secretaries and part-time members")
+    org: str | None = Field(
+        default=None, description="party organization code, for secretaries and part-time members"
+    )
 
 
 class Target(BaseModel):
     model_config = ConfigDict(extra="allow")
-    label: str = Field(description="what the key names: Household, Building, Grid, Community, Street, District, "
-                       "PartyOrg, Unit or Person")
+    label: str = Field(
+        description="what the key names: Household, Building, Grid, Community, Street, District, "
+        "PartyOrg, Unit or Person"
+    )
     key: str = Field(description="its code (pid for a person)")
     name: str | None = Field(default=None, description="its name")
 
 
 class Contacts(BaseModel):
-    target: Target = Field(description="the node asked about (with its household, base or street where that applies)")
+    target: Target = Field(
+        description="the node asked about (with its household, base or street where that applies)"
+    )
     as_of: str = Field(description="the day")
     contacts: list[Contact] = Field(description="the contacts, nearest first (direct ones first), paged")
     total: int = Field(description="contacts in all, including those not listed in a large group")
@@ -472,13 +532,16 @@ class ReachTarget(BaseModel):
     role: str = Field(description="the role, in Chinese")
     edge: str = Field(description="relationship type")
     detail: str | None = Field(default=None, description="title, project or post")
-    org: str | None = Field(default=None, description="party organization code, for secretaries and part-time members")
+    org: str | None = Field(
+        default=None, description="party organization code, for secretaries and part-time members"
+    )
 
 
 class Covered(BaseModel):
     count: int = Field(description="how many are covered")
     items: list[Any] | None = Field(
-        description="codes (residents: {pid, name}); null when there are more than 200, and residents always for a viewer")
+        description="codes (residents: {pid, name}); null when there are more than 200, and residents always for a viewer"
+    )
 
 
 class Reach(BaseModel):
@@ -490,10 +553,14 @@ class Reach(BaseModel):
 
 class PathNode(BaseModel):
     label: str = Field(description="node label")
-    key: str | None = Field(description="its code or pid; null when hidden (outside the token's jurisdiction)")
+    key: str | None = Field(
+        description="its code or pid; null when hidden (outside the token's jurisdiction)"
+    )
     name: str | None = Field(default=None, description="its name; null when hidden")
     hidden: bool = Field(
-        default=False, description="outside the token's jurisdiction (or a person, for a viewer): shown only as a step")
+        default=False,
+        description="outside the token's jurisdiction (or a person, for a viewer): shown only as a step",
+    )
 
 
 class PathEdge(BaseModel):
@@ -513,7 +580,9 @@ class ContactPath(BaseModel):
     length: int | None = Field(default=None, description="steps on the path")
     nodes: list[PathNode] = Field(default_factory=list, description="the nodes, from `from` to `to`")
     edges: list[PathEdge] = Field(default_factory=list, description="the relationships, in path order")
-    exhaustive: bool = Field(description="every neighbour was looked at (false: a hub was cut, a path may be missed)")
+    exhaustive: bool = Field(
+        description="every neighbour was looked at (false: a hub was cut, a path may be missed)"
+    )
     max_len: int = Field(description="the longest path looked for")
     as_of: str = Field(description="the day")
 

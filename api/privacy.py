@@ -31,7 +31,9 @@ def _is_phone_key(key: str) -> bool:
 # birth date where a resident ID has it, or a valid check character), not only when valid: a mistyped ID is
 # still a person's; letters around it do not hide it (`/x520603198411268037`). Area codes (520603001001001:
 # "001001" is no birth date of a living person) stay readable.
-_ID18_RE = re.compile(r"(?<!\d)\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?!\d)")
+_ID18_RE = re.compile(
+    r"(?<!\d)\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx](?!\d)"
+)
 _ID15_RE = re.compile(r"(?<!\d)[1-8]\d{5}[2-9]\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}(?!\d)")
 # orggraph API tokens (og_ + 43 characters), bearer credentials, the session cookie, secrets in query strings,
 # and any long random-looking run (login codes are 32 URL-safe characters).
@@ -42,17 +44,23 @@ _SECRET_PAIR_RE = re.compile(
     r"(\s*[=:]\s*[\"']?)([^\s&;,\"'}]+)"
 )
 _LOGIN_CODE_RE = re.compile(r"(?i)\b(code=)[A-Za-z0-9_-]{20,}")
-_RANDOM_RE = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{32,}")
+_RANDOM_RE = re.compile(
+    r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{32,}"
+)
 _SECRET_HINT_RE = re.compile(r"bearer|basic|token|passw|secret|api_?key|session|cookie|code=", re.IGNORECASE)
 _LONG_RUN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 _DIGITS_RE = re.compile(r"\d{11}")  # the shortest thing masked by digits: a mobile number
-MAX_LOG_DEPTH = 32  # nesting kept in the audit log; deeper parts are summarized (a body can nest 100,000 deep)
+MAX_LOG_DEPTH = (
+    32  # nesting kept in the audit log; deeper parts are summarized (a body can nest 100,000 deep)
+)
 
 
 # The four in one pattern, so a text is scanned once (at a position, the first alternative that matches wins).
 _PERSONAL_RE = re.compile(
-    "|".join(f"(?P<{name}>{r.pattern})" for name, r in (("id18", _ID18_RE), ("valid18", ID_RE), ("id15", _ID15_RE),
-                                                        ("phone", PHONE_RE)))
+    "|".join(
+        f"(?P<{name}>{r.pattern})"
+        for name, r in (("id18", _ID18_RE), ("valid18", ID_RE), ("id15", _ID15_RE), ("phone", PHONE_RE))
+    )
 )
 
 

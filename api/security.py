@@ -83,7 +83,13 @@ class SecurityHeadersMiddleware:
 
 
 _REPLACED = frozenset(
-    {b"x-content-type-options", b"referrer-policy", b"x-frame-options", b"content-security-policy", b"cache-control"}
+    {
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"x-frame-options",
+        b"content-security-policy",
+        b"cache-control",
+    }
 )
 
 
@@ -182,4 +188,3 @@ def docs_router(app: FastAPI, current_user: Any) -> APIRouter:
         )
 
     return r
-

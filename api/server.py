@@ -14,6 +14,7 @@ from pathlib import Path
 
 from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
 from orggraph.api.privacy import mask_log_text
+
 from orggraph.settings import DEV_PID_KEY, Settings
 
 __all__ = [
@@ -76,6 +77,7 @@ def mask_logs(*names: str) -> None:
             if not any(isinstance(f, MaskingFilter) for f in target.filters):
                 target.addFilter(MaskingFilter())
 
+
 DEMO_TOKEN_NAME = "demo"
 LOOPBACK = "127.0.0.1"
 
@@ -120,10 +122,15 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None 
                 on_ready()
 
     # No access log: the audit log records every request, with personal data masked (URLs would not be).
-    config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning", server_header=False)  # type: ignore[arg-type]
+    config = uvicorn.Config(
+        app, host=host, port=port, access_log=False, log_level="warning", server_header=False
+    )  # type: ignore[arg-type]
     # uvicorn's own logging is set up by Config: mask it now, and keep its errors in api.log too.
     for handler in logging.getLogger("orggraph").handlers:
-        if isinstance(handler, PrivateRotatingFileHandler) and handler not in logging.getLogger("uvicorn").handlers:
+        if (
+            isinstance(handler, PrivateRotatingFileHandler)
+            and handler not in logging.getLogger("uvicorn").handlers
+        ):
             logging.getLogger("uvicorn").addHandler(handler)
     mask_logs()
     try:
@@ -165,10 +172,17 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
     app = create_app(settings)
 
     def ready() -> None:
-        print(f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview")
-        print(f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}")
+        print(
+            f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview"
+        )
+        print(
+            f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}"
+        )
         if not is_loopback(host):
-            print("注意：服务对本机以外开放。请在前面加 HTTPS 反向代理，令牌只通过 HTTPS 传输。", file=sys.stderr)
+            print(
+                "注意：服务对本机以外开放。请在前面加 HTTPS 反向代理，令牌只通过 HTTPS 传输。",
+                file=sys.stderr,
+            )
         sys.stdout.flush()
 
     return _run(app, host, port, ready)
@@ -196,7 +210,10 @@ def serve_demo(settings: Settings, host: str = LOOPBACK, port: int = 8765) -> in
         print(f"演示服务只在本机（{LOOPBACK}）上提供，忽略 {host}。", file=sys.stderr)
         host = LOOPBACK
     if not _port_free(host, port):
-        print(f"端口 {port} 已被占用：请用 orggraph demo --port 换一个端口，或先停止占用它的程序。", file=sys.stderr)
+        print(
+            f"端口 {port} 已被占用：请用 orggraph demo --port 换一个端口，或先停止占用它的程序。",
+            file=sys.stderr,
+        )
         return 1
     configure_logging(settings)
     codes = LoginCodes(ttl_seconds=24 * 3600)

@@ -79,7 +79,10 @@ def _write(sock: str, batches: int, rows: int) -> dict[str, Any]:
     for b in range(batches):
         base = b * rows
         hh = [{"key": f"H{(base + i) // 3}", "props": {"size": 3}} for i in range(rows)]
-        people = [{"key": f"P{base + i}", "props": {"name": f"居民{base + i}", "age": 20 + i % 60}} for i in range(rows)]
+        people = [
+            {"key": f"P{base + i}", "props": {"name": f"居民{base + i}", "age": 20 + i % 60}}
+            for i in range(rows)
+        ]
         lives = [{"a": f"P{base + i}", "b": f"H{(base + i) // 3}", "props": {}} for i in range(rows)]
         store.write(write_text(node_write("Household")), {"rows": hh})
         store.write(write_text(node_write("Person", "plain")), {"rows": people})
@@ -115,7 +118,9 @@ def _versions(sock: str) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--batches", type=int, default=12, help="rounds of (households, people, LIVES_IN) batches")
+    ap.add_argument(
+        "--batches", type=int, default=12, help="rounds of (households, people, LIVES_IN) batches"
+    )
     ap.add_argument("--rows", type=int, default=5000, help="rows per batch")
     ap.add_argument("--raw-timeout", type=float, default=900, help="give up waiting for redis's own replay")
     ap.add_argument("--out", type=Path)

@@ -94,7 +94,9 @@ class Server:
             except httpx.TransportError:
                 pass
             if self.proc.poll() is not None:
-                raise SystemExit(f"orggraph serve exited:\n{self.proc.stderr.read() if self.proc.stderr else ''}")
+                raise SystemExit(
+                    f"orggraph serve exited:\n{self.proc.stderr.read() if self.proc.stderr else ''}"
+                )
             time.sleep(0.2)
         self.stop()
         raise SystemExit("orggraph serve did not answer within 120 s")
@@ -159,7 +161,9 @@ class Clients:
         try:
             client = self._free.get_nowait()
         except queue.Empty:
-            client = httpx.Client(base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=600)
+            client = httpx.Client(
+                base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=600
+            )
             with self._lock:
                 self._all.append(client)
         try:
@@ -174,7 +178,9 @@ class Clients:
             c.close()
 
 
-def http_caller(clients: Clients, path_of: Callable[[int], tuple[str, str, dict[str, Any] | None]]) -> Callable[[int], None]:
+def http_caller(
+    clients: Clients, path_of: Callable[[int], tuple[str, str, dict[str, Any] | None]]
+) -> Callable[[int], None]:
     def call(i: int) -> None:
         method, url, body = path_of(i)
         r = clients.request(method, url, body)
@@ -209,13 +215,25 @@ def workloads(store: Store, seed: int) -> dict[str, dict[str, Any]]:
         },
         "cypher": {
             "describe": "POST /api/cypher (the grid's workers, by parameter)",
-            "http": lambda i: ("POST", "/api/cypher", {"query": CYPHER, "params": {"code": grids[i % len(grids)]}}),
-            "direct": lambda i: store.read(CYPHER, {"code": grids[i % len(grids)]}, timeout=30, max_rows=10_000),
+            "http": lambda i: (
+                "POST",
+                "/api/cypher",
+                {"query": CYPHER, "params": {"code": grids[i % len(grids)]}},
+            ),
+            "direct": lambda i: store.read(
+                CYPHER, {"code": grids[i % len(grids)]}, timeout=30, max_rows=10_000
+            ),
         },
         "cypher_aggregate": {
             "describe": "POST /api/cypher (households per community of a street)",
-            "http": lambda i: ("POST", "/api/cypher", {"query": CYPHER_AGGREGATE, "params": {"code": streets[i % len(streets)]}}),
-            "direct": lambda i: store.read(CYPHER_AGGREGATE, {"code": streets[i % len(streets)]}, timeout=30, max_rows=10_000),
+            "http": lambda i: (
+                "POST",
+                "/api/cypher",
+                {"query": CYPHER_AGGREGATE, "params": {"code": streets[i % len(streets)]}},
+            ),
+            "direct": lambda i: store.read(
+                CYPHER_AGGREGATE, {"code": streets[i % len(streets)]}, timeout=30, max_rows=10_000
+            ),
         },
     }
 
@@ -259,15 +277,20 @@ def bench(
                 results[name] = {"request": w["describe"], "error": str(e), "by_clients": {}}
                 print(f"{name:9s} FAILED: {e}", file=sys.stderr)
             for c, v in results[name]["by_clients"].items():
-                print(f"{name:9s} clients={c}: api median {v['api']['median_ms']} ms p95 {v['api']['p95_ms']} ms | "
-                      f"direct median {v['direct']['median_ms']} ms p95 {v['direct']['p95_ms']} ms | "
-                      f"×{v['overhead_median']}", file=sys.stderr)
+                print(
+                    f"{name:9s} clients={c}: api median {v['api']['median_ms']} ms p95 {v['api']['p95_ms']} ms | "
+                    f"direct median {v['direct']['median_ms']} ms p95 {v['direct']['p95_ms']} ms | "
+                    f"×{v['overhead_median']}",
+                    file=sys.stderr,
+                )
     finally:
         pool.close()
     return results
 
 
-def _workload(pool: Clients, w: dict[str, Any], requests: int, clients: tuple[int, ...] | list[int], warmup: int) -> dict[str, Any]:
+def _workload(
+    pool: Clients, w: dict[str, Any], requests: int, clients: tuple[int, ...] | list[int], warmup: int
+) -> dict[str, Any]:
     call_http = http_caller(pool, w["http"])
     call_direct = w["direct"]
     # Connections (one per client at the highest concurrency), caches, the server's first imports.
@@ -280,7 +303,9 @@ def _workload(pool: Clients, w: dict[str, Any], requests: int, clients: tuple[in
         entry["by_clients"][str(c)] = {
             "api": api,
             "direct": direct,
-            "overhead_median": round(api["median_ms"] / direct["median_ms"], 3) if direct["median_ms"] else None,
+            "overhead_median": round(api["median_ms"] / direct["median_ms"], 3)
+            if direct["median_ms"]
+            else None,
             "overhead_p95": round(api["p95_ms"] / direct["p95_ms"], 3) if direct["p95_ms"] else None,
         }
     return entry
@@ -310,7 +335,13 @@ def main() -> None:
     data_dir = Path(args.data_dir) if args.data_dir else build_store(work, args.residents)
     with FalkorStore.embedded(data_dir, GRAPH) as store, serving(data_dir, args.role) as (server, token):
         results = bench(
-            store, server.base, token, requests=args.requests, clients=args.clients, warmup=args.warmup, only=args.only
+            store,
+            server.base,
+            token,
+            requests=args.requests,
+            clients=args.clients,
+            warmup=args.warmup,
+            only=args.only,
         )
         counts = graph_counts(store)
     report = {

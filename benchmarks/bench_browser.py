@@ -114,20 +114,28 @@ def run(data_dir: Path, repeat: int, size: tuple[int, int]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with FalkorStore.embedded(data_dir, GRAPH) as store:
         urls = page_urls(store)
-        counts = {lb: store.read(f"MATCH (n:{lb}) RETURN count(n)").rows[0][0] for lb in ("Person", "Household", "Grid")}  # type: ignore[arg-type]
+        counts = {
+            lb: store.read(f"MATCH (n:{lb}) RETURN count(n)").rows[0][0]
+            for lb in ("Person", "Household", "Grid")
+        }  # type: ignore[arg-type]
         with serving(data_dir, "analyst") as (server, token), sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
             try:
                 for name, url in urls.items():
                     runs = [measure(browser, server.base, token, url, *size) for _ in range(repeat)]
-                    entry = {k: runs[-1][k] for k in ("status", "nodes", "edges", "group_nodes", "kind", "errors")}
+                    entry = {
+                        k: runs[-1][k] for k in ("status", "nodes", "edges", "group_nodes", "kind", "errors")
+                    }
                     entry["url"] = url
                     entry["settled_ms"] = [r["settled_ms"] for r in runs]
                     entry["settled_median_ms"] = round(statistics.median(entry["settled_ms"]))
                     entry["load_median_ms"] = round(statistics.median(r["load_ms"] for r in runs))
                     results[name] = entry
-                    print(f"{name:28s} {entry['status']} nodes {entry['nodes']!s:>4} settled "
-                          f"{entry['settled_median_ms']:>6} ms {entry['errors'][:1]}", file=sys.stderr)
+                    print(
+                        f"{name:28s} {entry['status']} nodes {entry['nodes']!s:>4} settled "
+                        f"{entry['settled_median_ms']:>6} ms {entry['errors'][:1]}",
+                        file=sys.stderr,
+                    )
             finally:
                 browser.close()
     worst_nodes = max(results.items(), key=lambda kv: kv[1]["nodes"] or 0)
@@ -166,18 +174,29 @@ def markdown(report: dict[str, Any], residents: int) -> str:
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in report["pages"].items():
-        nodes = f"{r['nodes']} ({'tree items' if r['kind'] == 'tree' else 'plain page'})" if r["kind"] != "network" else r["nodes"]
-        lines.append(f"| {name} | {nodes} | {r['edges']} | {r['group_nodes']} | {r['settled_median_ms']:,} |"
-                     f" {r['load_median_ms']:,} | {r['status']}{' errors: ' + '; '.join(r['errors'][:2]) if r['errors'] else ''} |")
-    lines += ["", "Settled: the page's own ready flag (layout done, physics off) and no node moved for 300 ms,"
-              " timed from the start of navigation (the server building the page included)."]
+        nodes = (
+            f"{r['nodes']} ({'tree items' if r['kind'] == 'tree' else 'plain page'})"
+            if r["kind"] != "network"
+            else r["nodes"]
+        )
+        lines.append(
+            f"| {name} | {nodes} | {r['edges']} | {r['group_nodes']} | {r['settled_median_ms']:,} |"
+            f" {r['load_median_ms']:,} | {r['status']}{' errors: ' + '; '.join(r['errors'][:2]) if r['errors'] else ''} |"
+        )
+    lines += [
+        "",
+        "Settled: the page's own ready flag (layout done, physics off) and no node moved for 300 ms,"
+        " timed from the start of navigation (the server building the page included).",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--residents", type=int, default=1_000_000)
-    ap.add_argument("--data-dir", type=Path, help="a store loaded before (default benchmarks/out/work/data-N)")
+    ap.add_argument(
+        "--data-dir", type=Path, help="a store loaded before (default benchmarks/out/work/data-N)"
+    )
     ap.add_argument("--work", type=Path, default=Path(__file__).parent / "out" / "work")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--viewport", default="1440x900")

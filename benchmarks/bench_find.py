@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_api import build_store  # noqa: E402
 from common import AS_OF, GRAPH, machine, timed, write_runs  # noqa: E402
-
 from orggraph.graph.falkor import FalkorStore  # noqa: E402
 from orggraph.queries.policy import Access  # noqa: E402
 from orggraph.queries.search import search  # noqa: E402
@@ -36,8 +35,13 @@ def run(store: Any, residents: int) -> dict[str, Any]:
     scoped = Access.of("street", street)
     person = search(store, "王", admin, limit=1) or search(store, "张", admin, limit=1)
     full = person[0]["name"] if person else "王芳"
-    queries = {"one character 王": "王", f"full name {full}": full, "initials wf": "wf", "initials zxy": "zxy",
-               "code prefix 5206": "5206"}
+    queries = {
+        "one character 王": "王",
+        f"full name {full}": full,
+        "initials wf": "wf",
+        "initials zxy": "zxy",
+        "code prefix 5206": "5206",
+    }
     out: dict[str, Any] = {"residents": residents, "search": {}, "uncovered": {}}
     for label, q in queries.items():
         out["search"][label] = {

@@ -46,7 +46,10 @@ def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -
         "print('BENCH', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rc)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(ledgers)], env=env or child_env(data_dir), capture_output=True, text=True
+        [sys.executable, "-c", code, str(ledgers)],
+        env=env or child_env(data_dir),
+        capture_output=True,
+        text=True,
     )
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH")), None)
     if out.returncode != 0 or line is None or line.split()[3] != "0":
@@ -65,7 +68,10 @@ def one_street_edited(ledgers: Path, out: Path) -> tuple[Path, int]:
         street = next(csv.DictReader(f))["街道编码"]
     src, dst = ledgers / "人员.csv", out / "人员.csv"
     n = 0
-    with open(src, encoding="utf-8-sig", newline="") as fi, open(dst, "w", encoding="utf-8-sig", newline="") as fo:
+    with (
+        open(src, encoding="utf-8-sig", newline="") as fi,
+        open(dst, "w", encoding="utf-8-sig", newline="") as fo,
+    ):
         r, w = csv.reader(fi), csv.writer(fo)
         header = next(r)
         w.writerow(header)
@@ -138,8 +144,11 @@ def main() -> None:
     ap.add_argument("--residents", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--out", default="benchmarks/out/load.json")
     ap.add_argument("--workdir", default=None, help="where ledgers and stores go (default: a temp folder)")
-    ap.add_argument("--reload-only", action="store_true",
-                    help="only the first load and the re-loads (issue 12: unchanged ledgers, one street changed)")
+    ap.add_argument(
+        "--reload-only",
+        action="store_true",
+        help="only the first load and the re-loads (issue 12: unchanged ledgers, one street changed)",
+    )
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="orggraph-bench-"))
     results = []
@@ -168,7 +177,9 @@ def main() -> None:
     if len(results) >= 2 and not args.reload_only:
         a, b = results[0], results[-1]
         growth = b["load_seconds"] / a["load_seconds"]
-        print(f"growth {a['residents']:,} → {b['residents']:,}: {growth:.2f}× (size ×{b['residents'] / a['residents']:.0f})")
+        print(
+            f"growth {a['residents']:,} → {b['residents']:,}: {growth:.2f}× (size ×{b['residents'] / a['residents']:.0f})"
+        )
         results.append({"growth_load_seconds": round(growth, 2)})
     write_json(args.out, results)
 

@@ -45,18 +45,24 @@ HERE = Path(__file__).resolve().parent
 CTL = HERE.parent / "tools" / "neo4j" / "neo4jctl.py"
 RATIO_TARGET = 0.7
 WARM_UP = 5_000  # residents of the city written once before measuring
+
+
 # ------------------------------------------------------------------------------------------ the servers
 def ctl(*args: str) -> str:
     """tools/neo4j/neo4jctl.py ARGS; its stdout (SystemExit with its messages when it fails)."""
     r = subprocess.run([sys.executable, str(CTL), *args], capture_output=True, text=True)
     if r.returncode != 0:
-        raise SystemExit(f"neo4jctl {' '.join(args[:1])} failed ({r.returncode}):\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+        raise SystemExit(
+            f"neo4jctl {' '.join(args[:1])} failed ({r.returncode}):\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
+        )
     return r.stdout
 
 
 def start(data: Path, port: int, heap: str, pagecache: str) -> dict[str, str]:
     out = ctl("start", "--data", str(data), "--port", str(port), "--heap", heap, "--pagecache", pagecache)
-    env = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export "))
+    env = dict(
+        line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export ")
+    )
     return env
 
 
@@ -92,15 +98,28 @@ def run_ceiling(ledgers: Path, store: Neo4jStore) -> dict[str, float]:
     return {"seconds": seconds, "rows": rows, "batches": batches}
 
 
-def run_admin_import(ledgers: Path, work: Path, n: int, port: int, heap: str, pagecache: str) -> dict[str, Any]:
+def run_admin_import(
+    ledgers: Path, work: Path, n: int, port: int, heap: str, pagecache: str
+) -> dict[str, Any]:
     """export --from-ledgers → neo4j-admin import on a stopped server folder → start + schema.cypher."""
     out_dir, home = work / f"neo4j-admin-{n}", work / "neo4j-import-home"
     env = {**os.environ, "ORGGRAPH_PID_KEY": KEY}
     env.pop("ORGGRAPH_URI", None)
     t = time.perf_counter()
     r = subprocess.run(
-        [sys.executable, "-c", "import sys; from orggraph.api.cli import main; sys.exit(main())", "export", "--neo4j-admin", str(out_dir), "--from-ledgers", str(ledgers)],
-        env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from orggraph.api.cli import main; sys.exit(main())",
+            "export",
+            "--neo4j-admin",
+            str(out_dir),
+            "--from-ledgers",
+            str(ledgers),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     export_s = time.perf_counter() - t
     if r.returncode != 0:
@@ -111,13 +130,24 @@ def run_admin_import(ledgers: Path, work: Path, n: int, port: int, heap: str, pa
     # import.sh runs ${NEO4J_ADMIN:-neo4j-admin}: here this repository's tool on the import folder.
     r = subprocess.run(
         # Replace the database of the earlier size; cap the importer's memory (its default: 90% of what is free).
-        ["sh", str(out_dir / "import.sh"), "--overwrite-destination=true", f"--max-off-heap-memory={pagecache}"],
-        env={**os.environ, "NEO4J_ADMIN": f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(home))}"},
-        capture_output=True, text=True,
+        [
+            "sh",
+            str(out_dir / "import.sh"),
+            "--overwrite-destination=true",
+            f"--max-off-heap-memory={pagecache}",
+        ],
+        env={
+            **os.environ,
+            "NEO4J_ADMIN": f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(home))}",
+        },
+        capture_output=True,
+        text=True,
     )
     import_s = time.perf_counter() - t
     if r.returncode != 0:
-        raise SystemExit(f"neo4j-admin import failed ({r.returncode}):\n{script[:500]}\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+        raise SystemExit(
+            f"neo4j-admin import failed ({r.returncode}):\n{script[:500]}\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
+        )
     t = time.perf_counter()
     ienv = start(home, port, heap, pagecache)
     start_s = time.perf_counter() - t
@@ -156,7 +186,9 @@ def warm_up(args: argparse.Namespace, env: dict[str, str]) -> None:
         store.close()
 
 
-def run_size(n: int, args: argparse.Namespace, env: dict[str, str], out: dict[str, Any], save: Any) -> dict[str, Any]:
+def run_size(
+    n: int, args: argparse.Namespace, env: dict[str, str], out: dict[str, Any], save: Any
+) -> dict[str, Any]:
     from run import Size  # the same stage bookkeeping as the FalkorDB suite
 
     class Saved(Size):
@@ -185,16 +217,23 @@ def run_size(n: int, args: argparse.Namespace, env: dict[str, str], out: dict[st
         if load is not None and ceiling is not None:
             d["load"] = bench_load.summarize(n, load, ceiling)
         elif load is not None:
-            d["load"] = {"residents": n, "load_seconds": round(load["seconds"], 2),
-                         "loader_peak_rss_mb": round(load["peak_rss_mb"])}
+            d["load"] = {
+                "residents": n,
+                "load_seconds": round(load["seconds"], 2),
+                "loader_peak_rss_mb": round(load["peak_rss_mb"]),
+            }
         d["graph"] = size.stage("count", lambda: counts(store))
         if "import" in args.neo4j_stages:
             d["admin_import"] = size.stage(
                 "admin import",
-                lambda: run_admin_import(ledgers, args.workdir, n, args.import_port, args.heap, args.pagecache),
+                lambda: run_admin_import(
+                    ledgers, args.workdir, n, args.import_port, args.heap, args.pagecache
+                ),
             )
         if "queries" in args.neo4j_stages and d.get("graph"):
-            d["queries_neo4j"] = size.stage("queries neo4j", lambda: bench_queries.bench_store(store, args.repeat))
+            d["queries_neo4j"] = size.stage(
+                "queries neo4j", lambda: bench_queries.bench_store(store, args.repeat)
+            )
             fdir = args.workdir / f"falkor-{n}"
             shutil.rmtree(fdir, ignore_errors=True)
             falkor = size.stage("start falkordb", lambda: FalkorStore.embedded(fdir, "orggraph"))
@@ -234,33 +273,74 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     for s in sizes:
         extra = [f"{k} failed: {v.splitlines()[0][:300]}" for k, v in s.get("errors", {}).items()]
-        lines.append(f"- **{s['residents']:,} residents**: {s['status']}" + ("; " + "; ".join(extra) if extra else ""))
+        lines.append(
+            f"- **{s['residents']:,} residents**: {s['status']}" + ("; " + "; ".join(extra) if extra else "")
+        )
     lines.append("")
     loads = [s for s in sizes if s.get("load")]
     if loads:
         lines += ["## Load: `orggraph load` vs the same batches through the driver", ""]
-        keys = [("rows_written", "rows written"), ("load_seconds", "`orggraph load` s"),
-                ("load_rows_per_s", "load rows/s"), ("ceiling_seconds", "driver ceiling s (writes only)"),
-                ("ceiling_rows_per_s", "ceiling rows/s"), ("ratio_load_over_ceiling", "load ÷ ceiling"),
-                ("loader_peak_rss_mb", "loader peak RSS MB")]
+        keys = [
+            ("rows_written", "rows written"),
+            ("load_seconds", "`orggraph load` s"),
+            ("load_rows_per_s", "load rows/s"),
+            ("ceiling_seconds", "driver ceiling s (writes only)"),
+            ("ceiling_rows_per_s", "ceiling rows/s"),
+            ("ratio_load_over_ceiling", "load ÷ ceiling"),
+            ("loader_peak_rss_mb", "loader peak RSS MB"),
+        ]
         body = [[label, *(_fmt(s["load"].get(k)) for s in loads)] for k, label in keys]
-        body.append(["target", *(
-            "no ceiling measured" if "ratio_load_over_ceiling" not in s["load"]
-            else ("met" if s["load"]["ratio_load_over_ceiling"] >= RATIO_TARGET else "**NOT met**") + f" (≥ {RATIO_TARGET})"
-            for s in loads)])
+        body.append(
+            [
+                "target",
+                *(
+                    "no ceiling measured"
+                    if "ratio_load_over_ceiling" not in s["load"]
+                    else ("met" if s["load"]["ratio_load_over_ceiling"] >= RATIO_TARGET else "**NOT met**")
+                    + f" (≥ {RATIO_TARGET})"
+                    for s in loads
+                ),
+            ]
+        )
         lines += _md_table(["", *(_n(s["residents"]) for s in loads)], body)
     imps = [s for s in sizes if s.get("admin_import")]
     if imps:
-        lines += ["## Bulk path: `orggraph export --neo4j-admin --from-ledgers` + `neo4j-admin database import full`", ""]
-        keys = [("export_seconds", "export s"), ("import_seconds", "neo4j-admin import s"),
-                ("start_seconds", "server start s"), ("schema_seconds", "schema.cypher (+ index population) s"),
-                ("total_seconds", "total s")]
+        lines += [
+            "## Bulk path: `orggraph export --neo4j-admin --from-ledgers` + `neo4j-admin database import full`",
+            "",
+        ]
+        keys = [
+            ("export_seconds", "export s"),
+            ("import_seconds", "neo4j-admin import s"),
+            ("start_seconds", "server start s"),
+            ("schema_seconds", "schema.cypher (+ index population) s"),
+            ("total_seconds", "total s"),
+        ]
         body = [[label, *(_fmt(s["admin_import"][k]) for s in imps)] for k, label in keys]
-        body.append(["`orggraph load` s (for comparison)", *(_fmt((s.get("load") or {}).get("load_seconds")) for s in imps)])
-        body.append(["imported nodes / relationships", *(
-            f"{s['admin_import']['imported']['nodes']:,} / {s['admin_import']['imported']['relationships']:,}" for s in imps)])
-        body.append(["loaded nodes / relationships", *(
-            f"{s['graph']['nodes']:,} / {s['graph']['relationships']:,}" if s.get("graph") else "—" for s in imps)])
+        body.append(
+            [
+                "`orggraph load` s (for comparison)",
+                *(_fmt((s.get("load") or {}).get("load_seconds")) for s in imps),
+            ]
+        )
+        body.append(
+            [
+                "imported nodes / relationships",
+                *(
+                    f"{s['admin_import']['imported']['nodes']:,} / {s['admin_import']['imported']['relationships']:,}"
+                    for s in imps
+                ),
+            ]
+        )
+        body.append(
+            [
+                "loaded nodes / relationships",
+                *(
+                    f"{s['graph']['nodes']:,} / {s['graph']['relationships']:,}" if s.get("graph") else "—"
+                    for s in imps
+                ),
+            ]
+        )
         lines += _md_table(["", *(_n(s["residents"]) for s in imps)], body)
     qs = [s for s in sizes if s.get("queries_neo4j")]
     if qs:
@@ -278,8 +358,10 @@ def markdown(report: dict[str, Any]) -> str:
         lines += _md_table(["query (bold: point queries)", *head], body)
     stages = list(dict.fromkeys(k for s in sizes for k in s["seconds"]))
     lines += ["## Stage times (s)", ""]
-    lines += _md_table(["stage", *(_n(s["residents"]) for s in sizes)],
-                       [[st, *(s["seconds"].get(st, "—") for s in sizes)] for st in stages])
+    lines += _md_table(
+        ["stage", *(_n(s["residents"]) for s in sizes)],
+        [[st, *(s["seconds"].get(st, "—") for s in sizes)] for st in stages],
+    )
     return "\n".join(lines)
 
 
@@ -294,7 +376,10 @@ def main(args: argparse.Namespace) -> int:
         "started": time.strftime("%Y-%m-%d %H:%M:%S%z"),
         "finished": None,
         "machine": machine(),
-        "neo4j": (CTL.parent / "pom.xml").read_text(encoding="utf-8").split("<neo4j.version>")[1].split("<")[0],
+        "neo4j": (CTL.parent / "pom.xml")
+        .read_text(encoding="utf-8")
+        .split("<neo4j.version>")[1]
+        .split("<")[0],
         "heap": args.heap,
         "pagecache": args.pagecache,
         "repeat": args.repeat,

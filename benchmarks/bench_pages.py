@@ -59,13 +59,23 @@ def drawn(html: str) -> dict[str, int] | None:
     for n in groups:
         c = _GROUP_COUNT.match(str((n.get("info") or {}).get("title") or n.get("label") or ""))
         grouped += int(c.group(1).replace(",", "")) if c else 0
-    return {"nodes": len(data["nodes"]), "edges": len(data["edges"]), "group_nodes": len(groups), "grouped": grouped}
+    return {
+        "nodes": len(data["nodes"]),
+        "edges": len(data["edges"]),
+        "group_nodes": len(groups),
+        "grouped": grouped,
+    }
 
 
 def pages(store: Store, busy: dict[str, dict[str, Any]]) -> dict[str, tuple[Callable[[], str], str]]:
     """Each page: (the builder called as the server calls it, its URL on the server)."""
     s = samples(store)
-    ctx: dict[str, Any] = {"as_of": AS_OF, "role": ROLE, "user_scope": None, "links": Links(base="", as_of=AS_OF)}
+    ctx: dict[str, Any] = {
+        "as_of": AS_OF,
+        "role": ROLE,
+        "user_scope": None,
+        "links": Links(base="", as_of=AS_OF),
+    }
     q = f"as_of={AS_OF}"
     out: dict[str, tuple[Callable[[], str], str]] = {}
     for name, build, url in (
@@ -76,7 +86,10 @@ def pages(store: Store, busy: dict[str, dict[str, Any]]) -> dict[str, tuple[Call
     ):
         out[f"{name}@city"] = (lambda b=build: b(store, None, **ctx), f"{url}?{q}")
         level = "district" if name in ("overview", "gaps") else "street"
-        out[f"{name}@{level}"] = (lambda b=build, c=s[level]: b(store, c, **ctx), f"{url}?scope={s[level]}&{q}")
+        out[f"{name}@{level}"] = (
+            lambda b=build, c=s[level]: b(store, c, **ctx),
+            f"{url}?scope={s[level]}&{q}",
+        )
     for kind, row in busy.items():
         for depth in (1, 2):
             out[f"ego.{kind}@{depth}"] = (
@@ -91,7 +104,9 @@ def pages(store: Store, busy: dict[str, dict[str, Any]]) -> dict[str, tuple[Call
     return out
 
 
-def bench(store: Store, *, repeat: int = 5, base: str | None = None, token: str | None = None) -> dict[str, Any]:
+def bench(
+    store: Store, *, repeat: int = 5, base: str | None = None, token: str | None = None
+) -> dict[str, Any]:
     """Every page built directly and (given the server's `base` and a `token`) fetched over HTTP."""
     client = Clients(base, token or "") if base else None
     results: dict[str, Any] = {}
@@ -99,7 +114,11 @@ def bench(store: Store, *, repeat: int = 5, base: str | None = None, token: str 
     try:
         for name, (build, url) in pages(store, busy).items():
             html = build()
-            entry: dict[str, Any] = {"url": url, "direct": timed(build, repeat), "html_bytes": len(html.encode())}
+            entry: dict[str, Any] = {
+                "url": url,
+                "direct": timed(build, repeat),
+                "html_bytes": len(html.encode()),
+            }
             entry["drawn"] = drawn(html)
             if client is not None:
                 status: list[int] = []
@@ -110,7 +129,9 @@ def bench(store: Store, *, repeat: int = 5, base: str | None = None, token: str 
                 entry["http"] = timed(fetch, repeat)
                 entry["http"]["status"] = sorted(set(status))
                 if entry["direct"]["median_ms"]:
-                    entry["http_over_direct"] = round(entry["http"]["median_ms"] / entry["direct"]["median_ms"], 3)
+                    entry["http_over_direct"] = round(
+                        entry["http"]["median_ms"] / entry["direct"]["median_ms"], 3
+                    )
             results[name] = entry
             d = entry["drawn"]
             print(
@@ -159,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append({"residents": n, **bench(store, repeat=args.repeat)})
             else:
                 with serving(data_dir, ROLE) as (server, token):
-                    runs.append({"residents": n, **bench(store, repeat=args.repeat, base=server.base, token=token)})
+                    runs.append(
+                        {"residents": n, **bench(store, repeat=args.repeat, base=server.base, token=token)}
+                    )
     report = {"benchmark": "pages", "machine": machine(), "as_of": AS_OF, "repeat": args.repeat, "runs": runs}
     write_runs(args.out, report, growth)
     return 0

@@ -146,8 +146,10 @@ def bench_store(store: Store, repeat: int) -> dict[str, Any]:
     run("reach.grid_worker", lambda: contacts.reach(store, s["worker"], AS_OF))
     run("reach.leader", lambda: contacts.reach(store, s["leader"], AS_OF))
     run("reach.unit", lambda: contacts.reach(store, s["unit"], AS_OF))
-    for name, a, b in (("path.resident_leader", s["resident"], s["near_leader"]),
-                       ("path.household_unit", s["household"], s["near_unit"])):
+    for name, a, b in (
+        ("path.resident_leader", s["resident"], s["near_leader"]),
+        ("path.household_unit", s["household"], s["near_unit"]),
+    ):
         run(name, lambda a=a, b=b: contacts.contact_path(store, a, b, AS_OF))
         results[name]["length"] = contacts.contact_path(store, a, b, AS_OF).get("length")
     run("analytics.critical_people@street", lambda: analytics.critical_people(store, s["street"], AS_OF))

@@ -25,7 +25,12 @@ GRAPH = "orggraph"  # the graph name `orggraph serve` / `orggraph load` use by d
 
 def child_env(data_dir: Path) -> dict[str, str]:
     """Environment for an `orggraph` child process on the embedded store in `data_dir`."""
-    env = {**os.environ, "ORGGRAPH_DATA_DIR": str(data_dir), "ORGGRAPH_PID_KEY": KEY, "ORGGRAPH_GRAPH_NAME": GRAPH}
+    env = {
+        **os.environ,
+        "ORGGRAPH_DATA_DIR": str(data_dir),
+        "ORGGRAPH_PID_KEY": KEY,
+        "ORGGRAPH_GRAPH_NAME": GRAPH,
+    }
     env.pop("ORGGRAPH_URI", None)
     return env
 
@@ -37,7 +42,9 @@ def city_ledgers(work: Path, residents: int) -> tuple[Path, float | None]:
 
     ledgers = work / f"ledgers-{residents}"
     stamp = ledgers / ".generated"  # hidden: the importer skips it
-    made_by = f"{hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()} seed={SEED} residents={residents}"
+    made_by = (
+        f"{hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()} seed={SEED} residents={residents}"
+    )
     if stamp.exists() and stamp.read_text(encoding="utf-8") == made_by:
         return ledgers, None
     print(f"generating {residents:,} residents → {ledgers}", file=sys.stderr, flush=True)
@@ -90,7 +97,9 @@ def write_json(path: Path | str, data: Any) -> Path:
     return out
 
 
-def write_runs(path: Path | str, report: dict[str, Any], growth: Callable[[list[dict[str, Any]]], Any]) -> None:
+def write_runs(
+    path: Path | str, report: dict[str, Any], growth: Callable[[list[dict[str, Any]]], Any]
+) -> None:
     """Write a per-size report, with the growth from the smallest size to the largest when there are two."""
     if len(report["runs"]) >= 2:
         report["growth"] = growth(report["runs"])

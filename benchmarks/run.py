@@ -119,7 +119,9 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     ceiling = None
     if "load" in stages and n > args.ceiling_max:
-        size.skip("ceiling", f"above --ceiling-max {args.ceiling_max:,} (the load is measured without its ratio)")
+        size.skip(
+            "ceiling", f"above --ceiling-max {args.ceiling_max:,} (the load is measured without its ratio)"
+        )
     elif "load" in stages:
         shutil.rmtree(scratch, ignore_errors=True)
         try:
@@ -142,8 +144,11 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 d["load"] = (
                     bench_load.summarize(n, load, ceiling)
                     if ceiling
-                    else {"residents": n, "load_seconds": round(load["seconds"], 2),
-                          "loader_peak_rss_mb": round(load["peak_rss_mb"])}
+                    else {
+                        "residents": n,
+                        "load_seconds": round(load["seconds"], 2),
+                        "loader_peak_rss_mb": round(load["peak_rss_mb"]),
+                    }
                 )
                 # Issue 12: the same ledgers again, then one street's rows changed (the store keeps those phones).
                 d["reload"] = size.stage(
@@ -179,7 +184,9 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return d
 
 
-def _serve_stages(size: Size, store: FalkorStore, data_dir: Path, args: argparse.Namespace, stages: set[str]) -> None:
+def _serve_stages(
+    size: Size, store: FalkorStore, data_dir: Path, args: argparse.Namespace, stages: set[str]
+) -> None:
     """The API and the pages against one `orggraph serve`; the pages still run directly if it will not start."""
     d = size.data
     try:
@@ -187,14 +194,21 @@ def _serve_stages(size: Size, store: FalkorStore, data_dir: Path, args: argparse
             if "api" in stages:
                 d["api"] = size.stage(
                     "api",
-                    lambda: bench_api.bench(store, server.base, token, requests=args.requests, clients=args.clients,
-                                            warmup=args.warmup),
+                    lambda: bench_api.bench(
+                        store,
+                        server.base,
+                        token,
+                        requests=args.requests,
+                        clients=args.clients,
+                        warmup=args.warmup,
+                    ),
                 )
             else:
                 size.skip("api", "not asked for (--stages)")
             if "pages" in stages:
                 d["pages"] = size.stage(
-                    "pages", lambda: bench_pages.bench(store, repeat=args.repeat, base=server.base, token=token)
+                    "pages",
+                    lambda: bench_pages.bench(store, repeat=args.repeat, base=server.base, token=token),
                 )
             else:
                 size.skip("pages", "not asked for (--stages)")
@@ -248,8 +262,11 @@ def growth(sizes: list[dict[str, Any]]) -> dict[str, Any]:
     ld = _ok(sizes, "load")
     if len(ld) >= 2:
         out["load"] = [
-            {"from": a["residents"], "to": b["residents"],
-             "load_seconds": round(b["load"]["load_seconds"] / a["load"]["load_seconds"], 2)}
+            {
+                "from": a["residents"],
+                "to": b["residents"],
+                "load_seconds": round(b["load"]["load_seconds"] / a["load"]["load_seconds"], 2),
+            }
             for a, b in zip(ld, ld[1:], strict=False)
         ]
     return out
@@ -272,22 +289,33 @@ def targets(sizes: list[dict[str, Any]]) -> list[dict[str, str]]:
         r = at["load"]["ratio_load_over_ceiling"]
         note = "" if at["residents"] == RATIO_AT else f"indicative: measured at {_n(at['residents'])}"
         if r >= RATIO_TARGET:
-            note = "; ".join(x for x in (note, "aim met" if r >= RATIO_AIM else f"aim {RATIO_AIM} not reached") if x)
+            note = "; ".join(
+                x for x in (note, "aim met" if r >= RATIO_AIM else f"aim {RATIO_AIM} not reached") if x
+            )
         row(t, _n(at["residents"]), f"{r:.2f}", r >= RATIO_TARGET, note)
 
     for s in sizes:
         rl = s.get("reload")
         if rl:
             r = rl["ratio_reload_over_first"]
-            row(f"re-load of unchanged ledgers ≤ {bench_load.RELOAD_TARGET:.0%} of the first load", _n(s["residents"]),
-                f"{r:.3f}", r <= bench_load.RELOAD_TARGET,
-                f"one street changed ({rl['one_street_rows_changed']:,} rows): {rl['one_street_seconds']} s")
+            row(
+                f"re-load of unchanged ledgers ≤ {bench_load.RELOAD_TARGET:.0%} of the first load",
+                _n(s["residents"]),
+                f"{r:.3f}",
+                r <= bench_load.RELOAD_TARGET,
+                f"one street changed ({rl['one_street_rows_changed']:,} rows): {rl['one_street_seconds']} s",
+            )
 
     for s in _ok(sizes, "load"):
         mb = s["load"]["loader_peak_rss_mb"]
         server = (s.get("store_server_after_load") or {}).get("peak_rss_mb")
-        row("loader peak memory ≤ 1 GB", _n(s["residents"]), f"{mb:,} MB", mb <= bench_load.PEAK_RSS_TARGET_MB,
-            f"the store's server peaked at {server:,} MB (not part of the target)" if server else "")
+        row(
+            "loader peak memory ≤ 1 GB",
+            _n(s["residents"]),
+            f"{mb:,} MB",
+            mb <= bench_load.PEAK_RSS_TARGET_MB,
+            f"the store's server peaked at {server:,} MB (not part of the target)" if server else "",
+        )
 
     pair = _pair(_ok(sizes, "load"))
     t = f"load time growth {_sizes_text(GROWTH_FROM, GROWTH_TO)} ≤ {bench_load.GROWTH_TARGET:g}×"
@@ -298,8 +326,13 @@ def targets(sizes: list[dict[str, Any]]) -> list[dict[str, str]]:
         factor = b["residents"] / a["residents"]
         limit = bench_load.GROWTH_TARGET if named else bench_load.GROWTH_TARGET / 10 * factor
         g = b["load"]["load_seconds"] / a["load"]["load_seconds"]
-        row(t, _sizes_text(a["residents"], b["residents"]), f"{g:.2f}×", g <= limit,
-            "" if named else f"indicative: sizes ×{factor:g}, so the limit is scaled to {limit:.1f}×")
+        row(
+            t,
+            _sizes_text(a["residents"], b["residents"]),
+            f"{g:.2f}×",
+            g <= limit,
+            "" if named else f"indicative: sizes ×{factor:g}, so the limit is scaled to {limit:.1f}×",
+        )
 
     pair = _pair(_ok(sizes, "queries"))
     for k in bench_queries.POINT_QUERIES:
@@ -316,8 +349,13 @@ def targets(sizes: list[dict[str, Any]]) -> list[dict[str, str]]:
         notes = [] if named else ["indicative: not the sizes the target names"]
         if ra.get("length") != rb.get("length"):
             notes.append(f"the sample paths differ in length ({ra.get('length')} → {rb.get('length')})")
-        row(t, _sizes_text(a["residents"], b["residents"]), f"{g:.2f}× ({ra['median_ms']:.1f} → {rb['median_ms']:.1f} ms)",
-            g <= bench_queries.POINT_GROWTH_TARGET, "; ".join(notes))
+        row(
+            t,
+            _sizes_text(a["residents"], b["residents"]),
+            f"{g:.2f}× ({ra['median_ms']:.1f} → {rb['median_ms']:.1f} ms)",
+            g <= bench_queries.POINT_GROWTH_TARGET,
+            "; ".join(notes),
+        )
 
     for s in _ok(sizes, "api"):
         cells = [
@@ -330,16 +368,25 @@ def targets(sizes: list[dict[str, Any]]) -> list[dict[str, str]]:
             continue
         worst = max(cells, key=lambda x: x[2])
         over = [f"{name}@{c}" for name, c, v in cells if v > bench_api.OVERHEAD_TARGET]
-        row(f"API overhead ≤ {bench_api.OVERHEAD_TARGET}× median (HTTP ÷ direct, 1 and 8 clients)", _n(s["residents"]),
-            f"worst {worst[2]:.2f}× ({worst[0]}, {worst[1]} clients)", not over,
-            f"over: {', '.join(over)}" if over else f"all {len(cells)} workload × clients within")
+        row(
+            f"API overhead ≤ {bench_api.OVERHEAD_TARGET}× median (HTTP ÷ direct, 1 and 8 clients)",
+            _n(s["residents"]),
+            f"worst {worst[2]:.2f}× ({worst[0]}, {worst[1]} clients)",
+            not over,
+            f"over: {', '.join(over)}" if over else f"all {len(cells)} workload × clients within",
+        )
 
     for s in _ok(sizes, "pages"):
         drawn = [(k, v["drawn"]["nodes"]) for k, v in s["pages"]["results"].items() if v.get("drawn")]
         if drawn:
             k, most = max(drawn, key=lambda x: x[1])
-            row(f"pages draw at most about {NODE_CAP} nodes (queries/network.py NODE_CAP)", _n(s["residents"]),
-                f"most {most:,} ({k})", most <= NODE_CAP * 1.1, "check of the pages' own cap, not an issue target")
+            row(
+                f"pages draw at most about {NODE_CAP} nodes (queries/network.py NODE_CAP)",
+                _n(s["residents"]),
+                f"most {most:,} ({k})",
+                most <= NODE_CAP * 1.1,
+                "check of the pages' own cap, not an issue target",
+            )
     return rows
 
 
@@ -371,7 +418,9 @@ def markdown(report: dict[str, Any]) -> str:
         state = s["status"]
         extra = [f"{k} failed: {v.splitlines()[0][:300]}" for k, v in s.get("errors", {}).items()]
         extra += [f"{k} skipped: {v}" for k, v in s.get("skipped", {}).items()]
-        lines.append(f"- **{s['residents']:,} residents**: {state}" + ("; " + "; ".join(extra) if extra else ""))
+        lines.append(
+            f"- **{s['residents']:,} residents**: {state}" + ("; " + "; ".join(extra) if extra else "")
+        )
     for n in report.get("not_run", []):
         lines.append(f"- **{n:,} residents**: skipped — {report.get('not_run_why', 'not reached')}")
     lines.append("")
@@ -379,8 +428,16 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["## Targets", ""]
     lines += _md_table(
         ["target", "size", "measured", "verdict", "note"],
-        [[r["target"], r["where"], r["measured"], f"**{r['verdict']}**" if r["verdict"] == "NOT met" else r["verdict"],
-          r["note"]] for r in report["targets"]],
+        [
+            [
+                r["target"],
+                r["where"],
+                r["measured"],
+                f"**{r['verdict']}**" if r["verdict"] == "NOT met" else r["verdict"],
+                r["note"],
+            ]
+            for r in report["targets"]
+        ],
     )
 
     stage_names = ["generate", "ceiling", "load", "queries", "api", "pages"]
@@ -394,12 +451,22 @@ def markdown(report: dict[str, Any]) -> str:
     loads = [s for s in sizes if s.get("load")]
     if loads:
         lines += ["## Load", ""]
-        keys = [("rows_written", "rows written"), ("load_seconds", "`orggraph load` s"), ("load_rows_per_s", "load rows/s"),
-                ("ceiling_seconds", "ceiling s"), ("ceiling_rows_per_s", "ceiling rows/s"),
-                ("ratio_load_over_ceiling", "load ÷ ceiling"), ("loader_peak_rss_mb", "loader peak RSS MB")]
+        keys = [
+            ("rows_written", "rows written"),
+            ("load_seconds", "`orggraph load` s"),
+            ("load_rows_per_s", "load rows/s"),
+            ("ceiling_seconds", "ceiling s"),
+            ("ceiling_rows_per_s", "ceiling rows/s"),
+            ("ratio_load_over_ceiling", "load ÷ ceiling"),
+            ("loader_peak_rss_mb", "loader peak RSS MB"),
+        ]
         body = [[label, *(_fmt(s["load"].get(k)) for s in loads)] for k, label in keys]
-        body.append(["store server peak RSS MB (after load)",
-                     *(_fmt((s.get("store_server_after_load") or {}).get("peak_rss_mb")) for s in loads)])
+        body.append(
+            [
+                "store server peak RSS MB (after load)",
+                *(_fmt((s.get("store_server_after_load") or {}).get("peak_rss_mb")) for s in loads),
+            ]
+        )
         body.append(["graph nodes (Person)", *(_fmt((s.get("graph") or {}).get("Person")) for s in loads)])
         lines += _md_table(["", *(_n(s["residents"]) for s in loads)], body)
         for g in report["growth"].get("load", []):
@@ -415,7 +482,10 @@ def markdown(report: dict[str, Any]) -> str:
         for k in keys:
             cells = [s["queries"]["results"].get(k, {}) for s in qs]
             vals = [c.get("median_ms") for c in cells]
-            shown = [_ms(v) + (f" (length {c['length']})" if c.get("length") is not None else "") for v, c in zip(vals, cells, strict=True)]
+            shown = [
+                _ms(v) + (f" (length {c['length']})" if c.get("length") is not None else "")
+                for v, c in zip(vals, cells, strict=True)
+            ]
             body.append([("**" + k + "**") if k in bench_queries.POINT_QUERIES else k, *shown, _growth(vals)])
         lines += _md_table(["query (bold: point queries)", *(_n(s["residents"]) for s in qs), ratio], body)
 
@@ -426,21 +496,46 @@ def markdown(report: dict[str, Any]) -> str:
         for s in apis:
             for name, w in s["api"].items():
                 if w.get("error"):
-                    body.append([name, "—", _n(s["residents"]), f"failed: {w['error'][:200]}", "", "", "", ""])
+                    body.append(
+                        [name, "—", _n(s["residents"]), f"failed: {w['error'][:200]}", "", "", "", ""]
+                    )
         for name in dict.fromkeys(k for s in apis for k in s["api"]):
             for c in dict.fromkeys(c for s in apis for c in s["api"].get(name, {}).get("by_clients", {})):
                 for s in apis:
                     v = s["api"].get(name, {}).get("by_clients", {}).get(c)
                     if v:
-                        body.append([name, c, _n(s["residents"]), _ms(v["api"]["median_ms"]), _ms(v["api"]["p95_ms"]),
-                                     _ms(v["direct"]["median_ms"]), f"{v['overhead_median']}×",
-                                     v["api"]["throughput_rps"]])
-        lines += _md_table(["workload", "clients", "size", "HTTP median", "HTTP p95", "direct median", "overhead",
-                            "HTTP req/s"], body)
+                        body.append(
+                            [
+                                name,
+                                c,
+                                _n(s["residents"]),
+                                _ms(v["api"]["median_ms"]),
+                                _ms(v["api"]["p95_ms"]),
+                                _ms(v["direct"]["median_ms"]),
+                                f"{v['overhead_median']}×",
+                                v["api"]["throughput_rps"],
+                            ]
+                        )
+        lines += _md_table(
+            [
+                "workload",
+                "clients",
+                "size",
+                "HTTP median",
+                "HTTP p95",
+                "direct median",
+                "overhead",
+                "HTTP req/s",
+            ],
+            body,
+        )
 
     pgs = [s for s in sizes if s.get("pages")]
     if pgs:
-        lines += ["## Pages (median ms direct / over HTTP; HTML KB; nodes drawn, of which group nodes → nodes they stand for)", ""]
+        lines += [
+            "## Pages (median ms direct / over HTTP; HTML KB; nodes drawn, of which group nodes → nodes they stand for)",
+            "",
+        ]
         body = []
         for k in dict.fromkeys(k for s in pgs for k in s["pages"]["results"]):
             cells = []
@@ -460,8 +555,13 @@ def markdown(report: dict[str, Any]) -> str:
             vals = [s["pages"]["results"].get(k, {}).get("direct", {}).get("median_ms") for s in pgs]
             body.append([k, *cells, _growth(vals)])
         lines += _md_table(["page", *(_n(s["residents"]) for s in pgs), _ratio_head(pgs)], body)
-        busy = [f"{_n(s['residents'])}: " + ", ".join(f"{k} {v['key']} ({v['degree']} relationships)"
-                                                    for k, v in s["pages"]["busy"].items()) for s in pgs]
+        busy = [
+            f"{_n(s['residents'])}: "
+            + ", ".join(
+                f"{k} {v['key']} ({v['degree']} relationships)" for k, v in s["pages"]["busy"].items()
+            )
+            for s in pgs
+        ]
         lines += ["Ego pages are of the busiest community, grid and leader: " + "; ".join(busy) + ".", ""]
     return "\n".join(lines)
 
@@ -483,7 +583,9 @@ def _fmt(v: Any) -> str:
 
 
 def _ratio_head(runs: list[dict[str, Any]]) -> str:
-    return f"growth {_sizes_text(runs[0]['residents'], runs[-1]['residents'])}" if len(runs) >= 2 else "growth"
+    return (
+        f"growth {_sizes_text(runs[0]['residents'], runs[-1]['residents'])}" if len(runs) >= 2 else "growth"
+    )
 
 
 def _growth(vals: list[float | None]) -> str:
@@ -495,28 +597,61 @@ def _growth(vals: list[float | None]) -> str:
 # ------------------------------------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--residents", type=int, nargs="+", help=f"city sizes (default {FULL_SIZES}; --quick: {QUICK_SIZES})")
+    ap.add_argument(
+        "--residents", type=int, nargs="+", help=f"city sizes (default {FULL_SIZES}; --quick: {QUICK_SIZES})"
+    )
     ap.add_argument("--quick", action="store_true", help="smoke test: small cities, few repeats and requests")
-    ap.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES), help="what to measure (default all)")
-    ap.add_argument("--repeat", type=int, help="repeats per query and page, median taken (default 5; --quick 3)")
-    ap.add_argument("--requests", type=int, help="API requests per workload and concurrency (default 400; --quick 40)")
+    ap.add_argument(
+        "--stages", nargs="+", choices=STAGES, default=list(STAGES), help="what to measure (default all)"
+    )
+    ap.add_argument(
+        "--repeat", type=int, help="repeats per query and page, median taken (default 5; --quick 3)"
+    )
+    ap.add_argument(
+        "--requests", type=int, help="API requests per workload and concurrency (default 400; --quick 40)"
+    )
     ap.add_argument("--warmup", type=int, help="API warm-up requests per workload (default 20; --quick 5)")
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8], help="API concurrency levels")
-    ap.add_argument("--ceiling-max", type=int, default=RATIO_AT,
-                    help="largest size whose engine ceiling is measured (default 1,000,000: the ratio's target size; "
-                         "the ceiling writes the whole city a second time and pre-builds every batch in memory)")
-    ap.add_argument("--workdir", type=Path, default=HERE / "out" / "work",
-                    help="ledgers (kept and reused) and stores (deleted unless --keep); default benchmarks/out/work")
+    ap.add_argument(
+        "--ceiling-max",
+        type=int,
+        default=RATIO_AT,
+        help="largest size whose engine ceiling is measured (default 1,000,000: the ratio's target size; "
+        "the ceiling writes the whole city a second time and pre-builds every batch in memory)",
+    )
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=HERE / "out" / "work",
+        help="ledgers (kept and reused) and stores (deleted unless --keep); default benchmarks/out/work",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "out", help="where results.json and results.md go")
-    ap.add_argument("--keep", action="store_true", help="keep each loaded store (ORGGRAPH_DATA_DIR=<workdir>/store-N)")
-    ap.add_argument("--backend", choices=("falkordb", "neo4j"), default="falkordb",
-                    help="neo4j: load, admin import and queries on a Neo4j the run starts (see bench_neo4j.py)")
-    ap.add_argument("--neo4j-port", type=int, default=0, help="Bolt port of the benchmark's Neo4j (0: a free one)")
-    ap.add_argument("--import-port", type=int, default=0, help="Bolt port of the Neo4j the admin import goes into")
+    ap.add_argument(
+        "--keep", action="store_true", help="keep each loaded store (ORGGRAPH_DATA_DIR=<workdir>/store-N)"
+    )
+    ap.add_argument(
+        "--backend",
+        choices=("falkordb", "neo4j"),
+        default="falkordb",
+        help="neo4j: load, admin import and queries on a Neo4j the run starts (see bench_neo4j.py)",
+    )
+    ap.add_argument(
+        "--neo4j-port", type=int, default=0, help="Bolt port of the benchmark's Neo4j (0: a free one)"
+    )
+    ap.add_argument(
+        "--import-port", type=int, default=0, help="Bolt port of the Neo4j the admin import goes into"
+    )
     ap.add_argument("--heap", default="2g", help="the benchmark Neo4j's heap (neo4jctl start --heap)")
-    ap.add_argument("--pagecache", default="2g", help="the benchmark Neo4j's page cache (neo4jctl start --pagecache)")
-    ap.add_argument("--neo4j-stages", nargs="+", choices=("ceiling", "load", "import", "queries"),
-                    default=["ceiling", "load", "import", "queries"], help="what to measure on Neo4j (default all)")
+    ap.add_argument(
+        "--pagecache", default="2g", help="the benchmark Neo4j's page cache (neo4jctl start --pagecache)"
+    )
+    ap.add_argument(
+        "--neo4j-stages",
+        nargs="+",
+        choices=("ceiling", "load", "import", "queries"),
+        default=["ceiling", "load", "import", "queries"],
+        help="what to measure on Neo4j (default all)",
+    )
     args = ap.parse_args(argv)
     quick = args.quick
     args.residents = sorted(args.residents or (QUICK_SIZES if quick else FULL_SIZES))
@@ -531,7 +666,9 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "benchmark": "city-scale suite",
-        "command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]]) if argv is None else f"run.main({argv})",
+        "command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]])
+        if argv is None
+        else f"run.main({argv})",
         "started": time.strftime("%Y-%m-%d %H:%M:%S%z"),
         "finished": None,
         "machine": machine(),

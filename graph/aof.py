@@ -149,7 +149,9 @@ def pending_replay(db_dir: Path) -> ReplayPlan | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError):
-        log.error("unreadable %s: the AOF tail set aside there is left for a person to look at", folder / _PLAN)
+        log.error(
+            "unreadable %s: the AOF tail set aside there is left for a person to look at", folder / _PLAN
+        )
         return None
 
 
@@ -232,7 +234,9 @@ def iter_commands(path: Path, chunk: int = 1 << 20) -> Iterator[list[bytes]]:
         else:
             yield cmd
     if held is not None:
-        log.warning("%s ends inside a MULTI block without EXEC; its %d commands are dropped", path, len(held) - 1)
+        log.warning(
+            "%s ends inside a MULTI block without EXEC; its %d commands are dropped", path, len(held) - 1
+        )
 
 
 def _raw_commands(path: Path, chunk: int) -> Iterator[list[bytes]]:
@@ -278,7 +282,9 @@ def _raw_commands(path: Path, chunk: int) -> Iterator[list[bytes]]:
             if head.startswith(b"#"):
                 continue
             if not head.startswith(b"*"):
-                raise ValueError(f"{path}: not an AOF command at byte {f.tell() - len(buf) + pos}: {head[:40]!r}")
+                raise ValueError(
+                    f"{path}: not an AOF command at byte {f.tell() - len(buf) + pos}: {head[:40]!r}"
+                )
             args: list[bytes] = []
             for _ in range(int(head[1:])):
                 size = line()
@@ -295,7 +301,9 @@ def _raw_commands(path: Path, chunk: int) -> Iterator[list[bytes]]:
 
 
 def _truncated(path: Path) -> None:
-    log.warning("%s ends in the middle of a command (the server was killed while writing it); it is dropped", path)
+    log.warning(
+        "%s ends in the middle of a command (the server was killed while writing it); it is dropped", path
+    )
 
 
 # --- replaying ------------------------------------------------------------------------------------

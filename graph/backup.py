@@ -44,10 +44,10 @@ from pathlib import Path
 from typing import Any
 
 import redis
-
-from orggraph import __version__
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import QueryError, Store, StoreError, StoreUnavailable
+
+from orggraph import __version__
 from orggraph.oserrors import disk_full
 
 __all__ = [
@@ -66,9 +66,14 @@ FORMAT = 1
 _ASIDE = ".orggraph-restore-old"  # suffix of the graph renamed aside during a restore
 _MAX_HEADER = 64 * 1024
 
-_COUNT_NODES = statement("backup.count.nodes", "MATCH (n) RETURN count(n) AS n", "备份/恢复核对：节点总数", origin=__name__)
+_COUNT_NODES = statement(
+    "backup.count.nodes", "MATCH (n) RETURN count(n) AS n", "备份/恢复核对：节点总数", origin=__name__
+)
 _COUNT_RELS = statement(
-    "backup.count.relationships", "MATCH ()-[r]->() RETURN count(r) AS n", "备份/恢复核对：关系总数", origin=__name__
+    "backup.count.relationships",
+    "MATCH ()-[r]->() RETURN count(r) AS n",
+    "备份/恢复核对：关系总数",
+    origin=__name__,
 )
 
 
@@ -174,7 +179,9 @@ def _write_file(out: Path, header: dict[str, Any], payload: bytes) -> None:
                 os.close(dfd)
     except OSError as e:
         if disk_full(e):
-            raise BackupError(f"磁盘空间不足，无法写入备份 {out}（{e.strerror}）。请释放空间或换一个位置后重试。") from None
+            raise BackupError(
+                f"磁盘空间不足，无法写入备份 {out}（{e.strerror}）。请释放空间或换一个位置后重试。"
+            ) from None
         raise BackupError(f"无法写入备份 {out}：{e.strerror or e}。请检查路径和权限。") from None
     finally:
         if tmp is not None:
@@ -222,7 +229,9 @@ def _read_file(path: Path) -> tuple[dict[str, Any], bytes]:
     if recorded != actual or data[-1:] != b"\n":
         raise BackupError(f"备份文件 {path} 已损坏（校验和不符）。图库未做任何改动；请换一份备份。")
     if header.get("format") != FORMAT:
-        raise BackupError(f"备份文件 {path} 的格式版本为 {header.get('format')}，本程序只认识 {FORMAT}。请升级 orggraph。")
+        raise BackupError(
+            f"备份文件 {path} 的格式版本为 {header.get('format')}，本程序只认识 {FORMAT}。请升级 orggraph。"
+        )
     return header, payload
 
 
@@ -355,7 +364,9 @@ def _falkor(store: Store) -> tuple[redis.Redis, str]:
         raise BackupUnsupported(f"{store.backend} 存储不支持 orggraph backup/restore。")
     pool = conn.connection_pool
     kwargs = {**pool.connection_kwargs, "decode_responses": False}
-    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)), graph
+    return redis.Redis(
+        connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+    ), graph
 
 
 def _counts(store: Store) -> tuple[int, int]:
@@ -377,5 +388,6 @@ def _graph_module_version(raw: redis.Redis) -> int | None:
 
 
 def _unavailable(e: redis.RedisError) -> StoreError:
-    return StoreUnavailable(f"备份/恢复时与数据库的连接出错：{e}。请确认数据库在运行后重试；图库的内容以数据库为准。")
-
+    return StoreUnavailable(
+        f"备份/恢复时与数据库的连接出错：{e}。请确认数据库在运行后重试；图库的内容以数据库为准。"
+    )

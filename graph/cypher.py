@@ -22,7 +22,9 @@ class Statement:
 _REGISTRY: dict[str, Statement] = {}
 
 
-def statement(name: str, text: LiteralString, purpose: str = "", *, origin: str = "", neo4j: bool = True) -> LiteralString:
+def statement(
+    name: str, text: LiteralString, purpose: str = "", *, origin: str = "", neo4j: bool = True
+) -> LiteralString:
     """Register a shipped Cypher statement under a unique name and return its text unchanged.
 
     Generated statements (from the schema) register too, so the linter sees exactly what runs.

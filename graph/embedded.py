@@ -50,10 +50,9 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from orggraph.graph import aof
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-
-from orggraph.graph import aof
 
 __all__ = ["FALKORDB_MODULE_ARGS", "EmbeddedServer", "EmbeddedServerError", "locate_binaries", "rewrite_aof"]
 
@@ -415,7 +414,12 @@ class EmbeddedServer:
         """Running?, pid, socket, data size and users; reads only, changes nothing."""
         state = self._read_state()
         probe = _probe(state.socket) if state else None
-        if probe is not None and probe.busy and state is not None and _same_process(state.pid, state.identity):
+        if (
+            probe is not None
+            and probe.busy
+            and state is not None
+            and _same_process(state.pid, state.identity)
+        ):
             probe = _Probe(state.pid, str(self.db_dir), True)
         running = state is not None and probe is not None and probe.pid == state.pid
         return {
@@ -740,7 +744,8 @@ class EmbeddedServer:
                 )
             probe = _probe(state.socket)
             loading = probe is not None and (
-                (probe.busy and _same_process(state.pid, state.identity)) or (probe.pid == state.pid and probe.loading)
+                (probe.busy and _same_process(state.pid, state.identity))
+                or (probe.pid == state.pid and probe.loading)
             )
             if probe is not None and not probe.busy and probe.pid == state.pid and not probe.loading:
                 return
@@ -752,7 +757,11 @@ class EmbeddedServer:
                     deadline = max(deadline, min(now + self.start_timeout, t0 + self.load_timeout))
                 if not told and now - t0 > 5:
                     told = True
-                    print(f"内置数据库正在从磁盘加载数据（{self.db_dir}），请稍候……", file=sys.stderr, flush=True)
+                    print(
+                        f"内置数据库正在从磁盘加载数据（{self.db_dir}），请稍候……",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             if now > deadline:
                 if now - t0 >= self.load_timeout:
                     what = f"加载数据超过 {self.load_timeout:.0f} 秒仍未完成"

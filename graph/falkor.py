@@ -16,10 +16,6 @@ from urllib.parse import urlparse
 import redis
 import redis.exceptions
 from falkordb import FalkorDB
-from redis._parsers.resp2 import _RESP2Parser
-from redis._parsers.socket import SocketBuffer
-from redis.utils import SENTINEL
-
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import (
@@ -33,6 +29,9 @@ from orggraph.graph.store import (
     StoreUnavailable,
     plain,
 )
+from redis._parsers.resp2 import _RESP2Parser
+from redis._parsers.socket import SocketBuffer
+from redis.utils import SENTINEL
 
 __all__ = ["DATA_VERSION_KEY", "FalkorStore"]
 
@@ -54,13 +53,17 @@ _reply_cap = threading.local()  # .bytes, .deadline: set around one capped read 
 
 
 class _CappedBuffer(SocketBuffer):
-    def _read_from_socket(self, length: int | None = None, timeout: Any = SENTINEL, raise_on_timeout: bool | None = True) -> bool:
+    def _read_from_socket(
+        self, length: int | None = None, timeout: Any = SENTINEL, raise_on_timeout: bool | None = True
+    ) -> bool:
         cap, deadline = getattr(_reply_cap, "bytes", None), getattr(_reply_cap, "deadline", None)
         if deadline is not None and timeout is SENTINEL:
             # FalkorDB checks its time limit between operations only: building one huge list or sorting one
             # can run on for a minute past it. The reply is waited for until the deadline, not longer.
             try:
-                got = super()._read_from_socket(length, max(0.001, deadline - time.monotonic()), raise_on_timeout)
+                got = super()._read_from_socket(
+                    length, max(0.001, deadline - time.monotonic()), raise_on_timeout
+                )
             except redis.exceptions.TimeoutError:
                 raise _ReplyLimit(too_large=False, waiting=self._buffer.getbuffer().nbytes == 0) from None
         else:
@@ -82,7 +85,10 @@ class _CappedParser(_RESP2Parser):
         super().on_connect(connection)
         self._buffer = _CappedBuffer(self._sock, self.socket_read_size, connection.socket_timeout)
 
-_UNAVAILABLE = "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储请查看数据目录下 falkordb/server.log。"
+
+_UNAVAILABLE = (
+    "无法连接图数据库（FalkorDB）：{}。请确认服务已启动；内置存储请查看数据目录下 falkordb/server.log。"
+)
 
 
 DATA_VERSION_KEY = "orggraph:data-version:{graph}"
@@ -143,13 +149,19 @@ class FalkorStore(Store):
         except Exception:
             server.release()
             raise
-        return cls(db, graph_name, backend="falkordb-embedded", server=server, location=str(Path(data_dir).resolve()))
+        return cls(
+            db, graph_name, backend="falkordb-embedded", server=server, location=str(Path(data_dir).resolve())
+        )
 
     @classmethod
     def connect_url(cls, url: str, graph_name: str = "orggraph") -> FalkorStore:
         u = urlparse(url)
-        db = FalkorDB(host=u.hostname or "localhost", port=u.port or 6379, password=u.password, username=u.username)
-        return cls(db, graph_name, backend="falkordb", location=f"{u.hostname or 'localhost'}:{u.port or 6379}")
+        db = FalkorDB(
+            host=u.hostname or "localhost", port=u.port or 6379, password=u.password, username=u.username
+        )
+        return cls(
+            db, graph_name, backend="falkordb", location=f"{u.hostname or 'localhost'}:{u.port or 6379}"
+        )
 
     @property
     def server(self) -> Any:
@@ -170,7 +182,15 @@ class FalkorStore(Store):
                 self._capped = FalkorDB(connection_pool=capped_pool).select_graph(self.graph_name)
             return self._capped
 
-    def _query(self, graph: Any, query: str, params: Mapping[str, Any] | None, *, read_only: bool, timeout_ms: int | None) -> Any:
+    def _query(
+        self,
+        graph: Any,
+        query: str,
+        params: Mapping[str, Any] | None,
+        *,
+        read_only: bool,
+        timeout_ms: int | None,
+    ) -> Any:
         try:
             return graph._query(query, params=dict(params or {}), timeout=timeout_ms, read_only=read_only)
         except redis.exceptions.ConnectionError as e:
@@ -205,7 +225,9 @@ class FalkorStore(Store):
             # seconds more, then it is cut (a 20-million-element list took minutes to parse).
             _reply_cap.deadline = time.monotonic() + (timeout_ms or 30_000) / 1000 + _REPLY_GRACE
             try:
-                res = self._query(self._capped_graph(), query, params, read_only=read_only, timeout_ms=timeout_ms)
+                res = self._query(
+                    self._capped_graph(), query, params, read_only=read_only, timeout_ms=timeout_ms
+                )
             except _ReplyLimit as e:
                 if e.too_large:
                     raise QueryError(
@@ -352,7 +374,15 @@ class FalkorStore(Store):
                 continue
             try:
                 self._db.connection.execute_command(
-                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", n.label, "PROPERTIES", 1, n.key
+                    "GRAPH.CONSTRAINT",
+                    "CREATE",
+                    self.graph_name,
+                    "UNIQUE",
+                    "NODE",
+                    n.label,
+                    "PROPERTIES",
+                    1,
+                    n.key,
                 )
                 created = True
             except redis.exceptions.ResponseError as e:
@@ -420,7 +450,9 @@ def _translate(e: redis.exceptions.ResponseError) -> Exception:
     if "max pending queries" in low:
         return StoreUnavailable("图数据库正在排队的查询太多，暂时不接受新查询。请稍后重试。")
     if "read-only" in low or "ro_query" in low:
-        return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
+        return ReadOnlyError(
+            "只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。"
+        )
     if "timed out" in low or "timeout" in low:
         return QueryTimeout("查询超过时间限制，已被中止。请缩小范围（加 LIMIT、限定编码）后重试。")
     return QueryError(f"查询有误：{msg}")

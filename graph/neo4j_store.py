@@ -9,9 +9,17 @@ from typing import Any, LiteralString
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
-
 from orggraph.graph.cypher import statement
-from orggraph.graph.store import NEO4J_DDL, QueryError, QueryTimeout, ReadOnlyError, Result, Store, StoreUnavailable, plain
+from orggraph.graph.store import (
+    NEO4J_DDL,
+    QueryError,
+    QueryTimeout,
+    ReadOnlyError,
+    Result,
+    Store,
+    StoreUnavailable,
+    plain,
+)
 
 __all__ = ["Neo4jStore"]
 
@@ -62,8 +70,9 @@ class Neo4jStore(Store):
         # reply_limit bounds what this process keeps: the rows' size as JSON, counted as they arrive.
         try:
             # READ access mode: a cluster sends it to a follower, and the server itself refuses writes.
-            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
-
+            with self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
                 # The time limit travels with the transaction: the server stops it (Neo.ClientError.Transaction.
                 # TransactionTimedOut...), whatever the client does meanwhile.
                 @neo4j.unit_of_work(timeout=timeout)
@@ -95,7 +104,9 @@ class Neo4jStore(Store):
 
     def explain(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> list[str]:
         try:
-            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            with self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
                 summary = session.run(_explained(query), dict(params or {})).consume()
         except Neo4jError as e:
             raise _translate(e) from None
@@ -146,7 +157,9 @@ class Neo4jStore(Store):
         """The bookmark a read session ends with: it names the last transaction committed to the database, so it
         moves with every write by any client (not used for caching: it costs a round trip)."""
         try:
-            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            with self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
                 session.run(_COMMIT_PROBE).consume()
                 return ",".join(sorted(session.last_bookmarks().raw_values))
         except Neo4jError as e:
@@ -164,7 +177,9 @@ class Neo4jStore(Store):
         self._driver.close()
 
 
-_COMMIT_PROBE = statement("neo4j.commit_probe", "RETURN 1", "读取最后提交的事务标记（导入的变更记录用）", origin=__name__)
+_COMMIT_PROBE = statement(
+    "neo4j.commit_probe", "RETURN 1", "读取最后提交的事务标记（导入的变更记录用）", origin=__name__
+)
 
 
 def _explained(query: LiteralString) -> LiteralString:
@@ -173,10 +188,18 @@ def _explained(query: LiteralString) -> LiteralString:
 
 def _translate(e: Neo4jError) -> Exception:
     code = e.code or ""
-    if "AccessMode" in code or "ForbiddenOnReadOnlyDatabase" in code or "WriteOnReadOnlyAccessDbException" in code:
-        return ReadOnlyError("只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。")
+    if (
+        "AccessMode" in code
+        or "ForbiddenOnReadOnlyDatabase" in code
+        or "WriteOnReadOnlyAccessDbException" in code
+    ):
+        return ReadOnlyError(
+            "只读查询中不允许写入（CREATE/MERGE/SET/DELETE 等）。请只使用 MATCH … RETURN 读取数据。"
+        )
     if "MemoryPoolOutOfMemory" in code:  # db.memory.transaction.max (README, "Containment")
-        return QueryError("查询占用的内存超过数据库的上限，已被中止。请缩小范围：加 LIMIT、限定编码，避免对全部节点 collect()。")
+        return QueryError(
+            "查询占用的内存超过数据库的上限，已被中止。请缩小范围：加 LIMIT、限定编码，避免对全部节点 collect()。"
+        )
     if "TransactionTimedOut" in code or "Timeout" in code:
         return QueryTimeout("查询超过时间限制，已被中止。请缩小范围（加 LIMIT、限定编码）后重试。")
     if isinstance(e, ClientError):

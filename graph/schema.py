@@ -81,10 +81,26 @@ _KEY = Prop("key", "标识")
 NODES: dict[str, NodeType] = {
     n.label: n
     for n in (
-        NodeType("District", "区县", "code", (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE), indexed=_SEARCH),
-        NodeType("Street", "街道", "code", (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE), indexed=_SEARCH),
         NodeType(
-            "Community", "社区", "code", (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE), indexed=_SEARCH
+            "District",
+            "区县",
+            "code",
+            (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE),
+            indexed=_SEARCH,
+        ),
+        NodeType(
+            "Street",
+            "街道",
+            "code",
+            (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE),
+            indexed=_SEARCH,
+        ),
+        NodeType(
+            "Community",
+            "社区",
+            "code",
+            (Prop("code", "编码"), Prop("name", "名称"), _PY, _SOURCE),
+            indexed=_SEARCH,
         ),
         NodeType(
             "Grid",
@@ -173,9 +189,19 @@ RELS: dict[str, RelType] = {
         RelType("SECRETARY_OF", "书记", ("Person",), ("PartyOrg",), (_SOURCE,)),
         RelType("WORKS_AT", "工作单位", ("Person",), ("Unit",), (_SOURCE,)),
         RelType(
-            "SERVES", "网格力量", ("Person",), ("Grid", "Building"), (Prop("role", "岗位"), _SINCE, _UNTIL, _KEY, _SOURCE)
+            "SERVES",
+            "网格力量",
+            ("Person",),
+            ("Grid", "Building"),
+            (Prop("role", "岗位"), _SINCE, _UNTIL, _KEY, _SOURCE),
         ),
-        RelType("CO_BUILDS", "联建共建", ("Unit",), ("Community",), (_SINCE, _UNTIL, Prop("project", "共建项目"), _KEY, _SOURCE)),
+        RelType(
+            "CO_BUILDS",
+            "联建共建",
+            ("Unit",),
+            ("Community",),
+            (_SINCE, _UNTIL, Prop("project", "共建项目"), _KEY, _SOURCE),
+        ),
         RelType(
             "PART_TIME_MEMBER_OF",
             "兼职委员",
@@ -191,7 +217,11 @@ RELS: dict[str, RelType] = {
             (Prop("category", "联系人类别"), Prop("title", "职务"), _SINCE, _UNTIL, _KEY, _SOURCE),
         ),
         RelType(
-            "REPORTED_TO", "双报到", ("Person", "Unit"), ("Community",), (Prop("date", "报到日期"), Prop("post", "认领岗位"), _SOURCE)
+            "REPORTED_TO",
+            "双报到",
+            ("Person", "Unit"),
+            ("Community",),
+            (Prop("date", "报到日期"), Prop("post", "认领岗位"), _SOURCE),
         ),
         RelType("LINKS_HOUSEHOLD", "联户", ("Person",), ("Household",), (_SINCE, _UNTIL, _KEY, _SOURCE)),
     )
@@ -242,7 +272,9 @@ def linter_schema() -> dict[str, object]:
     """
     extra = {n.label: n.extra_labels for n in NODES.values()}
     labels = sorted({*NODES, *(x for xs in extra.values() for x in xs)})
-    props = sorted({p.name for n in NODES.values() for p in n.props} | {p.name for r in RELS.values() for p in r.props})
+    props = sorted(
+        {p.name for n in NODES.values() for p in n.props} | {p.name for r in RELS.values() for p in r.props}
+    )
     paths = sorted(
         {
             (a, r.type, b)

@@ -150,9 +150,17 @@ def plain(value: Any) -> Any:
             return _node(value.labels, dict(value.items()), value.element_id)
         if isinstance(value, _Neo4jRel):
             start, end = value.start_node, value.end_node
-            return _rel(str(value.type), dict(value.items()), value.element_id,
-                        start.element_id if start is not None else None, end.element_id if end is not None else None)
-        return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
+            return _rel(
+                str(value.type),
+                dict(value.items()),
+                value.element_id,
+                start.element_id if start is not None else None,
+                end.element_id if end is not None else None,
+            )
+        return {
+            "nodes": [plain(n) for n in value.nodes],
+            "relationships": [plain(r) for r in value.relationships],
+        }
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
@@ -168,7 +176,10 @@ def plain(value: Any) -> Any:
             src, dst = (getattr(e, "id", e) for e in (value.src_node, value.dest_node))
             return _rel(value.relation, value.properties, f"r{value.id}", f"n{src}", f"n{dst}")
         if name == "Path":
-            return {"nodes": [plain(n) for n in value.nodes()], "relationships": [plain(e) for e in value.edges()]}
+            return {
+                "nodes": [plain(n) for n in value.nodes()],
+                "relationships": [plain(e) for e in value.edges()],
+            }
     if mod.startswith("neo4j") and hasattr(value, "iso_format"):  # neo4j.time values
         return value.iso_format()
     return str(value)
@@ -246,7 +257,9 @@ class Store(ABC):
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
         """Run one write query in one transaction."""
 
-    def write_batches(self, query: LiteralString, rows: Iterable[Mapping[str, Any]], batch_size: int = 10_000) -> int:
+    def write_batches(
+        self, query: LiteralString, rows: Iterable[Mapping[str, Any]], batch_size: int = 10_000
+    ) -> int:
         """Run `query` (which reads `$rows`) once per batch of rows; returns how many rows were written."""
         n = 0
         for chunk in chunked(rows, batch_size):

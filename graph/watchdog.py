@@ -27,7 +27,9 @@ __all__ = ["watch"]
 log = logging.getLogger("orggraph.watchdog")
 
 INTERVAL = 1.0  # seconds between checks
-IDLE_CHECKS = 5  # checks in a row with no live user before the server is stopped (a new user has time to come)
+IDLE_CHECKS = (
+    5  # checks in a row with no live user before the server is stopped (a new user has time to come)
+)
 
 
 def watch(data_dir: Path, pid: int, *, interval: float = INTERVAL, idle_checks: int = IDLE_CHECKS) -> str:
@@ -59,7 +61,9 @@ def watch(data_dir: Path, pid: int, *, interval: float = INTERVAL, idle_checks: 
                     return "server gone"
                 server._shutdown(state)
                 return "stopped: no process uses it"
-        except EmbeddedServerError as e:  # the lock stayed busy, or the server would not stop: try again later
+        except (
+            EmbeddedServerError
+        ) as e:  # the lock stayed busy, or the server would not stop: try again later
             log.warning("watchdog: %s", e)
             idle = 0
 

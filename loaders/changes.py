@@ -23,9 +23,9 @@ the store; a refused load, a dry run or a failure rolls it back. Each load's rep
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import hashlib
 import hmac
-import datetime as _dt
 import json
 import marshal
 import sqlite3
@@ -37,11 +37,19 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import IO, Any
 
-from orggraph import __version__
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store, chunked
 from orggraph.loaders.read import LedgerSource
-from orggraph.loaders.writes import _FUNCTIONAL, _FUNCTIONAL_IN, _KEYED, NODE_WRITES, REL_WRITES, UNLINK_WRITES
+from orggraph.loaders.writes import (
+    _FUNCTIONAL,
+    _FUNCTIONAL_IN,
+    _KEYED,
+    NODE_WRITES,
+    REL_WRITES,
+    UNLINK_WRITES,
+)
+
+from orggraph import __version__
 
 __all__ = [
     "HISTORY_FILE",
@@ -59,9 +67,17 @@ HISTORY_FILE = "changes.sqlite"
 LOOKUP_BATCH = 5_000  # identities looked up in the record at once
 DETAIL_CAP = 50_000  # changed items kept per load (for /api/diff); counts are always complete
 
-_COUNT_NODES = statement("load.fingerprint.nodes", "MATCH (n) RETURN count(n)", "导入前后库中的节点数（核对变更记录）", origin=__name__)
+_COUNT_NODES = statement(
+    "load.fingerprint.nodes",
+    "MATCH (n) RETURN count(n)",
+    "导入前后库中的节点数（核对变更记录）",
+    origin=__name__,
+)
 _COUNT_RELS = statement(
-    "load.fingerprint.rels", "MATCH ()-[r]->() RETURN count(r)", "导入前后库中的关系数（核对变更记录）", origin=__name__
+    "load.fingerprint.rels",
+    "MATCH ()-[r]->() RETURN count(r)",
+    "导入前后库中的关系数（核对变更记录）",
+    origin=__name__,
 )
 
 # Term relationships (since/until): the ledger each comes from names their kinds.
@@ -144,14 +160,32 @@ KIND_ZH: dict[str, str] = {
     "org_secretary_removed": "书记清空",
     "structure_added": "区域隶属关系新增",
     "structure_changed": "区域隶属关系变更",
-    **{f"{k}_added": f"新增{zh}" for k, zh in (
-        ("districts", "区县"), ("streets", "街道"), ("communities", "社区"), ("grids", "网格"), ("buildings", "楼栋"),
-        ("households", "住户"), ("units", "单位"), ("party_orgs", "党组织"),
-    )},
-    **{f"{k}_updated": f"{zh}信息变更" for k, zh in (
-        ("districts", "区县"), ("streets", "街道"), ("communities", "社区"), ("grids", "网格"), ("buildings", "楼栋"),
-        ("households", "住户"), ("units", "单位"), ("party_orgs", "党组织"),
-    )},
+    **{
+        f"{k}_added": f"新增{zh}"
+        for k, zh in (
+            ("districts", "区县"),
+            ("streets", "街道"),
+            ("communities", "社区"),
+            ("grids", "网格"),
+            ("buildings", "楼栋"),
+            ("households", "住户"),
+            ("units", "单位"),
+            ("party_orgs", "党组织"),
+        )
+    },
+    **{
+        f"{k}_updated": f"{zh}信息变更"
+        for k, zh in (
+            ("districts", "区县"),
+            ("streets", "街道"),
+            ("communities", "社区"),
+            ("grids", "网格"),
+            ("buildings", "楼栋"),
+            ("households", "住户"),
+            ("units", "单位"),
+            ("party_orgs", "党组织"),
+        )
+    },
 }
 # Kinds that describe the ledgers rather than a write: not counted in added/updated/removed.
 INFO_KINDS = frozenset({"residents_not_in_ledger"})
@@ -185,28 +219,71 @@ def _spec(name: str) -> _Spec:
     if name in NODE_WRITES:
         label = NODE_WRITES[name].label
         return _Spec(
-            "node", _NODE_KIND[label], lambda r, p=f"N|{label}|": p + r["key"], _none,
-            person=label == "Person", member=name.endswith(".member"), label=label,
+            "node",
+            _NODE_KIND[label],
+            lambda r, p=f"N|{label}|": p + r["key"],
+            _none,
+            person=label == "Person",
+            member=name.endswith(".member"),
+            label=label,
         )
     if name in UNLINK_WRITES:
         u = UNLINK_WRITES[name]
         fam = _ONE_OF[u.type]
         if u.type in _FUNCTIONAL:
-            return _Spec("unlink", fam, lambda r, p=f"R|{u.label}|{u.type}|": p + r["key"], _none, label=u.label, type=u.type)
-        return _Spec("unlink", fam, lambda r, p=f"RI|{u.label}|{u.type}|": p + r["key"], _none, label=u.label, type=u.type)
+            return _Spec(
+                "unlink",
+                fam,
+                lambda r, p=f"R|{u.label}|{u.type}|": p + r["key"],
+                _none,
+                label=u.label,
+                type=u.type,
+            )
+        return _Spec(
+            "unlink",
+            fam,
+            lambda r, p=f"RI|{u.label}|{u.type}|": p + r["key"],
+            _none,
+            label=u.label,
+            type=u.type,
+        )
     w = REL_WRITES[name]
     t, s, e = w.type, w.start, w.end
     if t in _FUNCTIONAL:
-        return _Spec("rel", _ONE_OF[t], lambda r, p=f"R|{s}|{t}|": p + r["a"], lambda r, p=f"{e}|": p + r["b"],
-                     label=s, type=t, end=e)
+        return _Spec(
+            "rel",
+            _ONE_OF[t],
+            lambda r, p=f"R|{s}|{t}|": p + r["a"],
+            lambda r, p=f"{e}|": p + r["b"],
+            label=s,
+            type=t,
+            end=e,
+        )
     if t in _FUNCTIONAL_IN:
-        return _Spec("rel", _ONE_OF[t], lambda r, p=f"RI|{e}|{t}|": p + r["b"], lambda r, p=f"{s}|": p + r["a"],
-                     label=s, type=t, end=e)
+        return _Spec(
+            "rel",
+            _ONE_OF[t],
+            lambda r, p=f"RI|{e}|{t}|": p + r["b"],
+            lambda r, p=f"{s}|": p + r["a"],
+            label=s,
+            type=t,
+            end=e,
+        )
     fam = _TERMS.get(t, "dual_reporting")
     if t in _KEYED:
-        return _Spec("rel", fam, lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}|{r['key']}", _none,
-                     term=t in _TERMS, label=s, type=t, end=e)
-    return _Spec("rel", fam, lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}", _none, label=s, type=t, end=e)
+        return _Spec(
+            "rel",
+            fam,
+            lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}|{r['key']}",
+            _none,
+            term=t in _TERMS,
+            label=s,
+            type=t,
+            end=e,
+        )
+    return _Spec(
+        "rel", fam, lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}", _none, label=s, type=t, end=e
+    )
 
 
 _SPECS: dict[str, _Spec] = {n: _spec(n) for n in (*NODE_WRITES, *REL_WRITES, *UNLINK_WRITES)}
@@ -222,14 +299,21 @@ class LoadChanges:
     removed: int = 0
     mode: str = "incremental"  # incremental | initial | rewrite (the store no longer matched the record)
     content_hashes: dict[str, str] = field(default_factory=dict)  # ledger -> hash of its content
-    details: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)  # kind, type, a, b, key, end
+    details: list[tuple[str, str, str, str, str, str]] = field(
+        default_factory=list
+    )  # kind, type, a, b, key, end
 
     @property
     def total(self) -> int:
         return self.added + self.updated + self.removed
 
     def as_json(self) -> dict[str, Any]:
-        return {"added": self.added, "updated": self.updated, "removed": self.removed, "by_kind": dict(self.by_kind)}
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "by_kind": dict(self.by_kind),
+        }
 
     def count(self, kind: str, change: str) -> None:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
@@ -294,7 +378,9 @@ class History:
         return row[0] if row else None
 
     def set_meta(self, k: str, v: str) -> None:
-        self.db.execute("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", (k, v))
+        self.db.execute(
+            "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", (k, v)
+        )
 
     def lookup(self, ids: list[int]) -> dict[int, tuple[int, int, int]]:
         out: dict[int, tuple[int, int, int]] = {}
@@ -361,7 +447,9 @@ class Tracker:
 
     def __init__(self, history: History, store: Store, spool_dir: Path | None = None) -> None:
         self.history = history
-        self.forward: Callable[[str, dict[str, Any]], None] = lambda name, row: None  # the spool's add, once made
+        self.forward: Callable[[str, dict[str, Any]], None] = lambda name, row: (
+            None
+        )  # the spool's add, once made
         self.changes = LoadChanges()
         self.ledger = ""
         self._buf: list[tuple[_Spec, str, dict[str, Any], int, int, int, int]] = []
@@ -381,10 +469,15 @@ class Tracker:
         # Ledger files as the last successful load read them: one with the same digest is skipped whole.
         self._files: dict[str, tuple[str, int, str]] = {}
         if self.changes.mode == "incremental":
-            self._files = {r[0]: (r[1], r[2], r[3]) for r in db.execute("SELECT ledger, digest, rows, content FROM ledger_file")}
+            self._files = {
+                r[0]: (r[1], r[2], r[3])
+                for r in db.execute("SELECT ledger, digest, rows, content FROM ledger_file")
+            }
         self._digests: dict[str, str] = {}
         self.skipped: list[str] = []
-        self._persons_before = 0 if empty else db.execute("SELECT count(*) FROM entity WHERE p = 1").fetchone()[0]
+        self._persons_before = (
+            0 if empty else db.execute("SELECT count(*) FROM entity WHERE p = 1").fetchone()[0]
+        )
 
     def start_ledger(self, ledger: str, src: LedgerSource, pid_key: bytes) -> int | None:
         """Start reading a ledger; its row count instead when it is the very file the last load read (the same
@@ -458,7 +551,14 @@ class Tracker:
             if spec.person and spec.member and prev is None:
                 ch.by_kind["party_members_joined"] = ch.by_kind.get("party_members_joined", 0) + 1
             if not self._initial:  # a first load's items are the whole graph: its counts say enough
-                self._detail(kind, spec, row.get("a", row.get("key", "")), row.get("b", ""), row.get("key", ""), spec.end)
+                self._detail(
+                    kind,
+                    spec,
+                    row.get("a", row.get("key", "")),
+                    row.get("b", ""),
+                    row.get("key", ""),
+                    spec.end,
+                )
             upserts.append((iid, h, x, m, 1 if spec.person else 0))
             self.forward(name, row)
         if upserts or deletes:
@@ -531,7 +631,10 @@ class Tracker:
             db.executemany(
                 "INSERT INTO ledger_file (ledger, digest, rows, content) VALUES (?, ?, ?, ?) ON CONFLICT (ledger) "
                 "DO UPDATE SET digest = excluded.digest, rows = excluded.rows, content = excluded.content",
-                [(lg, d, rows.get(lg, 0), f"{self._sums.get(lg, 0):016x}") for lg, d in self._digests.items()],
+                [
+                    (lg, d, rows.get(lg, 0), f"{self._sums.get(lg, 0):016x}")
+                    for lg, d in self._digests.items()
+                ],
             )
             if load_id is not None:
                 db.executemany(
@@ -586,7 +689,9 @@ def parse_since(text: str | None) -> str | None:
             t = t.replace(tzinfo=_dt.UTC)
         return t.astimezone(_dt.UTC).isoformat(timespec="seconds")
     except (ValueError, OverflowError):
-        raise ValueError(f"时间「{text}」格式不对，应为 YYYY-MM-DD（如 2026-12-01）或 ISO 时间（如 2026-12-01T08:00:00）") from None
+        raise ValueError(
+            f"时间「{text}」格式不对，应为 YYYY-MM-DD（如 2026-12-01）或 ISO 时间（如 2026-12-01T08:00:00）"
+        ) from None
 
 
 def summary_zh(changes: dict[str, Any], limit: int = 8) -> str:
@@ -597,7 +702,9 @@ def summary_zh(changes: dict[str, Any], limit: int = 8) -> str:
         head = "没有变化"
     else:
         head = f"新增 {changes['added']:,}、变更 {changes['updated']:,}、删除或结束 {changes['removed']:,}"
-        kinds = sorted(((k, v) for k, v in changes["by_kind"].items() if k not in INFO_KINDS), key=lambda kv: -kv[1])
+        kinds = sorted(
+            ((k, v) for k, v in changes["by_kind"].items() if k not in INFO_KINDS), key=lambda kv: -kv[1]
+        )
         shown = "，".join(f"{KIND_ZH.get(k, k)} {v:,}" for k, v in kinds[:limit])
         more = f" 等 {len(kinds)} 类" if len(kinds) > limit else ""
         head += f"（{shown}{more}）"

@@ -15,7 +15,6 @@ import calendar
 import csv
 import itertools
 import math
-import os
 import random
 import re
 import shlex
@@ -33,15 +32,45 @@ from typing import IO, Any
 
 from orggraph.loaders.idcodes import CREDIT_CHARSET, credit_check_char, id_check_char, orgcode_check_char
 
-__all__ = ["DEFAULT_RESIDENTS", "LEDGER_HEADERS", "WANSHAN", "WORKBOOK_NAME", "generate", "written_message", "main"]
+__all__ = [
+    "DEFAULT_RESIDENTS",
+    "LEDGER_HEADERS",
+    "WANSHAN",
+    "WORKBOOK_NAME",
+    "generate",
+    "written_message",
+    "main",
+]
 
 # Ledger name (file stem and sheet name) -> header, in the order the files are listed (ledgers.md).
 LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
-    "网格": ("区县", "街道编码", "街道", "社区编码", "社区", "网格编码", "网格名称", "网格类型", "户数", "人口"),
+    "网格": (
+        "区县",
+        "街道编码",
+        "街道",
+        "社区编码",
+        "社区",
+        "网格编码",
+        "网格名称",
+        "网格类型",
+        "户数",
+        "人口",
+    ),
     "楼栋": ("楼栋编码", "楼栋名称", "网格编码", "户数"),
     "单位": ("单位编码", "单位名称", "单位类型", "所在街道编码"),
     "党组织": ("组织编码", "组织名称", "组织类型", "上级组织编码", "依托对象编码", "书记身份证号"),
-    "人员": ("身份证号", "姓名", "性别", "手机号", "政治面貌", "党组织编码", "工作单位编码", "居住楼栋编码", "户号", "标签"),
+    "人员": (
+        "身份证号",
+        "姓名",
+        "性别",
+        "手机号",
+        "政治面貌",
+        "党组织编码",
+        "工作单位编码",
+        "居住楼栋编码",
+        "户号",
+        "标签",
+    ),
     "网格力量": ("身份证号", "姓名", "岗位", "负责对象编码", "开始日期", "结束日期"),
     "联建共建": ("单位编码", "社区编码", "开始日期", "结束日期", "共建项目"),
     "兼职委员": ("身份证号", "姓名", "任职组织编码", "来源单位编码", "开始日期", "结束日期"),
@@ -89,7 +118,9 @@ _SURNAMES = (
 ).split()
 # Each surname repeated by its weight, so one random index picks a surname as often as it occurs.
 _SURNAME_POOL: tuple[str, ...] = tuple(
-    name for entry in _SURNAMES for name, weight in [re.fullmatch(r"(\D+)(\d+)", entry).groups()]  # type: ignore[union-attr]
+    name
+    for entry in _SURNAMES
+    for name, weight in [re.fullmatch(r"(\D+)(\d+)", entry).groups()]  # type: ignore[union-attr]
     for _ in range(int(weight))
 )
 _MALE_CHARS = (
@@ -105,7 +136,9 @@ _PLACE_B = "家山溪桥湾坪园苑岭坡塘庄阳冲坝门湖源林台城亭�
 _ESTATE_SUFFIX = ("花园", "家园", "小区", "新村", "佳苑", "雅居", "新城", "公寓", "安置小区")
 _WANSHAN_STREETS = ("仁山街道", "丹都街道", "谢桥街道", "茶店街道")
 _WANSHAN_COMMUNITY = "旺家社区"  # named in the case (the "英姐来帮忙" studio)
-_OTHER_DISTRICTS = "云溪区 青龙区 桃源区 龙泉区 东湖区 凤鸣区 金岭区 玉屏山区 丹霞区 松涛区 梅岭区 星湖区".split()
+_OTHER_DISTRICTS = (
+    "云溪区 青龙区 桃源区 龙泉区 东湖区 凤鸣区 金岭区 玉屏山区 丹霞区 松涛区 梅岭区 星湖区".split()
+)
 # Where residents born outside the district were registered (GB/T 2260 county codes nearby).
 _OTHER_PREFIXES = (
     "520602 520621 520622 520623 520624 520625 520626 520627 520628 520102 520103 520302 520402 522601 "
@@ -128,10 +161,22 @@ _DEPT_TITLES = (
     "组织部常务副部长", "组织部副部长", "组织部副部长、区委非公工委书记", "组织部副部长", "组织部部务委员",
     "组织部部务委员", "组织部办公室主任", "组织部组织科科长", "组织部干部科科长",
 )  # fmt: skip
-_STREET_TITLES = ("党工委书记", "党工委副书记、办事处主任", "党工委副书记", "党工委委员、组织委员", "党工委委员、武装部部长")
+_STREET_TITLES = (
+    "党工委书记",
+    "党工委副书记、办事处主任",
+    "党工委副书记",
+    "党工委委员、组织委员",
+    "党工委委员、武装部部长",
+)
 
 # The district's own offices come first: leaders work there.
-_CORE_OFFICES = ("中共{d}委员会办公室", "{d}人民政府办公室", "中共{d}委员会组织部", "{d}人大常委会办公室", "政协{d}委员会办公室")
+_CORE_OFFICES = (
+    "中共{d}委员会办公室",
+    "{d}人民政府办公室",
+    "中共{d}委员会组织部",
+    "{d}人大常委会办公室",
+    "政协{d}委员会办公室",
+)
 _GOV_DEPARTMENTS = (
     "中共{d}委员会宣传部 中共{d}委员会统战部 中共{d}委员会政法委员会 {d}纪委监委 {d}教育局 {d}卫生健康局 {d}民政局 "
     "{d}人力资源和社会保障局 {d}住房和城乡建设局 {d}市场监督管理局 {d}财政局 {d}自然资源局 {d}交通运输局 {d}农业农村局 "
@@ -221,7 +266,9 @@ class _IdMaker:
         last = date(_LAST_BIRTH, 12, 31).toordinal()
         self._days = last - self._BASE + 1
         self._ymd = [date.fromordinal(o).strftime("%Y%m%d") for o in range(self._BASE, last + 1)]
-        self._year_start = {y: date(y, 1, 1).toordinal() - self._BASE for y in range(_FIRST_BIRTH, _LAST_BIRTH + 1)}
+        self._year_start = {
+            y: date(y, 1, 1).toordinal() - self._BASE for y in range(_FIRST_BIRTH, _LAST_BIRTH + 1)
+        }
         self._counters: dict[str, array[int]] = {}
 
     def make(self, rng: random.Random, prefix: str, year: int, male: bool) -> str:
@@ -328,7 +375,17 @@ class _Unit:
 
 
 # (units, floors, rooms per floor) of the residential buildings a grid is made of; weights in the pool.
-_LAYOUTS = ((2, 6, 2), (3, 6, 2), (2, 7, 2), (4, 6, 2), (2, 11, 2), (2, 18, 2), (1, 18, 4), (1, 6, 2), (3, 9, 2))
+_LAYOUTS = (
+    (2, 6, 2),
+    (3, 6, 2),
+    (2, 7, 2),
+    (4, 6, 2),
+    (2, 11, 2),
+    (2, 18, 2),
+    (1, 18, 4),
+    (1, 6, 2),
+    (3, 9, 2),
+)
 _LAYOUT_POOL = tuple(lay for lay, w in zip(_LAYOUTS, (4, 4, 3, 2, 2, 1, 1, 2, 2)) for _ in range(w))
 
 
@@ -415,7 +472,9 @@ class _Generator:
         self.fulltime = 0
         self.parttime = 0
         self.grids_done = 0
-        self.sole_grids: set[str] = set()  # grids whose one full-time worker is also their 网格长: a sole contact
+        self.sole_grids: set[str] = (
+            set()
+        )  # grids whose one full-time worker is also their 网格长: a sole contact
 
     # ---------------------------------------------------------------- people
     def person(self, year: int, male: bool, prefix: str, surname: str | None = None) -> _Person:
@@ -430,7 +489,9 @@ class _Generator:
         p = _Person(self.ids.make(rng, prefix, year, male), name, male, year)
         age = _TODAY.year - year
         if (14 <= age < 75) or (age >= 75 and rng.random() < 0.6) or (10 <= age < 14 and rng.random() < 0.4):
-            p.phone = _MOBILE_PREFIXES[int(rng.random() * len(_MOBILE_PREFIXES))] + f"{int(rng.random() * 1e8):08d}"
+            p.phone = (
+                _MOBILE_PREFIXES[int(rng.random() * len(_MOBILE_PREFIXES))] + f"{int(rng.random() * 1e8):08d}"
+            )
         return p
 
     def official(self, prefix: str, unit: _Unit | None = None, lo: int = 1965, hi: int = 1988) -> _Person:
@@ -466,9 +527,13 @@ class _Generator:
                 for k in range(grid_sizes[ci]):
                     code = f"{comm.code}{k + 1:03d}"
                     kind = "专属网格" if rng.random() < 0.05 else "居民网格"
-                    estate = estates[gi % len(estates)] + _ESTATE_SUFFIX[int(rng.random() * len(_ESTATE_SUFFIX))]
+                    estate = (
+                        estates[gi % len(estates)] + _ESTATE_SUFFIX[int(rng.random() * len(_ESTATE_SUFFIX))]
+                    )
                     gi += 1
-                    comm.grids.append(_Grid(code, f"{comm.name}第{k + 1}网格", kind, self.buildings(code, estate)))
+                    comm.grids.append(
+                        _Grid(code, f"{comm.name}第{k + 1}网格", kind, self.buildings(code, estate))
+                    )
                 street.communities.append(comm)
                 ci += 1
         return streets
@@ -476,7 +541,9 @@ class _Generator:
     def buildings(self, grid_code: str, estate: str) -> list[_Building]:
         """Buildings adding up to 200-300 households, the grid size of the case."""
         rng = self.rng
-        target = 210 + int(rng.random() * 79)  # ≤ 288, so the smallest layout (12) always still fits under 300
+        target = 210 + int(
+            rng.random() * 79
+        )  # ≤ 288, so the smallest layout (12) always still fits under 300
         out: list[_Building] = []
         total = 0
         while total < target:
@@ -519,7 +586,9 @@ class _Generator:
             out.write("人员", p.row())
         for ld in leaders:
             for target, since, until in ld.contacts:
-                out.write("联系点", [ld.person.id, ld.person.name, ld.title, ld.category, target, since, until])
+                out.write(
+                    "联系点", [ld.person.id, ld.person.name, ld.title, ld.category, target, since, until]
+                )
         self.cobuilding(communities, units)
 
         weights = [_REPORTING_WEIGHT[u.kind] for u in units]
@@ -540,7 +609,11 @@ class _Generator:
         no leader contacts and that keep a full-time worker; no random draw, so the rest of the demo is unchanged."""
         contacted = {t for ld in leaders for t, _, until in ld.contacts if not until}
         done = self.grids_done
-        free = [g for i, g in enumerate(grids, done + 1) if g.code not in contacted and not self._lacks_fulltime(i)]
+        free = [
+            g
+            for i, g in enumerate(grids, done + 1)
+            if g.code not in contacted and not self._lacks_fulltime(i)
+        ]
         n = min(len(free), max(1, round(len(grids) * 3 / WANSHAN["grids"])))
         return {free[int((k + 0.5) * len(free) / n)].code for k in range(n)}
 
@@ -564,7 +637,9 @@ class _Generator:
     def units(self, dcode: str, full: str, streets: list[_Street], scale: float) -> list[_Unit]:
         rng = self.rng
         n = max(len(_CORE_OFFICES) + 3, round(WANSHAN["units"] * scale))
-        counts = dict(zip(_UNIT_KIND_WEIGHTS, _apportion(n - len(_CORE_OFFICES), list(_UNIT_KIND_WEIGHTS.values()))))
+        counts = dict(
+            zip(_UNIT_KIND_WEIGHTS, _apportion(n - len(_CORE_OFFICES), list(_UNIT_KIND_WEIGHTS.values())))
+        )
         short = full.removeprefix(_CITY)  # branch offices name the district without the city
         # Offices and state enterprises are finite; a big district has more private firms instead.
         for kind, pool in (("党政机关", _GOV_DEPARTMENTS), ("国有企业", _STATE_ENTERPRISES)):
@@ -601,7 +676,11 @@ class _Generator:
                 k += 1
                 name = name.removesuffix("有限公司") + f"{k}号有限公司"
             seen.add(name)
-            street = "" if kind == "党政机关" and rng.random() < 0.5 else streets[int(rng.random() * len(streets))].code
+            street = (
+                ""
+                if kind == "党政机关" and rng.random() < 0.5
+                else streets[int(rng.random() * len(streets))].code
+            )
             code = self.credit_code(kind, dcode)
             units.append(_Unit(code, name, kind, street, _org(code)))
         for u in units:
@@ -621,14 +700,20 @@ class _Generator:
         rng, out = self.rng, self.out
         dept = [ld.person for ld in leaders if ld.category == "部务会成员"]
         organs, nonpublic = _org(dcode + "JG"), _org(dcode + "FG")
-        out.write("党组织", [organs, f"中共{full}直属机关工作委员会", "党工委", "", "", dept[0].id if dept else ""])
+        out.write(
+            "党组织", [organs, f"中共{full}直属机关工作委员会", "党工委", "", "", dept[0].id if dept else ""]
+        )
         out.write("党组织", [nonpublic, f"中共{full}非公有制经济组织和社会组织工作委员会", "党工委", "",
                             "", dept[2].id if len(dept) > 2 else ""])  # fmt: skip
         for u in units:
             u.secretary = self.official(dcode, u)
             officials.append(u.secretary)
             r = rng.random()
-            kind = "党委" if u.kind in ("党政机关", "国有企业", "事业单位") and r < 0.25 else ("党总支" if r < 0.45 else "党支部")
+            kind = (
+                "党委"
+                if u.kind in ("党政机关", "国有企业", "事业单位") and r < 0.25
+                else ("党总支" if r < 0.45 else "党支部")
+            )
             suffix = {"党委": "委员会", "党总支": "总支部委员会", "党支部": "支部委员会"}[kind]
             parent = nonpublic if u.kind in ("民营企业", "社会组织") else organs
             name = u.name if u.name.startswith("中共") else f"中共{u.name}"
@@ -636,7 +721,17 @@ class _Generator:
         heads = {ld.street: ld.person for ld in leaders if ld.street and ld.title == _STREET_TITLES[0]}
         for s in streets:
             head = heads.get(s.code)
-            out.write("党组织", [_org(s.code), f"中共{full}{s.name}工作委员会", "党工委", "", s.code, head.id if head else ""])
+            out.write(
+                "党组织",
+                [
+                    _org(s.code),
+                    f"中共{full}{s.name}工作委员会",
+                    "党工委",
+                    "",
+                    s.code,
+                    head.id if head else "",
+                ],
+            )
 
     # ---------------------------------------------------------------- 联系点
     def leaders(self, dcode: str, streets: list[_Street], units: list[_Unit], scale: float) -> list[_Leader]:
@@ -691,7 +786,9 @@ class _Generator:
                 congress_seen += 1
                 others = [g for c in communities for g in c.grids if g.code != grid.code]
                 if congress_seen == 1 and others:
-                    contacts.append((others[int(rng.random() * len(others))].code, since, ""))  # rule break: 2 grids
+                    contacts.append(
+                        (others[int(rng.random() * len(others))].code, since, "")
+                    )  # rule break: 2 grids
             if rng.random() < 0.15:  # a place contacted in the previous term
                 prev = communities[int(rng.random() * len(communities))]
                 if prev.code != comm.code:
@@ -703,7 +800,9 @@ class _Generator:
         return leaders
 
     # ---------------------------------------------------------------- 兼职委员
-    def part_time_members(self, dcode: str, streets: list[_Street], units: list[_Unit], officials: list[_Person]) -> None:
+    def part_time_members(
+        self, dcode: str, streets: list[_Street], units: list[_Unit], officials: list[_Person]
+    ) -> None:
         rng = self.rng
         # Members come from district departments, state and private enterprises (the case).
         eligible = [u for u in units if u.kind in ("党政机关", "国有企业", "民营企业")]
@@ -729,7 +828,10 @@ class _Generator:
             if current:
                 since, until = _iso(rng, date(2021, 7, 1), date(2024, 12, 31)), ""
             else:
-                since, until = _iso(rng, date(2018, 1, 1), date(2019, 12, 31)), _iso(rng, date(2021, 1, 1), date(2021, 6, 30))
+                since, until = (
+                    _iso(rng, date(2018, 1, 1), date(2019, 12, 31)),
+                    _iso(rng, date(2021, 1, 1), date(2021, 6, 30)),
+                )
             self.out.write("兼职委员", [p.id, p.name, org, u.code, since, until])
 
     # ---------------------------------------------------------------- 联建共建
@@ -749,15 +851,24 @@ class _Generator:
         for i, u in enumerate(order):
             comm = active[i % len(active)]
             primary[u.code] = comm.code
-            out.write("联建共建", [u.code, comm.code, _iso(rng, date(2019, 3, 1), date(2024, 10, 31)), "", project()])
+            out.write(
+                "联建共建",
+                [u.code, comm.code, _iso(rng, date(2019, 3, 1), date(2024, 10, 31)), "", project()],
+            )
             if rng.random() < 0.15 and len(active) > 1:
                 other = active[(i + 1 + int(rng.random() * (len(active) - 1))) % len(active)]
-                out.write("联建共建", [u.code, other.code, _iso(rng, date(2022, 1, 1), date(2024, 12, 31)), "", project()])
+                out.write(
+                    "联建共建",
+                    [u.code, other.code, _iso(rng, date(2022, 1, 1), date(2024, 12, 31)), "", project()],
+                )
         for c in [c for c in communities if c.code in ended_only] + active[:3]:
             for u in rng.sample(order, min(2, len(order))):
                 if primary[u.code] != c.code:
                     since = _iso(rng, date(2017, 1, 1), date(2018, 12, 31))
-                    out.write("联建共建", [u.code, c.code, since, _iso(rng, date(2020, 6, 1), date(2022, 12, 31)), project()])
+                    out.write(
+                        "联建共建",
+                        [u.code, c.code, since, _iso(rng, date(2020, 6, 1), date(2022, 12, 31)), project()],
+                    )
         # Unit party organizations report to the community they co-build with (双报到 of type 单位).
         for u in units:
             if rng.random() < 0.6:
@@ -786,12 +897,17 @@ class _Generator:
                 y = _year(rng, 1968, 2000)
             else:  # a parent and a grown-up child
                 y = _year(rng, 1955, 1990)
-                return [(y, rng.random() < 0.4, _HEAD), (_year(rng, y + 22, y + 34), rng.random() < 0.52, _CHILD)], False
+                return [
+                    (y, rng.random() < 0.4, _HEAD),
+                    (_year(rng, y + 22, y + 34), rng.random() < 0.52, _CHILD),
+                ], False
             return [(y, True, _HEAD), (_year(rng, y - 2, y + 4), False, _SPOUSE)], False
         y = _year(rng, 1962, 1993)
         members = [(y, True, _HEAD), (_year(rng, y - 2, y + 4), False, _SPOUSE)]
         elders = 2 if size >= 6 else 1 if size == 5 or (size == 4 and r < 0.3) else 0
-        members += [(_year(rng, y + 22, y + 38), rng.random() < 0.52, _CHILD) for _ in range(size - 2 - elders)]
+        members += [
+            (_year(rng, y + 22, y + 38), rng.random() < 0.52, _CHILD) for _ in range(size - 2 - elders)
+        ]
         members += [(_year(rng, y - 32, y - 24), e == 0, _ELDER) for e in range(elders)]
         return members, False
 
@@ -879,7 +995,9 @@ class _Generator:
             p.politics = "中共预备党员" if p.year >= 1985 and rng.random() < 0.06 else "中共党员"
             p.org = res.home_org
         for i in rng.sample(res.working, min(len(res.working), max(1, len(people) // 40))):
-            if i not in res.in_service:  # residents working at the district's units without being party members
+            if (
+                i not in res.in_service
+            ):  # residents working at the district's units without being party members
                 people[i].unit = units[int(rng.random() * len(units))].code
         for p in people:
             if p.politics == "群众":
@@ -906,7 +1024,9 @@ class _Generator:
             if len(local) >= 2 and rng.random() < 0.35:
                 leader = res.pick(local, _FIRST_BIRTH, _LAST_BIRTH)
                 if leader:
-                    out.write("党组织", [_org(b.code), f"{b.name}党小组", "党小组", branch, b.code, leader.id])
+                    out.write(
+                        "党组织", [_org(b.code), f"{b.name}党小组", "党小组", branch, b.code, leader.id]
+                    )
 
     def grid_staff(self, g: _Grid, res: _Residents) -> None:
         """A grid head, full-time and part-time workers at the case's full-time share, building heads."""
@@ -922,7 +1042,9 @@ class _Generator:
             head.tag("社区工作者")
             staff.append([head.id, head.name, "网格长", g.code, since(), ""])
         self.grids_done += 1
-        no_fulltime = self._lacks_fulltime(self.grids_done)  # a few grids have lost, or never had, a full-time worker
+        no_fulltime = self._lacks_fulltime(
+            self.grids_done
+        )  # a few grids have lost, or never had, a full-time worker
         n_full = 0 if no_fulltime else (2 if g.households >= 285 and not sole else 1)
         want = round((self.fulltime + n_full) * (1 - FULLTIME_SHARE) / FULLTIME_SHARE) - self.parttime
         n_part = 0 if sole else max(1 if no_fulltime else 0, min(3, want))
@@ -939,7 +1061,16 @@ class _Generator:
             w = res.pick(res.adults, 1975, 2001)
             if w:  # the one who left
                 start = _iso(rng, date(2019, 1, 1), date(2021, 12, 31))
-                staff.append([w.id, w.name, "专职网格员", g.code, start, _iso(rng, date(2023, 1, 1), date(2025, 3, 31))])
+                staff.append(
+                    [
+                        w.id,
+                        w.name,
+                        "专职网格员",
+                        g.code,
+                        start,
+                        _iso(rng, date(2023, 1, 1), date(2025, 3, 31)),
+                    ]
+                )
         for _ in range(n_part):
             w = res.pick(res.adults, 1955, 2002)
             if w:
@@ -955,7 +1086,9 @@ class _Generator:
                 continue
             if r < 0.04:  # the head stepped down and nobody has taken over
                 start = _iso(rng, date(2019, 1, 1), date(2021, 12, 31))
-                staff.append([w.id, w.name, "楼栋长", b.code, start, _iso(rng, date(2024, 1, 1), date(2025, 5, 31))])
+                staff.append(
+                    [w.id, w.name, "楼栋长", b.code, start, _iso(rng, date(2024, 1, 1), date(2025, 5, 31))]
+                )
                 continue
             staff.append([w.id, w.name, "楼栋长", b.code, since(), ""])
             if b.units >= 3:
@@ -1021,7 +1154,9 @@ def generate(
         raise ValueError("区县数至少为 1")
     n_districts = max(districts, math.ceil(residents / _RESIDENTS_PER_DISTRICT))
     if residents < max(MIN_RESIDENTS, 300 * n_districts):
-        raise ValueError(f"居民人数太少：至少 {max(MIN_RESIDENTS, 300 * n_districts):,} 人（每个区县至少 300 人）")
+        raise ValueError(
+            f"居民人数太少：至少 {max(MIN_RESIDENTS, 300 * n_districts):,} 人（每个区县至少 300 人）"
+        )
     if xlsx and residents + 10_000 > _XLSX_MAX_ROWS:
         raise ValueError("居民超过约 100 万人时无法写入一个 Excel 工作表，请去掉 --xlsx（CSV 不受此限）")
     out_dir = Path(out_dir)
@@ -1070,11 +1205,10 @@ def _write_workbook(csv_dir: Path, path: Path) -> None:
     Saved under a temporary name and then renamed: the workbook is whole or absent.
     """
     from openpyxl import Workbook
-
-    from orggraph.loaders.read import LEDGERS, ColumnSpec, ledger_for_name
     from openpyxl.utils import get_column_letter
-
+    from orggraph.loaders.read import LEDGERS, ColumnSpec, ledger_for_name
     from orggraph.loaders.template import column_width, header_cells, setup_ledger_sheet
+
     from orggraph.sheets import display_width, save_workbook
 
     _TEXT_COLUMN = ColumnSpec("other", "")  # noqa: N806 - every demo header is a ledger column; a stand-in
@@ -1124,16 +1258,24 @@ def written_message(out_dir: Path, xlsx: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m orggraph.loaders.demo OUT [--residents N] [--seed S] [--districts D] [--xlsx]`."""
-    parser = argparse.ArgumentParser(prog="python -m orggraph.loaders.demo", description="生成演示台账（以万山区为原型）")
+    parser = argparse.ArgumentParser(
+        prog="python -m orggraph.loaders.demo", description="生成演示台账（以万山区为原型）"
+    )
     parser.add_argument("out", help="输出文件夹")
-    parser.add_argument("--residents", type=int, default=DEFAULT_RESIDENTS, help="居民人数（默认与万山区案例相当）")
+    parser.add_argument(
+        "--residents", type=int, default=DEFAULT_RESIDENTS, help="居民人数（默认与万山区案例相当）"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="随机种子：相同参数总是生成相同的文件")
     parser.add_argument("--districts", type=int, default=1, help="区县数（每 25 万居民至少一个）")
-    parser.add_argument("--xlsx", action="store_true", help=f"写成一个多工作表的 {WORKBOOK_NAME}（代替 CSV 文件）")
+    parser.add_argument(
+        "--xlsx", action="store_true", help=f"写成一个多工作表的 {WORKBOOK_NAME}（代替 CSV 文件）"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        counts = generate(Path(args.out), residents=args.residents, seed=args.seed, districts=args.districts, xlsx=args.xlsx)
+        counts = generate(
+            Path(args.out), residents=args.residents, seed=args.seed, districts=args.districts, xlsx=args.xlsx
+        )
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

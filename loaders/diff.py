@@ -76,7 +76,10 @@ def check_dates(start: str | None, end: str | None) -> tuple[str, str]:
     days = []
     for name, text in (("from", start), ("to", end)):
         if not text:
-            raise ScopeError(f"缺少日期 {name}：请给出开始和结束日期，格式 YYYY-MM-DD，例如 from=2026-01-01&to=2026-06-30", 422)
+            raise ScopeError(
+                f"缺少日期 {name}：请给出开始和结束日期，格式 YYYY-MM-DD，例如 from=2026-01-01&to=2026-06-30",
+                422,
+            )
         try:
             days.append(_dt.date.fromisoformat(text).isoformat())
         except ValueError:
@@ -110,18 +113,29 @@ def _inside(store: Store, scope: str, places: set[tuple[str, str]]) -> set[tuple
     return out
 
 
-def changes_between(store: Store, data_dir: Path, scope: str | None, start: str | None, end: str | None) -> dict[str, Any]:
+def changes_between(
+    store: Store, data_dir: Path, scope: str | None, start: str | None, end: str | None
+) -> dict[str, Any]:
     """The answer of `GET /api/diff` and `orggraph diff` (see the module doc)."""
     day_from, day_to = check_dates(start, end)
     ref = resolve_scope(store, scope)
     code = ref.key if ref is not None else None
-    rows = store.read(_TERMS, {"from": day_from, "to": day_to, "scope": code, "limit": MAX_ITEMS + 1}).records()
+    rows = store.read(
+        _TERMS, {"from": day_from, "to": day_to, "scope": code, "limit": MAX_ITEMS + 1}
+    ).records()
     terms = []
     for r in rows[:MAX_ITEMS]:
         for event, date in (("began", r["since"]), ("ended", r["until"])):
             if date is not None and day_from <= date <= day_to:
-                terms.append({"event": event, "event_zh": "开始" if event == "began" else "结束", "date": date,
-                              "what": TERM_ZH[r["type"]], **r})
+                terms.append(
+                    {
+                        "event": event,
+                        "event_zh": "开始" if event == "began" else "结束",
+                        "date": date,
+                        "what": TERM_ZH[r["type"]],
+                        **r,
+                    }
+                )
     terms.sort(key=lambda t: (t["date"], t["type"], str(t["a_key"]), str(t["t_key"])))
     # Reports are stamped in UTC; the period covers both days whole.
     until = (_dt.date.fromisoformat(day_to) + _dt.timedelta(days=1)).isoformat()
@@ -136,8 +150,17 @@ def changes_between(store: Store, data_dir: Path, scope: str | None, start: str 
         items = [i for i in items if _where(i) in inside]
     when = {r["id"]: r["started"] for r in loads}
     changes = [
-        {"load": i[0], "time": when.get(i[0]), "kind": i[1], "kind_zh": KIND_ZH.get(i[1], i[1]), "type": i[2],
-         "a": i[3], "b": i[4] or None, "key": i[5] or None, "b_label": i[6] or None}
+        {
+            "load": i[0],
+            "time": when.get(i[0]),
+            "kind": i[1],
+            "kind_zh": KIND_ZH.get(i[1], i[1]),
+            "type": i[2],
+            "a": i[3],
+            "b": i[4] or None,
+            "key": i[5] or None,
+            "b_label": i[6] or None,
+        }
         for i in items[:MAX_ITEMS]
     ]
     return {
@@ -147,8 +170,14 @@ def changes_between(store: Store, data_dir: Path, scope: str | None, start: str 
         "to": day_to,
         "terms": terms,
         "loads": [
-            {"id": r["id"], "started": r["started"], "finished": r.get("finished"), "status": r["status"],
-             "files": r.get("files", {}), "changes": r.get("changes")}
+            {
+                "id": r["id"],
+                "started": r["started"],
+                "finished": r.get("finished"),
+                "status": r["status"],
+                "files": r.get("files", {}),
+                "changes": r.get("changes"),
+            }
             for r in loads
         ],
         "changes": changes,

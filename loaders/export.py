@@ -41,6 +41,7 @@ from typing import IO, Any, LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES, RELS, Prop
 from orggraph.graph.store import NEO4J_DDL, QueryError, Store
+
 from orggraph.oserrors import disk_full
 
 __all__ = [
@@ -64,7 +65,13 @@ QUOTE = '"'
 
 # Neo4j import field types for the schema's property types. INTEGER is `long`: FalkorDB integers are
 # 64-bit, and `int` would overflow above 2^31 (with --normalize-types both become Cypher INTEGER anyway).
-_FIELD_TYPE = {"STRING": "string", "INTEGER": "long", "FLOAT": "double", "BOOLEAN": "boolean", "LIST<STRING>": "string[]"}
+_FIELD_TYPE = {
+    "STRING": "string",
+    "INTEGER": "long",
+    "FLOAT": "double",
+    "BOOLEAN": "boolean",
+    "LIST<STRING>": "string[]",
+}
 
 # The marker column of a list property: true where the list is empty (the CSV importer drops empty arrays).
 EMPTY_LIST_MARKER = "orggraph_empty_{}"
@@ -184,7 +191,11 @@ def _node_fields(label: str) -> list[_Field]:
 
 def _rel_fields(start: str, type_: str, end: str) -> list[_Field]:
     r = RELS[type_]
-    fields = [_Field("", f":START_ID({start})", "id"), _Field("", f":END_ID({end})", "id"), _Field("", ":TYPE", "type")]
+    fields = [
+        _Field("", f":START_ID({start})", "id"),
+        _Field("", f":END_ID({end})", "id"),
+        _Field("", ":TYPE", "type"),
+    ]
     fields += _prop_fields(r.props)
     return fields
 
@@ -198,13 +209,15 @@ def _empty_list_statements() -> tuple[LiteralString, ...]:
         for p in props:
             if p.type == "LIST<STRING>":
                 marker = EMPTY_LIST_MARKER.format(p.name)
-                out.append(statement(
-                    f"export.empty_lists.{name}.{p.name}",
-                    f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "  # type: ignore[arg-type]
-                    f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS OF 10000 ROWS",
-                    f"导入后：把标记为空列表的{zh}.{p.name}恢复为 []（CSV 导入会丢掉空列表）",
-                    origin=__name__,
-                ))
+                out.append(
+                    statement(
+                        f"export.empty_lists.{name}.{p.name}",
+                        f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "  # type: ignore[arg-type]
+                        f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS OF 10000 ROWS",
+                        f"导入后：把标记为空列表的{zh}.{p.name}恢复为 []（CSV 导入会丢掉空列表）",
+                        origin=__name__,
+                    )
+                )
     return tuple(out)
 
 
@@ -251,16 +264,22 @@ class AdminCsvWriter:
             return _quote(value)
         if kind == "STRING":
             if not isinstance(value, str):
-                raise ExportError(f"{where} 的属性 {f.name} 应为文字，实为 {value!r}。请先改正库中的数据再导出。")
+                raise ExportError(
+                    f"{where} 的属性 {f.name} 应为文字，实为 {value!r}。请先改正库中的数据再导出。"
+                )
             self._note_lines(value)
             return _quote(value)
         if kind == "INTEGER":
             if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
-                raise ExportError(f"{where} 的属性 {f.name} 应为整数，实为 {value!r}。请先改正库中的数据再导出。")
+                raise ExportError(
+                    f"{where} 的属性 {f.name} 应为整数，实为 {value!r}。请先改正库中的数据再导出。"
+                )
             return str(value)
         if kind == "FLOAT":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ExportError(f"{where} 的属性 {f.name} 应为数值，实为 {value!r}。请先改正库中的数据再导出。")
+                raise ExportError(
+                    f"{where} 的属性 {f.name} 应为数值，实为 {value!r}。请先改正库中的数据再导出。"
+                )
             v = float(value)
             if math.isnan(v):
                 return "NaN"
@@ -269,11 +288,15 @@ class AdminCsvWriter:
             return repr(v)
         if kind == "BOOLEAN":
             if not isinstance(value, bool):
-                raise ExportError(f"{where} 的属性 {f.name} 应为是/否，实为 {value!r}。请先改正库中的数据再导出。")
+                raise ExportError(
+                    f"{where} 的属性 {f.name} 应为是/否，实为 {value!r}。请先改正库中的数据再导出。"
+                )
             return "true" if value else "false"
         if kind in ("LIST<STRING>", "labels"):
             if not isinstance(value, (list, tuple)) or not all(isinstance(x, str) for x in value):
-                raise ExportError(f"{where} 的属性 {f.name} 应为文字列表，实为 {value!r}。请先改正库中的数据再导出。")
+                raise ExportError(
+                    f"{where} 的属性 {f.name} 应为文字列表，实为 {value!r}。请先改正库中的数据再导出。"
+                )
             if not value:
                 self.result.empty_arrays += 1
                 return ""
@@ -297,11 +320,15 @@ class AdminCsvWriter:
         self.result.dropped[what] = self.result.dropped.get(what, 0) + 1
 
     # -- rows --
-    def node(self, label: str, key: Any, labels: tuple[str, ...] | list[str], props: Mapping[str, Any]) -> None:
+    def node(
+        self, label: str, key: Any, labels: tuple[str, ...] | list[str], props: Mapping[str, Any]
+    ) -> None:
         g = self._nodes.get(label)
         if g is None:
             g = self._nodes[label] = _Group(
-                self.out_dir / "nodes" / f"{label}.header.csv", self.out_dir / "nodes" / f"{label}.csv", _node_fields(label)
+                self.out_dir / "nodes" / f"{label}.header.csv",
+                self.out_dir / "nodes" / f"{label}.csv",
+                _node_fields(label),
             )
         where = f"{NODES[label].zh} {key}"
         for name in props:
@@ -377,7 +404,9 @@ def schema_cypher_statements(text: str) -> list[str]:
     """The statements of a schema.cypher, in order, as cypher-shell -f runs them (each in an implicit, auto-commit
     transaction: the empty-list statements use CALL … IN TRANSACTIONS, which needs one)."""
     body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
-    return [s.strip().removesuffix(";").strip() for s in body.split(";\n") if s.strip().removesuffix(";").strip()]
+    return [
+        s.strip().removesuffix(";").strip() for s in body.split(";\n") if s.strip().removesuffix(";").strip()
+    ]
 
 
 def _label_order(label: str) -> tuple[int, str]:
@@ -458,7 +487,9 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
 _STATEMENTS = _page_statements()
 EMPTY_LIST_STATEMENTS = _empty_list_statements()
 _COUNT_NODES = statement("export.count.nodes", "MATCH (n) RETURN count(n) AS n", "节点总数", origin=__name__)
-_COUNT_RELS = statement("export.count.relationships", "MATCH ()-[r]->() RETURN count(r) AS n", "关系总数", origin=__name__)
+_COUNT_RELS = statement(
+    "export.count.relationships", "MATCH ()-[r]->() RETURN count(r) AS n", "关系总数", origin=__name__
+)
 
 
 def store_counts(store: Store) -> tuple[int, int]:
@@ -484,7 +515,9 @@ def _to_node(label: str, row: list[Any]) -> GraphNode | None:
     return GraphNode(label, key, tuple(labels), props or {}, tuple(rels))
 
 
-def iter_graph(store: Store, *, page: int = 10_000, labels: tuple[str, ...] | None = None) -> Iterator[GraphNode]:
+def iter_graph(
+    store: Store, *, page: int = 10_000, labels: tuple[str, ...] | None = None
+) -> Iterator[GraphNode]:
     """Every node of the schema's labels with its outgoing relationships, read in bounded pages.
 
     Memory is one page; the order is by label (schema order), then by internal id (FalkorDB) or key (Neo4j).
@@ -552,7 +585,12 @@ def export_store(
             w.node(node.label, node.key, node.labels, node.props)
             for r in node.out:
                 spec = RELS.get(r.type)
-                if spec is None or node.label not in spec.start or r.end_label not in spec.end or r.end_key is None:
+                if (
+                    spec is None
+                    or node.label not in spec.start
+                    or r.end_label not in spec.end
+                    or r.end_key is None
+                ):
                     w._drop(f"{node.label}-[{r.type}]->{r.end_label}（不在图模型中的关系）")
                     continue
                 w.rel(node.label, r.type, r.end_label, node.key, r.end_key, r.props)
@@ -565,7 +603,9 @@ def export_store(
     if total_nodes > seen_nodes:
         result.dropped["没有图模型标签的节点"] = total_nodes - seen_nodes
     if total_rels > seen_rels:
-        result.dropped["不在图模型中的关系（起点没有图模型标签，或起点类型在模型中没有出边）"] = total_rels - seen_rels
+        result.dropped["不在图模型中的关系（起点没有图模型标签，或起点类型在模型中没有出边）"] = (
+            total_rels - seen_rels
+        )
     if progress:
         progress(total_nodes + total_rels, total_nodes + total_rels)
     return result
@@ -605,7 +645,9 @@ def export_ledgers(
     from orggraph.loaders.importer import plan_import
     from orggraph.loaders.writes import NODE_WRITES, REL_WRITES
 
-    report, spool = plan_import(Path(path), None, pid_key=pid_key, mapping_file=mapping_file, spool_dir=spool_dir)
+    report, spool = plan_import(
+        Path(path), None, pid_key=pid_key, mapping_file=mapping_file, spool_dir=spool_dir
+    )
     if spool is None:
         return report, None
 

@@ -29,7 +29,9 @@ __all__ = [
 # GB 11643-1999 / ISO 7064 MOD 11-2: weight of position i (1-based, from the left) is 2**(18-i) mod 11.
 ID_WEIGHTS: tuple[int, ...] = tuple(pow(2, 17 - i, 11) for i in range(17))
 _ID_CHECK = "10X98765432"  # indexed by the weighted sum mod 11
-_ID_ZERO = ord("0") * sum(ID_WEIGHTS)  # the weighted sum of the digits' codes, less this, is that of the digits
+_ID_ZERO = ord("0") * sum(
+    ID_WEIGHTS
+)  # the weighted sum of the digits' codes, less this, is that of the digits
 
 # GB 32100-2015: the 31 characters in value order; I, O, Z, S, V are left out to avoid misreading.
 CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

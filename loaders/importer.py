@@ -28,15 +28,26 @@ from orggraph.graph.store import Store, StoreError, chunked
 from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker, history_errors
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
-from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.pinyin import with_initials
+from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
+
 from orggraph.oserrors import disk_full
 
-__all__ = ["ImportReport", "import_ledgers", "plan_import", "write_spool", "LoadError", "LoadBusy", "load_lock"]
+__all__ = [
+    "ImportReport",
+    "import_ledgers",
+    "plan_import",
+    "write_spool",
+    "LoadError",
+    "LoadBusy",
+    "load_lock",
+]
 
 _EXISTING = {
-    label: statement(f"load.existing.{label}", text, "导入前读取库中已有的编码，用于校验引用", origin=__name__)
+    label: statement(
+        f"load.existing.{label}", text, "导入前读取库中已有的编码，用于校验引用", origin=__name__
+    )
     for label, text in (
         ("Street", "MATCH (n:Street) RETURN n.code"),
         ("Community", "MATCH (n:Community) RETURN n.code"),
@@ -80,7 +91,9 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)  # write name -> rows written
     dry_run: bool = False
     seconds: float = 0.0
-    changes: LoadChanges | None = None  # what the load changed (would change, on a dry run): loaders/changes.py
+    changes: LoadChanges | None = (
+        None  # what the load changed (would change, on a dry run): loaders/changes.py
+    )
     started: str = ""
     load_id: int | None = None  # its report in the data folder's change history
     skipped: list[str] = field(default_factory=list)  # ledgers whose file is the one the last load read
@@ -227,7 +240,11 @@ def _resolve_people(store: Store | None, chk: Checker) -> None:
         for ref in refs:
             chk.issues.append(
                 LedgerIssue(
-                    ref.file, ref.row, ref.column, ref.value, "找不到该人员：请先在人员台账中登记此身份证号，或改正号码"
+                    ref.file,
+                    ref.row,
+                    ref.column,
+                    ref.value,
+                    "找不到该人员：请先在人员台账中登记此身份证号，或改正号码",
                 )
             )
 
@@ -335,10 +352,23 @@ def import_ledgers(
     t0 = time.perf_counter()
     try:
         history = History(history_dir) if history_dir is not None and store is not None else None
-        return _import(path, store, history, t0, pid_key=pid_key, dry_run=dry_run, mapping_file=mapping_file,
-                       batch_size=batch_size, spool_dir=spool_dir, progress=progress, before_write=before_write)
+        return _import(
+            path,
+            store,
+            history,
+            t0,
+            pid_key=pid_key,
+            dry_run=dry_run,
+            mapping_file=mapping_file,
+            batch_size=batch_size,
+            spool_dir=spool_dir,
+            progress=progress,
+            before_write=before_write,
+        )
     except HistoryError as e:  # before any write (after them, _import says so itself)
-        raise LoadError(f"{e}。库中的数据没有改动。请检查该文件夹的权限和磁盘空间，然后重新运行同一命令。") from None
+        raise LoadError(
+            f"{e}。库中的数据没有改动。请检查该文件夹的权限和磁盘空间，然后重新运行同一命令。"
+        ) from None
 
 
 def _import(
@@ -362,7 +392,12 @@ def _import(
                 tracker = Tracker(history, store, spool_dir)
         started = _changes_now()
         report, spool = plan_import(
-            path, store, pid_key=pid_key, mapping_file=mapping_file, batch_size=batch_size, spool_dir=spool_dir,
+            path,
+            store,
+            pid_key=pid_key,
+            mapping_file=mapping_file,
+            batch_size=batch_size,
+            spool_dir=spool_dir,
             tracker=tracker,
         )
         report.dry_run, report.started = dry_run, started
@@ -370,7 +405,9 @@ def _import(
             if history is not None and not dry_run:
                 report.seconds = time.perf_counter() - t0
                 with contextlib.suppress(sqlite3.Error, OSError):  # the refusal is what the user must see
-                    history.finish_report(history.begin_report(load_record(report), ""), load_record(report), "refused")
+                    history.finish_report(
+                        history.begin_report(load_record(report), ""), load_record(report), "refused"
+                    )
             return report
         try:
             if not dry_run and store is not None:
@@ -433,7 +470,11 @@ def terminal_progress(label: str = "写入") -> Callable[[int, int], None] | Non
         bar = "█" * int(frac * 30)
         rate = done / max(time.perf_counter() - start, 1e-9)
         end = "\n" if done >= total else ""
-        print(f"\r{label} [{bar:<30}] {done:,}/{total:,} 行 {frac:5.1%} {rate:,.0f} 行/秒", end=end, file=sys.stderr)
+        print(
+            f"\r{label} [{bar:<30}] {done:,}/{total:,} 行 {frac:5.1%} {rate:,.0f} 行/秒",
+            end=end,
+            file=sys.stderr,
+        )
 
     return show
 

@@ -21,7 +21,13 @@ from orggraph.graph.schema import (
     STAFF_ROLES,
     UNIT_KINDS,
 )
-from orggraph.loaders.idcodes import id_birth_year, id_gender, mask_id, validate_credit_code, validate_resident_id
+from orggraph.loaders.idcodes import (
+    id_birth_year,
+    id_gender,
+    mask_id,
+    validate_credit_code,
+    validate_resident_id,
+)
 from orggraph.loaders.phones import PhoneSeal, phone_props, phone_seal
 from orggraph.loaders.read import LedgerIssue, LedgerSource
 from orggraph.loaders.values import parse_count, parse_date, parse_enum, parse_phone, split_tags
@@ -92,12 +98,18 @@ class Checker:
     issues: list[LedgerIssue] = field(default_factory=list)
     # code -> where it was defined ("file:row"); label-specific so a grid and a unit may share a code
     defined: dict[str, dict[str, str]] = field(
-        default_factory=lambda: {k: {} for k in ("District", "Street", "Community", "Grid", "Building", "Unit", "PartyOrg")}
+        default_factory=lambda: {
+            k: {} for k in ("District", "Street", "Community", "Grid", "Building", "Unit", "PartyOrg")
+        }
     )
     # codes that exist in the store already (incremental imports of one ledger)
     existing: dict[str, set[str]] = field(default_factory=dict)
-    street_info: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # code -> (name, district, row)
-    community_info: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # code -> (name, street, row)
+    street_info: dict[str, tuple[str, str, int]] = field(
+        default_factory=dict
+    )  # code -> (name, district, row)
+    community_info: dict[str, tuple[str, str, int]] = field(
+        default_factory=dict
+    )  # code -> (name, street, row)
     org_parent: dict[str, tuple[str, int]] = field(default_factory=dict)  # org -> (parent, row)
     person_refs: dict[str, list[PersonRef]] = field(default_factory=dict)  # pid -> references
     people_seen: dict[str, int] = field(default_factory=dict)  # pid -> row in the people ledger
@@ -107,7 +119,9 @@ class Checker:
 
     # ------------------------------------------------------------------ helpers
     def pid(self, id18: str) -> str:
-        return hmac.digest(self.pid_key, id18.upper().encode("utf-8"), "sha256").hex()[:20]  # one-shot: C, no objects
+        return hmac.digest(self.pid_key, id18.upper().encode("utf-8"), "sha256").hex()[
+            :20
+        ]  # one-shot: C, no objects
 
     @property
     def seal(self) -> PhoneSeal:
@@ -208,7 +222,9 @@ class Row:
         if code is None:
             return None
         if not self.chk.has(label, code):
-            self.error(key, code, f"找不到该{KIND_ZH[label]}编码：请先在{KIND_ZH[label]}台账中登记，或改正编码")
+            self.error(
+                key, code, f"找不到该{KIND_ZH[label]}编码：请先在{KIND_ZH[label]}台账中登记，或改正编码"
+            )
             return None
         return code
 
@@ -277,16 +293,26 @@ def grids(r: Row, emit: Emit) -> None:
             emit(node_write("District"), {"key": dcode, "props": {"name": district, "source": r.where}})
         chk.defined["Street"][street] = r.where
         emit(node_write("Street"), {"key": street, "props": {"name": street_name, "source": r.where}})
-        emit(rel_write("Street", "PART_OF", "District"), {"a": street, "b": dcode, "props": {"source": r.where}})
+        emit(
+            rel_write("Street", "PART_OF", "District"),
+            {"a": street, "b": dcode, "props": {"source": r.where}},
+        )
     elif known[0] != street_name:
-        r.error("street_name", street_name, f"同一街道编码 {street} 在第 {known[2]} 行名为「{known[0]}」，此处不一致")
+        r.error(
+            "street_name",
+            street_name,
+            f"同一街道编码 {street} 在第 {known[2]} 行名为「{known[0]}」，此处不一致",
+        )
         return
     cknown = chk.community_info.get(comm)
     if cknown is None:
         chk.community_info[comm] = (comm_name, street, r.n)
         chk.defined["Community"][comm] = r.where
         emit(node_write("Community"), {"key": comm, "props": {"name": comm_name, "source": r.where}})
-        emit(rel_write("Community", "PART_OF", "Street"), {"a": comm, "b": street, "props": {"source": r.where}})
+        emit(
+            rel_write("Community", "PART_OF", "Street"),
+            {"a": comm, "b": street, "props": {"source": r.where}},
+        )
     elif cknown[0] != comm_name or cknown[1] != street:
         r.error(
             "community_code",
@@ -315,7 +341,10 @@ def buildings(r: Row, emit: Emit) -> None:
         return
     emit(
         node_write("Building"),
-        {"key": code, "props": {"name": r.text("building_name"), "households": households, "source": r.where}},
+        {
+            "key": code,
+            "props": {"name": r.text("building_name"), "households": households, "source": r.where},
+        },
     )
     emit(rel_write("Building", "PART_OF", "Grid"), {"a": code, "b": grid, "props": {"source": r.where}})
 
@@ -334,7 +363,10 @@ def units(r: Row, emit: Emit) -> None:
     street = r.ref("street_code", "Street")
     if not r.ok or not code or not r.define("Unit", code, "unit_code"):
         return
-    emit(node_write("Unit"), {"key": code, "props": {"name": name, "kind": kind, "street": street, "source": r.where}})
+    emit(
+        node_write("Unit"),
+        {"key": code, "props": {"name": name, "kind": kind, "street": street, "source": r.where}},
+    )
 
 
 def party_orgs(r: Row, emit: Emit) -> None:
@@ -345,7 +377,9 @@ def party_orgs(r: Row, emit: Emit) -> None:
     base = r.text("base_code")
     base_label = None
     if base:
-        base_label = next((lb for lb in ("Street", "Community", "Grid", "Building", "Unit") if r.chk.has(lb, base)), None)
+        base_label = next(
+            (lb for lb in ("Street", "Community", "Grid", "Building", "Unit") if r.chk.has(lb, base)), None
+        )
         if base_label is None:
             r.error("base_code", base, "找不到依托对象：应为已登记的街道、社区、网格、楼栋或单位编码")
     secretary = r.person_ref("secretary_id", None, required=False)
@@ -355,15 +389,24 @@ def party_orgs(r: Row, emit: Emit) -> None:
     if parent:
         # Checked after the whole ledger is read (a parent may come later in the file): see finish_party_orgs.
         r.chk.org_parent[code] = (parent, r.n)
-        emit(rel_write("PartyOrg", "SUBORDINATE_TO", "PartyOrg"), {"a": code, "b": parent, "props": {"source": r.where}})
+        emit(
+            rel_write("PartyOrg", "SUBORDINATE_TO", "PartyOrg"),
+            {"a": code, "b": parent, "props": {"source": r.where}},
+        )
     else:
         r.unlink(emit, "PartyOrg", "SUBORDINATE_TO", code)
     if base and base_label:
-        emit(rel_write("PartyOrg", "BASED_IN", base_label), {"a": code, "b": base, "props": {"source": r.where}})
+        emit(
+            rel_write("PartyOrg", "BASED_IN", base_label),
+            {"a": code, "b": base, "props": {"source": r.where}},
+        )
     else:
         r.unlink(emit, "PartyOrg", "BASED_IN", code)
     if secretary:
-        emit(rel_write("Person", "SECRETARY_OF", "PartyOrg"), {"a": secretary, "b": code, "props": {"source": r.where}})
+        emit(
+            rel_write("Person", "SECRETARY_OF", "PartyOrg"),
+            {"a": secretary, "b": code, "props": {"source": r.where}},
+        )
     else:
         r.unlink(emit, "PartyOrg", "SECRETARY_OF", code)
 
@@ -373,7 +416,13 @@ def finish_party_orgs(chk: Checker, src: LedgerSource) -> None:
     for code, (parent, n) in chk.org_parent.items():
         if not chk.has("PartyOrg", parent):
             chk.issues.append(
-                LedgerIssue(src.file, n, src.header("parent_code"), parent, "找不到上级组织编码：请先登记该组织，或改正编码")
+                LedgerIssue(
+                    src.file,
+                    n,
+                    src.header("parent_code"),
+                    parent,
+                    "找不到上级组织编码：请先登记该组织，或改正编码",
+                )
             )
     reported: set[str] = set()
     for start in chk.org_parent:
@@ -431,7 +480,14 @@ def people(r: Row, emit: Emit) -> None:
         for ref in refs:
             if ref.name and name and ref.name != name:
                 chk.issues.append(
-                    LedgerIssue(ref.file, ref.row, "姓名", ref.name, f"与人员台账第 {r.n} 行的姓名「{name}」不一致", "warning")
+                    LedgerIssue(
+                        ref.file,
+                        ref.row,
+                        "姓名",
+                        ref.name,
+                        f"与人员台账第 {r.n} 行的姓名「{name}」不一致",
+                        "warning",
+                    )
                 )
     props = {
         "name": name,
@@ -465,7 +521,10 @@ def _household(chk: Checker, building: str, number: str, where: str, emit: Emit)
     if code not in chk.households:
         chk.households.add(code)
         emit(node_write("Household"), {"key": code, "props": {"source": where}})
-        emit(rel_write("Household", "PART_OF", "Building"), {"a": code, "b": building, "props": {"source": where}})
+        emit(
+            rel_write("Household", "PART_OF", "Building"),
+            {"a": code, "b": building, "props": {"source": where}},
+        )
     return code
 
 
@@ -531,7 +590,13 @@ def contact_points(r: Row, emit: Emit) -> None:
     write = rel_write("Person", "CONTACTS", label)
     key = since or ""
     if r.unique_rel(write, pid, target, key):
-        props = {"category": category, "title": r.text("title"), "since": since, "until": until, "source": r.where}
+        props = {
+            "category": category,
+            "title": r.text("title"),
+            "since": since,
+            "until": until,
+            "source": r.where,
+        }
         emit(write, {"a": pid, "b": target, "key": key, "props": props})
 
 
@@ -556,7 +621,10 @@ def dual_reporting(r: Row, emit: Emit) -> None:
         return
     write = rel_write("Person" if kind == "党员" else "Unit", "REPORTED_TO", "Community")
     if r.unique_rel(write, subject, comm):
-        emit(write, {"a": subject, "b": comm, "props": {"date": date, "post": r.text("post"), "source": r.where}})
+        emit(
+            write,
+            {"a": subject, "b": comm, "props": {"date": date, "post": r.text("post"), "source": r.where}},
+        )
 
 
 def household_links(r: Row, emit: Emit) -> None:
@@ -570,7 +638,10 @@ def household_links(r: Row, emit: Emit) -> None:
     write = rel_write("Person", "LINKS_HOUSEHOLD", "Household")
     key = since or ""
     if r.unique_rel(write, pid, hh, key):
-        emit(write, {"a": pid, "b": hh, "key": key, "props": {"since": since, "until": until, "source": r.where}})
+        emit(
+            write,
+            {"a": pid, "b": hh, "key": key, "props": {"since": since, "until": until, "source": r.where}},
+        )
 
 
 TRANSFORMS: dict[str, Callable[[Row, Emit], None]] = {

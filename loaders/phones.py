@@ -18,12 +18,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from orggraph.loaders.idcodes import mask_phone
 
 __all__ = ["SEALED_PREFIX", "PhoneSeal", "phone_seal", "phone_props"]
 
-SEALED_PREFIX = "og1:"  # version of the format: og1 = AES-256-GCM, 96-bit HMAC nonce, base64url(nonce + ct + tag)
+SEALED_PREFIX = (
+    "og1:"  # version of the format: og1 = AES-256-GCM, 96-bit HMAC nonce, base64url(nonce + ct + tag)
+)
 _NONCE = 12
 
 
@@ -49,7 +50,7 @@ class PhoneSeal:
         another key (a changed ORGGRAPH_PID_KEY), or was tampered with."""
         if not isinstance(sealed, str) or not sealed.startswith(SEALED_PREFIX) or not isinstance(pid, str):
             return None
-        body = sealed[len(SEALED_PREFIX):]
+        body = sealed[len(SEALED_PREFIX) :]
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             if len(raw) <= _NONCE:

@@ -208,7 +208,9 @@ LEDGERS: dict[str, LedgerSpec] = {
             "party_orgs",
             "党组织",
             (
-                _col("org_code", "组织编码", "党组织编码", "组织代码", "党组织代码", required=True, kind="code"),
+                _col(
+                    "org_code", "组织编码", "党组织编码", "组织代码", "党组织代码", required=True, kind="code"
+                ),
                 _col("org_name", "组织名称", "党组织名称", required=True),
                 _col("org_kind", "组织类型", "党组织类型", "组织类别", required=True),
                 _col("parent_code", "上级组织编码", "上级党组织编码", kind="code"),
@@ -443,7 +445,9 @@ class _CsvReader:
                     n += 1
                     yield n, record
         except csv.Error as e:
-            raise _Unreadable(n + 1, f"CSV 格式错误（{e}），多半是引号未闭合：请用表格软件打开检查后重新保存") from None
+            raise _Unreadable(
+                n + 1, f"CSV 格式错误（{e}），多半是引号未闭合：请用表格软件打开检查后重新保存"
+            ) from None
         except OSError as e:
             raise _Unreadable(n + 1 if n else None, f"无法读取文件：{e.strerror or e}") from None
 
@@ -451,7 +455,9 @@ class _CsvReader:
     def _lines(f: Any, row: Callable[[], int]) -> Iterator[str]:
         while line := f.readline(_MAX_LINE_CHARS + 1):
             if len(line) > _MAX_LINE_CHARS:
-                raise _Unreadable(row(), "这一行过长（超过一百万字），文件可能不是 CSV 或引号未闭合：请检查后重新保存")
+                raise _Unreadable(
+                    row(), "这一行过长（超过一百万字），文件可能不是 CSV 或引号未闭合：请检查后重新保存"
+                )
             yield line
 
     def convert(self, raw: Any, column: ColumnSpec | None) -> tuple[str, str | None]:
@@ -491,7 +497,9 @@ def _number_text(v: int | float) -> str:
 # <mergeCell ref="A2:A5"/>, possibly with a namespace prefix; '<' is escaped inside cell text, so a
 # match is always markup.
 _MERGE_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCells[\s>/]")
-_MERGE_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)\"")
+_MERGE_CELL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}\d+)?)\""
+)
 
 
 def _merged_ranges(path: Path, member: str) -> list[str]:
@@ -627,9 +635,16 @@ class LedgerSource:
                 if not any(cells.values()):
                     continue  # an empty row, or content only in ignored columns
                 if first_key is not None and cells[first_key].startswith(EXAMPLE_MARK):
-                    sink.append(LedgerIssue(
-                        self.file, n, None, None, f"模板的示例行（以{EXAMPLE_MARK}开头），已跳过、不导入", "warning"
-                    ))
+                    sink.append(
+                        LedgerIssue(
+                            self.file,
+                            n,
+                            None,
+                            None,
+                            f"模板的示例行（以{EXAMPLE_MARK}开头），已跳过、不导入",
+                            "warning",
+                        )
+                    )
                     continue
                 sink.extend(found)
                 yield n, cells
@@ -676,7 +691,7 @@ def _load_mapping(path: Path, issues: list[LedgerIssue]) -> UserAliases:
             bad(f"列名映射中的台账名称「{ledger_name}」未知，可用的名称：{_ALLOWED_NAMES}，或 * 表示所有台账")
             continue
         if not isinstance(entries, dict) or not all(isinstance(v, str | None) for v in entries.values()):
-            bad(f"列名映射「{ledger_name}」应为 {{\"你的列名\": \"台账列名\"}}，" + example)
+            bad(f'列名映射「{ledger_name}」应为 {{"你的列名": "台账列名"}}，' + example)
             continue
         for theirs, target in entries.items():
             if ledger == "*":
@@ -685,8 +700,10 @@ def _load_mapping(path: Path, issues: list[LedgerIssue]) -> UserAliases:
             spec = LEDGERS[ledger]
             key = spec.lookup.get(_match_key(target)) if target else None
             if target and key is None:
-                bad(f"列名映射「{ledger_name}」中「{theirs}」→「{target}」：{spec.zh}台账没有这一列，"
-                    f"可用的列：{'、'.join(c.zh for c in spec.columns)}")
+                bad(
+                    f"列名映射「{ledger_name}」中「{theirs}」→「{target}」：{spec.zh}台账没有这一列，"
+                    f"可用的列：{'、'.join(c.zh for c in spec.columns)}"
+                )
                 continue
             per_ledger[ledger][_match_key(theirs)] = key
     for theirs, target in star.items():
@@ -784,11 +801,21 @@ def _open_source(
     head = _resolve_header(spec, first[0], user_map)
     if not head.positions:
         later = next(
-            (i + 1 for i, r in enumerate(first[1:], start=1) if len(_resolve_header(spec, r, user_map).positions) >= 2),
+            (
+                i + 1
+                for i, r in enumerate(first[1:], start=1)
+                if len(_resolve_header(spec, r, user_map).positions) >= 2
+            ),
             None,
         )
-        hint = f"表头似乎在第{later}行：请删除它上方的标题行，让表头在第1行" if later else "请检查第1行是否为表头"
-        err(f"第1行没有可识别的{spec.zh}台账列名，{hint}。本台账的列：{'、'.join(c.zh for c in spec.columns)}")
+        hint = (
+            f"表头似乎在第{later}行：请删除它上方的标题行，让表头在第1行"
+            if later
+            else "请检查第1行是否为表头"
+        )
+        err(
+            f"第1行没有可识别的{spec.zh}台账列名，{hint}。本台账的列：{'、'.join(c.zh for c in spec.columns)}"
+        )
         return None
     ok = True
     for text, earlier, key in head.duplicates:
@@ -802,7 +829,10 @@ def _open_source(
     if head.unknown:
         issues.append(
             LedgerIssue(
-                file, 1, None, None,
+                file,
+                1,
+                None,
+                None,
                 f"忽略未知列：{'、'.join(head.unknown)}（如果它们就是台账中的列，请改成标准列名，或写进列名映射文件）",
                 "warning",
             )
@@ -870,7 +900,9 @@ class _Discovery:
         try:
             self._workbook(path, wb)
         finally:
-            if not any(isinstance(s._reader, _XlsxReader) and s._reader.workbook is wb for s in self.sources.values()):
+            if not any(
+                isinstance(s._reader, _XlsxReader) and s._reader.workbook is wb for s in self.sources.values()
+            ):
                 wb.close()  # no source reads from it
 
     def _workbook(self, path: Path, wb: Any) -> None:
@@ -882,7 +914,9 @@ class _Discovery:
             if sheet is None:
                 self.error(path.name, "工作簿中没有工作表，请填写表头和数据")
                 return
-            others = [s for s in sheets if s != sheet and s not in TEMPLATE_SHEETS and self._has_content(wb, s)]
+            others = [
+                s for s in sheets if s != sheet and s not in TEMPLATE_SHEETS and self._has_content(wb, s)
+            ]
             if others:
                 self.error(
                     path.name,
@@ -993,8 +1027,10 @@ def discover(
         for child in sorted(path.iterdir()):
             d.file(child, explicit=False)
         if not d.sources and not any(i.level == "error" for i in d.issues):
-            d.error(path.name or str(path), f"文件夹中没有台账文件：应为以台账名称命名的 .csv 或 .xlsx，如 人员.csv。可用的名称：{_ALLOWED_NAMES}")
+            d.error(
+                path.name or str(path),
+                f"文件夹中没有台账文件：应为以台账名称命名的 .csv 或 .xlsx，如 人员.csv。可用的名称：{_ALLOWED_NAMES}",
+            )
     else:
         d.file(path, explicit=True)
     return [d.sources[k] for k in LEDGERS if k in d.sources], d.issues
-

@@ -21,6 +21,7 @@ from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store
 from orggraph.loaders.ledgers import VOCABULARIES
 from orggraph.loaders.read import EXAMPLE_MARK, LEDGERS, ColumnSpec, LedgerSpec, ledger_for_name
+
 from orggraph.sheets import (
     DATE_FORMAT,
     EXAMPLE_FILL,
@@ -58,8 +59,17 @@ class TemplateError(ValueError):
 
 # ------------------------------------------------------------------------------------------ columns
 _WIDE_TEXT = {
-    "unit_name": 30, "org_name": 30, "project": 26, "post": 20, "tags": 18, "title": 18,
-    "grid_name": 16, "building_name": 14, "street_name": 14, "community_name": 14, "district_name": 10,
+    "unit_name": 30,
+    "org_name": 30,
+    "project": 26,
+    "post": 20,
+    "tags": 18,
+    "title": 18,
+    "grid_name": 16,
+    "building_name": 14,
+    "street_name": 14,
+    "community_name": 14,
+    "district_name": 10,
 }
 _KIND_WIDTH = {"id": 22, "code": 18, "date": 13, "int": 10}
 
@@ -119,32 +129,95 @@ def _hint(ledger: str, col: ColumnSpec) -> str:
 # An example row per ledger; its first cell carries EXAMPLE_MARK, so the loader skips it.
 _EXAMPLES: dict[str, dict[str, Any]] = {
     "grids": {
-        "district_name": "万山区", "street_code": "520603001", "street_name": "谢桥街道",
-        "community_code": "520603001001", "community_name": "龙门社区", "grid_code": "520603001001001",
-        "grid_name": "龙门一网格", "grid_kind": "居民网格", "households": 260, "population": 720,
+        "district_name": "万山区",
+        "street_code": "520603001",
+        "street_name": "谢桥街道",
+        "community_code": "520603001001",
+        "community_name": "龙门社区",
+        "grid_code": "520603001001001",
+        "grid_name": "龙门一网格",
+        "grid_kind": "居民网格",
+        "households": 260,
+        "population": 720,
     },
-    "buildings": {"building_code": "B520603001001001-01", "building_name": "龙门1栋",
-                  "grid_code": "520603001001001", "households": 48},
-    "units": {"unit_code": "91520603MA6DN1234X", "unit_name": "铜仁万山示例有限公司", "unit_kind": "民营企业",
-              "street_code": "520603001"},
-    "party_orgs": {"org_code": "P520603001001", "org_name": "龙门社区党委", "org_kind": "党委",
-                   "parent_code": "P520603001", "base_code": "520603001001", "secretary_id": "11010519491231002X"},
-    "people": {"id_number": "11010519491231002X", "name": "张三", "gender": "男", "phone": "13800000000",
-               "politics": "中共党员", "party_org_code": "P520603001001", "unit_code": "91520603MA6DN1234X",
-               "building_code": "B520603001001001-01", "household_no": "1-101", "tags": "退役军人"},
-    "grid_staff": {"id_number": "11010519491231002X", "name": "张三", "role": "专职网格员",
-                   "target_code": "520603001001001", "since": _dt.date(2024, 1, 1), "until": None},
-    "cobuilding": {"unit_code": "91520603MA6DN1234X", "community_code": "520603001001",
-                   "since": _dt.date(2024, 1, 1), "until": _dt.date(2026, 12, 31), "project": "义诊进社区"},
-    "part_time_members": {"id_number": "11010519491231002X", "name": "张三", "org_code": "P520603001001",
-                          "source_unit_code": "91520603MA6DN1234X", "since": _dt.date(2024, 1, 1), "until": None},
-    "contact_points": {"id_number": "11010519491231002X", "name": "张三", "title": "区委常委",
-                       "category": "区委区政府班子", "target_code": "520603001", "since": _dt.date(2024, 1, 1),
-                       "until": None},
-    "dual_reporting": {"report_type": "单位", "subject_code": "91520603MA6DN1234X",
-                       "community_code": "520603001001", "date": _dt.date(2024, 3, 5), "post": "义诊"},
-    "household_links": {"id_number": "11010519491231002X", "building_code": "B520603001001001-01",
-                        "household_no": "1-101", "since": _dt.date(2024, 1, 1), "until": None},
+    "buildings": {
+        "building_code": "B520603001001001-01",
+        "building_name": "龙门1栋",
+        "grid_code": "520603001001001",
+        "households": 48,
+    },
+    "units": {
+        "unit_code": "91520603MA6DN1234X",
+        "unit_name": "铜仁万山示例有限公司",
+        "unit_kind": "民营企业",
+        "street_code": "520603001",
+    },
+    "party_orgs": {
+        "org_code": "P520603001001",
+        "org_name": "龙门社区党委",
+        "org_kind": "党委",
+        "parent_code": "P520603001",
+        "base_code": "520603001001",
+        "secretary_id": "11010519491231002X",
+    },
+    "people": {
+        "id_number": "11010519491231002X",
+        "name": "张三",
+        "gender": "男",
+        "phone": "13800000000",
+        "politics": "中共党员",
+        "party_org_code": "P520603001001",
+        "unit_code": "91520603MA6DN1234X",
+        "building_code": "B520603001001001-01",
+        "household_no": "1-101",
+        "tags": "退役军人",
+    },
+    "grid_staff": {
+        "id_number": "11010519491231002X",
+        "name": "张三",
+        "role": "专职网格员",
+        "target_code": "520603001001001",
+        "since": _dt.date(2024, 1, 1),
+        "until": None,
+    },
+    "cobuilding": {
+        "unit_code": "91520603MA6DN1234X",
+        "community_code": "520603001001",
+        "since": _dt.date(2024, 1, 1),
+        "until": _dt.date(2026, 12, 31),
+        "project": "义诊进社区",
+    },
+    "part_time_members": {
+        "id_number": "11010519491231002X",
+        "name": "张三",
+        "org_code": "P520603001001",
+        "source_unit_code": "91520603MA6DN1234X",
+        "since": _dt.date(2024, 1, 1),
+        "until": None,
+    },
+    "contact_points": {
+        "id_number": "11010519491231002X",
+        "name": "张三",
+        "title": "区委常委",
+        "category": "区委区政府班子",
+        "target_code": "520603001",
+        "since": _dt.date(2024, 1, 1),
+        "until": None,
+    },
+    "dual_reporting": {
+        "report_type": "单位",
+        "subject_code": "91520603MA6DN1234X",
+        "community_code": "520603001001",
+        "date": _dt.date(2024, 3, 5),
+        "post": "义诊",
+    },
+    "household_links": {
+        "id_number": "11010519491231002X",
+        "building_code": "B520603001001001-01",
+        "household_no": "1-101",
+        "since": _dt.date(2024, 1, 1),
+        "until": None,
+    },
 }
 
 
@@ -226,7 +299,9 @@ def scope_codes(store: Store, scope: str, limit: int = MAX_CODES) -> CodeLists:
     lists = CodeLists(str(ref.name or ref.key))
     params = {"key": ref.key, "limit": limit + 1}
     for kind in _CODE_KINDS:
-        lists.codes[kind] = [(str(c), str(n or "")) for c, n in store.read(_IN_SCOPE[(kind, ref.label)], params).rows]
+        lists.codes[kind] = [
+            (str(c), str(n or "")) for c, n in store.read(_IN_SCOPE[(kind, ref.label)], params).rows
+        ]
     streets = [c for c, _ in lists.codes["Street"]]
     units = dict(store.read(_UNITS_IN_SCOPE[ref.label], params).rows)
     if streets:
@@ -258,7 +333,9 @@ _CODE_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
 
 
 # ------------------------------------------------------------------------------------------ sheets
-def setup_ledger_sheet(ws: Any, spec: LedgerSpec, columns: Sequence[ColumnSpec], *, title: str, scope: str) -> None:
+def setup_ledger_sheet(
+    ws: Any, spec: LedgerSpec, columns: Sequence[ColumnSpec], *, title: str, scope: str
+) -> None:
     """Widths, text and date formats by column, frozen header, A4 landscape with the header on every page.
 
     Works on write-only sheets too (call it before appending rows); the header cells are styled by the caller
@@ -305,7 +382,9 @@ def _code_sheet(wb: Any, codes: CodeLists) -> dict[tuple[str, ...], str]:
     ranges: dict[tuple[str, ...], str] = {}
     combos = sorted({k for k in _CODE_COLUMNS.values()}, key=lambda k: (len(k), k))
     widths: list[float] = []
-    ws.cell(row=1, column=1, value=f"{codes.scope_name}已有的编码（下拉列表取自此表，请勿修改）").font = Font(bold=True)
+    ws.cell(row=1, column=1, value=f"{codes.scope_name}已有的编码（下拉列表取自此表，请勿修改）").font = Font(
+        bold=True
+    )
     col = 1
     for combo in combos:
         rows = [r for kind in combo for r in codes.codes.get(kind, [])]
@@ -343,9 +422,13 @@ def _guide(wb: Any, ledgers: Sequence[str], codes: CodeLists | None) -> None:
         "6. 身份证号和手机号导入时只保存加密编号与脱敏号码，原号码不入库。",
     ]
     if codes is not None:
-        lines.append(f"7. 「{CODE_SHEET}」列出{codes.scope_name}库中已有的编码和名称，编码列的下拉列表取自该表。")
+        lines.append(
+            f"7. 「{CODE_SHEET}」列出{codes.scope_name}库中已有的编码和名称，编码列的下拉列表取自该表。"
+        )
         for kind in codes.truncated:
-            lines.append(f"   注意：{_KIND_ZH[kind]}编码超过 {MAX_CODES} 个，只列出前 {MAX_CODES} 个；请按街道或社区分别生成模板。")
+            lines.append(
+                f"   注意：{_KIND_ZH[kind]}编码超过 {MAX_CODES} 个，只列出前 {MAX_CODES} 个；请按街道或社区分别生成模板。"
+            )
     row = 1
     for i, text in enumerate(lines):
         ws.cell(row=row, column=1, value=text)
@@ -373,8 +456,13 @@ def _guide(wb: Any, ledgers: Sequence[str], codes: CodeLists | None) -> None:
             for j, v in enumerate(values, start=1):
                 ws.cell(row=row, column=j, value=v).alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[row].height = text_height(values, widths)
-    print_setup(ws, title=GUIDE_SHEET, scope_line=codes.scope_name if codes else "", header_rows=f"{head_row}:{head_row}",
-                landscape=False)
+    print_setup(
+        ws,
+        title=GUIDE_SHEET,
+        scope_line=codes.scope_name if codes else "",
+        header_rows=f"{head_row}:{head_row}",
+        landscape=False,
+    )
 
 
 def _ledger_sheet(wb: Any, ledger: str, ranges: dict[tuple[str, ...], str], scope_name: str) -> None:
@@ -411,7 +499,9 @@ def _ledger_sheet(wb: Any, ledger: str, ranges: dict[tuple[str, ...], str], scop
         codes = _CODE_COLUMNS.get((ledger, c.key))
         dv: DataValidation
         if vocab:
-            dv = DataValidation(type="list", formula1=_quoted_list(vocab), allow_blank=True, showDropDown=False)
+            dv = DataValidation(
+                type="list", formula1=_quoted_list(vocab), allow_blank=True, showDropDown=False
+            )
             dv.error, dv.errorTitle = f"请从下拉列表中选择：{'、'.join(vocab)}", f"{c.zh}不在可选范围内"
             dv.errorStyle = "stop"
         elif codes and codes in ranges:
@@ -420,8 +510,13 @@ def _ledger_sheet(wb: Any, ledger: str, ranges: dict[tuple[str, ...], str], scop
             dv.error = f"该编码不在「{CODE_SHEET}」中：如果是本次新增的，请确认它在相应台账中"
             dv.errorTitle, dv.errorStyle = "编码不在已有列表中", "warning"
         elif c.kind == "date":
-            dv = DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)", formula2="DATE(2199,12,31)",
-                                allow_blank=True)
+            dv = DataValidation(
+                type="date",
+                operator="between",
+                formula1="DATE(1900,1,1)",
+                formula2="DATE(2199,12,31)",
+                allow_blank=True,
+            )
             dv.error, dv.errorTitle, dv.errorStyle = "请填写日期，如 2024-05-01", "不是日期", "stop"
         elif c.kind == "int":
             dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -458,4 +553,3 @@ def write_template(out: Path, ledgers: Sequence[str] | None = None, codes: CodeL
     wb.properties.title = "台账模板" + (f"（{scope_name}）" if scope_name else "")
     wb.properties.creator = "orggraph"
     return save_workbook(wb, out)
-

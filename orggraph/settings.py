@@ -29,7 +29,9 @@ def _half_the_cpus() -> int:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORGGRAPH_", extra="ignore")
 
-    uri: str | None = Field(default=None, description="unset: embedded store; bolt://, neo4j://, neo4j+s://, falkordb://")
+    uri: str | None = Field(
+        default=None, description="unset: embedded store; bolt://, neo4j://, neo4j+s://, falkordb://"
+    )
     data_dir: Path = Field(default=Path(".orggraph"), description="embedded store, tokens, audit log")
     neo4j_user: str = "neo4j"
     neo4j_password: str = ""
@@ -41,10 +43,16 @@ class Settings(BaseSettings):
     max_rows: int = Field(default=10_000, gt=0, description="row cap of ad-hoc and named queries")
     batch_size: int = Field(default=10_000, gt=0, le=1_000_000)
     cypher_slots: int = Field(
-        default_factory=lambda: _half_the_cpus(), ge=1, le=64, description="ad-hoc Cypher queries running at once, all users"
+        default_factory=lambda: _half_the_cpus(),
+        ge=1,
+        le=64,
+        description="ad-hoc Cypher queries running at once, all users",
     )
     heavy_slots: int = Field(
-        default_factory=lambda: _half_the_cpus(), ge=1, le=64, description="heavy requests (analytics) running at once, all users"
+        default_factory=lambda: _half_the_cpus(),
+        ge=1,
+        le=64,
+        description="heavy requests (analytics) running at once, all users",
     )
     slots_per_token: int = Field(default=1, ge=1, le=64, description="of each of those, per token")
     _warned_dev_key: bool = PrivateAttr(default=False)
@@ -54,7 +62,15 @@ class Settings(BaseSettings):
     def _known_scheme(cls, v: str | None) -> str | None:
         if v in (None, ""):
             return None
-        schemes = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://", "falkordb://")
+        schemes = (
+            "bolt://",
+            "bolt+s://",
+            "bolt+ssc://",
+            "neo4j://",
+            "neo4j+s://",
+            "neo4j+ssc://",
+            "falkordb://",
+        )
         if not v.startswith(schemes):
             raise ValueError(f"ORGGRAPH_URI 应以 {', '.join(schemes)} 之一开头，或不设置（使用内置存储）")
         return v
@@ -89,5 +105,7 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as e:
-        lines = [f"ORGGRAPH_{'_'.join(str(p) for p in err['loc']).upper()}：{err['msg']}" for err in e.errors()]
+        lines = [
+            f"ORGGRAPH_{'_'.join(str(p) for p in err['loc']).upper()}：{err['msg']}" for err in e.errors()
+        ]
         raise SettingsError("环境变量设置有误：\n" + "\n".join(lines)) from None

@@ -162,7 +162,10 @@ def style_header(ws: Any, headers: Sequence[str], widths: Sequence[float], row: 
         if cell.value is None:
             cell.value = h
         cell.font, cell.fill, cell.border, cell.alignment = (
-            st["head_font"], st["head_fill"], st["border"], st["head_align"]
+            st["head_font"],
+            st["head_fill"],
+            st["border"],
+            st["head_align"],
         )
     # Headers break only between words when each fits on its line; give them two lines at most.
     ws.row_dimensions[row].height = max(24.0, text_height(list(headers), widths) + 4)
@@ -280,7 +283,7 @@ def write_tables(
 
     `scope` is the scope by name ("万山区"), `as_of` the day the figures hold for (default today).
     """
-    day = (as_of if isinstance(as_of, str) else (as_of or _dt.date.today()).isoformat())
+    day = as_of if isinstance(as_of, str) else (as_of or _dt.date.today()).isoformat()
     wb = new_workbook()
     for t in tables:
         add_table(wb, t, scope=scope, as_of=day, generated=generated)

@@ -124,7 +124,9 @@ def tokens(query: str) -> Iterator[Token]:
                 j += 2 if query[j] == "\\" and c != "`" else 1
             if j >= n:
                 what = "名称" if c == "`" else "字符串"
-                raise AdhocRefused(f"查询有误：查询中第 {i + 1} 个字符起的{what}没有结束（缺少 {c}）。请补全引号。")
+                raise AdhocRefused(
+                    f"查询有误：查询中第 {i + 1} 个字符起的{what}没有结束（缺少 {c}）。请补全引号。"
+                )
             yield Token("name" if c == "`" else "string", query[i + 1 : j], i, j + 1)
             i = j + 1
         elif c == "$":
@@ -152,7 +154,10 @@ def check_load_csv(toks: list[Token]) -> None:
     w = _words(toks)
     for a, b in zip(w, w[1:]):
         if a == "LOAD" and b == "CSV":
-            raise AdhocRefused("不允许在查询中使用 LOAD CSV（它会让数据库服务器读取文件或网址）。台账请用 orggraph load 导入。", 403)
+            raise AdhocRefused(
+                "不允许在查询中使用 LOAD CSV（它会让数据库服务器读取文件或网址）。台账请用 orggraph load 导入。",
+                403,
+            )
 
 
 def _property_position(toks: list[Token], i: int) -> bool:
@@ -162,8 +167,12 @@ def _property_position(toks: list[Token], i: int) -> bool:
     after = toks[i + 1] if i + 1 < len(toks) else None
     if before is not None and before.kind == "punct" and before.text in ".:":
         return True
-    return after is not None and after.kind == "punct" and after.text == ":" and before is not None and (
-        before.kind == "punct" and before.text in "{,"
+    return (
+        after is not None
+        and after.kind == "punct"
+        and after.text == ":"
+        and before is not None
+        and (before.kind == "punct" and before.text in "{,")
     )
 
 
@@ -223,7 +232,9 @@ def check_complexity(query: str, toks: list[Token]) -> None:
                 )
         elif t.text in ")]}":
             if not stack or stack.pop() != t.text:
-                raise AdhocRefused(f"查询有误：查询的括号不配对（第 {t.pos + 1} 个字符处的 {t.text}）。请检查括号。")
+                raise AdhocRefused(
+                    f"查询有误：查询的括号不配对（第 {t.pos + 1} 个字符处的 {t.text}）。请检查括号。"
+                )
             depth -= 1
     if stack:
         raise AdhocRefused(f"查询有误：查询的括号没有闭合（缺少 {''.join(reversed(stack))}）。请检查括号。")
@@ -248,7 +259,9 @@ def check_ranges(toks: list[Token], params: Mapping[str, Any] | None = None) -> 
         return None
 
     for i, t in enumerate(toks):
-        if not (t.kind == "word" and t.text.lower() == "range" and i + 1 < len(toks) and toks[i + 1].text == "("):
+        if not (
+            t.kind == "word" and t.text.lower() == "range" and i + 1 < len(toks) and toks[i + 1].text == "("
+        ):
             continue
         args: list[int | None] = []
         j, sign = i + 2, 1
@@ -342,4 +355,3 @@ def cap_rows(query: str, toks: list[Token], cap: int, params: Mapping[str, Any] 
     for frm, to, text in sorted(edits, reverse=True):
         query = query[:frm] + text + query[to:]
     return query
-

@@ -93,19 +93,37 @@ def banners(store: Store, ref: NodeRef, as_of: str | None = None) -> list[dict[s
         details = gap_details(store, rows[0][0], day)
         if ref.label == "Grid":
             if any(g["code"] == ref.key for g in details["grids_without_fulltime"]):
-                out.append({"level": "red", "text": "本网格无专职网格员：请配备专职网格员，并录入网格力量台账。"})
+                out.append(
+                    {"level": "red", "text": "本网格无专职网格员：请配备专职网格员，并录入网格力量台账。"}
+                )
             for g in details["overloaded_grids"]:
                 if g["code"] == ref.key:
-                    out.append({"level": "amber", "text": (
-                        f"本网格专职网格员负担过重：{g['households']:,} 户由 {g['fulltime']} 名专职网格员负责，"
-                        f"每人 {g['load']:.0f} 户（规定每人不超过 {OVERLOAD_HOUSEHOLDS} 户）。")})
+                    out.append(
+                        {
+                            "level": "amber",
+                            "text": (
+                                f"本网格专职网格员负担过重：{g['households']:,} 户由 {g['fulltime']} 名专职网格员负责，"
+                                f"每人 {g['load']:.0f} 户（规定每人不超过 {OVERLOAD_HOUSEHOLDS} 户）。"
+                            ),
+                        }
+                    )
             if any(g["code"] == ref.key for g in details["grids_without_direct_contact"]):
-                out.append({"level": "red", "text": "本网格没有直接联系人：没有在期的网格员或联系领导直接联系本网格。"})
+                out.append(
+                    {
+                        "level": "red",
+                        "text": "本网格没有直接联系人：没有在期的网格员或联系领导直接联系本网格。",
+                    }
+                )
             if not int(store.read(_GRID_PARTY_ORG, {"key": ref.key}).rows[0][0]):
                 out.append({"level": "amber", "text": "本网格未建党组织：没有依托本网格或其楼栋的党组织。"})
         else:
             if any(c["code"] == ref.key for c in details["communities_without_cobuilding"]):
-                out.append({"level": "red", "text": "本社区没有在期共建单位：请联系辖区单位签订共建协议，录入联建共建台账。"})
+                out.append(
+                    {
+                        "level": "red",
+                        "text": "本社区没有在期共建单位：请联系辖区单位签订共建协议，录入联建共建台账。",
+                    }
+                )
             n = len(details["grids_without_fulltime"])
             if n:
                 out.append({"level": "amber", "text": f"本社区有 {n} 个网格无专职网格员。"})
@@ -130,13 +148,21 @@ def _person_banners(store: Store, pid: str, day: str) -> list[dict[str, str]]:
         community, street = contacts[0]
         for v in contact_rule_violations(store, community or street, day):
             if v["pid"] == pid:
-                out.append({"level": "red", "text": f"该领导联系点不符合规定：{v['rule']}（{_level_counts(v)}）。"})
+                out.append(
+                    {"level": "red", "text": f"该领导联系点不符合规定：{v['rule']}（{_level_counts(v)}）。"}
+                )
     grids: set[str] = set()
     for scope in sorted({c for _rel, c, _s in rows if c}):
         grids.update(g for s in sole_contacts(store, scope, day) if s["pid"] == pid for g in s["grids"])
     if grids:
         shown = sorted(grids)
-        out.append({"level": "amber", "text": (
-            f"该同志是 {len(shown)} 个网格唯一的直接联系人（{'、'.join(shown[:5])}{'等' if len(shown) > 5 else ''}）："
-            "其离开后这些网格无人直接联系。")})
+        out.append(
+            {
+                "level": "amber",
+                "text": (
+                    f"该同志是 {len(shown)} 个网格唯一的直接联系人（{'、'.join(shown[:5])}{'等' if len(shown) > 5 else ''}）："
+                    "其离开后这些网格无人直接联系。"
+                ),
+            }
+        )
     return out

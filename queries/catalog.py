@@ -66,7 +66,13 @@ def named_query(
             raise ValueError(f"named query {name!r}: variants must be scoped and cover {SCOPE_LEVELS}")
         q = NamedQuery(name, purpose, text["all"], params, scoped, dict(text))
     else:
-        q = NamedQuery(name, purpose, statement(f"named.{name}", text, purpose, origin="orggraph.queries"), params, scoped)
+        q = NamedQuery(
+            name,
+            purpose,
+            statement(f"named.{name}", text, purpose, origin="orggraph.queries"),
+            params,
+            scoped,
+        )
     CATALOG[name] = q
     return q
 

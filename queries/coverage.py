@@ -96,7 +96,6 @@ class Measure:
     people: bool = False  # counts people (fulltime_share), not nodes of `level`
 
 
-
 _WORKERS = cypher_list(GRID_WORKER_ROLES)
 
 MEASURES: tuple[Measure, ...] = (
@@ -190,6 +189,7 @@ for _m in MEASURES:
                 _m.zh + ("，按下级分列" if _grouped else ""),
                 origin=__name__,
             )
+
 
 def measure_statement(measure_id: str, scope_level: str) -> LiteralString | None:
     """The statement coverage() runs for a measure at a scope level (None: the scope holds nothing of it)."""
@@ -456,7 +456,8 @@ def region_children(store: Store, scope: str | NodeRef | Scope | None = None) ->
     sc = open_scope(store, scope)
     child = CHILD_LEVEL[sc.level]
     return [
-        {"label": child, "code": code, "name": name} for code, name in store.read(_CHILDREN[sc.level], sc.params).rows
+        {"label": child, "code": code, "name": name}
+        for code, name in store.read(_CHILDREN[sc.level], sc.params).rows
     ]
 
 

@@ -48,18 +48,21 @@ GROUP_PAGE_MAX = 200  # members of one counted group listed per request (expand 
 # their number (a grid's households, a leader's office colleagues, a community's 双报到 members). They open
 # in place from the group node (`group_members`). Keys: (relationship, their label, outgoing from the anchor);
 # a label alone folds every group of that label.
-FOLDED: frozenset[tuple[str, str, bool] | str] = frozenset({
-    "Household",
-    ("WORKS_AT", "Person", False),
-    ("REPORTED_TO", "Person", False),
-    ("LIVES_IN", "Person", False),
-})
+FOLDED: frozenset[tuple[str, str, bool] | str] = frozenset(
+    {
+        "Household",
+        ("WORKS_AT", "Person", False),
+        ("REPORTED_TO", "Person", False),
+        ("LIVES_IN", "Person", False),
+    }
+)
 FOLD_MIN = 3  # a group of fewer is drawn: a counted node for two households hides more than it saves
 
 
 def folds(rel: str, label: str, outgoing: bool, total: int) -> bool:
     """Whether a second-step group is drawn as one counted node (see FOLDED)."""
     return total >= FOLD_MIN and (label in FOLDED or (rel, label, outgoing) in FOLDED)
+
 
 # In force on $as_of (graph-model.md); relationships without since/until are always in force.
 _IN_FORCE = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR r.until >= $as_of)"
@@ -85,7 +88,9 @@ class GNode:
         if self.props.get("name"):
             return str(self.props["name"])
         if self.label == "Household" and self.key and "-" in self.key:
-            return self.key.split("-", 1)[1] + "户"  # code = building code + "-" + 户号; the building is a neighbour
+            return (
+                self.key.split("-", 1)[1] + "户"
+            )  # code = building code + "-" + 户号; the building is a neighbour
         return str(self.key or "")
 
 
@@ -119,12 +124,21 @@ class Graph:
         self.edges.append(GEdge(source, target, type_, props))
 
     def add_group(
-        self, anchor: str, rel: str, outgoing: bool, label: str, count: int, level: int, noun: str | None = None
+        self,
+        anchor: str,
+        rel: str,
+        outgoing: bool,
+        label: str,
+        count: int,
+        level: int,
+        noun: str | None = None,
     ) -> GNode:
         """A node standing for `count` neighbours of `anchor` that are not drawn."""
         gid = f"group:{anchor}:{rel}:{'out' if outgoing else 'in'}:{label}" + (f":{noun}" if noun else "")
         noun = noun or group_noun(rel, label, outgoing)
-        g = self.add(GNode(gid, "Group", None, {}, level=level, count=count, of_label=label, noun=noun, parent=anchor))
+        g = self.add(
+            GNode(gid, "Group", None, {}, level=level, count=count, of_label=label, noun=noun, parent=anchor)
+        )
         g.count = count
         g.via = f"{rel}:{'out' if outgoing else 'in'}:{label}"
         self.link(anchor, gid, "GROUP", {"rel": rel})
@@ -248,7 +262,13 @@ def _attach(g: Graph, anchor: str, grp: _Group, node: GNode, rprops: dict[str, A
 
 
 def ego_network(
-    store: Store, key: str, *, depth: int = 1, as_of: str | None = None, cap: int = NODE_CAP, fold: bool = True
+    store: Store,
+    key: str,
+    *,
+    depth: int = 1,
+    as_of: str | None = None,
+    cap: int = NODE_CAP,
+    fold: bool = True,
 ) -> Graph:
     """The node `key` names, its neighbours and (depth 2) theirs, at most `cap` nodes, the rest counted.
 
@@ -279,7 +299,9 @@ def ego_network(
         return g
 
     # Step two, from every real first-step neighbour, with what room is left spread over them.
-    sources = [n for n in g.nodes.values() if n.level == 1 and n.label != "Group" and not n.flags.get("inherited")]
+    sources = [
+        n for n in g.nodes.values() if n.level == 1 and n.label != "Group" and not n.flags.get("inherited")
+    ]
     room = cap - len(g.nodes)
     if not sources:
         return g
@@ -333,7 +355,9 @@ def ego_network(
         else:
             g.omitted += rest
     if g.omitted:
-        g.notes.append(f"节点已达上限 {cap:,}：另有 {g.omitted:,} 个第二层邻居未显示，可点击邻居进入其关系图。")
+        g.notes.append(
+            f"节点已达上限 {cap:,}：另有 {g.omitted:,} 个第二层邻居未显示，可点击邻居进入其关系图。"
+        )
     return g
 
 
@@ -393,11 +417,13 @@ SKIP $offset LIMIT $limit""",  # type: ignore[arg-type]
             origin=__name__,
         )
 
-_GROUP_KIND_ERROR = "kind 应为「关系类型:in|out:标签」，例如 LIVES_IN:in:Person；请从关系图的合并节点展开，不要手写"
+_GROUP_KIND_ERROR = (
+    "kind 应为「关系类型:in|out:标签」，例如 LIVES_IN:in:Person；请从关系图的合并节点展开，不要手写"
+)
 
 
 def parse_group_kind(kind: str) -> tuple[str, bool, str]:
-    """"REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422 otherwise."""
+    """ "REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422 otherwise."""
     parts = kind.split(":")
     if len(parts) != 3 or parts[1] not in ("in", "out") or parts[2] not in NODES or not parts[0].isupper():
         raise ScopeError(_GROUP_KIND_ERROR, 422)
@@ -512,7 +538,9 @@ ORDER BY street, kind""",  # type: ignore[arg-type]
 }
 
 
-def cobuilding_network(store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP) -> Graph:
+def cobuilding_network(
+    store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP
+) -> Graph:
     """Units ↔ the communities they co-build with, in a scope; past `cap` nodes, streets ↔ unit kinds."""
     as_of = check_as_of(as_of)
     sref = resolve_scope(store, scope)
@@ -595,7 +623,9 @@ _ORG_BASED: dict[str, tuple[str, ...]] = {
 def _org_set(kind: str) -> str:
     if not kind:
         return "MATCH (o:PartyOrg)"
-    branches = "\n  UNION\n  ".join(f"{m}-[:SUBORDINATE_TO*0..5]->(o:PartyOrg) RETURN o" for m in _ORG_BASED[kind])
+    branches = "\n  UNION\n  ".join(
+        f"{m}-[:SUBORDINATE_TO*0..5]->(o:PartyOrg) RETURN o" for m in _ORG_BASED[kind]
+    )
     return f"CALL {{\n  {branches}\n}}"
 
 
@@ -657,18 +687,25 @@ LIMIT $limit""",  # type: ignore[arg-type]
 GRIDS_LISTED = 30  # grids without a party organization named per community (the rest counted)
 
 
-def grids_without_party_org(store: Store, scope: str | None, *, limit: int = NODE_CAP) -> list[dict[str, Any]]:
+def grids_without_party_org(
+    store: Store, scope: str | None, *, limit: int = NODE_CAP
+) -> list[dict[str, Any]]:
     """Per community of the scope with such grids: {"community", "name", "total", "grids": [(code, name)],
     "orgs": [codes of the organizations based in the community]}, at most `limit` communities."""
     sref = resolve_scope(store, scope)
     kind = sref.label if sref else ""
-    rows = store.read(_GRIDS_WITHOUT_ORG[kind], {"scope": sref.key if sref else None, "per": GRIDS_LISTED,
-                                                 "limit": limit}).rows
-    return [{"community": c, "name": n, "total": int(t), "grids": [tuple(x) for x in grids], "orgs": sorted(orgs)}
-            for c, n, t, grids, orgs in rows]
+    rows = store.read(
+        _GRIDS_WITHOUT_ORG[kind], {"scope": sref.key if sref else None, "per": GRIDS_LISTED, "limit": limit}
+    ).rows
+    return [
+        {"community": c, "name": n, "total": int(t), "grids": [tuple(x) for x in grids], "orgs": sorted(orgs)}
+        for c, n, t, grids, orgs in rows
+    ]
 
 
-def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP) -> Graph:
+def org_tree(
+    store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP
+) -> Graph:
     """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope, with secretaries and part-time members, at most `cap` nodes.
 
     Kinds are drawn from the top down while they fit; the first kind that does not fit is counted per
@@ -707,13 +744,13 @@ def org_tree(store: Store, scope: str | None = None, *, as_of: str | None = None
     return g
 
 
-def _org_graph(store: Store, kind: str, params: dict[str, Any], kinds: list[str], cap: int) -> tuple[Graph, int]:
+def _org_graph(
+    store: Store, kind: str, params: dict[str, Any], kinds: list[str], cap: int
+) -> tuple[Graph, int]:
     """The organizations of `kinds` with their secretaries, counted groups for the kinds below and part-time
     members while room is left; and how many organizations were read."""
     g = Graph()
-    rows = store.read(
-        _ORG_FETCH[kind], {**params, "kinds": kinds, "limit": cap}
-    ).rows
+    rows = store.read(_ORG_FETCH[kind], {**params, "kinds": kinds, "limit": cap}).rows
     pending_members: list[tuple[GNode, list[Any], int]] = []
     for o, parent, secretaries, part_time, pt_total, members, hidden_children in rows:
         org = g.add(_gnode(o))

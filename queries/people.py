@@ -78,7 +78,9 @@ def search_people(store: Store, name: str, *, scope: str | None = None) -> tuple
     """
     rows = store.read(SEARCH, {"name": name, "cap": SEARCH_CAP + 1}).rows
     capped = len(rows) > SEARCH_CAP
-    found = sorted((_person(r) for r in rows), key=lambda p: (len(p.get("name") or ""), p.get("name") or "", p["pid"]))
+    found = sorted(
+        (_person(r) for r in rows), key=lambda p: (len(p.get("name") or ""), p.get("name") or "", p["pid"])
+    )
     found = found[:SEARCH_CAP]
     if scope is not None:
         regions = people_regions(store, [p["pid"] for p in found])

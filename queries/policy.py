@@ -70,7 +70,9 @@ class Role(StrEnum):
     analyst = "analyst"  # every read, ad-hoc Cypher; phones masked
     street = "street"  # only its street's subtree; masked; named queries with the scope forced; no Cypher
     community = "community"  # the same for one community
-    viewer = "viewer"  # coverage, gaps, contacts/reach/path and the pages; optionally scoped; no person lookup,
+    viewer = (
+        "viewer"  # coverage, gaps, contacts/reach/path and the pages; optionally scoped; no person lookup,
+    )
     # no named queries, no Cypher, nothing asked by pid, people shown without their personal details
 
 
@@ -90,7 +92,13 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.viewer: frozenset({Capability.aggregates}),
 }
 
-ROLE_ZH = {"admin": "管理员", "analyst": "分析员", "street": "街道", "community": "社区", "viewer": "只读查看"}
+ROLE_ZH = {
+    "admin": "管理员",
+    "analyst": "分析员",
+    "street": "街道",
+    "community": "社区",
+    "viewer": "只读查看",
+}
 CAPABILITY_ZH = {
     "aggregates": "查看覆盖率、短板和联系关系",
     "people": "按身份证号、姓名或人员标识查找人员、运行命名查询",
@@ -290,8 +298,17 @@ def hide_outside(store: Store, g: Graph, access: Access) -> Graph:
             hidden += 1
             rename[n.id] = f"hidden:{hidden}"
             name = f"辖区外的{zh}"
-        out.add(GNode(rename[n.id], n.label, None, {"name": name}, level=n.level, via=n.via,
-                      flags={"hidden": True, "zh": zh}))
+        out.add(
+            GNode(
+                rename[n.id],
+                n.label,
+                None,
+                {"name": name},
+                level=n.level,
+                via=n.via,
+                flags={"hidden": True, "zh": zh},
+            )
+        )
     anonymous = {v for k, v in rename.items() if k != v}
     for n in g.nodes.values():  # counted groups only where their anchor is visible
         if n.label == "Group" and n.parent in rename and rename[n.parent] not in anonymous:
@@ -304,7 +321,9 @@ def hide_outside(store: Store, g: Graph, access: Access) -> Graph:
             hides = rename[e.source] != e.source or rename[e.target] != e.target
             out.link(rename[e.source], rename[e.target], e.type, {} if hides else e.props)
     if hidden:
-        out.notes.append(f"有 {hidden:,} 个节点在您的管辖范围（{access.scope}）之外：只显示其类型，不显示名称和属性。")
+        out.notes.append(
+            f"有 {hidden:,} 个节点在您的管辖范围（{access.scope}）之外：只显示其类型，不显示名称和属性。"
+        )
     if people:
         out.notes.append(f"有 {people:,} 名人员只显示为“人员”：您的角色（{access.role_zh}）不查看具体人员。")
     return out
@@ -331,8 +350,11 @@ def present(value: Any, access: Access) -> Any:
         if "phone_sealed" in value:
             value = _open_phone(value, access)
         return {
-            k: (mask_phone(v) if not access.phones and isinstance(v, str) and _PHONE_KEY.fullmatch(str(k))
-                else present(v, access))
+            k: (
+                mask_phone(v)
+                if not access.phones and isinstance(v, str) and _PHONE_KEY.fullmatch(str(k))
+                else present(v, access)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -347,7 +369,9 @@ def present_rows(columns: Sequence[str], rows: list[list[Any]], access: Access) 
     properties, or `{pid: p.pid, phone_sealed: p.phone_sealed}`) and stays an opaque string otherwise."""
     if access.phones:
         return [[present(v, access) for v in r] for r in rows]
-    phone_cols = {i for i, c in enumerate(columns) if "phone" in c.lower() and "sealed" not in c.lower() or "手机" in c}
+    phone_cols = {
+        i for i, c in enumerate(columns) if "phone" in c.lower() and "sealed" not in c.lower() or "手机" in c
+    }
 
     def cell(v: Any, phone_col: bool) -> Any:
         if isinstance(v, str):

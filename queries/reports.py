@@ -18,7 +18,6 @@ from typing import Any
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
-from orggraph.sheets import EMPTY, Column, Table, flat_rows, write_tables
 from orggraph.queries import analytics
 from orggraph.queries.coverage import (
     GAP_LISTS,
@@ -33,6 +32,8 @@ from orggraph.queries.coverage import (
     open_scope,
     part_time_committee,
 )
+
+from orggraph.sheets import EMPTY, Column, Table, flat_rows, write_tables
 
 __all__ = [
     "FORMATS",
@@ -312,8 +313,14 @@ def _coverage_tables(r: dict[str, Any]) -> list[Table]:
         for m in MEASURES:
             v = _measure(row["coverage"], m.id)
             breakdown.rows.append(
-                [row["name"], row["code"], _name_and_definition(m.zh)[0], v["covered"], v["total"],
-                 v["ratio"] if v["total"] else None]
+                [
+                    row["name"],
+                    row["code"],
+                    _name_and_definition(m.zh)[0],
+                    v["covered"],
+                    v["total"],
+                    v["ratio"] if v["total"] else None,
+                ]
             )
     dual = Table(
         "双报到",
@@ -352,7 +359,9 @@ def _coverage_tables(r: dict[str, Any]) -> list[Table]:
 def _region_table(key: str, rows: list[dict[str, Any]], label: str, parent: str) -> Table:
     sheet, title, _ = GAP_TITLES[key]
     t = Table(
-        sheet, title, [Column(f"{label}名称", 20), Column(f"{label}编码", 18, "@"), Column(f"所属{parent}", 16)]
+        sheet,
+        title,
+        [Column(f"{label}名称", 20), Column(f"{label}编码", 18, "@"), Column(f"所属{parent}", 16)],
     )
     t.rows = [[x["name"], x["code"], x.get("parent_name")] for x in rows]
     return t
@@ -389,7 +398,15 @@ def _gap_tables(r: dict[str, Any]) -> list[Table]:
         for g in d[key]:
             workers = [_person(w["name"], w["pid"]) for w in g["workers"]]
             t.rows.append(
-                [g["name"], g["code"], g["community_name"], g["households"], g["fulltime"], g["load"], workers]
+                [
+                    g["name"],
+                    g["code"],
+                    g["community_name"],
+                    g["households"],
+                    g["fulltime"],
+                    g["load"],
+                    workers,
+                ]
             )
         tables.append(t)
     sheet, title, _ = GAP_TITLES["contact_rule_violations"]
@@ -410,7 +427,9 @@ def _gap_tables(r: dict[str, Any]) -> list[Table]:
     )
     for x in d["contact_rule_violations"]:
         targets = [
-            f"{display_name(lv)}：{'、'.join(named(c) for c in codes)}" for lv, codes in x["targets"].items() if codes
+            f"{display_name(lv)}：{'、'.join(named(c) for c in codes)}"
+            for lv, codes in x["targets"].items()
+            if codes
         ]
         c = x["counts"]
         v.rows.append(
@@ -507,7 +526,12 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         ["负担均衡", "人均户数：最多", load(fl["max"]), ""],
         ["负担均衡", "人均户数：90% 分位", load(fl["p90"]), ""],
         ["负担均衡", "基尼系数", round(fl["gini"], 3), "0 为完全均衡，越接近 1 越集中在少数人身上"],
-        ["负担均衡", f"负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）", len(fl["overloaded"]), "见「专职网格员负担」表"],
+        [
+            "负担均衡",
+            f"负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）",
+            len(fl["overloaded"]),
+            "见「专职网格员负担」表",
+        ],
         ["社区联结", "社区数", cb["communities"], ""],
         ["社区联结", "经共同单位相连的社区对", len(cb["pairs"]), "见「社区联结」表"],
         ["社区联结", "联结单位", len(cb["bridging_units"]), "联结两个及以上社区的单位，见「联结单位」表"],
@@ -527,8 +551,13 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         ],
     )
     critical.rows = [
-        [_person(c["name"], c["pid"]), c["households"], list(c["household_list"]),
-         [named(x) for x in c["through"]], c["pid"]]
+        [
+            _person(c["name"], c["pid"]),
+            c["households"],
+            list(c["household_list"]),
+            [named(x) for x in c["through"]],
+            c["pid"],
+        ]
         for c in cp["critical"]
     ]
     unlinked = Table(
@@ -556,8 +585,14 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
     ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
     overloaded = {w["pid"] for w in fl["overloaded"]}
     workers.rows = [
-        [_person(w["name"], w["pid"]), w["load"], len(w["grids"]), [named(g) for g in w["grids"]],
-         _yes(w["pid"] in overloaded), w["pid"]]
+        [
+            _person(w["name"], w["pid"]),
+            w["load"],
+            len(w["grids"]),
+            [named(g) for g in w["grids"]],
+            _yes(w["pid"] in overloaded),
+            w["pid"],
+        ]
         for w in sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"]))
     ]
     pairs = Table(
@@ -596,7 +631,13 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         ],
     )
     bridging.rows = [
-        [u["name"], u["code"], len(u["communities"]), [named(c) for c in u["communities"]], _yes(u["code"] in cut)]
+        [
+            u["name"],
+            u["code"],
+            len(u["communities"]),
+            [named(c) for c in u["communities"]],
+            _yes(u["code"] in cut),
+        ]
         for u in cb["bridging_units"]
     ]
     # One member per row: a group can hold dozens of units, which no single cell prints.

@@ -41,7 +41,9 @@ class NodeRef:
     label: str  # District, Street, Community, Grid, Building, Household, PartyOrg, Unit, Person
     key: str  # code, or pid for a Person
     name: str | None
-    regions: frozenset[str] = field(default_factory=frozenset)  # codes of the regions it belongs to (itself included)
+    regions: frozenset[str] = field(
+        default_factory=frozenset
+    )  # codes of the regions it belongs to (itself included)
 
 
 RESOLVE = statement(
@@ -132,7 +134,9 @@ def regions_of(store: Store, label: str, key: str) -> frozenset[str]:
 
 def not_found(key: str) -> ScopeError:
     """The answer to a key that names nothing — and, for a scoped user, to one outside their jurisdiction."""
-    return ScopeError(f"找不到编码或人员标识「{key}」：请检查是否输入正确，或数据是否已导入（范围受限的令牌只能查到本辖区内的）")
+    return ScopeError(
+        f"找不到编码或人员标识「{key}」：请检查是否输入正确，或数据是否已导入（范围受限的令牌只能查到本辖区内的）"
+    )
 
 
 def resolve_key(store: Store, key: str, *, with_regions: bool = True) -> NodeRef:

@@ -37,8 +37,15 @@ KINDS: dict[str, tuple[str, str]] = {
     "unit": ("Unit", "code"),
     "party_org": ("PartyOrg", "code"),
 }
-KIND_ZH = {"person": "人员", "grid": "网格", "community": "社区", "street": "街道", "building": "楼栋",
-           "unit": "单位", "party_org": "党组织"}
+KIND_ZH = {
+    "person": "人员",
+    "grid": "网格",
+    "community": "社区",
+    "street": "街道",
+    "building": "楼栋",
+    "unit": "单位",
+    "party_org": "党组织",
+}
 MAX_LIMIT = 50
 _RANK = {"street": 0, "community": 1, "grid": 2, "party_org": 3, "unit": 4, "building": 5, "person": 6}
 _ASCII = re.compile(r"^[0-9A-Za-z]+$")
@@ -70,12 +77,18 @@ _WHERE: dict[str, LiteralString] = {
             f"{KIND_ZH.get(kind, '户')}所在的街道、社区（搜索结果和短板清单显示位置用）",
             origin=__name__,
         )
-        for kind, label in (("street", "Street"), ("community", "Community"), ("grid", "Grid"),
-                            ("building", "Building"), ("household", "Household"))
+        for kind, label in (
+            ("street", "Street"),
+            ("community", "Community"),
+            ("grid", "Grid"),
+            ("building", "Building"),
+            ("household", "Household"),
+        )
     },
     "party_org": statement(
         "search.where.party_org",
-        "UNWIND $keys AS k\nMATCH (o:PartyOrg {code: k})\nOPTIONAL MATCH (o)-[:BASED_IN]->(t)\n" + _UP
+        "UNWIND $keys AS k\nMATCH (o:PartyOrg {code: k})\nOPTIONAL MATCH (o)-[:BASED_IN]->(t)\n"
+        + _UP
         + "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up",
         "党组织依托对象所在的街道、社区",
         origin=__name__,
@@ -90,9 +103,11 @@ _WHERE: dict[str, LiteralString] = {
     "person": statement(
         "search.where.person",
         "UNWIND $keys AS k\nMATCH (p:Person {pid: k})\n"
-        "OPTIONAL MATCH (p)-[:LIVES_IN]->(t)\n" + _UP
+        "OPTIONAL MATCH (p)-[:LIVES_IN]->(t)\n"
+        + _UP
         + "WITH k, p, collect(DISTINCT [labels(a)[0], a.name]) AS home\n"
-        "OPTIONAL MATCH (p)-[:SERVES|CONTACTS|LINKS_HOUSEHOLD]->(t)\n" + _UP
+        "OPTIONAL MATCH (p)-[:SERVES|CONTACTS|LINKS_HOUSEHOLD]->(t)\n"
+        + _UP
         + "WITH k, home, t, collect(DISTINCT [labels(a)[0], a.name]) AS up ORDER BY t.code\n"
         "RETURN k AS key, home, collect(up)[0] AS work",
         "人员所在的街道、社区：居住地，没有则为其服务或联系的第一个区域",
@@ -112,7 +127,12 @@ _INSIDE: dict[str, LiteralString] = {
         f"一批{KIND_ZH[kind]}中位于某范围内的（搜索结果按管辖范围过滤）",
         origin=__name__,
     )
-    for kind, label in (("street", "Street"), ("community", "Community"), ("grid", "Grid"), ("building", "Building"))
+    for kind, label in (
+        ("street", "Street"),
+        ("community", "Community"),
+        ("grid", "Grid"),
+        ("building", "Building"),
+    )
 }
 # The same for people, as policy's jurisdiction places them (scope.regions.person): where they live, serve,
 # contact, link households or report, and where their party organizations are based.
@@ -160,8 +180,10 @@ def where_of(store: Store, kind: str, keys: list[str]) -> dict[str, str]:
     if not keys:
         return {}
     if kind == "person":
-        return {k: _path(home if home and any(a for _, a in home) else work)
-                for k, home, work in store.read(_WHERE["person"], {"keys": keys}).rows}
+        return {
+            k: _path(home if home and any(a for _, a in home) else work)
+            for k, home, work in store.read(_WHERE["person"], {"keys": keys}).rows
+        }
     q = _WHERE.get(kind)
     if q is None:  # districts, people without a kind here: no street / community to show
         return {}
@@ -225,5 +247,3 @@ def search(store: Store, text: str, access: Access, *, limit: int = 10) -> list[
     for r in out:
         r["where"] = where.get((r["kind"], r["key"]), "")
     return out
-
-

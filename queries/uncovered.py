@@ -33,8 +33,13 @@ WHY: dict[str, str] = {
     "building_heads": f"没有在期的{HEAD_ROLE}",
     "household_links": "没有在期的联户党员",
 }
-KIND_OF = {"Street": "street", "Community": "community", "Grid": "grid", "Building": "building",
-           "Household": "household"}
+KIND_OF = {
+    "Street": "street",
+    "Community": "community",
+    "Grid": "grid",
+    "Building": "building",
+    "Household": "household",
+}
 
 _GRID_ORG = (
     "WITH x, size([(x)<-[:BASED_IN]-(:PartyOrg) | 1])"
@@ -104,18 +109,31 @@ def uncovered(
     m = _BY_ID.get(measure)
     if m is None:
         known = "、".join(_BY_ID)
-        extra = "（专职网格员占比按人计，没有“未覆盖”的清单：见没有专职网格员的网格）" if measure == "fulltime_share" else ""
+        extra = (
+            "（专职网格员占比按人计，没有“未覆盖”的清单：见没有专职网格员的网格）"
+            if measure == "fulltime_share"
+            else ""
+        )
         raise ScopeError(f"没有覆盖率指标「{measure}」的未覆盖清单{extra}；可选：{known}", 422)
     sc = open_scope(store, scope, as_of)
-    out: dict[str, Any] = {"measure": m.id, "zh": m.zh, "level": m.level, "total": 0, "offset": offset,
-                           "limit": limit, "items": []}
+    out: dict[str, Any] = {
+        "measure": m.id,
+        "zh": m.zh,
+        "level": m.level,
+        "total": 0,
+        "offset": offset,
+        "limit": limit,
+        "items": [],
+    }
     qs = UNCOVERED.get((m.id, sc.level))
     if qs is None:
         return out
     # The count is the measure's own total − covered (the very statement /api/coverage runs, and cheap: it
     # matches the covering edges instead of testing every node); the page's statement lists the same nodes.
     measure_q = measure_statement(m.id, sc.level)
-    rows = store.read(measure_q, sc.params).rows if measure_q is not None else store.read(qs[0], sc.params).rows
+    rows = (
+        store.read(measure_q, sc.params).rows if measure_q is not None else store.read(qs[0], sc.params).rows
+    )
     if measure_q is not None:
         out["total"] = (int(rows[0][0] or 0) - int(rows[0][1] or 0)) if rows else 0
     else:
@@ -128,7 +146,13 @@ def uncovered(
     where = where_of(store, kind, keys)
     zh = display_name(m.level)
     out["items"] = [
-        {"kind": kind, "key": str(k), "name": name or f"{zh} {k}", "where": where.get(str(k), ""), "why": WHY[m.id]}
+        {
+            "kind": kind,
+            "key": str(k),
+            "name": name or f"{zh} {k}",
+            "where": where.get(str(k), ""),
+            "why": WHY[m.id],
+        }
         for k, name in page
     ]
     return out

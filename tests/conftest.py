@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 from support.stores import BACKENDS, SharedGraphs, need_neo4j, point_env_at
@@ -70,7 +69,9 @@ def any_store(backend: str, shared_graphs: SharedGraphs) -> Iterator[Store]:
         s.close()
 
 
-def write_ledgers(folder: Path, ledgers: dict[str, list[dict[str, str]]], encoding: str = "utf-8-sig") -> Path:
+def write_ledgers(
+    folder: Path, ledgers: dict[str, list[dict[str, str]]], encoding: str = "utf-8-sig"
+) -> Path:
     """Write {ledger file stem: [row dicts]} as CSV files (header = keys of the first row)."""
     folder.mkdir(parents=True, exist_ok=True)
     for stem, rows in ledgers.items():
@@ -88,7 +89,9 @@ def load(tmp_path: Path) -> Callable[..., object]:
     """load(store, {ledger: rows}) → ImportReport; fails the test on import errors unless expect_errors."""
     from orggraph.loaders.importer import import_ledgers
 
-    def _load(store: Store | None, ledgers: dict[str, list[dict[str, str]]], *, expect_errors: bool = False) -> object:
+    def _load(
+        store: Store | None, ledgers: dict[str, list[dict[str, str]]], *, expect_errors: bool = False
+    ) -> object:
         folder = write_ledgers(tmp_path / f"ledgers-{uuid.uuid4().hex[:6]}", ledgers)
         report = import_ledgers(folder, store, pid_key=TEST_PID_KEY)
         if not expect_errors:

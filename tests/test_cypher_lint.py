@@ -19,7 +19,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.cypher import registered
 from orggraph.graph.lint import LinterUnavailable, LintResult, lint_statements
 

@@ -48,7 +48,9 @@ def test_a_table_becomes_a_titled_print_ready_sheet(tmp_path: Path) -> None:
     # Every row has a height that holds its text; no row is taller than the cap allows.
     heights = [ws.row_dimensions[i].height for i in range(3, ws.max_row + 1)]
     assert all(h and h >= 18 for h in heights) and max(heights) <= (MAX_LINES + 1) * 15 + 4
-    long_row = next(i for i in range(3, ws.max_row + 1) if str(ws.cell(row=i, column=1).value).startswith("说明很长"))
+    long_row = next(
+        i for i in range(3, ws.max_row + 1) if str(ws.cell(row=i, column=1).value).startswith("说明很长")
+    )
     assert ws.row_dimensions[long_row].height > 40  # 56 characters in a 14-wide column: several lines
     plum = next(i for i in range(3, ws.max_row + 1) if ws.cell(row=i, column=1).value == "梅花社区")
     assert ws.cell(row=plum, column=4).value == EMPTY and ws.cell(row=plum, column=3).value is None

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from fixtures import small_district as fx
 from fixtures.small_district import AS_OF, load_small_district
-
 from orggraph.loaders.demo import WORKBOOK_NAME, generate
 from orggraph.loaders.read import LEDGERS
 from orggraph.loaders.template import scope_codes, write_template
@@ -39,7 +38,9 @@ def _pages(pdf: Path, pdfinfo: str) -> int:
 
 
 def _text(pdf: Path, pdftotext: str) -> str:
-    return subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,9 @@ def printed(shared_graphs: Any, tmp_path_factory: pytest.TempPathFactory) -> dic
     soffice = _tool("soffice", "libreoffice")
     pdfinfo, pdftotext = _tool("pdfinfo"), _tool("pdftotext")
     store = shared_graphs.get(
-        "falkordb", "small_district", lambda s: load_small_district(s, tmp_path_factory.mktemp("small-district"))
+        "falkordb",
+        "small_district",
+        lambda s: load_small_district(s, tmp_path_factory.mktemp("small-district")),
     )
     d = tmp_path_factory.mktemp("print")
     books: dict[str, Path] = {}
@@ -64,9 +67,20 @@ def printed(shared_graphs: Any, tmp_path_factory: pytest.TempPathFactory) -> dic
     pdf_dir = d / "pdf"
     # A private profile: no clash with another LibreOffice running on the machine.
     run = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{d / 'profile'}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(pdf_dir), *map(str, books.values())],
-        capture_output=True, text=True, timeout=600,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{d / 'profile'}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(pdf_dir),
+            *map(str, books.values()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr
     pdfs = {k: pdf_dir / f"{p.stem}.pdf" for k, p in books.items()}

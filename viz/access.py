@@ -14,7 +14,12 @@ from orggraph.queries.scope import NodeRef, check_as_of, resolve_key
 from orggraph.viz.render import Links
 
 __all__ = [
-    "DEFAULT_VIEWER", "viewer_or_default", "check_node_access", "scope_context", "scope_title", "page_setup",
+    "DEFAULT_VIEWER",
+    "viewer_or_default",
+    "check_node_access",
+    "scope_context",
+    "scope_title",
+    "page_setup",
     "hide_outside",
 ]
 

@@ -20,7 +20,8 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
     rows = r.get("rows") or {}
     same = set(r.get("unchanged_files") or ())
     file_rows = [
-        f"{name}：{rows.get(ledger, 0):,} 行" + ("（未改动）" if name in same else "") for ledger, name in files.items()
+        f"{name}：{rows.get(ledger, 0):,} 行" + ("（未改动）" if name in same else "")
+        for ledger, name in files.items()
     ]
     if r["status"] == "refused":
         summary = f"{r.get('errors', 0):,} 处错误，未导入任何数据"
@@ -28,8 +29,15 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
         summary = "未完成（被中断或仍在进行）：重新导入同一台账即可补全"
     else:
         summary = summary_zh(ch, limit=20)
-    return {**r, "status_zh": STATUS_ZH.get(r["status"], r["status"]), "file_rows": file_rows, "summary": summary,
-            "added": ch["added"], "updated": ch["updated"], "removed": ch["removed"]}
+    return {
+        **r,
+        "status_zh": STATUS_ZH.get(r["status"], r["status"]),
+        "file_rows": file_rows,
+        "summary": summary,
+        "added": ch["added"],
+        "updated": ch["updated"],
+        "removed": ch["removed"],
+    }
 
 
 def build_changes_page(loads: list[dict[str, Any]], since: str | None) -> str:
@@ -56,19 +64,41 @@ def changes_xlsx(loads: list[dict[str, Any]]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "导入记录"
-    ws.append(["编号", "开始时间（UTC）", "结束时间（UTC）", "状态", "文件", "行数", "内容哈希", "新增", "变更", "删除或结束", "用时（秒）"])
+    ws.append(
+        [
+            "编号",
+            "开始时间（UTC）",
+            "结束时间（UTC）",
+            "状态",
+            "文件",
+            "行数",
+            "内容哈希",
+            "新增",
+            "变更",
+            "删除或结束",
+            "用时（秒）",
+        ]
+    )
     detail = wb.create_sheet("变更明细")
     detail.append(["编号", "开始时间（UTC）", "变更类别", "类别代码", "数量"])
     for r in loads:
         row = _row(r)
         hashes = r.get("content_hashes") or {}
-        ws.append([
-            r["id"], r["started"], r.get("finished") or "", row["status_zh"],
-            "、".join((r.get("files") or {}).values()),
-            sum((r.get("rows") or {}).values()),
-            "、".join(f"{k}:{v}" for k, v in hashes.items()),
-            row["added"], row["updated"], row["removed"], r.get("seconds", ""),
-        ])
+        ws.append(
+            [
+                r["id"],
+                r["started"],
+                r.get("finished") or "",
+                row["status_zh"],
+                "、".join((r.get("files") or {}).values()),
+                sum((r.get("rows") or {}).values()),
+                "、".join(f"{k}:{v}" for k, v in hashes.items()),
+                row["added"],
+                row["updated"],
+                row["removed"],
+                r.get("seconds", ""),
+            ]
+        )
         for kind, n in ((r.get("changes") or {}).get("by_kind") or {}).items():
             detail.append([r["id"], r["started"], KIND_ZH.get(kind, kind), kind, n])
     for sheet in (ws, detail):

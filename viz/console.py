@@ -10,8 +10,6 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from orggraph.graph.schema import NODES, display_name, linter_schema
 from orggraph.queries.network import NODE_CAP, GNode, Graph
 from orggraph.queries.policy import Access
@@ -28,6 +26,7 @@ from orggraph.viz.render import (
     vis_network,
     vis_src,
 )
+from pydantic import BaseModel, Field
 
 __all__ = ["build_console", "result_graph", "console_graph", "GraphRequest", "STATIC_FILES"]
 
@@ -42,6 +41,7 @@ class GraphRequest(BaseModel):
 
     rows: list[list[Any]] = Field(max_length=100_000)
 
+
 EXAMPLE = "MATCH (g:Grid {code: $code})<-[r:SERVES]-(p:Person) RETURN g, r, p"
 
 
@@ -49,7 +49,11 @@ MAX_DEPTH = 16  # answers nest lists and maps; past this a value is not looked i
 
 
 def _is_entity(value: dict[str, Any]) -> bool:
-    if not isinstance(value.get("properties"), dict) or isinstance(value.get("id"), (dict, list)) or "id" not in value:
+    if (
+        not isinstance(value.get("properties"), dict)
+        or isinstance(value.get("id"), (dict, list))
+        or "id" not in value
+    ):
         return False
     if "labels" in value:
         return isinstance(value["labels"], list) and all(isinstance(x, str) for x in value["labels"])
@@ -114,10 +118,14 @@ def result_graph(rows: list[list[Any]], cap: int = NODE_CAP) -> Graph:
     hidden = len(nodes) - len(kept)
     g.omitted = max(0, hidden - sum(folded.values()))
     if hidden:
-        g.notes.append(f"结果含 {len(nodes):,} 个节点，图中只画前 {cap:,} 个；其余的合并为“+数量”节点或未画出。"
-                       "请在查询中加条件或 LIMIT 缩小范围，完整结果见“表格”。")
+        g.notes.append(
+            f"结果含 {len(nodes):,} 个节点，图中只画前 {cap:,} 个；其余的合并为“+数量”节点或未画出。"
+            "请在查询中加条件或 LIMIT 缩小范围，完整结果见“表格”。"
+        )
     if dangling:
-        g.notes.append(f"有 {dangling:,} 条关系的端点不在结果中，未画出：请同时 RETURN 关系两端的节点（或返回路径）。")
+        g.notes.append(
+            f"有 {dangling:,} 条关系的端点不在结果中，未画出：请同时 RETURN 关系两端的节点（或返回路径）。"
+        )
     return g
 
 
@@ -130,7 +138,9 @@ class ConsoleStyle(NodeStyle):
         return attrs
 
 
-def console_graph(rows: list[list[Any]], viewer: Access | None, links: Links, cap: int = NODE_CAP) -> dict[str, Any]:
+def console_graph(
+    rows: list[list[Any]], viewer: Access | None, links: Links, cap: int = NODE_CAP
+) -> dict[str, Any]:
     """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's rows."""
     g = result_graph(rows, cap)
     style = ConsoleStyle(links, g)
@@ -138,8 +148,15 @@ def console_graph(rows: list[list[Any]], viewer: Access | None, links: Links, ca
     options["physics"]["forceAtlas2Based"]["springLength"] = 110  # room for the captions on the edges
     net = vis_network(g, viewer=viewer, links=links, style=style, options=options)
     nodes, edges, _heading, _h, _w, _options = net.get_network_data()
-    data = {"nodes": nodes, "edges": edges, "options": net.options, "linkable": links.enabled,
-            "path_url": "/pages/path" if links.enabled else None, "as_of": links.as_of, "view": None}
+    data = {
+        "nodes": nodes,
+        "edges": edges,
+        "options": net.options,
+        "linkable": links.enabled,
+        "path_url": "/pages/path" if links.enabled else None,
+        "as_of": links.as_of,
+        "view": None,
+    }
     return {
         "data": data,
         "legend": legend_items(g, style),
@@ -164,8 +181,15 @@ def editor_schema() -> dict[str, Any]:
 def build_console(viewer: Access, user_name: str) -> str:
     """The console page: the editor, parameters, results (table and graph), the query library."""
     links = Links(base="", console=True)
-    config = {"schema": editor_schema(), "example": EXAMPLE, "user": user_name, "role": viewer.role.value,
-              "cap": NODE_CAP, "colors": LABEL_COLORS, "worker": f"/pages/static/{LINT_WORKER_JS}?v={_version(LINT_WORKER_JS)}"}
+    config = {
+        "schema": editor_schema(),
+        "example": EXAMPLE,
+        "user": user_name,
+        "role": viewer.role.value,
+        "cap": NODE_CAP,
+        "colors": LABEL_COLORS,
+        "worker": f"/pages/static/{LINT_WORKER_JS}?v={_version(LINT_WORKER_JS)}",
+    }
     return render(
         "console.html",
         title="查询控制台",

@@ -60,8 +60,14 @@ def _terms(store: Store, rows: list[dict[str, Any]], day: str) -> dict[int, dict
         if not mine:
             continue
         for i, since, until, date, phone, sealed in store.read(q, {"rows": mine, "as_of": day}).rows:
-            out[int(i)] = {"since": since, "until": until, "date": date, "phone": phone, "phone_sealed": sealed,
-                           "pid": next(r["key"] for r in mine if r["i"] == i)}
+            out[int(i)] = {
+                "since": since,
+                "until": until,
+                "date": date,
+                "phone": phone,
+                "phone_sealed": sealed,
+                "pid": next(r["key"] for r in mine if r["i"] == i),
+            }
     return out
 
 
@@ -94,12 +100,22 @@ def _who_contacts(store: Store, ref: NodeRef, day: str, viewer: Access, links: L
     seen = Jurisdiction(store, viewer)
     if viewer.scope is not None:
         listed = [c for c in listed if seen.sees(c["at"])]
-    rows = [{"i": i, "label": "Person" if c["kind"] == "person" else "Unit", "key": c["key"], "edge": c["edge"],
-             "at": c["org"] or c["at"]} for i, c in enumerate(listed)]
+    rows = [
+        {
+            "i": i,
+            "label": "Person" if c["kind"] == "person" else "Unit",
+            "key": c["key"],
+            "edge": c["edge"],
+            "at": c["org"] or c["at"],
+        }
+        for i, c in enumerate(listed)
+    ]
     terms = _terms(store, rows, day)
     places = _names(store, {c["at"] for c in listed} | {c["org"] for c in listed if c["org"]})
     groups: dict[str, Table] = {}
-    cols = ["姓名 / 单位", "直接或继承", "职务 / 备注", "开始", "结束"] + (["手机号"] if viewer.people else [])
+    cols = ["姓名 / 单位", "直接或继承", "职务 / 备注", "开始", "结束"] + (
+        ["手机号"] if viewer.people else []
+    )
     for i, c in enumerate(listed):
         t = groups.get(c["role"])
         if t is None:
@@ -130,20 +146,42 @@ def _reach(store: Store, ref: NodeRef, day: str, viewer: Access, links: Links) -
     if viewer.scope is not None:
         seen = Jurisdiction(store, viewer)
         direct = [d for d in direct if seen.inside(d["key"])]
-    rows = [{"i": i, "label": ref.label, "key": ref.key, "edge": d["edge"], "at": d["org"] or d["key"]}
-            for i, d in enumerate(direct)]
+    rows = [
+        {"i": i, "label": ref.label, "key": ref.key, "edge": d["edge"], "at": d["org"] or d["key"]}
+        for i, d in enumerate(direct)
+    ]
     terms = _terms(store, rows, day)
-    kinds = {"Street": "street", "Community": "community", "Grid": "grid", "Building": "building",
-             "Household": "household", "Unit": "unit", "PartyOrg": "party_org"}
+    kinds = {
+        "Street": "street",
+        "Community": "community",
+        "Grid": "grid",
+        "Building": "building",
+        "Household": "household",
+        "Unit": "unit",
+        "PartyOrg": "party_org",
+    }
     where: dict[str, str] = {}
     for label in {d["label"] for d in direct}:
         where.update(where_of(store, kinds.get(label, ""), [d["key"] for d in direct if d["label"] == label]))
-    t = Table("联系的对象", ["角色", "对象", "类型", "位置（街道 / 社区）", "职务 / 备注", "开始", "结束"], id="reach")
+    t = Table(
+        "联系的对象",
+        ["角色", "对象", "类型", "位置（街道 / 社区）", "职务 / 备注", "开始", "结束"],
+        id="reach",
+    )
     for i, d in enumerate(direct):
         since, until = _term_text(terms.get(i))
         name = d["name"] or (f"户 {d['key']}" if d["label"] == "Household" else d["key"])
-        t.rows.append([d["role"], {"text": name, "href": links.ego(d["key"])}, display_name(d["label"]),
-                       where.get(d["key"], ""), d["detail"] or "", since, until])
+        t.rows.append(
+            [
+                d["role"],
+                {"text": name, "href": links.ego(d["key"])},
+                display_name(d["label"]),
+                where.get(d["key"], ""),
+                d["detail"] or "",
+                since,
+                until,
+            ]
+        )
     covers = answer["covers"]
     if len(direct) != len(answer["direct"]):
         from orggraph.api.routes.contacts import _covers_within  # the API's own count of what is left

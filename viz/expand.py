@@ -54,7 +54,11 @@ def _unique_anonymous(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], 
     for e in edges:
         e["from"] = rename.get(e["from"], e["from"])
         e["to"] = rename.get(e["to"], e["to"])
-        e["id"] = f"{e['from']}>{e['id']}" if e["from"] in rename.values() or e["to"] in rename.values() else e["id"]
+        e["id"] = (
+            f"{e['from']}>{e['id']}"
+            if e["from"] in rename.values() or e["to"] in rename.values()
+            else e["id"]
+        )
 
 
 def neighbourhood(
@@ -93,8 +97,14 @@ def neighbourhood(
         more = False
     anchor = g.center
     g = hide_outside(store, g, access)
-    net = vis_network(g, viewer=access, links=links, style=_NeighbourStyle(links, g), options=base_options(False),
-                      edge_labels=False)
+    net = vis_network(
+        g,
+        viewer=access,
+        links=links,
+        style=_NeighbourStyle(links, g),
+        options=base_options(False),
+        edge_labels=False,
+    )
     nodes, edges = list(net.nodes), list(net.edges)
     _unique_anonymous(nodes, edges, f"{key}|{kind or ''}|{offset}")
     return {
@@ -112,4 +122,3 @@ def neighbourhood(
         "notes": list(g.notes),
         "as_of": day,
     }
-

@@ -22,8 +22,17 @@ from orggraph.viz.access import page_setup, scope_context, scope_title, viewer_o
 from orggraph.viz.pickers import pickers
 from orggraph.viz.render import Links, find_context, render
 
-__all__ = ["Table", "page_links", "build_find", "build_uncovered", "gap_tables", "xlsx_of", "UNCOVERED_PAGE", "XLSX_CAP",
-           "XLSX_TYPE"]
+__all__ = [
+    "Table",
+    "page_links",
+    "build_find",
+    "build_uncovered",
+    "gap_tables",
+    "xlsx_of",
+    "UNCOVERED_PAGE",
+    "XLSX_CAP",
+    "XLSX_TYPE",
+]
 
 UNCOVERED_PAGE = 200  # items per page of the uncovered list
 XLSX_CAP = 50_000  # rows an export holds at most (a city's households are paged on the page itself)
@@ -59,7 +68,7 @@ def xlsx_of(tables: list[Table], heading: str) -> bytes:
     wb.remove(wb.active)
     used: set[str] = set()
     for t in tables or [Table("空", ["说明"], [["没有数据"]])]:
-        name = "".join(ch for ch in t.title if ch not in '[]:*?/\\')[:28] or "表"
+        name = "".join(ch for ch in t.title if ch not in "[]:*?/\\")[:28] or "表"
         while name in used:
             name = name[:26] + f"{len(used)}"
         used.add(name)
@@ -85,7 +94,9 @@ def xlsx_of(tables: list[Table], heading: str) -> bytes:
     return buf.getvalue()
 
 
-def page_links(links: Links, path: str, total: int, offset: int, size: int, **query: Any) -> list[dict[str, Any]]:
+def page_links(
+    links: Links, path: str, total: int, offset: int, size: int, **query: Any
+) -> list[dict[str, Any]]:
     """Links to the pages of a long list: the first 30, those near the current one, and the last."""
     out: list[dict[str, Any]] = []
     if total <= size:
@@ -93,8 +104,13 @@ def page_links(links: Links, path: str, total: int, offset: int, size: int, **qu
     for start in range(0, total, size):
         if len(out) >= 30 and start + size < total and abs(start - offset) > size * 3:
             continue
-        out.append({"text": f"{start + 1:,}–{min(start + size, total):,}",
-                    "href": links.href(path, **query, offset=start or None), "here": start == offset})
+        out.append(
+            {
+                "text": f"{start + 1:,}–{min(start + size, total):,}",
+                "href": links.href(path, **query, offset=start or None),
+                "here": start == offset,
+            }
+        )
     return out
 
 
@@ -117,13 +133,23 @@ def build_find(
     hits = search(store, q or "", viewer_or_default(viewer), limit=50) if q else []
     table = Table("搜索结果", ["类型", "名称", "位置（街道 / 社区）", "编码"], id="results")
     for h in hits:
-        table.rows.append([KIND_ZH[h["kind"]], _link(h["name"], links.ego(h["key"])), h["where"],
-                           h["key"] if h["kind"] != "person" else ""])
-    notes = [] if hits or not q else [f"没有找到「{q}」：可输入姓名、名称、拼音首字母（如“zxy”）或编码的开头。"]
+        table.rows.append(
+            [
+                KIND_ZH[h["kind"]],
+                _link(h["name"], links.ego(h["key"])),
+                h["where"],
+                h["key"] if h["kind"] != "person" else "",
+            ]
+        )
+    notes = (
+        [] if hits or not q else [f"没有找到「{q}」：可输入姓名、名称、拼音首字母（如“zxy”）或编码的开头。"]
+    )
     return render(
         "list_table.html",
         title=f"搜索：{q}" if q else "搜索",
-        subtitle="可按姓名、名称、拼音首字母或编码查找；点击名称查看其关系图" if q else "在上方搜索框输入姓名、名称、拼音首字母或编码",
+        subtitle="可按姓名、名称、拼音首字母或编码查找；点击名称查看其关系图"
+        if q
+        else "在上方搜索框输入姓名、名称、拼音首字母或编码",
         links=links,
         inline_assets=inline_assets,
         as_of=day,
@@ -137,7 +163,14 @@ def build_find(
 
 # --------------------------------------------------------------------------------------------- uncovered
 def uncovered_table(
-    store: Store, measure: str, scope: str | None, day: str, links: Links, *, offset: int = 0, limit: int = UNCOVERED_PAGE
+    store: Store,
+    measure: str,
+    scope: str | None,
+    day: str,
+    links: Links,
+    *,
+    offset: int = 0,
+    limit: int = UNCOVERED_PAGE,
 ) -> tuple[Table, dict[str, Any]]:
     got = uncovered(store, measure, scope, day, offset=offset, limit=limit)
     zh = display_name(got["level"])
@@ -163,12 +196,18 @@ def build_uncovered(
     code = sref.key if sref else None
     table, got = uncovered_table(store, measure, code, day, links, offset=offset)
     zh = display_name(got["level"])
-    pages = page_links(links, "/pages/uncovered", got["total"], offset, UNCOVERED_PAGE, measure=measure, scope=code)
+    pages = page_links(
+        links, "/pages/uncovered", got["total"], offset, UNCOVERED_PAGE, measure=measure, scope=code
+    )
     return render(
         "list_table.html",
         title=f"未覆盖的{zh} · {scope_title(sref)}",
-        subtitle=f"{got['zh']}：共 {got['total']:,} {'' if zh == '户' else '个'}{zh}未覆盖" + (
-            f"，本页第 {offset + 1:,}–{offset + len(table.rows):,} 个" if got["total"] > UNCOVERED_PAGE else ""),
+        subtitle=f"{got['zh']}：共 {got['total']:,} {'' if zh == '户' else '个'}{zh}未覆盖"
+        + (
+            f"，本页第 {offset + 1:,}–{offset + len(table.rows):,} 个"
+            if got["total"] > UNCOVERED_PAGE
+            else ""
+        ),
         links=links,
         inline_assets=inline_assets,
         as_of=day,
@@ -176,8 +215,15 @@ def build_uncovered(
         here="概览",
         tables=[table],
         page_links=pages,
-        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/uncovered", day, scope=code,
-                        keep={"measure": measure}),
+        pickers=pickers(
+            store,
+            viewer_or_default(viewer),
+            links,
+            "/pages/uncovered",
+            day,
+            scope=code,
+            keep={"measure": measure},
+        ),
         export_href=links.href("/pages/uncovered.xlsx", measure=measure, scope=code),
         back_href=links.href("/pages/overview", scope=code),
     )
@@ -194,44 +240,110 @@ def gap_tables(store: Store, scope: str | None, day: str, links: Links, viewer: 
     def pl(pid: str, name: str) -> Any:
         return _link(name or "人员", links.ego(pid) if people else None)
 
-    grid_where = where_of(store, "grid", sorted({g["code"] for k in ("grids_without_fulltime", "overloaded_grids",
-                                                                       "grids_without_direct_contact")
-                                                  for g in d[k]}))
+    grid_where = where_of(
+        store,
+        "grid",
+        sorted(
+            {
+                g["code"]
+                for k in ("grids_without_fulltime", "overloaded_grids", "grids_without_direct_contact")
+                for g in d[k]
+            }
+        ),
+    )
     comm_where = where_of(store, "community", [c["code"] for c in d["communities_without_cobuilding"]])
     pids = sorted({p["pid"] for k in ("contact_rule_violations", "sole_contacts") for p in d[k]})
     person_where = where_of(store, "person", pids)
     grid_names = names(store, "Grid", sorted({g for p in d["sole_contacts"] for g in p["grids"]}))
 
-    t1 = Table("没有在期共建单位的社区", region_cols, id="communities_without_cobuilding",
-               hint="联系辖区单位签订共建协议，录入联建共建台账")
+    t1 = Table(
+        "没有在期共建单位的社区",
+        region_cols,
+        id="communities_without_cobuilding",
+        hint="联系辖区单位签订共建协议，录入联建共建台账",
+    )
     for c in d["communities_without_cobuilding"]:
-        t1.rows.append([_link(c["name"] or c["code"], links.ego(c["code"])), comm_where.get(c["code"], ""),
-                        "没有在期的联建共建单位"])
-    t2 = Table("没有专职网格员的网格", region_cols, id="grids_without_fulltime", hint="配备专职网格员，录入网格力量台账")
+        t1.rows.append(
+            [
+                _link(c["name"] or c["code"], links.ego(c["code"])),
+                comm_where.get(c["code"], ""),
+                "没有在期的联建共建单位",
+            ]
+        )
+    t2 = Table(
+        "没有专职网格员的网格",
+        region_cols,
+        id="grids_without_fulltime",
+        hint="配备专职网格员，录入网格力量台账",
+    )
     for g in d["grids_without_fulltime"]:
-        t2.rows.append([_link(g["name"] or g["code"], links.ego(g["code"])), grid_where.get(g["code"], ""),
-                        f"{g['households']:,} 户，没有在期的专职网格员"])
-    t3 = Table(f"专职网格员负担过重的网格（每人超过 {OVERLOAD_HOUSEHOLDS} 户）", region_cols, id="overloaded_grids",
-               hint="增配专职网格员或调整网格")
+        t2.rows.append(
+            [
+                _link(g["name"] or g["code"], links.ego(g["code"])),
+                grid_where.get(g["code"], ""),
+                f"{g['households']:,} 户，没有在期的专职网格员",
+            ]
+        )
+    t3 = Table(
+        f"专职网格员负担过重的网格（每人超过 {OVERLOAD_HOUSEHOLDS} 户）",
+        region_cols,
+        id="overloaded_grids",
+        hint="增配专职网格员或调整网格",
+    )
     for g in d["overloaded_grids"]:
         who = "、".join(w["name"] for w in g["workers"]) if people else f"{g['fulltime']} 人"
-        t3.rows.append([_link(g["name"] or g["code"], links.ego(g["code"])), grid_where.get(g["code"], ""),
-                        f"{g['households']:,} 户 ÷ {g['fulltime']} 名专职网格员（{who}）= 每人 {g['load']:,.0f} 户"])
-    t4 = Table("联系点不符合规定的领导", ["姓名", "位置（街道 / 社区）", "原因", "职务"], id="contact_rule_violations",
-               hint="按联系人类别调整联系点（见台账说明）")
+        t3.rows.append(
+            [
+                _link(g["name"] or g["code"], links.ego(g["code"])),
+                grid_where.get(g["code"], ""),
+                f"{g['households']:,} 户 ÷ {g['fulltime']} 名专职网格员（{who}）= 每人 {g['load']:,.0f} 户",
+            ]
+        )
+    t4 = Table(
+        "联系点不符合规定的领导",
+        ["姓名", "位置（街道 / 社区）", "原因", "职务"],
+        id="contact_rule_violations",
+        hint="按联系人类别调整联系点（见台账说明）",
+    )
     for p in d["contact_rule_violations"]:
-        levels = "；".join(f"{display_name(b['level'])}应 {b['required']} 个、实际 {b['actual']} 个" for b in p["broken"])
-        t4.rows.append([pl(p["pid"], p["name"]), person_where.get(p["pid"], ""), f"{p['rule']}（{levels}）",
-                        "、".join(p["titles"])])
-    t5 = Table("唯一直接联系人（其离开后有网格无人直接联系）", ["姓名", "位置（街道 / 社区）", "原因"], id="sole_contacts",
-               hint="为相关网格增加第二名直接联系人")
+        levels = "；".join(
+            f"{display_name(b['level'])}应 {b['required']} 个、实际 {b['actual']} 个" for b in p["broken"]
+        )
+        t4.rows.append(
+            [
+                pl(p["pid"], p["name"]),
+                person_where.get(p["pid"], ""),
+                f"{p['rule']}（{levels}）",
+                "、".join(p["titles"]),
+            ]
+        )
+    t5 = Table(
+        "唯一直接联系人（其离开后有网格无人直接联系）",
+        ["姓名", "位置（街道 / 社区）", "原因"],
+        id="sole_contacts",
+        hint="为相关网格增加第二名直接联系人",
+    )
     for p in d["sole_contacts"]:
         grids = "、".join(grid_names.get(g) or g for g in p["grids"])
-        t5.rows.append([pl(p["pid"], p["name"]), person_where.get(p["pid"], ""),
-                        f"是 {len(p['grids'])} 个网格唯一的直接联系人：{grids}"])
-    t6 = Table("没有直接联系人的网格", region_cols, id="grids_without_direct_contact",
-               hint="安排网格员或联系领导直接联系")
+        t5.rows.append(
+            [
+                pl(p["pid"], p["name"]),
+                person_where.get(p["pid"], ""),
+                f"是 {len(p['grids'])} 个网格唯一的直接联系人：{grids}",
+            ]
+        )
+    t6 = Table(
+        "没有直接联系人的网格",
+        region_cols,
+        id="grids_without_direct_contact",
+        hint="安排网格员或联系领导直接联系",
+    )
     for g in d["grids_without_direct_contact"]:
-        t6.rows.append([_link(g["name"] or g["code"], links.ego(g["code"])), grid_where.get(g["code"], ""),
-                        "没有在期的网格力量或联系领导直接联系"])
+        t6.rows.append(
+            [
+                _link(g["name"] or g["code"], links.ego(g["code"])),
+                grid_where.get(g["code"], ""),
+                "没有在期的网格力量或联系领导直接联系",
+            ]
+        )
     return [t1, t2, t3, t4, t5, t6]

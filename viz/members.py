@@ -24,8 +24,16 @@ from orggraph.viz.render import Links, render
 __all__ = ["MEMBERS", "MEMBER_PAGE", "build_members", "members_href"]
 
 MEMBER_PAGE = 100
-_KIND = {"Street": "street", "Community": "community", "Grid": "grid", "Building": "building",
-         "Household": "household", "Unit": "unit", "PartyOrg": "party_org", "Person": "person"}
+_KIND = {
+    "Street": "street",
+    "Community": "community",
+    "Grid": "grid",
+    "Building": "building",
+    "Household": "household",
+    "Unit": "unit",
+    "PartyOrg": "party_org",
+    "Person": "person",
+}
 
 
 def _pairs() -> list[tuple[str, str, str]]:
@@ -85,7 +93,10 @@ def build_members(
     ref = check_node_access(store, key, viewer)
     q = MEMBERS.get((ref.label, rel, direction, label))
     if q is None:
-        raise ScopeError(f"{display_name(ref.label)}「{ref.name or key}」没有“{rel}”这类关系的名单：请从关系图的合并节点进入。", 422)
+        raise ScopeError(
+            f"{display_name(ref.label)}「{ref.name or key}」没有“{rel}”这类关系的名单：请从关系图的合并节点进入。",
+            422,
+        )
     if label == "Person" and not who.people:
         raise ScopeError(f"您的角色（{who.role_zh}）不查看具体人员，只能看到人数。", 403)
     rows = store.read(q, {"key": ref.key, "as_of": day, "offset": offset, "limit": MEMBER_PAGE}).rows
@@ -94,24 +105,40 @@ def build_members(
     seen = Jurisdiction(store, who)
     page = [m for m in page if seen.sees(str(m[0]))] if who.scope else page
     where = where_of(store, _KIND.get(label, ""), [str(m[0]) for m in page])
-    t = Table(f"{ref.name or key} 的{noun}", ["名称", "位置（街道 / 社区）", "开始", "结束"], id="members", total=total)
+    t = Table(
+        f"{ref.name or key} 的{noun}",
+        ["名称", "位置（街道 / 社区）", "开始", "结束"],
+        id="members",
+        total=total,
+    )
     for k, name, since, until in page:
         text = name or (f"户 {k}" if label == "Household" else str(k))
-        t.rows.append([{"text": text, "href": links.ego(str(k))}, where.get(str(k), ""), since or "", until or ""])
-    pages = page_links(links, "/pages/members", total, offset, MEMBER_PAGE, of=key, rel=rel, dir=direction, label=label)
+        t.rows.append(
+            [{"text": text, "href": links.ego(str(k))}, where.get(str(k), ""), since or "", until or ""]
+        )
+    pages = page_links(
+        links, "/pages/members", total, offset, MEMBER_PAGE, of=key, rel=rel, dir=direction, label=label
+    )
     return render(
         "list_table.html",
         title=f"{ref.name or key} 的{noun}",
-        subtitle=f"{display_name(ref.label)} · 共 {total:,} 个{noun}" + (
-            f"，本页第 {offset + 1:,}–{offset + len(page):,} 个" if total > MEMBER_PAGE else ""),
+        subtitle=f"{display_name(ref.label)} · 共 {total:,} 个{noun}"
+        + (f"，本页第 {offset + 1:,}–{offset + len(page):,} 个" if total > MEMBER_PAGE else ""),
         links=links,
         inline_assets=inline_assets,
         as_of=day,
         here="",
         tables=[t],
         page_links=pages,
-        pickers=pickers(store, who, links, "/pages/members", day, with_scope=False,
-                        keep={"of": key, "rel": rel, "dir": direction, "label": label}),
+        pickers=pickers(
+            store,
+            who,
+            links,
+            "/pages/members",
+            day,
+            with_scope=False,
+            keep={"of": key, "rel": rel, "dir": direction, "label": label},
+        ),
         export_href=None,
         back_href=None,
         back_ego=links.ego(key),

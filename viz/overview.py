@@ -29,14 +29,25 @@ class Measure:
 
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("cobuilding", "联建共建覆盖率", "有在期共建单位的社区", ("communities_without_cobuilding",), "cobuilding"),
+    Measure(
+        "cobuilding",
+        "联建共建覆盖率",
+        "有在期共建单位的社区",
+        ("communities_without_cobuilding",),
+        "cobuilding",
+    ),
     Measure("contact_points.Street", "联系点覆盖率 · 街道", "有联系领导的街道"),
     Measure("contact_points.Community", "联系点覆盖率 · 社区", "有联系领导的社区"),
     # Not linked to grids_without_direct_contact: that list (nobody at all, workers included) is not what this
     # card counts (no leader), and its "0" beside a 78% card was the confusion; the card links to its own list.
     Measure("contact_points.Grid", "联系点覆盖率 · 网格", "有联系领导的网格"),
     Measure("grid_party_org", "网格党组织覆盖率", "建有党组织的网格", (), "org-tree"),
-    Measure("fulltime_share", "专职网格员占比", "专职网格员（占全部网格员）", ("grids_without_fulltime", "overloaded_grids")),
+    Measure(
+        "fulltime_share",
+        "专职网格员占比",
+        "专职网格员（占全部网格员）",
+        ("grids_without_fulltime", "overloaded_grids"),
+    ),
     Measure("building_heads", "楼栋长覆盖率", "有楼栋长的楼栋"),
     Measure("household_links", "联户覆盖率", "有党员联系的户"),
 )
@@ -51,11 +62,25 @@ class Gap:
 
 
 GAPS: tuple[Gap, ...] = (
-    Gap("communities_without_cobuilding", "没有在期共建单位的社区", "Community", "联系辖区单位签订共建协议，录入联建共建台账"),
+    Gap(
+        "communities_without_cobuilding",
+        "没有在期共建单位的社区",
+        "Community",
+        "联系辖区单位签订共建协议，录入联建共建台账",
+    ),
     Gap("grids_without_fulltime", "没有专职网格员的网格", "Grid", "配备专职网格员，录入网格力量台账"),
-    Gap("overloaded_grids", "专职网格员负担过重的网格（每人超过 300 户）", "Grid", "增配专职网格员或调整网格"),
-    Gap("contact_rule_violations", "联系点不符合规定的领导", "Person", "按联系人类别调整联系点（见台账说明）"),
-    Gap("sole_contacts", "唯一直接联系人（其离开后有网格无人直接联系）", "Person", "为相关网格增加第二名直接联系人"),
+    Gap(
+        "overloaded_grids", "专职网格员负担过重的网格（每人超过 300 户）", "Grid", "增配专职网格员或调整网格"
+    ),
+    Gap(
+        "contact_rule_violations", "联系点不符合规定的领导", "Person", "按联系人类别调整联系点（见台账说明）"
+    ),
+    Gap(
+        "sole_contacts",
+        "唯一直接联系人（其离开后有网格无人直接联系）",
+        "Person",
+        "为相关网格增加第二名直接联系人",
+    ),
     Gap("grids_without_direct_contact", "没有直接联系人的网格", "Grid", "安排网格员或联系领导直接联系"),
 )
 
@@ -151,12 +176,18 @@ def build_overview(
                 "m": m,
                 "cell": cell,
                 "gap_links": [
-                    {"text": g.zh, "href": links.href("/pages/gaps", scope=code) and f"{links.href('/pages/gaps', scope=code)}#{g.id}"}
+                    {
+                        "text": g.zh,
+                        "href": links.href("/pages/gaps", scope=code)
+                        and f"{links.href('/pages/gaps', scope=code)}#{g.id}",
+                    }
                     for g in GAPS
                     if g.id in m.gaps
                 ],
                 "page_href": links.href(f"/pages/{m.page}", scope=code) if m.page else None,
-                "uncovered": None if m.id == "fulltime_share" or cell["missing"] else {
+                "uncovered": None
+                if m.id == "fulltime_share" or cell["missing"]
+                else {
                     "n": cell["total"] - cell["covered"],
                     "href": links.href("/pages/uncovered", measure=m.id, scope=code),
                     "unit": _unit(m),
@@ -177,7 +208,8 @@ def build_overview(
     ]
     child_zh = display_name(str(children[0]["label"])) if children and children[0].get("label") else "下级"
     thresholds = [
-        (("专职网格员占比" if k == "fulltime_share" else "其余各项"), f"{g:.0%}", f"{a:.0%}") for k, (g, a) in THRESHOLDS.items()
+        (("专职网格员占比" if k == "fulltime_share" else "其余各项"), f"{g:.0%}", f"{a:.0%}")
+        for k, (g, a) in THRESHOLDS.items()
     ]
     return render(
         "overview.html",
@@ -250,6 +282,13 @@ def uncovered_summary(store: Store, sc: Scope, links: Links) -> list[dict[str, A
             continue
         got = _pick(result, m.id) or {}
         total = int(got.get("total") or 0) - int(got.get("covered") or 0)
-        out.append({"id": m.id, "zh": m.zh, "unit": _unit(m),
-                    "total": total, "href": links.href("/pages/uncovered", measure=m.id, scope=sc.code)})
+        out.append(
+            {
+                "id": m.id,
+                "zh": m.zh,
+                "unit": _unit(m),
+                "total": total,
+                "href": links.href("/pages/uncovered", measure=m.id, scope=sc.code),
+            }
+        )
     return out

@@ -104,7 +104,11 @@ class NodeStyle:
         color = LABEL_COLORS.get(n.label, "#888888")
         attrs: dict[str, Any] = {
             "shape": LABEL_SHAPES.get(n.label, "dot"),
-            "color": {"background": color, "border": color, "highlight": {"background": color, "border": "#111111"}},
+            "color": {
+                "background": color,
+                "border": color,
+                "highlight": {"background": color, "border": "#111111"},
+            },
             "title": f"{n.name}\n{display_name(n.label)}",
         }
         if "PartyMember" in n.labels:
@@ -133,14 +137,45 @@ class NodeStyle:
 
     def legend(self, n: GNode) -> list[dict[str, str]]:
         if n.flags.get("hidden"):
-            return [{"kind": "node", "shape": "box", "color": "#e9ecef", "border": "#adb5bd", "dashed": "1",
-                     "text": "辖区外（只显示类型）", "key": "node:hidden"}]
+            return [
+                {
+                    "kind": "node",
+                    "shape": "box",
+                    "color": "#e9ecef",
+                    "border": "#adb5bd",
+                    "dashed": "1",
+                    "text": "辖区外（只显示类型）",
+                    "key": "node:hidden",
+                }
+            ]
         if n.label == "Group":
-            return [{"kind": "node", "shape": "box", "color": GROUP_COLOR, "text": "合并节点（+数量）", "key": "node:Group"}]
-        items = [{"kind": "node", "color": LABEL_COLORS.get(n.label, "#888"), "shape": LABEL_SHAPES.get(n.label, "dot"),
-                  "text": display_name(n.label), "key": f"node:{n.label}"}]
+            return [
+                {
+                    "kind": "node",
+                    "shape": "box",
+                    "color": GROUP_COLOR,
+                    "text": "合并节点（+数量）",
+                    "key": "node:Group",
+                }
+            ]
+        items = [
+            {
+                "kind": "node",
+                "color": LABEL_COLORS.get(n.label, "#888"),
+                "shape": LABEL_SHAPES.get(n.label, "dot"),
+                "text": display_name(n.label),
+                "key": f"node:{n.label}",
+            }
+        ]
         if "PartyMember" in n.labels:
-            items.append({"kind": "node", "color": "#ffffff", "border": PARTY_BORDER, "text": "红圈：" + display_name("PartyMember")})
+            items.append(
+                {
+                    "kind": "node",
+                    "color": "#ffffff",
+                    "border": PARTY_BORDER,
+                    "text": "红圈：" + display_name("PartyMember"),
+                }
+            )
         return items
 
 
@@ -153,7 +188,9 @@ class EgoStyle(NodeStyle):
         attrs = super().__call__(n)
         if n.id == self.graph.center and self.summary is not None:
             attrs.setdefault("extra_props", []).append(("联系情况", self.summary))
-            attrs.setdefault("links", []).append({"text": "完整联系表见图下方（可导出 Excel）", "href": "#contact-tables"})
+            attrs.setdefault("links", []).append(
+                {"text": "完整联系表见图下方（可导出 Excel）", "href": "#contact-tables"}
+            )
         attrs["value"] = 30 if n.id == self.graph.center else (12 if n.level == 1 else 5)
         if n.label == "Group":
             attrs["value"] = 10 if n.level == 1 else 4
@@ -185,7 +222,9 @@ def build_ego(
     node_banners = banners(store, ref, day)
     center = g.nodes[g.center] if g.center else None
     tables = contact_tables(store, ref, day, viewer_or_default(viewer), links)
-    style = EgoStyle(links, g, summary=short_summary(tables, ref.label) if tables or ref.label in CONTACT_LABELS else None)
+    style = EgoStyle(
+        links, g, summary=short_summary(tables, ref.label) if tables or ref.label in CONTACT_LABELS else None
+    )
     pos = radial_positions(g)
     # Every node is placed by radial_positions: no physics, so even a 500-node page is usable at once
     # (with physics the busiest community of a 1M city took 11 s to settle).
@@ -210,7 +249,9 @@ def build_ego(
         here="",
         form=_ego_form(links, key, depth),
         tables=tables,
-        tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围") if tables else None,
+        tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围")
+        if tables
+        else None,
         export_href=links.href(f"/pages/contacts/{quote(key, safe='')}.xlsx") if tables else None,
         banners=node_banners,
     )
@@ -222,7 +263,17 @@ def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
     return {
         "action": (links.base or "").rstrip("/") + "/pages/ego/" + key,
         "fields": [{"name": "depth", "text": "步数（1 或 2）", "value": str(depth), "placeholder": "1"}]
-        + ([{"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD", "type": "date"}]),
+        + (
+            [
+                {
+                    "name": "as_of",
+                    "text": "日期",
+                    "value": links.as_of,
+                    "placeholder": "YYYY-MM-DD",
+                    "type": "date",
+                }
+            ]
+        ),
     }
 
 
@@ -266,7 +317,10 @@ class CobuildingStyle(NodeStyle):
                 "value": 10 + deg,
                 "kind_key": "node:Community:uncovered" if uncovered else "node:Community",
                 "title": f"{n.name}\n共建单位 {n.flags.get('partners', 0)} 家",
-                "extra_props": [("所属街道", n.flags.get("street_name") or "—"), ("在期共建单位", str(n.flags.get("partners", 0)))],
+                "extra_props": [
+                    ("所属街道", n.flags.get("street_name") or "—"),
+                    ("在期共建单位", str(n.flags.get("partners", 0))),
+                ],
             }
             href = self.links.href("/pages/cobuilding", scope=n.key)
             if href:
@@ -293,7 +347,11 @@ class CobuildingStyle(NodeStyle):
                 "color": {"background": RAG_COLORS[level], "border": "#333333"},
                 "font": {"color": "#ffffff", "size": 16},
                 "level": 1,
-                "extra_props": [("社区", str(total)), ("有在期共建的社区", str(covered)), ("覆盖率", f"{ratio:.0%}")],
+                "extra_props": [
+                    ("社区", str(total)),
+                    ("有在期共建的社区", str(covered)),
+                    ("覆盖率", f"{ratio:.0%}"),
+                ],
             }
             href = self.links.href("/pages/cobuilding", scope=n.key)
             if href:
@@ -315,18 +373,44 @@ class CobuildingStyle(NodeStyle):
     def legend(self, n: GNode) -> list[dict[str, str]]:
         if n.label == "Community":
             if n.flags.get("uncovered"):
-                return [{"kind": "node", "shape": "box", "color": "#fde8e8", "border": UNCOVERED_COLOR, "dashed": "1",
-                         "text": "社区：无在期共建单位", "key": "node:Community:uncovered"}]
-            return [{"kind": "node", "shape": "box", "color": LABEL_COLORS["Community"], "text": "社区",
-                     "key": "node:Community"}]
+                return [
+                    {
+                        "kind": "node",
+                        "shape": "box",
+                        "color": "#fde8e8",
+                        "border": UNCOVERED_COLOR,
+                        "dashed": "1",
+                        "text": "社区：无在期共建单位",
+                        "key": "node:Community:uncovered",
+                    }
+                ]
+            return [
+                {
+                    "kind": "node",
+                    "shape": "box",
+                    "color": LABEL_COLORS["Community"],
+                    "text": "社区",
+                    "key": "node:Community",
+                }
+            ]
         if n.label == "Unit" or n.flags.get("unit_kind"):
             kind = n.props.get("kind") or n.flags.get("unit_kind") or "其他"
             shape = "box" if n.flags.get("unit_kind") else "dot"
             key = {} if n.flags.get("unit_kind") else {"key": f"unit:{kind}"}
-            return [{"kind": "node", "shape": shape, "color": UNIT_KIND_COLORS.get(kind, "#888"), "text": f"单位：{kind}",
-                     **key}]
+            return [
+                {
+                    "kind": "node",
+                    "shape": shape,
+                    "color": UNIT_KIND_COLORS.get(kind, "#888"),
+                    "text": f"单位：{kind}",
+                    **key,
+                }
+            ]
         if n.label == "Street":
-            return [{"kind": "node", "shape": "box", "color": RAG_COLORS[r], "text": t} for r, t in RAG_TEXT.items()]
+            return [
+                {"kind": "node", "shape": "box", "color": RAG_COLORS[r], "text": t}
+                for r, t in RAG_TEXT.items()
+            ]
         return super().legend(n)
 
 
@@ -345,8 +429,17 @@ def build_cobuilding(
     g = cobuilding_network(store, sref.key if sref else None, as_of=day, cap=cap)
     style = CobuildingStyle(links, g)
     if g.mode == "summary":  # unit kinds on the left, streets on the right, no physics
-        opts = base_options(False, n_nodes=len(g.nodes), hierarchical={
-            "enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 420, "nodeSpacing": 90})
+        opts = base_options(
+            False,
+            n_nodes=len(g.nodes),
+            hierarchical={
+                "enabled": True,
+                "direction": "LR",
+                "sortMethod": "directed",
+                "levelSeparation": 420,
+                "nodeSpacing": 90,
+            },
+        )
     else:
         opts = base_options(True, n_nodes=len(g.nodes))
     net = vis_network(g, viewer=viewer, links=links, style=style, options=opts)
@@ -372,8 +465,14 @@ def build_cobuilding(
         legend=legend,
         here="共建网络",
         form=None,
-        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/cobuilding", day,
-                        scope=sref.key if sref else None),
+        pickers=pickers(
+            store,
+            viewer_or_default(viewer),
+            links,
+            "/pages/cobuilding",
+            day,
+            scope=sref.key if sref else None,
+        ),
     )
 
 
@@ -383,7 +482,13 @@ def _legend_rank(text: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------- org tree
-_ORG_COLORS = {"党工委": "#7f0a12", "党委": "#a4161a", "党总支": "#c1121f", "党支部": "#e5383b", "党小组": "#f28482"}
+_ORG_COLORS = {
+    "党工委": "#7f0a12",
+    "党委": "#a4161a",
+    "党总支": "#c1121f",
+    "党支部": "#e5383b",
+    "党小组": "#f28482",
+}
 
 
 def build_org_tree(
@@ -423,8 +528,9 @@ def build_org_tree(
         scope=scope_context(sref),
         notes=g.notes,
         here="组织架构",
-        pickers=pickers(store, viewer_or_default(viewer), links, "/pages/org-tree", day,
-                        scope=sref.key if sref else None),
+        pickers=pickers(
+            store, viewer_or_default(viewer), links, "/pages/org-tree", day, scope=sref.key if sref else None
+        ),
         roots=roots,
         stats=stats,
         orphans=stats.pop("orphans"),
@@ -457,15 +563,22 @@ def _org_items(
             gaps_at[at] = gap
         else:
             orphans.append(gap)
-    stats: dict[str, Any] = {"no_secretary": 0, "grids": sum(x["total"] for x in gaps), "orgs": 0, "orphans": orphans}
+    stats: dict[str, Any] = {
+        "no_secretary": 0,
+        "grids": sum(x["total"] for x in gaps),
+        "orgs": 0,
+        "orphans": orphans,
+    }
 
     def item(n: GNode, depth: int) -> dict[str, Any]:
         stats["orgs"] += 1
         secs = n.flags.get("secretaries") or []
         if not secs:
             stats["no_secretary"] += 1
-        kids = sorted((g.nodes[c] for c in children.get(n.id, [])),
-                      key=lambda c: (_ORG_RANK.get(c.props.get("kind") or "", 9), c.name, c.key or ""))
+        kids = sorted(
+            (g.nodes[c] for c in children.get(n.id, [])),
+            key=lambda c: (_ORG_RANK.get(c.props.get("kind") or "", 9), c.name, c.key or ""),
+        )
         sub = [item(c, depth + 1) for c in kids]
         below = sum(1 + s["below"] for s in sub) + more_count.get(n.id, 0)
         gap = gaps_at.get(n.id)
@@ -473,7 +586,9 @@ def _org_items(
             "name": n.name,
             "kind": n.props.get("kind") or "党组织",
             "href": links.ego(str(n.key)),
-            "secretaries": [{"name": s.name, "href": links.ego(str(s.key)) if access.people else None} for s in secs],
+            "secretaries": [
+                {"name": s.name, "href": links.ego(str(s.key)) if access.people else None} for s in secs
+            ],
             "members": int(n.flags.get("members", 0)),
             "part_time": int(n.flags.get("part_time", 0)),
             "children": sub,
@@ -485,10 +600,14 @@ def _org_items(
         }
 
     parent_ids = {e.source for e in g.edges if e.type == "SUBORDINATE_TO"}
-    tops = sorted((n for n in g.nodes.values() if n.label == "PartyOrg" and n.id not in parent_ids),
-                  key=lambda c: (_ORG_RANK.get(c.props.get("kind") or "", 9), c.name, c.key or ""))
+    tops = sorted(
+        (n for n in g.nodes.values() if n.label == "PartyOrg" and n.id not in parent_ids),
+        key=lambda c: (_ORG_RANK.get(c.props.get("kind") or "", 9), c.name, c.key or ""),
+    )
     roots = [item(n, 0) for n in tops]
-    if len(roots) <= 3:  # one street (or a few): open its top so the tree starts at the street's organizations
+    if (
+        len(roots) <= 3
+    ):  # one street (or a few): open its top so the tree starts at the street's organizations
         for r in roots:
             r["open"] = True
     return roots, stats
@@ -516,11 +635,27 @@ def build_path(
         form = {
             "action": (links.base or "").rstrip("/") + "/pages/path",
             "fields": [
-                {"name": "from", "text": "起点", "value": from_key, "placeholder": "姓名、名称或编码",
-                 "picker": True},
-                {"name": "to", "text": "终点", "value": to_key, "placeholder": "姓名、名称或编码",
-                 "picker": True},
-                {"name": "as_of", "text": "日期", "value": links.as_of, "placeholder": "YYYY-MM-DD", "type": "date"},
+                {
+                    "name": "from",
+                    "text": "起点",
+                    "value": from_key,
+                    "placeholder": "姓名、名称或编码",
+                    "picker": True,
+                },
+                {
+                    "name": "to",
+                    "text": "终点",
+                    "value": to_key,
+                    "placeholder": "姓名、名称或编码",
+                    "picker": True,
+                },
+                {
+                    "name": "as_of",
+                    "text": "日期",
+                    "value": links.as_of,
+                    "placeholder": "YYYY-MM-DD",
+                    "type": "date",
+                },
             ],
         }
     g = Graph()
@@ -535,19 +670,33 @@ def build_path(
         title = f"联系路径：{names[0]} → {names[1]}"
         notes += g.notes
     elif links.enabled:
-        notes.append("请输入起点和终点的姓名、名称或编码并从建议中选择；也可在任一关系图中点击节点，选“设为联系路径的起点”。")
+        notes.append(
+            "请输入起点和终点的姓名、名称或编码并从建议中选择；也可在任一关系图中点击节点，选“设为联系路径的起点”。"
+        )
     else:
         raise ScopeError("导出联系路径需要 --from 和 --to", 422)
     style = NodeStyle(links, g)
     opts = base_options(
         False,
-        hierarchical={"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 240,
-                      "nodeSpacing": 120},
+        hierarchical={
+            "enabled": True,
+            "direction": "LR",
+            "sortMethod": "directed",
+            "levelSeparation": 240,
+            "nodeSpacing": 120,
+        },
         n_nodes=len(g.nodes),
     )
     opts["edges"]["font"].update(size=15)
-    net = vis_network(g, viewer=viewer, links=links, style=_path_style(style), options=opts, edge_labels=True,
-                      edge_label_lines=True)
+    net = vis_network(
+        g,
+        viewer=viewer,
+        links=links,
+        style=_path_style(style),
+        options=opts,
+        edge_labels=True,
+        edge_label_lines=True,
+    )
     steps = max(0, len(g.nodes) - 1)
     return render(
         "graph.html",
@@ -576,7 +725,9 @@ def typed_key(store: Store, text: str, viewer: Access | None, what: str) -> str:
     if len(exact) == 1:
         return str(exact[0]["key"])
     if not exact:
-        raise ScopeError(f"{what}「{text}」找不到：请输入姓名、名称或编码（可用拼音首字母），并从下拉建议中选择。", 404)
+        raise ScopeError(
+            f"{what}「{text}」找不到：请输入姓名、名称或编码（可用拼音首字母），并从下拉建议中选择。", 404
+        )
     options = "；".join(f"{KIND_ZH[h['kind']]} {h['name']}（{h['where'] or h['key']}）" for h in exact[:6])
     raise ScopeError(f"{what}「{text}」有 {len(exact)} 个匹配：{options}。请从下拉建议中选择一个。", 422)
 

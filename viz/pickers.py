@@ -73,7 +73,9 @@ def pickers(
     base = min((o["depth"] for o in options), default=0)
     return {
         "action": (links.base or "").rstrip("/") + path,
-        "scopes": [{**o, "indent": "　" * (o["depth"] - base), "selected": o["code"] == scope} for o in options],
+        "scopes": [
+            {**o, "indent": "　" * (o["depth"] - base), "selected": o["code"] == scope} for o in options
+        ],
         "everything": viewer.scope is None,
         "with_scope": with_scope,
         "as_of": day,

@@ -18,11 +18,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyvis.network import Network
-
 from orggraph.graph.schema import NODES, RELS, display_name
 from orggraph.queries.network import GEdge, GNode, Graph
 from orggraph.queries.policy import Access, Role, present
+from pyvis.network import Network
 
 __all__ = [
     "VIS_VERSION",
@@ -51,7 +50,9 @@ TOOLS_JS = "graph-tools.js"  # legend filters, PNG export, expand in place (afte
 TREE_JS = "org-tree.js"  # the org tree page: search, expand/collapse all
 TOKENS_JS = "tokens-page.js"  # the admin's token page
 
-FONT_FACE = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif"
+FONT_FACE = (
+    "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif"
+)
 
 # Shapes tell kinds apart where colours are close (party organizations and party members are both red).
 LABEL_SHAPES: dict[str, str] = {
@@ -144,7 +145,9 @@ def rag(ratio: float | None, measure: str = "default") -> str:
 class Links:
     """Where a page's links point: root-relative on the server; an export links only when given a base URL."""
 
-    base: str | None = ""  # "" = same server; "http://host:port" = absolute; None = no links (standalone file)
+    base: str | None = (
+        ""  # "" = same server; "http://host:port" = absolute; None = no links (standalone file)
+    )
     as_of: str | None = None  # carried along when the user asked for a date
     console: bool = False  # the viewer may use the Cypher console: the top menu shows 查询控制台
     admin: bool = False  # the viewer is an admin: the menu offers the token page
@@ -186,8 +189,12 @@ def node_props(node: GNode, viewer: Access | None) -> list[tuple[str, str]]:
     out = []
     for p in nt.props:
         v = shown.get(p.name)
-        if v is None or v == "" or v == [] or p.name == "py" or (
-            node.label == "Person" and not viewer.people and p.name != "name"
+        if (
+            v is None
+            or v == ""
+            or v == []
+            or p.name == "py"
+            or (node.label == "Person" and not viewer.people and p.name != "name")
         ):
             continue
         out.append((p.zh, _fmt(v)))
@@ -201,7 +208,9 @@ def rel_props(edge: GEdge) -> list[tuple[str, str]]:
     if rt is None:
         return []
     zh = {p.name: p.zh for p in rt.props}
-    return [(zh[k], _fmt(edge.props[k])) for k in _REL_PROPS if k in zh and edge.props.get(k) not in (None, "")]
+    return [
+        (zh[k], _fmt(edge.props[k])) for k in _REL_PROPS if k in zh and edge.props.get(k) not in (None, "")
+    ]
 
 
 def edge_caption(edge: GEdge) -> str:
@@ -232,29 +241,55 @@ def _js_json(obj: Any) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' that could close it or start a comment."""
     s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     return (
-        s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        s.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
     )
 
 
-def base_options(physics: bool, *, hierarchical: dict[str, Any] | None = None, n_nodes: int = 0) -> dict[str, Any]:
+def base_options(
+    physics: bool, *, hierarchical: dict[str, Any] | None = None, n_nodes: int = 0
+) -> dict[str, Any]:
     opts: dict[str, Any] = {
         "autoResize": True,
         "nodes": {
-            "font": {"face": FONT_FACE, "size": 16, "color": "#1d2733", "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "font": {
+                "face": FONT_FACE,
+                "size": 16,
+                "color": "#1d2733",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
             "borderWidth": 1,
-            "scaling": {"min": 8, "max": 40, "label": {"enabled": True, "min": 14, "max": 28, "drawThreshold": 6}},
+            "scaling": {
+                "min": 8,
+                "max": 40,
+                "label": {"enabled": True, "min": 14, "max": 28, "drawThreshold": 6},
+            },
         },
         "edges": {
-            "font": {"face": FONT_FACE, "size": 11, "color": "#44515e", "strokeWidth": 3, "strokeColor": "#ffffff",
-                     "align": "horizontal"},
+            "font": {
+                "face": FONT_FACE,
+                "size": 11,
+                "color": "#44515e",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+                "align": "horizontal",
+            },
             "color": {"inherit": False},
             "smooth": False,  # straight edges draw fastest and stay readable at 500 nodes
             "width": 1,
             "selectionWidth": 2,
         },
-        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n_nodes > 200,
-                        "navigationButtons": False, "keyboard": False},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": n_nodes > 200,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
         "layout": {"randomSeed": 7, "improvedLayout": n_nodes <= 100},
     }
     if hierarchical:
@@ -264,10 +299,19 @@ def base_options(physics: bool, *, hierarchical: dict[str, Any] | None = None, n
         opts["physics"] = {
             "enabled": True,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -45, "centralGravity": 0.015, "springLength": 60,
-                                 "springConstant": 0.08, "avoidOverlap": 0.5},
-            "stabilization": {"enabled": True, "iterations": 400 if n_nodes <= 150 else 250, "updateInterval": 50,
-                              "fit": True},
+            "forceAtlas2Based": {
+                "gravitationalConstant": -45,
+                "centralGravity": 0.015,
+                "springLength": 60,
+                "springConstant": 0.08,
+                "avoidOverlap": 0.5,
+            },
+            "stabilization": {
+                "enabled": True,
+                "iterations": 400 if n_nodes <= 150 else 250,
+                "updateInterval": 50,
+                "fit": True,
+            },
             "minVelocity": 1.0,
             "timestep": 0.5,
         }
@@ -359,7 +403,9 @@ def radial_positions(graph: Graph) -> dict[str, tuple[float, float]]:
         if n.level == 2:
             children.setdefault(n.parent, []).append(n)
     rings = 1 if len(ring1) <= 24 else (2 if len(ring1) <= 60 else 3)
-    spacing = 84.0  # px along a ring between neighbours on the same ring: a name of five or six characters fits
+    spacing = (
+        84.0  # px along a ring between neighbours on the same ring: a name of five or six characters fits
+    )
     r1 = max(170.0, spacing * len(ring1) / (2 * math.pi * rings))
     r_out = r1 + 70.0 * (rings - 1)
     # Every first-step node gets at least the angle that keeps it `spacing` px from its neighbours on its
@@ -445,8 +491,13 @@ def find_context(links: Links, q: str | None = None) -> dict[str, str] | None:
         return None
     base = (links.base or "").rstrip("/")
     version = hashlib.sha256(static_text(FIND_JS).encode("utf-8")).hexdigest()[:12]
-    return {"action": base + "/pages/find", "api": base + "/api/search", "ego": base + "/pages/ego/",
-            "src": base + f"/pages/static/{FIND_JS}?v={version}", "q": q or ""}
+    return {
+        "action": base + "/pages/find",
+        "api": base + "/api/search",
+        "ego": base + "/pages/ego/",
+        "src": base + f"/pages/static/{FIND_JS}?v={version}",
+        "q": q or "",
+    }
 
 
 def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
@@ -457,8 +508,15 @@ def legend_items(graph: Graph, style: Any) -> list[dict[str, str]]:
             seen.setdefault(item["text"], item)
     rels = sorted({e.type for e in graph.edges if e.type in RELS})
     items = list(seen.values())
-    items += [{"kind": "edge", "color": REL_COLORS.get(t, "#b0b8c0"), "text": display_name(t), "key": edge_kind_key(t)}
-              for t in rels]
+    items += [
+        {
+            "kind": "edge",
+            "color": REL_COLORS.get(t, "#b0b8c0"),
+            "text": display_name(t),
+            "key": edge_kind_key(t),
+        }
+        for t in rels
+    ]
     return items
 
 
@@ -490,23 +548,27 @@ def render(
             "as_of": links.as_of,
             "view": view,
         }
-    return _env().get_template(template).render(
-        title=title,
-        links=links,
-        nav=_nav(links, scope),
-        scope=scope,
-        as_of=as_of,
-        generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        notes=list(notes),
-        legend=list(legend),
-        data_json=_js_json(data) if data is not None else None,
-        vis_inline=static_text(VIS_FILE) if (data is not None and inline_assets) else None,
-        vis_src=vis_src(links),
-        page_js=static_text(PAGE_JS) if (data is not None and inline_assets) else None,
-        page_src=page_js_src(links),
-        tools_js=static_text(TOOLS_JS) if (data is not None and inline_assets) else None,
-        tools_src=page_js_src(links, TOOLS_JS),
-        **{"find": find_context(links), "pickers": None, **context},
+    return (
+        _env()
+        .get_template(template)
+        .render(
+            title=title,
+            links=links,
+            nav=_nav(links, scope),
+            scope=scope,
+            as_of=as_of,
+            generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            notes=list(notes),
+            legend=list(legend),
+            data_json=_js_json(data) if data is not None else None,
+            vis_inline=static_text(VIS_FILE) if (data is not None and inline_assets) else None,
+            vis_src=vis_src(links),
+            page_js=static_text(PAGE_JS) if (data is not None and inline_assets) else None,
+            page_src=page_js_src(links),
+            tools_js=static_text(TOOLS_JS) if (data is not None and inline_assets) else None,
+            tools_src=page_js_src(links, TOOLS_JS),
+            **{"find": find_context(links), "pickers": None, **context},
+        )
     )
 
 
@@ -521,4 +583,8 @@ def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
         {"text": "联系路径", "href": links.href("/pages/path") or ""},
         {"text": "短板清单", "href": links.href("/pages/gaps", scope=code) or ""},
         {"text": "数据变更", "href": links.href("/pages/changes") or ""},  # admins and analysts (others: 403)
-    ] + ([{"text": "令牌管理", "href": (links.base or "").rstrip("/") + "/pages/tokens"}] if links.admin else [])
+    ] + (
+        [{"text": "令牌管理", "href": (links.base or "").rstrip("/") + "/pages/tokens"}]
+        if links.admin
+        else []
+    )

@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
 from orggraph.queries.policy import Access, Capability
 from orggraph.queries.scope import ScopeError, check_as_of
@@ -47,13 +46,18 @@ def viewer_of(user: Any) -> Access:
 
 
 def error_page(status: int, message: str) -> HTMLResponse:
-    title = {400: "查询有误", 403: "无权查看", 404: "找不到", 408: "查询超时", 422: "参数有误", 503: "数据库暂不可用"}.get(
-        status, "出错了"
-    )
+    title = {
+        400: "查询有误",
+        403: "无权查看",
+        404: "找不到",
+        408: "查询超时",
+        422: "参数有误",
+        503: "数据库暂不可用",
+    }.get(status, "出错了")
     body = (
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>"
-        f"{title}</title></head><body style=\"font-family:sans-serif;margin:2em\"><h1>{title}</h1>"
-        f"<p>{html.escape(message)}</p><p><a href=\"/pages/overview\">回到概览</a></p></body></html>"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>'
+        f'{title}</title></head><body style="font-family:sans-serif;margin:2em"><h1>{title}</h1>'
+        f'<p>{html.escape(message)}</p><p><a href="/pages/overview">回到概览</a></p></body></html>'
     )
     return HTMLResponse(body, status_code=status)
 
@@ -95,8 +99,10 @@ def _xlsx(build: Callable[[], tuple[list[Any], str]], stem: str) -> Response:
     return Response(
         data,
         media_type=lists.XLSX_TYPE,
-        headers={"Content-Disposition": f"attachment; filename={stem}.xlsx; filename*=UTF-8''{name}",
-                 "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f"attachment; filename={stem}.xlsx; filename*=UTF-8''{name}",
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -112,7 +118,9 @@ def static_router() -> APIRouter:
             if "gzip" in request.headers.get("accept-encoding", ""):
                 headers["Content-Encoding"] = "gzip"
                 return Response(_gzipped(name), media_type=_STATIC_TYPES[".js"], headers=headers)
-            return Response((STATIC_DIR / name).read_bytes(), media_type=_STATIC_TYPES[".js"], headers=headers)
+            return Response(
+                (STATIC_DIR / name).read_bytes(), media_type=_STATIC_TYPES[".js"], headers=headers
+            )
 
         return static_js
 
@@ -129,8 +137,12 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
 
     def ctx(user: Any, as_of: str | None) -> dict[str, Any]:
         viewer = viewer_of(user)
-        links = Links(base="", as_of=as_of or None, console=viewer.can(Capability.cypher),
-                      admin=viewer.can(Capability.admin))
+        links = Links(
+            base="",
+            as_of=as_of or None,
+            console=viewer.can(Capability.cypher),
+            admin=viewer.can(Capability.admin),
+        )
         return {"viewer": viewer, "links": links, "as_of": as_of or None}
 
     @r.get("", include_in_schema=False)
@@ -144,14 +156,22 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
         return _run(lambda: pages.build_overview(store, scope, **ctx(user, as_of)))
 
     @r.get("/gaps", response_class=HTMLResponse, summary="范围的短板清单")
-    def gaps(store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None) -> Response:
+    def gaps(
+        store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None
+    ) -> Response:
         return _run(lambda: pages.build_gaps(store, scope, **ctx(user, as_of)))
 
     @r.get("/gaps.xlsx", summary="短板清单（Excel）")
-    def gaps_xlsx(store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None) -> Response:
+    def gaps_xlsx(
+        store: Store = StoreDep, user: Any = UserDep, scope: str | None = None, as_of: str | None = None
+    ) -> Response:
         def build() -> tuple[list[Any], str]:
-            day, links, sref = page_setup(store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None))
-            return gap_tables(store, sref.key if sref else None, day, links, viewer_of(user)), f"短板清单 {scope_title(sref)} {day}"
+            day, links, sref = page_setup(
+                store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None)
+            )
+            return gap_tables(
+                store, sref.key if sref else None, day, links, viewer_of(user)
+            ), f"短板清单 {scope_title(sref)} {day}"
 
         return _xlsx(build, "gaps")
 
@@ -175,14 +195,20 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
         as_of: str | None = None,
     ) -> Response:
         def build() -> tuple[list[Any], str]:
-            day, links, sref = page_setup(store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None))
-            table, got = lists.uncovered_table(store, measure, sref.key if sref else None, day, links, limit=lists.XLSX_CAP)
+            day, links, sref = page_setup(
+                store, scope, as_of, viewer_of(user), Links(base="", as_of=as_of or None)
+            )
+            table, got = lists.uncovered_table(
+                store, measure, sref.key if sref else None, day, links, limit=lists.XLSX_CAP
+            )
             return [table], f"未覆盖清单 {scope_title(sref)} {day}"
 
         return _xlsx(build, measure.replace(".", "-"))
 
     @r.get("/contacts/{key}.xlsx", summary="谁联系这里 / 联系的对象（Excel）")
-    def contacts_xlsx(key: str, store: Store = StoreDep, user: Any = UserDep, as_of: str | None = None) -> Response:
+    def contacts_xlsx(
+        key: str, store: Store = StoreDep, user: Any = UserDep, as_of: str | None = None
+    ) -> Response:
         def build() -> tuple[list[Any], str]:
             viewer = viewer_of(user)
             day = check_as_of(as_of)
@@ -208,7 +234,10 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
 
     @r.get("/find", response_class=HTMLResponse, summary="搜索结果")
     def find(
-        store: Store = StoreDep, user: Any = UserDep, q: str = Query("", max_length=50), as_of: str | None = None
+        store: Store = StoreDep,
+        user: Any = UserDep,
+        q: str = Query("", max_length=50),
+        as_of: str | None = None,
     ) -> Response:
         return _run(lambda: lists.build_find(store, q.strip() or None, **ctx(user, as_of)))
 
@@ -245,29 +274,42 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
         as_of: str | None = None,
     ) -> Response:
         # A suggestion chosen in the picker sends its key beside the name shown; a typed name alone is resolved.
-        return _run(lambda: pages.build_path(store, from_key or from_ or None, to_key or to or None, **ctx(user, as_of)))
+        return _run(
+            lambda: pages.build_path(
+                store, from_key or from_ or None, to_key or to or None, **ctx(user, as_of)
+            )
+        )
 
     @r.get("/cypher", response_class=HTMLResponse, summary="查询控制台（只读 Cypher）")
     def cypher_console(user: Any = UserDep) -> Response:
         viewer = viewer_of(user)
         if not viewer.can(Capability.cypher):
-            return error_page(403, f"您的角色（{viewer.role_zh}）不能使用查询控制台：只有管理员和分析员可以。"
-                              "请使用概览和关系图页面，或向管理员申请分析员令牌。")
+            return error_page(
+                403,
+                f"您的角色（{viewer.role_zh}）不能使用查询控制台：只有管理员和分析员可以。"
+                "请使用概览和关系图页面，或向管理员申请分析员令牌。",
+            )
         return _run(lambda: console.build_console(viewer, getattr(user, "name", "")))
 
     @r.post("/cypher/graph", summary="查询结果的关系图数据", include_in_schema=False)
     def cypher_graph(body: console.GraphRequest, user: Any = UserDep) -> Response:
         viewer = viewer_of(user)
         if not viewer.can(Capability.cypher):
-            return JSONResponse({"detail": f"您的角色（{viewer.role_zh}）不能使用查询控制台。"}, status_code=403)
-        return JSONResponse(console.console_graph(body.rows, viewer, Links(base="", console=True)),
-                            headers={"Cache-Control": "no-store"})
+            return JSONResponse(
+                {"detail": f"您的角色（{viewer.role_zh}）不能使用查询控制台。"}, status_code=403
+            )
+        return JSONResponse(
+            console.console_graph(body.rows, viewer, Links(base="", console=True)),
+            headers={"Cache-Control": "no-store"},
+        )
 
     @r.get("/tokens", response_class=HTMLResponse, summary="令牌管理（管理员）")
     def tokens(user: Any = UserDep) -> Response:
         viewer = viewer_of(user)
         if not viewer.can(Capability.admin):
-            return error_page(403, f"令牌管理只对管理员开放；您的角色是{viewer.role_zh}。需要新令牌请联系系统管理员。")
+            return error_page(
+                403, f"令牌管理只对管理员开放；您的角色是{viewer.role_zh}。需要新令牌请联系系统管理员。"
+            )
         return _run(lambda: pages.build_tokens(Links(base="", admin=True), getattr(user, "name", None)))
 
     return r

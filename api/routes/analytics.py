@@ -6,7 +6,6 @@ jurisdiction rules of /api/coverage: a scoped token analyses its own scope unles
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import AskedDep, StoreDep, UserDep, json_of
 from orggraph.api.limits import HeavySlot
@@ -31,7 +30,10 @@ RESPONSES = {
 
 
 @router.get(
-    "/analytics", response_model=Analytics, summary="网络分析（关键人员、网格员负担均衡、社区联结）", responses=RESPONSES
+    "/analytics",
+    response_model=Analytics,
+    summary="网络分析（关键人员、网格员负担均衡、社区联结）",
+    responses=RESPONSES,
 )
 def analytics(request: Request, store: StoreDep, user: UserDep, slot: HeavySlot, asked: AskedDep) -> Response:
     """The three analyses of a district/street/community `scope` on `as_of` (the whole graph only while it
@@ -41,6 +43,10 @@ def analytics(request: Request, store: StoreDep, user: UserDep, slot: HeavySlot,
     reported units). Names are shown as on every route; no phone or ID number is part of the answer. A few
     analyses run at once on the server, one per token (429 with Retry-After otherwise)."""
     result = an.analyze(store, asked.scope, asked.as_of, max_households=an.MAX_HOUSEHOLDS)
-    note_size(request, len(result["critical_people"]["critical"]) + len(result["fulltime_load"]["top"])
-              + len(result["community_bridges"]["pairs"]))
+    note_size(
+        request,
+        len(result["critical_people"]["critical"])
+        + len(result["fulltime_load"]["top"])
+        + len(result["community_bridges"]["pairs"]),
+    )
     return json_of(Analytics(scope=asked.scope, as_of=asked.as_of, **result), user)

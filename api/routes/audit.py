@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-
 from orggraph.api.audit import note_size, read_entries
 from orggraph.api.deps import AdminUser, SettingsDep
 from orggraph.api.models import ERRORS, AuditEntry, AuditPage

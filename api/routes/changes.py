@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.auth import User
 from orggraph.api.deps import ScopeQuery, SettingsDep, StoreDep, UserDep, effective_scope, get_user
@@ -63,7 +62,9 @@ def changes(
     request: Request,
     user: ChangeReader,
     settings: SettingsDep,
-    since: Annotated[str | None, Query(max_length=32, description="YYYY-MM-DD or an ISO time: loads from then on")] = None,
+    since: Annotated[
+        str | None, Query(max_length=32, description="YYYY-MM-DD or an ISO time: loads from then on")
+    ] = None,
 ) -> dict[str, Any]:
     """Each load, newest first: when it started and finished, its status (`done`, `running` — interrupted or
     still going —, `refused`), files, rows per ledger, content hashes, and its changes
@@ -73,14 +74,20 @@ def changes(
     return {"loads": loads}
 
 
-@router.get("/diff", summary="两个日期之间开始或结束的任期、联系点、共建协议和网格力量（管理员、分析员）", responses=ERRORS)
+@router.get(
+    "/diff",
+    summary="两个日期之间开始或结束的任期、联系点、共建协议和网格力量（管理员、分析员）",
+    responses=ERRORS,
+)
 def diff(
     request: Request,
     store: StoreDep,
     user: ChangeReader,
     settings: SettingsDep,
     scope: ScopeQuery = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=10, description="first day, YYYY-MM-DD")] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=10, description="first day, YYYY-MM-DD")
+    ] = None,
     to: DateQuery = None,
 ) -> dict[str, Any]:
     """Terms (grid staff, contact points, co-building agreements, part-time members, household links) that
@@ -98,7 +105,9 @@ def diff(
 pages = APIRouter(prefix="/pages", tags=["pages"])
 
 
-def _page_loads(request: Request, user: User, since: str | None) -> tuple[list[dict[str, Any]], str | None] | Response:
+def _page_loads(
+    request: Request, user: User, since: str | None
+) -> tuple[list[dict[str, Any]], str | None] | Response:
     """The loads for the page, or the error page to answer instead (as the other pages do: HTML, not JSON)."""
     why = _refusal(user)
     if why:
@@ -113,7 +122,9 @@ def _page_loads(request: Request, user: User, since: str | None) -> tuple[list[d
 
 
 @pages.get("/changes", response_class=HTMLResponse, summary="数据变更（管理员、分析员）")
-def changes_page(request: Request, user: UserDep, since: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+def changes_page(
+    request: Request, user: UserDep, since: Annotated[str | None, Query(max_length=32)] = None
+) -> Response:
     got = _page_loads(request, user, since)
     if isinstance(got, Response):
         return got
@@ -121,7 +132,9 @@ def changes_page(request: Request, user: UserDep, since: Annotated[str | None, Q
 
 
 @pages.get("/changes.xlsx", summary="数据变更导出为 .xlsx（管理员、分析员）")
-def changes_export(request: Request, user: UserDep, since: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+def changes_export(
+    request: Request, user: UserDep, since: Annotated[str | None, Query(max_length=32)] = None
+) -> Response:
     got = _page_loads(request, user, since)
     if isinstance(got, Response):
         return got

@@ -6,11 +6,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.console_store import ConsoleError, ConsoleStore
 from orggraph.api.deps import CypherUser, SettingsDep
-from orggraph.api.models import ERRORS, ErrorBody, HistoryEntry, HistoryList, SavedQuery, SavedQueryList, SavedQueryRequest
+from orggraph.api.models import (
+    ERRORS,
+    ErrorBody,
+    HistoryEntry,
+    HistoryList,
+    SavedQuery,
+    SavedQueryList,
+    SavedQueryRequest,
+)
 from orggraph.queries.policy import Capability
 
 router = APIRouter(prefix="/api", tags=["console"])
@@ -40,7 +47,10 @@ def list_saved(request: Request, user: CypherUser, settings: SettingsDep) -> Sav
     response_model=SavedQuery,
     status_code=201,
     summary="保存查询",
-    responses={**ERRORS, 409: {"model": ErrorBody, "description": "this token already saved a query of that name"}},
+    responses={
+        **ERRORS,
+        409: {"model": ErrorBody, "description": "this token already saved a query of that name"},
+    },
 )
 def save_query(body: SavedQueryRequest, user: CypherUser, settings: SettingsDep) -> SavedQuery:
     """Saves a query under the token's name (the owner). The name is unique per owner (409 otherwise). A query,
@@ -63,7 +73,9 @@ def delete_saved(
     user: CypherUser,
     settings: SettingsDep,
     name: Annotated[str, Path(max_length=100)],
-    owner: Annotated[str | None, Query(max_length=64, description="admin only: whose query (default: one's own)")] = None,
+    owner: Annotated[
+        str | None, Query(max_length=64, description="admin only: whose query (default: one's own)")
+    ] = None,
 ) -> Response:
     """Deletes the token's own saved query; admin may name another `owner`. Roles: admin, analyst."""
     if owner is not None and owner != user.name and not user.can(Capability.admin):

@@ -15,7 +15,6 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import DayDep, PagingDep, StoreDep, UserDep, check_node, json_of
 from orggraph.api.models import ERRORS, ContactPath, Contacts, Reach
@@ -28,7 +27,9 @@ router = APIRouter(prefix="/api", tags=["contacts"])
 
 
 @router.get("/contacts/{code}", response_model=Contacts, summary="谁联系这个节点", responses=ERRORS)
-def contacts(request: Request, code: str, store: StoreDep, user: UserDep, day: DayDep, paging: PagingDep) -> Response:
+def contacts(
+    request: Request, code: str, store: StoreDep, user: UserDep, day: DayDep, paging: PagingDep
+) -> Response:
     """Every person and unit with a contact edge in force on the node `code` names (a household, building,
     grid, community, street, party organization or unit code, or a person's pid) or on one of its ancestors:
     role, the path up to where the edge lands (`via`), direct or inherited. Paged by `offset`/`limit`."""
@@ -53,7 +54,13 @@ def contacts(request: Request, code: str, store: StoreDep, user: UserDep, day: D
             listed = kept
     shown = paging.of(listed)
     note_size(request, len(shown))
-    body = {**answer, "contacts": shown, "listed": len(listed), "offset": paging.offset, "limit": paging.limit}
+    body = {
+        **answer,
+        "contacts": shown,
+        "listed": len(listed),
+        "offset": paging.offset,
+        "limit": paging.limit,
+    }
     return json_of(Contacts(**body), user)
 
 
@@ -64,23 +71,34 @@ def _covers_within(store: Store, direct: list[dict[str, Any]], cap: int = cq.LIS
     for d in direct:
         if d["label"] in REGION_LEVELS and d["key"] not in by_label[d["label"]]:
             by_label[d["label"]].append(d["key"])
-    covers: dict[str, dict[str, Any]] = {k: {"count": 0, "items": []} for k in ("grids", "buildings", "households", "residents")}
+    covers: dict[str, dict[str, Any]] = {
+        k: {"count": 0, "items": []} for k in ("grids", "buildings", "households", "residents")
+    }
     for label, codes in by_label.items():
         # PART_OF is a tree: a target under another target adds nothing.
-        tops = [c for c, chain in cq.ancestors(store, label, codes).items() if not any(a in wanted for _, a, _ in chain[1:])]
+        tops = [
+            c
+            for c, chain in cq.ancestors(store, label, codes).items()
+            if not any(a in wanted for _, a, _ in chain[1:])
+        ]
         if not tops:
             continue
         row = store.read(cq._COVERS[label], {"codes": sorted(tops), "cap": cap}).rows[0]
         for i, k in enumerate(covers):
             covers[k]["count"] += int(row[2 * i] or 0)
             items = row[2 * i + 1]
-            covers[k]["items"] = None if items is None or covers[k]["items"] is None else covers[k]["items"] + items
+            covers[k]["items"] = (
+                None if items is None or covers[k]["items"] is None else covers[k]["items"] + items
+            )
     for k, v in covers.items():
         if v["items"] is not None and v["count"] > cap:
             v["items"] = None
         elif v["items"] is not None:
-            v["items"] = (sorted(({"pid": p, "name": n} for p, n in v["items"]), key=lambda r: r["pid"])
-                          if k == "residents" else sorted(v["items"]))
+            v["items"] = (
+                sorted(({"pid": p, "name": n} for p, n in v["items"]), key=lambda r: r["pid"])
+                if k == "residents"
+                else sorted(v["items"])
+            )
     return covers
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import AskedDep, PagingDep, StoreDep, json_of
 from orggraph.api.models import (
@@ -36,15 +35,25 @@ def coverage(request: Request, store: StoreDep, asked: AskedDep) -> Response:
     return json_of(Coverage(scope=asked.scope, as_of=asked.as_of, **measures))
 
 
-@router.get("/coverage/breakdown", response_model=CoverageBreakdown, summary="下一级各区域的覆盖率", responses=ERRORS)
+@router.get(
+    "/coverage/breakdown", response_model=CoverageBreakdown, summary="下一级各区域的覆盖率", responses=ERRORS
+)
 def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Response:
     """The same measures for each region one level down (everything → districts, district → streets,
     street → communities, community → grids), by code. People serving two children count in both."""
     rows = cov.coverage_breakdown(store, asked.scope, asked.as_of)
     shown = paging.of(rows)
     note_size(request, len(shown))
-    return json_of(CoverageBreakdown(scope=asked.scope, as_of=asked.as_of, children=shown, offset=paging.offset,
-                                     limit=paging.limit, total=len(rows)))
+    return json_of(
+        CoverageBreakdown(
+            scope=asked.scope,
+            as_of=asked.as_of,
+            children=shown,
+            offset=paging.offset,
+            limit=paging.limit,
+            total=len(rows),
+        )
+    )
 
 
 @router.get("/gaps", response_model=Gaps, summary="短板清单", responses=ERRORS)
@@ -55,8 +64,16 @@ def gaps(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) 
     lists = cov.gaps(store, asked.scope, asked.as_of)
     shown = {k: paging.of(v) for k, v in lists.items()}
     note_size(request, sum(len(v) for v in shown.values()))
-    return json_of(Gaps(scope=asked.scope, as_of=asked.as_of, offset=paging.offset, limit=paging.limit,
-                        total={k: len(v) for k, v in lists.items()}, **shown))
+    return json_of(
+        Gaps(
+            scope=asked.scope,
+            as_of=asked.as_of,
+            offset=paging.offset,
+            limit=paging.limit,
+            total={k: len(v) for k, v in lists.items()},
+            **shown,
+        )
+    )
 
 
 def _listing(fn: Any, path: str, model: Any, summary: str, doc: str) -> None:
@@ -66,12 +83,22 @@ def _listing(fn: Any, path: str, model: Any, summary: str, doc: str) -> None:
         rows = fn(store, asked.scope, asked.as_of)
         shown = paging.of(rows)
         note_size(request, len(shown))
-        return json_of(Rows[model](scope=asked.scope, as_of=asked.as_of, items=shown, offset=paging.offset,
-                                   limit=paging.limit, total=len(rows)))
+        return json_of(
+            Rows[model](
+                scope=asked.scope,
+                as_of=asked.as_of,
+                items=shown,
+                offset=paging.offset,
+                limit=paging.limit,
+                total=len(rows),
+            )
+        )
 
     route.__name__ = fn.__name__
     route.__doc__ = doc
-    router.add_api_route(path, route, methods=["GET"], response_model=Rows[model], summary=summary, responses=ERRORS)
+    router.add_api_route(
+        path, route, methods=["GET"], response_model=Rows[model], summary=summary, responses=ERRORS
+    )
 
 
 _listing(

@@ -9,7 +9,6 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.auth import User
 from orggraph.api.console_store import ConsoleError, ConsoleStore
@@ -19,6 +18,7 @@ from orggraph.api.models import ERRORS, CypherRequest, CypherResult, ErrorBody, 
 from orggraph.graph.store import Result, Store, full_scans, identities
 from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, Token, cap_rows, check_adhoc
 from orggraph.queries.policy import present_rows
+
 from orggraph.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["cypher"])
@@ -35,13 +35,25 @@ Checked = Annotated[list[Token], Depends(_checked)]
 # What an ad-hoc query may answer besides 200 (POST /api/cypher, its export and its plan).
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERRORS,
-    400: {"model": ErrorBody, "description": "the query is too long, too deeply nested or has too many MATCH "
-          "parts, or the store cannot run it (syntax, unknown function...)"},
-    403: {"model": ErrorBody, "description": "the query writes, loads CSV or calls a procedure that may write, "
-          "or the role has no Cypher"},
-    408: {"model": ErrorBody, "description": "the query ran past ORGGRAPH_QUERY_TIMEOUT seconds and was stopped"},
-    429: {"model": ErrorBody, "description": "the token's or the server's ad-hoc query slots are all taken "
-          "(ORGGRAPH_SLOTS_PER_TOKEN, ORGGRAPH_CYPHER_SLOTS); retry after Retry-After seconds"},
+    400: {
+        "model": ErrorBody,
+        "description": "the query is too long, too deeply nested or has too many MATCH "
+        "parts, or the store cannot run it (syntax, unknown function...)",
+    },
+    403: {
+        "model": ErrorBody,
+        "description": "the query writes, loads CSV or calls a procedure that may write, "
+        "or the role has no Cypher",
+    },
+    408: {
+        "model": ErrorBody,
+        "description": "the query ran past ORGGRAPH_QUERY_TIMEOUT seconds and was stopped",
+    },
+    429: {
+        "model": ErrorBody,
+        "description": "the token's or the server's ad-hoc query slots are all taken "
+        "(ORGGRAPH_SLOTS_PER_TOKEN, ORGGRAPH_CYPHER_SLOTS); retry after Retry-After seconds",
+    },
 }
 
 
@@ -93,7 +105,11 @@ def _run(
         # A history that fails to write (a full disk) must not lose the answer, nor hide the store's error.
         with contextlib.suppress(ConsoleError, OSError):
             ConsoleStore.of(settings.data_dir).record(
-                user.name, body.query, body.params, ok=result is not None, rows=len(result.rows) if result else None
+                user.name,
+                body.query,
+                body.params,
+                ok=result is not None,
+                rows=len(result.rows) if result else None,
             )
     note_size(request, len(result.rows))
     return result.columns, present_rows(result.columns, result.rows, user.access), result.truncated
@@ -124,12 +140,17 @@ def _xlsx(columns: list[str], rows: list[list[Any]], truncated: bool, max_rows: 
         ws.append([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in map(_cell, r)])
     for j, name in enumerate(columns, start=1):
         ws.cell(row=1, column=j).font = Font(bold=True)
-        width = max([len(str(name))] + [len(str(ws.cell(row=i, column=j).value or "")) for i in range(2, min(len(rows), 200) + 2)])
+        width = max(
+            [len(str(name))]
+            + [len(str(ws.cell(row=i, column=j).value or "")) for i in range(2, min(len(rows), 200) + 2)]
+        )
         ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, width * 1.2))
     ws.freeze_panes = "A2"
     if truncated:
         ws.append([])
-        ws.append([f"只导出了前 {max_rows} 行：结果超过行数上限（ORGGRAPH_MAX_ROWS），请加条件或 LIMIT 缩小范围。"])
+        ws.append(
+            [f"只导出了前 {max_rows} 行：结果超过行数上限（ORGGRAPH_MAX_ROWS），请加条件或 LIMIT 缩小范围。"]
+        )
     wb.properties.creator = "orggraph"
     out = io.BytesIO()
     wb.save(out)
@@ -156,7 +177,10 @@ _EXPORT_TYPES = {
     response_class=Response,
     responses={
         **_RESPONSES,
-        200: {"content": {v.split(";")[0]: {} for v in _EXPORT_TYPES.values()}, "description": "the workbook or CSV"},
+        200: {
+            "content": {v.split(";")[0]: {} for v in _EXPORT_TYPES.values()},
+            "description": "the workbook or CSV",
+        },
     },
 )
 def export_cypher(
@@ -207,4 +231,6 @@ def explain_cypher(
     plan = store.explain(body.query, body.params)  # type: ignore[arg-type]  # checked like POST /api/cypher
     scans = full_scans(plan)
     ops = "、".join(sorted({s.split("|")[0].strip() for s in scans}))
-    return ExplainResult(plan=plan, full_scans=scans, warning=FULL_SCAN_WARNING.format(ops=ops) if scans else None)
+    return ExplainResult(
+        plan=plan, full_scans=scans, warning=FULL_SCAN_WARNING.format(ops=ops) if scans else None
+    )

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import AskedDep, PagingDep, StoreDep, json_of
 from orggraph.api.models import ERRORS
 from orggraph.queries.uncovered import uncovered as find_uncovered
+from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/api", tags=["coverage"])
 
@@ -40,7 +39,9 @@ def uncovered(
     store: StoreDep,
     asked: AskedDep,
     paging: PagingDep,
-    measure: Annotated[str, Query(max_length=40, description="a measure of /api/coverage other than fulltime_share")],
+    measure: Annotated[
+        str, Query(max_length=40, description="a measure of /api/coverage other than fulltime_share")
+    ],
 ) -> Response:
     """The streets, communities, grids, buildings or households one measure of /api/coverage does not cover,
     by code, paged; `total` equals that measure's `total − covered` for the same scope and day. Measures:
@@ -48,4 +49,6 @@ def uncovered(
     building_heads, household_links."""
     got = find_uncovered(store, measure, asked.scope, asked.as_of, offset=paging.offset, limit=paging.limit)
     note_size(request, len(got["items"]))
-    return json_of(Uncovered(scope=asked.scope, as_of=asked.as_of, **{k: v for k, v in got.items() if k != "level"}))
+    return json_of(
+        Uncovered(scope=asked.scope, as_of=asked.as_of, **{k: v for k, v in got.items() if k != "level"})
+    )

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import DayDep, StoreDep, UserDep, check_node, json_of
 from orggraph.api.models import ERRORS
 from orggraph.viz.expand import NEIGHBOURHOOD_MAX, neighbourhood
 from orggraph.viz.render import Links
+from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/api/graph", tags=["graph"])
 
@@ -25,7 +24,9 @@ router = APIRouter(prefix="/api/graph", tags=["graph"])
 class Neighbourhood(BaseModel):
     anchor: str | None = Field(description="id of the node expanded (as on the page)")
     key: str
-    kind: str | None = Field(description="the group expanded (REL:in|out:Label), or null for a node's neighbours")
+    kind: str | None = Field(
+        description="the group expanded (REL:in|out:Label), or null for a node's neighbours"
+    )
     nodes: list[dict[str, Any]] = Field(description="vis-network nodes, with `info` for the click panel")
     edges: list[dict[str, Any]]
     total: int = Field(description="the group's size (kind), or the neighbours answered (no kind)")
@@ -38,15 +39,21 @@ class Neighbourhood(BaseModel):
     as_of: str
 
 
-@router.get("/neighbourhood", response_model=Neighbourhood, summary="节点的邻居或合并节点的成员（在图上就地展开）",
-            responses=ERRORS)
+@router.get(
+    "/neighbourhood",
+    response_model=Neighbourhood,
+    summary="节点的邻居或合并节点的成员（在图上就地展开）",
+    responses=ERRORS,
+)
 def get_neighbourhood(
     request: Request,
     store: StoreDep,
     user: UserDep,
     day: DayDep,
     key: Annotated[str, Query(min_length=1, max_length=64, description="the node: a code or pid")],
-    kind: Annotated[str | None, Query(max_length=80, description="a group node's kind, REL:in|out:Label")] = None,
+    kind: Annotated[
+        str | None, Query(max_length=80, description="a group node's kind, REL:in|out:Label")
+    ] = None,
     depth: Annotated[int, Query(ge=1, le=2)] = 1,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=NEIGHBOURHOOD_MAX)] = 50,
@@ -56,7 +63,16 @@ def get_neighbourhood(
     counted group, `limit` at a time from `offset` in name order. Nodes and edges are vis-network items
     styled as on the pages."""
     check_node(store, user, key)
-    answer = neighbourhood(store, key, kind=kind or None, depth=depth, offset=offset, limit=limit, as_of=day,
-                           viewer=user.access, links=Links(base="", as_of=day))
+    answer = neighbourhood(
+        store,
+        key,
+        kind=kind or None,
+        depth=depth,
+        offset=offset,
+        limit=limit,
+        as_of=day,
+        viewer=user.access,
+        links=Links(base="", as_of=day),
+    )
     note_size(request, len(answer["nodes"]))
     return json_of(Neighbourhood(**answer), user)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-
-from orggraph import __version__
 from orggraph.api.healing import OK, RECOVERING
 from orggraph.api.models import Health
 from orggraph.graph.store import StoreError
+
+from orggraph import __version__
 
 router = APIRouter(prefix="/api", tags=["health"])
 

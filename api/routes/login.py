@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-
 from orggraph.api.auth import User
 from orggraph.api.deps import COOKIE_NAME
 from orggraph.api.models import ERRORS, LoginRequest, Me
@@ -66,17 +65,17 @@ footer { color: #5f6b78; font-size: 12px; text-align: center; padding: 10px; }
 def _form(message: str = "", next_: str = DEFAULT_NEXT, status: int = 200) -> HTMLResponse:
     note = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     return HTMLResponse(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>登录 · 党建引领基层治理关系图谱</title><style>{_LOGIN_STYLE}</style></head><body>"
-        "<header><span class=\"brand\">党建引领基层治理关系图谱</span></header><main><div class=\"card\">"
-        "<h1>登录</h1><p class=\"lead\">请输入系统管理员发给您的登录令牌。令牌以 og_ 开头，相当于密码，请勿转发他人。</p>"
-        f"{note}<form method=\"post\" action=\"/login\">"
-        "<label for=\"token\">登录令牌</label>"
-        "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required autofocus"
-        " placeholder=\"og_…\">"
-        f"<input type=\"hidden\" name=\"next\" value=\"{html.escape(next_)}\"><button>登录</button></form>"
-        "<p class=\"help\">还没有令牌？请联系本单位的系统管理员：管理员在本系统的「令牌管理」页面为您创建令牌，"
+        '<header><span class="brand">党建引领基层治理关系图谱</span></header><main><div class="card">'
+        '<h1>登录</h1><p class="lead">请输入系统管理员发给您的登录令牌。令牌以 og_ 开头，相当于密码，请勿转发他人。</p>'
+        f'{note}<form method="post" action="/login">'
+        '<label for="token">登录令牌</label>'
+        '<input id="token" name="token" type="password" autocomplete="off" required autofocus'
+        ' placeholder="og_…">'
+        f'<input type="hidden" name="next" value="{html.escape(next_)}"><button>登录</button></form>'
+        '<p class="help">还没有令牌？请联系本单位的系统管理员：管理员在本系统的「令牌管理」页面为您创建令牌，'
         "按您的岗位（街道、社区、只读查看等）确定能看到的范围。收到一次性登录链接的，直接打开该链接即可登录。"
         "登录状态在关闭浏览器后失效。</p>"
         "</div></main><footer>本页所需的全部文件都来自本系统</footer></body></html>",
@@ -106,7 +105,9 @@ def login_link(
         return _form(CROSS_SITE_MESSAGE, status=403)
     token = request.app.state.orggraph.login_codes.redeem(code)
     if token is None or _user_of(request, token) is None:
-        return _form("登录链接无效、已用过或已过期：请向系统管理员索取新的登录链接，或在下面粘贴令牌登录。", status=401)
+        return _form(
+            "登录链接无效、已用过或已过期：请向系统管理员索取新的登录链接，或在下面粘贴令牌登录。", status=401
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_login_cookie(response, request, token)
     return response
@@ -127,8 +128,13 @@ async def login_form(request: Request) -> Response:
     return response
 
 
-@router.post("/api/login", response_model=Me, summary="用令牌换取登录 Cookie", responses=ERRORS,
-             dependencies=[Depends(refuse_cross_site)])
+@router.post(
+    "/api/login",
+    response_model=Me,
+    summary="用令牌换取登录 Cookie",
+    responses=ERRORS,
+    dependencies=[Depends(refuse_cross_site)],
+)
 def api_login(body: LoginRequest, request: Request, response: Response) -> Me:
     """Answers the login cookie (HttpOnly, SameSite=Strict) for a valid token, so pages work without a header."""
     user = _user_of(request, body.token.strip())
@@ -138,7 +144,12 @@ def api_login(body: LoginRequest, request: Request, response: Response) -> Me:
     return me_of(user)
 
 
-@router.post("/api/logout", status_code=204, summary="退出登录（清除 Cookie）", dependencies=[Depends(refuse_cross_site)])
+@router.post(
+    "/api/logout",
+    status_code=204,
+    summary="退出登录（清除 Cookie）",
+    dependencies=[Depends(refuse_cross_site)],
+)
 def api_logout() -> Response:
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict")

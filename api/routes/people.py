@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, json_of
 from orggraph.api.models import ERRORS, PeoplePage, Person, PersonLookup
@@ -20,7 +19,9 @@ _NOT_FOUND = "没有找到这个人：请核对身份证号，或确认人员台
 
 
 @router.post("/lookup", response_model=Person, summary="按身份证号查找人员", responses=ERRORS)
-def lookup(body: PersonLookup, request: Request, store: StoreDep, user: PeopleUser, settings: SettingsDep) -> Response:
+def lookup(
+    body: PersonLookup, request: Request, store: StoreDep, user: PeopleUser, settings: SettingsDep
+) -> Response:
     """The person with this ID number. The number travels in the JSON body only; it is hashed with the
     deployment's key (ORGGRAPH_PID_KEY) into the pid the graph knows, and it is never answered or logged.
     A person outside a scoped token's jurisdiction is answered 404 like an unknown one, after the same work, so
@@ -56,5 +57,6 @@ def search(
     page = found[offset : offset + limit]
     note_size(request, len(page))
     people = [Person(**present(p, user.access)) for p in page]  # phones opened for admin
-    return json_of(PeoplePage(people=people, offset=offset, limit=limit, total=len(found),
-                              capped=capped), user)
+    return json_of(
+        PeoplePage(people=people, offset=offset, limit=limit, total=len(found), capped=capped), user
+    )

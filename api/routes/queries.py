@@ -7,11 +7,18 @@ import datetime as _dt
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.auth import User
 from orggraph.api.deps import PeopleUser, SettingsDep, StoreDep, check_node, effective_scope, json_of
-from orggraph.api.models import ERRORS, ErrorBody, NamedQueryRequest, NamedQueryResult, ParamInfo, QueryCatalog, QueryInfo
+from orggraph.api.models import (
+    ERRORS,
+    ErrorBody,
+    NamedQueryRequest,
+    NamedQueryResult,
+    ParamInfo,
+    QueryCatalog,
+    QueryInfo,
+)
 from orggraph.graph.store import Store
 from orggraph.queries.catalog import CATALOG, NamedQuery, Param
 from orggraph.queries.policy import present_rows
@@ -19,7 +26,13 @@ from orggraph.queries.scope import resolve_scope, today
 
 router = APIRouter(prefix="/api/queries", tags=["queries"])
 
-_TYPE_ZH = {"string": "文本", "date": "日期（YYYY-MM-DD）", "integer": "整数", "number": "数字", "boolean": "true 或 false"}
+_TYPE_ZH = {
+    "string": "文本",
+    "date": "日期（YYYY-MM-DD）",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "true 或 false",
+}
 # Parameters that are not node keys, so are not looked up for the jurisdiction check.
 _NOT_KEYS = frozenset({"scope", "as_of", "name", "role", "category", "kind", "tag"})
 
@@ -40,8 +53,16 @@ def list_queries(request: Request, user: PeopleUser) -> QueryCatalog:
             scoped=q.scoped,
             text=q.text,
             variants=dict(q.variants),
-            params=[ParamInfo(name=p.name, type=p.type, description=p.description, required=p.required,
-                              default=p.default) for p in q.params],
+            params=[
+                ParamInfo(
+                    name=p.name,
+                    type=p.type,
+                    description=p.description,
+                    required=p.required,
+                    default=p.default,
+                )
+                for p in q.params
+            ],
         )
         for q in _visible(user)
     ]
@@ -107,7 +128,9 @@ def check_params(q: NamedQuery, given: dict[str, Any]) -> dict[str, Any]:
             problems.append(f"参数「{p.name}」{e}")
     if problems:
         allowed = "、".join(declared) or "无"
-        raise HTTPException(422, f"命名查询「{q.name}」的参数有误：{'；'.join(problems)}。可用参数：{allowed}。")
+        raise HTTPException(
+            422, f"命名查询「{q.name}」的参数有误：{'；'.join(problems)}。可用参数：{allowed}。"
+        )
     return out
 
 
@@ -167,5 +190,8 @@ def run_query(
     result = store.read(q.text_for(level), params, timeout=settings.query_timeout, max_rows=settings.max_rows)
     note_size(request, len(result.rows))
     rows = present_rows(result.columns, result.rows, user.access)
-    return json_of(NamedQueryResult(name=q.name, params=params, columns=result.columns, rows=rows,
-                                    truncated=result.truncated))
+    return json_of(
+        NamedQueryResult(
+            name=q.name, params=params, columns=result.columns, rows=rows, truncated=result.truncated
+        )
+    )

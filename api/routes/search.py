@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
-
 from orggraph.api.audit import note_size
 from orggraph.api.deps import StoreDep, UserDep, json_of
 from orggraph.api.models import ERRORS
-from orggraph.queries.search import MAX_LIMIT, search as find
+from orggraph.queries.search import MAX_LIMIT
+from orggraph.queries.search import search as find
+from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -32,7 +32,9 @@ def search(
     request: Request,
     store: StoreDep,
     user: UserDep,
-    q: Annotated[str, Query(max_length=50, description="the name, its 拼音首字母 or the code, or their beginning")] = "",
+    q: Annotated[
+        str, Query(max_length=50, description="the name, its 拼音首字母 or the code, or their beginning")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="most results")] = 10,
 ) -> Response:
     """Nodes whose name, 拼音首字母 (e.g. `dl` for 邓璐) or code starts with `q`: exact names first, then

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response
-
 from orggraph.api.audit import note_size
 from orggraph.api.auth import ROLE_CAPABILITIES, Role, TokenError, User, check_token_scope, describe
 from orggraph.api.deps import AdminUser, StoreDep, UserDep
@@ -13,8 +12,12 @@ router = APIRouter(prefix="/api", tags=["tokens"])
 
 
 def me_of(user: User) -> Me:
-    return Me(name=user.name, role=user.role.value, scope=user.scope,
-              capabilities=sorted(c.value for c in ROLE_CAPABILITIES[user.role]))
+    return Me(
+        name=user.name,
+        role=user.role.value,
+        scope=user.scope,
+        capabilities=sorted(c.value for c in ROLE_CAPABILITIES[user.role]),
+    )
 
 
 @router.get("/me", response_model=Me, summary="当前令牌的身份与权限", responses=ERRORS)

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_city import TEST_PID_KEY, two_streets  # tests/api is on sys.path (pytest's rootdir-relative import)
 from fastapi.testclient import TestClient
-
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.store import Store
-from orggraph.settings import Settings
 
-from api_city import TEST_PID_KEY, two_streets  # tests/api is on sys.path (pytest's rootdir-relative import)
+from orggraph.settings import Settings
 
 
 @pytest.fixture
@@ -36,7 +35,9 @@ def small_district(backend: str, shared_graphs: Any, load: Callable[..., object]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", pid_key=TEST_PID_KEY.decode(), query_timeout=5.0, max_rows=100)
+    return Settings(
+        data_dir=tmp_path / "data", pid_key=TEST_PID_KEY.decode(), query_timeout=5.0, max_rows=100
+    )
 
 
 class Api:
@@ -51,7 +52,9 @@ class Api:
     def token(self, role: str, scope: str | None = None) -> str:
         key = (role, scope)
         if key not in self._tokens:
-            self._tokens[key], _ = self.registry.create(Role(role), scope, f"{role}-{scope or 'all'}-{uuid.uuid4().hex[:4]}")
+            self._tokens[key], _ = self.registry.create(
+                Role(role), scope, f"{role}-{scope or 'all'}-{uuid.uuid4().hex[:4]}"
+            )
         return self._tokens[key]
 
     def as_(self, role: str, scope: str | None = None) -> dict[str, str]:
@@ -61,13 +64,19 @@ class Api:
         headers = self.as_(role, scope) if role else {}
         return self.client.get(url, headers=headers, **kw)
 
-    def post(self, url: str, json_body: Any = None, role: str | None = "admin", scope: str | None = None, **kw: Any) -> Any:
+    def post(
+        self, url: str, json_body: Any = None, role: str | None = "admin", scope: str | None = None, **kw: Any
+    ) -> Any:
         headers = self.as_(role, scope) if role else {}
         return self.client.post(url, json=json_body, headers=headers, **kw)
 
     def audit(self) -> list[dict[str, Any]]:
         path = self.settings.audit_path
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+        return (
+            [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            if path.exists()
+            else []
+        )
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-
 from api_city import ID_A, ID_B, ID_BR, ID_DL, ID_LA, ID_LB, ID_WA, ID_WB, ID_X2, PHONE_A, PHONE_B
 from fixtures.small_district import AS_OF, BEFORE, C11, C12, C21, D1, D2, LATER, S1, S2, S3, pid
 from orggraph.api.privacy import ID_RE, PHONE_RE
@@ -43,9 +42,9 @@ def test_the_answer_is_analyze(sd, small_district, scope: str | None, as_of: str
 
 def test_what_the_small_district_shows(sd) -> None:
     whole = sd.get("/api/analytics", params={"as_of": AS_OF}).json()
-    assert [(c["pid"], c["households"], c["household_list"]) for c in whole["critical_people"]["critical"]] == [
-        (pid("L8"), 1, ["B3111-101"])
-    ]
+    assert [
+        (c["pid"], c["households"], c["household_list"]) for c in whole["critical_people"]["critical"]
+    ] == [(pid("L8"), 1, ["B3111-101"])]
     d1 = sd.get("/api/analytics", params={"scope": D1, "as_of": AS_OF}).json()
     assert (d1["fulltime_load"]["workers"], d1["fulltime_load"]["mean"]) == (4, 315.0)
     assert d1["fulltime_load"]["gini"] == pytest.approx(1960 / 5040)
@@ -79,10 +78,15 @@ ROLE_CASES = [
 
 
 @pytest.mark.parametrize(("role", "token_scope", "asked", "answer"), ROLE_CASES)
-def test_each_role_against_each_scope(sd, small_district, role: str, token_scope: str | None, asked: str | None,
-                                      answer: str | int | None) -> None:
-    r = sd.get("/api/analytics", params={"as_of": AS_OF, **({"scope": asked} if asked else {})}, role=role,
-               scope=token_scope)
+def test_each_role_against_each_scope(
+    sd, small_district, role: str, token_scope: str | None, asked: str | None, answer: str | int | None
+) -> None:
+    r = sd.get(
+        "/api/analytics",
+        params={"as_of": AS_OF, **({"scope": asked} if asked else {})},
+        role=role,
+        scope=token_scope,
+    )
     if answer == 403:
         assert r.status_code == 403, r.text
         assert "管辖范围" in r.json()["detail"]
@@ -103,7 +107,10 @@ def test_a_scoped_answer_stays_inside_the_jurisdiction(sd) -> None:
 
 @pytest.mark.parametrize(
     ("params", "status"),
-    [*((p, s) for p, s in BAD_PARAMETERS if "limit" not in p and "offset" not in p), ({"scope": "x" * 65}, 422)],
+    [
+        *((p, s) for p, s in BAD_PARAMETERS if "limit" not in p and "offset" not in p),
+        ({"scope": "x" * 65}, 422),
+    ],
 )
 def test_bad_parameters(sd, params: dict[str, str], status: int) -> None:
     for role, scope in (("admin", None), ("street", S1)):
@@ -133,8 +140,16 @@ def test_needs_a_token_and_answers_503_when_the_store_is_down(sd, make_api) -> N
 RAW = (ID_A, ID_WA, ID_LA, ID_B, ID_WB, ID_LB, ID_BR, ID_X2, ID_DL)
 
 
-@pytest.mark.parametrize(("role", "scope"), [("admin", None), ("analyst", None), ("viewer", None),
-                                             ("street", "520603001"), ("community", "520603001001")])
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        ("admin", None),
+        ("analyst", None),
+        ("viewer", None),
+        ("street", "520603001"),
+        ("community", "520603001001"),
+    ],
+)
 def test_masking_names_shown_no_id_number_no_phone(api, city, role: str, scope: str | None) -> None:
     r = api.get("/api/analytics", role=role, scope=scope)
     assert r.status_code == 200, r.text
@@ -142,15 +157,20 @@ def test_masking_names_shown_no_id_number_no_phone(api, city, role: str, scope: 
     text = r.text
     assert not any(i in text or i.lower() in text for i in RAW)  # the raw ID number never appears
     assert PHONE_A not in text and PHONE_B not in text and "****" not in text  # no phone, whole or masked
-    people = [p for section, key in (("critical_people", "critical"), ("fulltime_load", "top"))
-              for p in r.json()[section][key]]
+    people = [
+        p
+        for section, key in (("critical_people", "critical"), ("fulltime_load", "top"))
+        for p in r.json()[section][key]
+    ]
     assert "网格员甲" in {p["name"] for p in people}  # names are shown to every role, as on every route
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst", "viewer"])
 def test_no_phone_or_id_number_of_a_critical_person(sd, role: str) -> None:
     text = sd.get("/api/analytics", params={"as_of": AS_OF}, role=role).text
-    assert pid("L8") in text and "许静" in text  # L8 is listed (by pid and name), the only link of a household
+    assert (
+        pid("L8") in text and "许静" in text
+    )  # L8 is listed (by pid and name), the only link of a household
     assert not PHONE_RE.search(text) and "****" not in text and not ID_RE.search(text)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from api_city import ID_A
 from orggraph.api.audit import MAX_LOGGED_PARAMS_CHARS, AuditLog
 from orggraph.api.server import MaskingFilter, PrivateRotatingFileHandler, configure_logging, mask_logs
@@ -33,12 +32,28 @@ def _requests(api: Any) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         ("GET", "/api/people?name=x", {"content": b"[" * 100_000, "headers": json_type}),  # the report's case
         ("POST", "/api/cypher", {"content": b"[" * 100_000, "headers": json_type}),
-        ("POST", "/api/cypher", {"content": b'{"query": "RETURN 1", "params": {"m": ' + b"[" * 5000 + b"]" * 5000
-                                 + b"}}", "headers": json_type}),
+        (
+            "POST",
+            "/api/cypher",
+            {
+                "content": b'{"query": "RETURN 1", "params": {"m": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+                "headers": json_type,
+            },
+        ),
         ("POST", "/api/cypher", {"content": b"\xff\xfe not utf-8 {", "headers": json_type}),
-        ("POST", "/api/cypher", {"content": b"query=RETURN+1", "headers": {**auth, "Content-Type": "text/plain"}}),
-        ("POST", "/api/cypher", {"content": json.dumps({"query": "RETURN 1", "params": {"x": "a" * 300_000}}),
-                                 "headers": json_type}),  # parsed by the app, too big to be kept in the line
+        (
+            "POST",
+            "/api/cypher",
+            {"content": b"query=RETURN+1", "headers": {**auth, "Content-Type": "text/plain"}},
+        ),
+        (
+            "POST",
+            "/api/cypher",
+            {
+                "content": json.dumps({"query": "RETURN 1", "params": {"x": "a" * 300_000}}),
+                "headers": json_type,
+            },
+        ),  # parsed by the app, too big to be kept in the line
         ("POST", "/api/cypher", {"content": b"x" * (2 << 20), "headers": json_type}),  # 413
         ("GET", "/api/coverage", {}),  # 401: no token
         ("GET", "/api/coverage", {"headers": {"Authorization": "Bearer og_revoked_or_never_made"}}),  # 401
@@ -60,8 +75,10 @@ def test_every_request_leaves_exactly_one_bounded_line(api) -> None:
         assert lines[-1]["status"] == r.status_code and lines[-1]["method"] == method
     statuses = [x["status"] for x in api.audit()]
     assert {401, 403, 404, 405, 413, 422} <= set(statuses)
-    assert max(len(line) for line in api.settings.audit_path.read_text(encoding="utf-8").splitlines()) \
+    assert (
+        max(len(line) for line in api.settings.audit_path.read_text(encoding="utf-8").splitlines())
         < MAX_LOGGED_PARAMS_CHARS + 2000
+    )
 
 
 def test_deep_body_is_described_not_parsed_into_the_line(api) -> None:
@@ -93,8 +110,13 @@ def test_a_failing_audit_description_still_leaves_one_line(api, monkeypatch: pyt
 def test_ids_and_tokens_are_masked_in_keys_values_and_paths(api) -> None:
     api.get(f"/api/coverage?{RAW_ID}=1&access_token={TOKEN}&q={OLD_ID}")
     api.get(f"/api/nowhere/{RAW_ID}/{TOKEN}")
-    api.post("/api/cypher", {"query": f"MATCH (p) WHERE p.x = '{RAW_ID}' RETURN p LIMIT 1",
-                             "params": {"m": {RAW_ID: TOKEN, "token_hint": "x"}}})
+    api.post(
+        "/api/cypher",
+        {
+            "query": f"MATCH (p) WHERE p.x = '{RAW_ID}' RETURN p LIMIT 1",
+            "params": {"m": {RAW_ID: TOKEN, "token_hint": "x"}},
+        },
+    )
     text = api.settings.audit_path.read_text(encoding="utf-8")
     for raw in (RAW_ID, OLD_ID, TOKEN, TOKEN[3:]):
         assert raw not in text
@@ -136,14 +158,20 @@ def api_log(settings) -> Iterator[Any]:
             h.close()
 
 
-def test_api_log_masks_errors_and_tracebacks_and_is_private(api, api_log, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_log_masks_errors_and_tracebacks_and_is_private(
+    api, api_log, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*a: Any, **k: Any) -> Any:
         raise KeyError(f"person {RAW_ID} with {TOKEN} and {ID_A}")
 
     monkeypatch.setattr("orggraph.queries.coverage.coverage", boom)
-    r = api.client.get(f"/api/coverage?{RAW_ID}=1", headers={**api.as_("admin"), "Cookie": f"orggraph_session={TOKEN}"})
+    r = api.client.get(
+        f"/api/coverage?{RAW_ID}=1", headers={**api.as_("admin"), "Cookie": f"orggraph_session={TOKEN}"}
+    )
     assert r.status_code == 503
-    logging.getLogger("orggraph.api").warning("store error on /api/people/%s: code=%s", OLD_ID, "A" * 8 + "b1" * 12)
+    logging.getLogger("orggraph.api").warning(
+        "store error on /api/people/%s: code=%s", OLD_ID, "A" * 8 + "b1" * 12
+    )
     for h in logging.getLogger("orggraph").handlers:
         h.flush()
     text = api_log.read_text(encoding="utf-8")
@@ -189,7 +217,9 @@ def test_uvicorn_loggers_are_masked(caplog: pytest.LogCaptureFixture) -> None:
         try:
             raise ValueError(f"bad key {RAW_ID}")
         except ValueError:
-            logging.getLogger("uvicorn.error").exception("Exception in ASGI application: %s", f"Bearer {TOKEN}")
+            logging.getLogger("uvicorn.error").exception(
+                "Exception in ASGI application: %s", f"Bearer {TOKEN}"
+            )
     record = caplog.records[-1]
     assert record.getMessage() == "Exception in ASGI application: Bearer og_***"
     assert MASKED_ID in record.exc_text and RAW_ID not in record.exc_text

@@ -8,7 +8,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from api_city import C11, G111, S1, S2
 from orggraph.api.auth import LoginCodes, Role, TokenError, TokenRegistry, check_token_scope, hash_token
 from orggraph.api.deps import COOKIE_NAME
@@ -104,8 +103,15 @@ def test_unknown_scope_code_is_404(city) -> None:
 # ------------------------------------------------------------------------------------------- over HTTP
 def test_every_route_but_health_needs_a_token(api) -> None:
     assert api.get("/api/health", role=None).status_code == 200
-    for method, url in [("GET", "/api/me"), ("GET", "/api/queries"), ("GET", "/api/tokens"), ("GET", "/api/audit"),
-                        ("POST", "/api/cypher"), ("GET", "/api/people?name=许"), ("POST", "/api/people/lookup")]:
+    for method, url in [
+        ("GET", "/api/me"),
+        ("GET", "/api/queries"),
+        ("GET", "/api/tokens"),
+        ("GET", "/api/audit"),
+        ("POST", "/api/cypher"),
+        ("GET", "/api/people?name=许"),
+        ("POST", "/api/people/lookup"),
+    ]:
         r = api.client.request(method, url, json={"query": "RETURN 1"} if method == "POST" else None)
         assert r.status_code == 401, (method, url)
         assert r.headers["www-authenticate"].startswith("Bearer")
@@ -128,7 +134,13 @@ def test_me_tells_role_scope_and_capabilities(api) -> None:
     me = api.get("/api/me", role="street", scope=S1).json()
     assert (me["role"], me["scope"]) == ("street", S1)
     assert me["capabilities"] == ["aggregates", "people"]
-    assert api.get("/api/me", role="admin").json()["capabilities"] == ["admin", "aggregates", "cypher", "people", "phones"]
+    assert api.get("/api/me", role="admin").json()["capabilities"] == [
+        "admin",
+        "aggregates",
+        "cypher",
+        "people",
+        "phones",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -204,12 +216,20 @@ def test_login_link_never_redirects_off_site(city, make_api) -> None:
 
 def test_login_form_and_api_login_and_logout(api) -> None:
     token = api.token("viewer")
-    form = api.client.post("/login", content=f"token={token}&next=/api/me",
-                           headers={"Content-Type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+    form = api.client.post(
+        "/login",
+        content=f"token={token}&next=/api/me",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
     assert form.status_code == 303 and COOKIE_NAME in form.headers["set-cookie"]
     api.client.cookies.clear()
-    assert api.client.post("/login", content="token=og_bad", headers={
-        "Content-Type": "application/x-www-form-urlencoded"}).status_code == 401
+    assert (
+        api.client.post(
+            "/login", content="token=og_bad", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ).status_code
+        == 401
+    )
     assert api.client.post("/api/login", json={"token": "og_bad"}).status_code == 401
     r = api.client.post("/api/login", json={"token": token})
     assert r.status_code == 200 and r.json()["role"] == "viewer"
@@ -222,7 +242,9 @@ def test_login_form_and_api_login_and_logout(api) -> None:
 def test_tokens_never_reach_the_audit_log(api) -> None:
     token = api.token("viewer")
     api.client.post("/api/login", json={"token": token})
-    api.client.post("/login", content=f"token={token}", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    api.client.post(
+        "/login", content=f"token={token}", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     api.get("/api/me", role="viewer")
     text = api.settings.audit_path.read_text(encoding="utf-8")
     assert token not in text

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-
 from orggraph.graph.store import Store
 from orggraph.loaders.importer import import_ledgers
+
 from orggraph.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,7 +29,10 @@ TODAY = dt.date.today().isoformat()  # the second load's day (reports are stampe
 def api(any_store: Store, settings: Settings, make_api: Callable[..., Any], tmp_path: Path) -> Any:
     for i, led in enumerate((base_ledgers(), edited(base_ledgers()))):
         report = import_ledgers(
-            write_ledgers(tmp_path / f"l{i}", led), any_store, pid_key=TEST_PID_KEY, history_dir=settings.data_dir
+            write_ledgers(tmp_path / f"l{i}", led),
+            any_store,
+            pid_key=TEST_PID_KEY,
+            history_dir=settings.data_dir,
         )
         assert report.ok
     return make_api(any_store)
@@ -41,7 +44,11 @@ def test_changes_lists_loads_newest_first_for_admin_and_analyst(api: Any) -> Non
         assert r.status_code == 200, r.text
         loads = r.json()["loads"]
         assert [x["status"] for x in loads] == ["done", "done"]
-        assert loads[0]["changes"]["by_kind"] == {"phones_changed": 5, "contact_points_ended": 3, "residents_moved": 2}
+        assert loads[0]["changes"]["by_kind"] == {
+            "phones_changed": 5,
+            "contact_points_ended": 3,
+            "residents_moved": 2,
+        }
         assert loads[1]["changes"]["added"] > 0 and loads[1]["mode"] == "initial"
         assert loads[0]["rows"]["people"] == 10 and loads[0]["files"]["people"] == "人员.csv"
         assert set(loads[0]["content_hashes"]) == set(loads[0]["rows"])
@@ -53,11 +60,18 @@ def test_changes_lists_loads_newest_first_for_admin_and_analyst(api: Any) -> Non
 @pytest.mark.parametrize("role", ["viewer", "street", "community"])
 def test_other_roles_may_not_read_changes(api: Any, role: str) -> None:
     scope = {"street": "520603001", "community": "C1"}.get(role)
-    for url in ("/api/changes", f"/api/diff?from=2026-01-01&to={TODAY}", "/pages/changes", "/pages/changes.xlsx"):
+    for url in (
+        "/api/changes",
+        f"/api/diff?from=2026-01-01&to={TODAY}",
+        "/pages/changes",
+        "/pages/changes.xlsx",
+    ):
         r = api.get(url, role, scope)
         assert r.status_code == 403, (url, r.status_code)
         assert "仅管理员和分析员" in r.text
-        assert r.headers["content-type"].startswith("text/html" if url.startswith("/pages/") else "application/json")
+        assert r.headers["content-type"].startswith(
+            "text/html" if url.startswith("/pages/") else "application/json"
+        )
 
 
 def test_diff_lists_terms_and_load_items_between_two_dates(api: Any) -> None:
@@ -73,11 +87,14 @@ def test_diff_lists_terms_and_load_items_between_two_dates(api: Any) -> None:
     c1 = api.get(f"/api/diff?scope=C1&from=2026-11-01&to={TODAY}", "analyst").json()
     assert sorted(t["t_key"] for t in c1["terms"]) == ["C1", "G1"]
     assert sorted(c["kind"] for c in c1["changes"]) == (
-        ["contact_points_ended"] * 2 + ["phones_changed"] * 3 + ["residents_moved"] * 2)
+        ["contact_points_ended"] * 2 + ["phones_changed"] * 3 + ["residents_moved"] * 2
+    )
     # Before any load and before the contact points ended: the staff terms of 2024 only.
     early = api.get("/api/diff?from=2024-01-01&to=2024-01-31").json()
     assert sorted((t["what"], t["event"], t["date"]) for t in early["terms"]) == sorted(
-        [("网格力量", "began", "2024-01-01"), ("联户", "began", "2024-01-01")] + [("联系点", "began", "2024-01-01")] * 3)
+        [("网格力量", "began", "2024-01-01"), ("联户", "began", "2024-01-01")]
+        + [("联系点", "began", "2024-01-01")] * 3
+    )
     assert early["loads"] == [] and early["changes"] == []
 
 
@@ -110,5 +127,8 @@ def test_the_page_and_its_xlsx(api: Any) -> None:
     kinds = {(row[0], row[3]): row[4] for row in wb["变更明细"].iter_rows(min_row=2, values_only=True)}
     newest = loads[0][0]
     assert {k: v for (load, k), v in kinds.items() if load == newest} == {
-        "phones_changed": 5, "contact_points_ended": 3, "residents_moved": 2}
+        "phones_changed": 5,
+        "contact_points_ended": 3,
+        "residents_moved": 2,
+    }
     assert "数据变更" in api.get("/pages/overview").text  # the menu item

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.api.cli import build_parser
 from orggraph.api.demo_store import MARKER_NAME
 from orggraph.loaders.demo import LEDGER_HEADERS, WORKBOOK_NAME
@@ -58,7 +57,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subpr
     """`orggraph demo --no-serve` with ORGGRAPH_URI naming a Neo4j that is not there: it must not be used."""
     data = tmp_path_factory.mktemp("cli") / "data"
     try:
-        yield data, run(data, "demo", "--no-serve", "--residents", RESIDENTS, ORGGRAPH_URI="bolt://127.0.0.1:9")
+        yield (
+            data,
+            run(data, "demo", "--no-serve", "--residents", RESIDENTS, ORGGRAPH_URI="bolt://127.0.0.1:9"),
+        )
     finally:
         stop_server(data)
 
@@ -69,7 +71,9 @@ def test_demo_uses_the_embedded_store_even_with_orggraph_uri(demo: tuple[Path, A
     assert p.returncode == 0, p.stderr
     assert "ORGGRAPH_URI" in p.stderr and "内置存储" in p.stderr and str(data) in p.stderr
     assert (data / MARKER_NAME).exists()
-    assert rows(data, "MATCH (g:Grid) RETURN count(g) AS n")[0]["n"] >= 1  # in the embedded store of the data dir
+    assert (
+        rows(data, "MATCH (g:Grid) RETURN count(g) AS n")[0]["n"] >= 1
+    )  # in the embedded store of the data dir
 
 
 def test_demo_rebuilds_its_own_store_and_refuses_anyone_elses(tmp_path: Path) -> None:
@@ -78,7 +82,9 @@ def test_demo_rebuilds_its_own_store_and_refuses_anyone_elses(tmp_path: Path) ->
         first = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
         assert first.returncode == 0, first.stderr
         demo_counts = counts(data)
-        again = run(data, "demo", "--no-serve", "--residents", RESIDENTS)  # its own data: rebuilt, no question
+        again = run(
+            data, "demo", "--no-serve", "--residents", RESIDENTS
+        )  # its own data: rebuilt, no question
         assert again.returncode == 0, again.stderr
         assert counts(data) == demo_counts
 
@@ -88,7 +94,11 @@ def test_demo_rebuilds_its_own_store_and_refuses_anyone_elses(tmp_path: Path) ->
         mixed = counts(data)
         refused = run(data, "demo", "--no-serve", "--residents", RESIDENTS)
         assert refused.returncode == 2 and refused.stdout == ""
-        assert "ORGGRAPH_DATA_DIR" in refused.stderr and "--force" in refused.stderr and CJK.search(refused.stderr)
+        assert (
+            "ORGGRAPH_DATA_DIR" in refused.stderr
+            and "--force" in refused.stderr
+            and CJK.search(refused.stderr)
+        )
         assert counts(data) == mixed  # nothing cleared
 
         forced = run(data, "demo", "--no-serve", "--residents", RESIDENTS, "--force")
@@ -141,7 +151,9 @@ def test_cypher_param_values_are_strings_and_colon_equals_is_json(demo: tuple[Pa
     code = rows(data, "MATCH (g:Grid) RETURN min(g.code) AS code")[0]["code"]
     q = "MATCH (g:Grid {code: $code}) RETURN g.code AS code"
     assert rows(data, q, "--param", f"code={code}") == [{"code": code}]  # an all-digit code stays a string
-    assert rows(data, q, "--param", f"code:={code}") == []  # the integer: what := is for, and it matches no code
+    assert (
+        rows(data, q, "--param", f"code:={code}") == []
+    )  # the integer: what := is for, and it matches no code
     got = rows(data, "RETURN $n + 1 AS n, $xs AS xs, $t AS t, $z AS z, $s AS s",
                "--param", "n:=2", "--param", 'xs:=["a", 1]', "--param", "t:=true", "--param", "z:=null",
                "--param", "s=a=b:=c")  # fmt: skip
@@ -191,7 +203,18 @@ def test_which_commands_warn_about_the_development_key() -> None:
     """Every command that opens the store (or computes pids) warns; token create does when --scope opens it."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     warns = {name for name, p in sub.choices.items() if p.get_default("uses_store")}  # type: ignore[union-attr]
-    assert warns == {"load", "cypher", "export", "backup", "restore", "demo", "viz", "report", "serve", "diff"}
+    assert warns == {
+        "load",
+        "cypher",
+        "export",
+        "backup",
+        "restore",
+        "demo",
+        "viz",
+        "report",
+        "serve",
+        "diff",
+    }
 
 
 # --------------------------------------------------------------------------------------- load and export
@@ -205,7 +228,9 @@ def test_load_warnings_have_one_prefix(demo: tuple[Path, Any], tmp_path: Path) -
     assert warnings and all(ln.startswith("警告：") and "警告：警告" not in ln for ln in warnings), p.stderr
 
 
-def test_export_asks_for_create_database_only_for_another_database(demo: tuple[Path, Any], tmp_path: Path) -> None:
+def test_export_asks_for_create_database_only_for_another_database(
+    demo: tuple[Path, Any], tmp_path: Path
+) -> None:
     data, _ = demo
     default = run(data, "export", "--neo4j-admin", str(tmp_path / "a"))
     assert default.returncode == 0, default.stderr

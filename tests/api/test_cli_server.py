@@ -15,14 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-
 from api_city import C11, S1
+from fastapi.testclient import TestClient
 from orggraph.api import server
 from orggraph.api.audit import AuditLog
 from orggraph.api.cli import main
 from orggraph.api.deps import COOKIE_NAME
 from orggraph.graph.store import Store
+
 from orggraph.settings import get_settings
 
 
@@ -52,7 +52,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, city: Store) -> Path:
 def test_token_create_list_revoke(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "create", "--role", "street", "--scope", S1, "--name", "renshan", "--json"]) == 0
     made = json.loads(capsys.readouterr().out)
-    assert made["token"].startswith("og_") and (made["name"], made["role"], made["scope"]) == ("renshan", "street", S1)
+    assert made["token"].startswith("og_") and (made["name"], made["role"], made["scope"]) == (
+        "renshan",
+        "street",
+        S1,
+    )
     assert made["token"] not in (env / "tokens.json").read_text(encoding="utf-8")
 
     assert main(["token", "create", "--role", "analyst"]) == 0
@@ -62,7 +66,9 @@ def test_token_create_list_revoke(env: Path, capsys: pytest.CaptureFixture[str])
 
     assert main(["token", "list"]) == 0
     listing = capsys.readouterr().out
-    assert "renshan\tstreet\t520603001" in listing and "analyst\tanalyst\t-" in listing and token not in listing
+    assert (
+        "renshan\tstreet\t520603001" in listing and "analyst\tanalyst\t-" in listing and token not in listing
+    )
 
     assert main(["token", "revoke", "renshan"]) == 0
     assert main(["token", "revoke", "renshan"]) == 1
@@ -80,7 +86,9 @@ def test_token_create_list_revoke(env: Path, capsys: pytest.CaptureFixture[str])
         (["--role", "community", "--scope", "123"], "找不到"),
     ],
 )
-def test_token_create_refuses_wrong_scopes(env: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_token_create_refuses_wrong_scopes(
+    env: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     assert main(["token", "create", *args]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
@@ -92,7 +100,16 @@ def test_audit_tail(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "还没有审计日志" in capsys.readouterr().err
     log = AuditLog(get_settings().audit_path)
     for i in range(5):
-        log.write({"time": f"t{i}", "token": "ana", "role": "analyst", "method": "GET", "route": f"/r{i}", "status": 200})
+        log.write(
+            {
+                "time": f"t{i}",
+                "token": "ana",
+                "role": "analyst",
+                "method": "GET",
+                "route": f"/r{i}",
+                "status": 200,
+            }
+        )
     log.close()
     assert main(["audit", "--tail", "2", "--json"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
@@ -111,8 +128,9 @@ def test_serve_refuses_a_port_in_use(env: Path, capsys: pytest.CaptureFixture[st
     assert "已被占用" in capsys.readouterr().err
 
 
-def test_serve_demo_prints_a_one_time_login_link(env: Path, city: Store, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_demo_prints_a_one_time_login_link(
+    env: Path, city: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     served: dict[str, Any] = {}
 
     def fake_run(app: Any, host: str, port: int, on_ready: Any = None) -> int:
@@ -151,8 +169,13 @@ def test_orggraph_serve_answers_on_loopback_and_stops_cleanly(tmp_path: Path) ->
     """The real thing: `orggraph serve` in a process of its own, with its own embedded store."""
     port = _free_port()
     env = {**os.environ, "ORGGRAPH_DATA_DIR": str(tmp_path / "data"), "ORGGRAPH_PID_KEY": "test"}
-    proc = subprocess.Popen([sys.executable, "-m", "orggraph", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orggraph", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         health = None
         for _ in range(300):  # the embedded store starts with it: allow it a while

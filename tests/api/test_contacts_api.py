@@ -5,7 +5,6 @@ person who lives elsewhere, a unit that sits elsewhere, a leader who also contac
 from __future__ import annotations
 
 import pytest
-
 from api_city import (
     B1,
     C11,
@@ -60,13 +59,22 @@ def test_contacts_page(api) -> None:
     full = api.get(f"/api/contacts/{G111}").json()
     part = api.get(f"/api/contacts/{G111}", params={"offset": 1, "limit": 2}).json()
     assert part["contacts"] == full["contacts"][1:3]
-    assert (part["listed"], part["total"], part["offset"], part["limit"]) == (full["listed"], full["total"], 1, 2)
+    assert (part["listed"], part["total"], part["offset"], part["limit"]) == (
+        full["listed"],
+        full["total"],
+        1,
+        2,
+    )
 
 
 def test_reach_of_a_leader_and_a_unit(api) -> None:
     body = api.get(f"/api/reach/{PID_DL}", role="analyst").json()
     assert body["source"]["key"] == PID_DL
-    assert [(d["label"], d["key"]) for d in body["direct"]] == [("Street", S2), ("Community", C11), ("Grid", G211)]
+    assert [(d["label"], d["key"]) for d in body["direct"]] == [
+        ("Street", S2),
+        ("Community", C11),
+        ("Grid", G211),
+    ]
     assert body["covers"]["grids"] == {"count": 2, "items": [G111, G211]}  # G211 lies under S2: counted once
     unit = api.get(f"/api/reach/{U2}").json()
     assert {d["key"] for d in unit["direct"]} == {C12, C21}
@@ -116,7 +124,9 @@ def test_contacts_outside_the_jurisdiction_are_404_like_unknown(api, role: str, 
     r = api.get(f"/api/contacts/{key}", role=role, scope=scope)
     unknown = api.get("/api/contacts/NOSUCHKEY", role=role, scope=scope)
     assert r.status_code == unknown.status_code == 404
-    assert r.json()["detail"] == unknown.json()["detail"].replace("NOSUCHKEY", key)  # nothing but the key asked
+    assert r.json()["detail"] == unknown.json()["detail"].replace(
+        "NOSUCHKEY", key
+    )  # nothing but the key asked
     # A leader who contacts C11 lies in C11 (and in the street), wherever else they contact.
     assert api.get(f"/api/contacts/{PID_DL}", role="community", scope=C11).status_code == 200
 
@@ -201,5 +211,7 @@ def test_every_escape_is_audited(api) -> None:
     api.get("/api/path", params={"from": G111, "to": G211}, role="street", scope=S1)
     last = api.audit()[-2:]
     assert [(x["route"], x["status"], x["role"]) for x in last] == [
-        ("/api/contacts/{code}", 404, "street"), ("/api/path", 404, "street")]
+        ("/api/contacts/{code}", 404, "street"),
+        ("/api/path", 404, "street"),
+    ]
     assert last[0]["params"] == {"code": G211} and last[1]["params"] == {"from": G111, "to": G211}

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import pytest
-
 from orggraph.api.healing import RECOVERING
 from orggraph.api.limits import gates_for
 from orggraph.graph.falkor import FalkorStore
@@ -35,7 +34,10 @@ def test_deep_nesting_is_400_before_the_store(api: Any) -> None:
         r = api.post("/api/cypher", {"query": q}, role="analyst")
         assert r.status_code == 400 and "嵌套太深" in r.json()["detail"]
         assert time.monotonic() - t < 5  # the store alone took 61 s at depth 23 (latency goal of the issue)
-    assert api.post("/api/cypher", {"query": "LOAD CSV FROM 'x' AS r RETURN r"}, role="analyst").status_code == 403
+    assert (
+        api.post("/api/cypher", {"query": "LOAD CSV FROM 'x' AS r RETURN r"}, role="analyst").status_code
+        == 403
+    )
 
 
 def _name(api: Any, role: str) -> str:
@@ -116,7 +118,9 @@ def test_too_large_reply_is_400_on_the_route(api: Any, monkeypatch: pytest.Monke
     from orggraph.api.routes import cypher
 
     monkeypatch.setattr(cypher, "MAX_REPLY_BYTES", 50_000)
-    r = api.post("/api/cypher", {"query": "UNWIND range(1, 100000) AS x RETURN collect(x) AS c"}, role="analyst")
+    r = api.post(
+        "/api/cypher", {"query": "UNWIND range(1, 100000) AS x RETURN collect(x) AS c"}, role="analyst"
+    )
     assert r.status_code == 400 and "结果太大" in r.json()["detail"]
 
 
@@ -141,13 +145,23 @@ class _StillRunning(FalkorStore):
     def __init__(self, inner: FalkorStore) -> None:
         self.__dict__.update(inner.__dict__)
 
-    def read(self, query: Any, params: Any = None, *, timeout: Any = None, max_rows: Any = None, reply_limit: Any = None) -> Any:
+    def read(
+        self,
+        query: Any,
+        params: Any = None,
+        *,
+        timeout: Any = None,
+        max_rows: Any = None,
+        reply_limit: Any = None,
+    ) -> Any:
         if reply_limit is not None:
             raise QueryTimeout("查询超过时间限制，已停止等待。", still_running=True)
         return super().read(query, params, timeout=timeout, max_rows=max_rows)
 
 
-def test_a_query_the_store_could_not_stop_keeps_its_slot(store: FalkorStore, make_api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_query_the_store_could_not_stop_keeps_its_slot(
+    store: FalkorStore, make_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from orggraph.api import limits
 
     monkeypatch.setattr(limits, "STILL_RUNNING_HOLD", 1.5)

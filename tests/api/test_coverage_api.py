@@ -4,12 +4,31 @@ for every scope and day, and scoped tokens get their own scope and nothing outsi
 from __future__ import annotations
 
 import pytest
-
-from fixtures.small_district import AS_OF, BEFORE, C11, C12, D1, D2, EXPECTED_COVERAGE, EXPECTED_GAPS, G111, S1, S2, pid
+from fixtures.small_district import (
+    AS_OF,
+    BEFORE,
+    C11,
+    C12,
+    D1,
+    D2,
+    EXPECTED_COVERAGE,
+    EXPECTED_GAPS,
+    G111,
+    S1,
+    S2,
+    pid,
+)
 from orggraph.queries.catalog import CATALOG
 from orggraph.queries.coverage import MEASURES
 
-MEASURE_KEYS = ["cobuilding", "contact_points", "grid_party_org", "fulltime_share", "building_heads", "household_links"]
+MEASURE_KEYS = [
+    "cobuilding",
+    "contact_points",
+    "grid_party_org",
+    "fulltime_share",
+    "building_heads",
+    "household_links",
+]
 
 
 @pytest.fixture
@@ -33,7 +52,9 @@ def test_named_measures_are_exact_and_integers(sd, scope: str | None, as_of: str
     want = EXPECTED_COVERAGE[(scope, as_of)]
     for m in MEASURES:
         q = CATALOG[f"coverage.{m.id}"]
-        params = {k: v for k, v in {"scope": scope, "as_of": as_of}.items() if k in {p.name for p in q.params}}
+        params = {
+            k: v for k, v in {"scope": scope, "as_of": as_of}.items() if k in {p.name for p in q.params}
+        }
         r = sd.post(f"/api/queries/{q.name}", {"params": params}, role="analyst")
         assert r.status_code == 200, r.text
         head, _, sub = m.id.partition(".")
@@ -45,14 +66,24 @@ def test_named_measures_are_exact_and_integers(sd, scope: str | None, as_of: str
 
 def test_named_queries_of_a_scoped_token_run_its_own_level(sd) -> None:
     want = EXPECTED_COVERAGE[(S1, AS_OF)]["household_links"]
-    r = sd.post("/api/queries/coverage.household_links", {"params": {"as_of": AS_OF}}, role="street", scope=S1).json()
+    r = sd.post(
+        "/api/queries/coverage.household_links", {"params": {"as_of": AS_OF}}, role="street", scope=S1
+    ).json()
     assert r["params"]["scope"] == S1 and r["rows"] == [[want["total"], want["covered"]]]  # type: ignore[index]
     inside = EXPECTED_COVERAGE[(C11, AS_OF)]["household_links"]
-    r = sd.post("/api/queries/coverage.household_links", {"params": {"scope": C11, "as_of": AS_OF}}, role="street",
-                scope=S1).json()
+    r = sd.post(
+        "/api/queries/coverage.household_links",
+        {"params": {"scope": C11, "as_of": AS_OF}},
+        role="street",
+        scope=S1,
+    ).json()
     assert r["rows"] == [[inside["total"], inside["covered"]]]  # type: ignore[index]
-    rows = sd.post("/api/queries/gaps.communities_without_cobuilding", {"params": {"as_of": AS_OF}}, role="street",
-                   scope=S1).json()["rows"]
+    rows = sd.post(
+        "/api/queries/gaps.communities_without_cobuilding",
+        {"params": {"as_of": AS_OF}},
+        role="street",
+        scope=S1,
+    ).json()["rows"]
     assert [row[0] for row in rows] == [C12]
     listed = {q["name"]: q for q in sd.get("/api/queries", role="analyst").json()["queries"]}
     assert set(listed["coverage.household_links"]["variants"]) == {"all", "District", "Street", "Community"}
@@ -63,7 +94,9 @@ def test_named_queries_of_a_scoped_token_run_its_own_level(sd) -> None:
 def test_gaps_are_exact(sd, scope: str, as_of: str) -> None:
     body = sd.get("/api/gaps", params={"scope": scope, "as_of": as_of}).json()
     people = {"contact_rule_violations", "sole_contacts"}
-    expected = {k: sorted(pid(h) for h in v) if k in people else v for k, v in EXPECTED_GAPS[(scope, as_of)].items()}
+    expected = {
+        k: sorted(pid(h) for h in v) if k in people else v for k, v in EXPECTED_GAPS[(scope, as_of)].items()
+    }
     assert {k: body[k] for k in expected} == expected
     assert body["total"] == {k: len(v) for k, v in expected.items()}
 
@@ -108,15 +141,28 @@ def test_scoped_token_defaults_to_its_scope_and_stays_inside(sd) -> None:
     assert own["scope"] == S1 and own["cobuilding"] == EXPECTED_COVERAGE[(S1, AS_OF)]["cobuilding"]
     inside = sd.get("/api/coverage", params={"as_of": AS_OF, "scope": C11}, role="street", scope=S1)
     assert inside.status_code == 200 and inside.json()["scope"] == C11
-    for role, scope, asked in [("street", S1, S2), ("street", S1, D1), ("community", C11, C12), ("community", C11, S1),
-                               ("viewer", S2, D2)]:
-        for url in ("/api/coverage", "/api/gaps", "/api/coverage/breakdown", "/api/gaps/sole-contacts",
-                    "/api/coverage/grid-load", "/api/gaps/contact-rule-violations"):
+    for role, scope, asked in [
+        ("street", S1, S2),
+        ("street", S1, D1),
+        ("community", C11, C12),
+        ("community", C11, S1),
+        ("viewer", S2, D2),
+    ]:
+        for url in (
+            "/api/coverage",
+            "/api/gaps",
+            "/api/coverage/breakdown",
+            "/api/gaps/sole-contacts",
+            "/api/coverage/grid-load",
+            "/api/gaps/contact-rule-violations",
+        ):
             r = sd.get(url, params={"scope": asked}, role=role, scope=scope)
             assert r.status_code == 403, (role, scope, asked, url, r.text)
             assert "管辖范围" in r.json()["detail"]
     gaps = sd.get("/api/gaps", params={"as_of": AS_OF}, role="community", scope=C11).json()
-    assert gaps["scope"] == C11 and gaps["overloaded_grids"] == EXPECTED_GAPS[(C11, AS_OF)]["overloaded_grids"]
+    assert (
+        gaps["scope"] == C11 and gaps["overloaded_grids"] == EXPECTED_GAPS[(C11, AS_OF)]["overloaded_grids"]
+    )
 
 
 def test_viewer_and_district_viewer(sd) -> None:

@@ -4,7 +4,6 @@ scope forced for scoped tokens)."""
 from __future__ import annotations
 
 import pytest
-
 from api_city import C11, G111, G211, PHONE_A, PID_A, PID_B, S1, S2
 from orggraph.queries.catalog import CATALOG, NamedQuery, Param
 
@@ -12,10 +11,17 @@ COUNT_ALL = "MATCH (n) RETURN count(n) AS n"
 
 
 def test_cypher_answers_columns_rows_truncated(api) -> None:
-    r = api.post("/api/cypher", {"query": "MATCH (s:Street) RETURN s.code AS code, s.name AS name ORDER BY code"},
-                 role="analyst")
+    r = api.post(
+        "/api/cypher",
+        {"query": "MATCH (s:Street) RETURN s.code AS code, s.name AS name ORDER BY code"},
+        role="analyst",
+    )
     assert r.status_code == 200
-    assert r.json() == {"columns": ["code", "name"], "rows": [[S1, "仁山街道"], [S2, "谢桥街道"]], "truncated": False}
+    assert r.json() == {
+        "columns": ["code", "name"],
+        "rows": [[S1, "仁山街道"], [S2, "谢桥街道"]],
+        "truncated": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -43,7 +49,9 @@ def test_cypher_errors_are_clear_4xx(api) -> None:
     assert api.post("/api/cypher", {"query": ""}, role="analyst").status_code == 422
     assert api.post("/api/cypher", {"query": "RETURN 1", "extra": 1}, role="analyst").status_code == 422
     assert api.post("/api/cypher", {"params": {}}, role="analyst").status_code == 422
-    r = api.client.post("/api/cypher", content=b"not json", headers={**api.as_("analyst"), "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/cypher", content=b"not json", headers={**api.as_("analyst"), "Content-Type": "application/json"}
+    )
     assert r.status_code == 422
 
 
@@ -65,23 +73,33 @@ def test_cypher_row_cap(city, make_api, settings) -> None:
 
 def test_cypher_values_are_parameters_never_text(api, city) -> None:
     evil = "x'}) DETACH DELETE n //"
-    r = api.post("/api/cypher", {"query": "MATCH (s:Street {code: $code}) RETURN s.name", "params": {"code": evil}},
-                 role="analyst")
+    r = api.post(
+        "/api/cypher",
+        {"query": "MATCH (s:Street {code: $code}) RETURN s.name", "params": {"code": evil}},
+        role="analyst",
+    )
     assert r.status_code == 200 and r.json()["rows"] == []
-    ok = api.post("/api/cypher", {"query": "MATCH (s:Street {code: $code}) RETURN s.name", "params": {"code": S1}},
-                  role="analyst")
+    ok = api.post(
+        "/api/cypher",
+        {"query": "MATCH (s:Street {code: $code}) RETURN s.name", "params": {"code": S1}},
+        role="analyst",
+    )
     assert ok.json()["rows"] == [["仁山街道"]]
 
 
 def test_cypher_masks_phones_except_for_admin(api) -> None:
-    q = {"query": "MATCH (p:Person {pid: $pid}) RETURN p, p.phone, p.phone AS x, {tel: p.phone} AS m, [p.phone] AS l, "
-                  "{pid: p.pid, phone_sealed: p.phone_sealed} AS s, p.phone_sealed AS bare",
-         "params": {"pid": PID_A}}
+    q = {
+        "query": "MATCH (p:Person {pid: $pid}) RETURN p, p.phone, p.phone AS x, {tel: p.phone} AS m, [p.phone] AS l, "
+        "{pid: p.pid, phone_sealed: p.phone_sealed} AS s, p.phone_sealed AS bare",
+        "params": {"pid": PID_A},
+    }
     masked = api.post("/api/cypher", q, role="analyst").json()["rows"][0]
     assert masked[0]["properties"]["phone"] == "138****5678" and "phone_sealed" not in masked[0]["properties"]
     assert masked[1:4] == ["138****5678", "138****5678", {"tel": "138****5678"}]
     assert masked[4] == ["138****5678"]
-    assert masked[5] == {"pid": PID_A} and masked[6].startswith("og1:")  # sealed: opaque without the server's key
+    assert masked[5] == {"pid": PID_A} and masked[6].startswith(
+        "og1:"
+    )  # sealed: opaque without the server's key
     assert PHONE_A not in str(masked)
     full = api.post("/api/cypher", q, role="admin").json()["rows"][0]
     # The graph holds the masked number only: admin reads the full one where the server opens the seal, i.e. in
@@ -92,8 +110,12 @@ def test_cypher_masks_phones_except_for_admin(api) -> None:
 
 @pytest.mark.parametrize(("role", "scope"), [("street", S1), ("community", C11), ("viewer", None)])
 def test_scoped_and_viewer_tokens_have_no_cypher(api, role: str, scope: str | None) -> None:
-    r = api.post("/api/cypher", {"query": "MATCH (g:Grid {code: $c}) RETURN g", "params": {"c": G211}}, role=role,
-                 scope=scope)
+    r = api.post(
+        "/api/cypher",
+        {"query": "MATCH (g:Grid {code: $c}) RETURN g", "params": {"c": G211}},
+        role=role,
+        scope=scope,
+    )
     assert r.status_code == 403 and "Cypher" in r.json()["detail"]
 
 
@@ -101,16 +123,32 @@ def test_scoped_and_viewer_tokens_have_no_cypher(api, role: str, scope: str | No
 @pytest.fixture
 def test_queries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two queries of our own in the catalog (not registered as shipped statements)."""
-    monkeypatch.setitem(CATALOG, "test.grids", NamedQuery(
-        "test.grids", "范围内的网格",
-        "MATCH (g:Grid)-[:PART_OF*1..2]->(a) WHERE a.code = $scope OR $scope IS NULL "
-        "RETURN DISTINCT g.code AS code ORDER BY code LIMIT $n",
-        (Param("scope", "string?", "范围"), Param("n", "integer", "行数", 10), Param("as_of", "date?", "日期")),
-        scoped=True))
-    monkeypatch.setitem(CATALOG, "test.person", NamedQuery(
-        "test.person", "按 pid 取人",
-        "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, {pid: p.pid, phone_sealed: p.phone_sealed} AS contact",
-        (Param("pid", "string", "人员标识"),)))
+    monkeypatch.setitem(
+        CATALOG,
+        "test.grids",
+        NamedQuery(
+            "test.grids",
+            "范围内的网格",
+            "MATCH (g:Grid)-[:PART_OF*1..2]->(a) WHERE a.code = $scope OR $scope IS NULL "
+            "RETURN DISTINCT g.code AS code ORDER BY code LIMIT $n",
+            (
+                Param("scope", "string?", "范围"),
+                Param("n", "integer", "行数", 10),
+                Param("as_of", "date?", "日期"),
+            ),
+            scoped=True,
+        ),
+    )
+    monkeypatch.setitem(
+        CATALOG,
+        "test.person",
+        NamedQuery(
+            "test.person",
+            "按 pid 取人",
+            "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, {pid: p.pid, phone_sealed: p.phone_sealed} AS contact",
+            (Param("pid", "string", "人员标识"),),
+        ),
+    )
 
 
 def test_catalog_lists_what_the_token_may_run(api, test_queries) -> None:
@@ -119,7 +157,10 @@ def test_catalog_lists_what_the_token_may_run(api, test_queries) -> None:
     grids = everything["test.grids"]
     assert grids["scoped"] is True and grids["purpose"] == "范围内的网格" and "$scope" in grids["text"]
     assert [(p["name"], p["type"], p["required"], p["default"]) for p in grids["params"]] == [
-        ("scope", "string?", False, None), ("n", "integer", False, 10), ("as_of", "date?", False, None)]
+        ("scope", "string?", False, None),
+        ("n", "integer", False, 10),
+        ("as_of", "date?", False, None),
+    ]
     scoped = {q["name"] for q in api.get("/api/queries", role="street", scope=S1).json()["queries"]}
     assert "test.grids" in scoped and "test.person" not in scoped
     assert all(CATALOG[n].scoped for n in scoped)
@@ -133,7 +174,9 @@ def test_named_query_runs_with_defaults_and_types(api, test_queries) -> None:
     assert r["rows"] == [[G211]] and r["params"] == {"scope": S2, "n": 5, "as_of": r["params"]["as_of"]}
     person = api.post("/api/queries/test.person", {"params": {"pid": PID_A}}, role="analyst").json()
     assert person["rows"] == [["许书记", {"pid": PID_A}]]
-    admin = api.post("/api/queries/test.person", {"params": {"pid": PID_A}}, role="admin").json()["rows"][0][1]
+    admin = api.post("/api/queries/test.person", {"params": {"pid": PID_A}}, role="admin").json()["rows"][0][
+        1
+    ]
     assert admin == {"pid": PID_A, "phone": PHONE_A}
 
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-
 from api_city import S1
 from orggraph.api.audit import UNEXPECTED_MESSAGE
 from orggraph.graph.store import Result, Store, StoreUnavailable
+
 from orggraph.settings import Settings
 
 DOWN = "无法连接图数据库（测试）：请确认服务已启动。"
@@ -22,8 +22,15 @@ class DownStore(Store):
 
     backend = "falkordb"
 
-    def read(self, query: Any, params: Mapping[str, Any] | None = None, *, timeout: float | None = None,
-             max_rows: int | None = None, reply_limit: int | None = None) -> Result:
+    def read(
+        self,
+        query: Any,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        reply_limit: int | None = None,
+    ) -> Result:
         raise StoreUnavailable(DOWN)
 
     def write(self, query: Any, params: Mapping[str, Any] | None = None) -> Result:
@@ -64,7 +71,6 @@ def test_store_down_is_503_with_a_message(make_api) -> None:
 
 def test_unreachable_server_at_startup_is_503_not_a_crash(tmp_path, make_api) -> None:
     from fastapi.testclient import TestClient
-
     from orggraph.api.app import create_app
 
     settings = Settings(uri="falkordb://127.0.0.1:1", data_dir=tmp_path / "d")  # nothing listens on port 1
@@ -77,8 +83,9 @@ def test_unreachable_server_at_startup_is_503_not_a_crash(tmp_path, make_api) ->
         assert r.status_code == 503 and "无法连接" in r.json()["detail"]
 
 
-def test_unexpected_failure_is_503_and_logged_not_shown(api, monkeypatch: pytest.MonkeyPatch,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_failure_is_503_and_logged_not_shown(
+    api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def boom(*a: Any, **k: Any) -> Any:
         raise RuntimeError("secret internals 42")
 
@@ -113,7 +120,9 @@ def test_pages_without_login_go_to_the_login_form(api) -> None:
     assert form.status_code == 200 and "令牌" in form.text
 
 
-def test_a_broken_contact_rule_file_is_503_with_its_message(api, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_contact_rule_file_is_503_with_its_message(
+    api, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = tmp_path / "rules.json"
     bad.write_text("{broken", encoding="utf-8")
     monkeypatch.setenv("ORGGRAPH_CONTACT_RULES", str(bad))

@@ -24,8 +24,10 @@ def test_a_grid_brings_its_neighbours_and_the_leaders_of_its_community(api: Any)
     assert {f"Grid:{G111}", f"Building:{B1}", f"Community:{C11}", f"Person:{PID_WA}"} <= ids
     # 区领导 contacts the grid's community, not the grid: shown, linked to the community (inherited coverage).
     assert f"Person:{PID_DL}" in ids
-    assert any(e["from"] == f"Person:{PID_DL}" and e["to"] == f"Community:{C11}" and e["kind_key"] == "edge:CONTACTS"
-               for e in body["edges"])
+    assert any(
+        e["from"] == f"Person:{PID_DL}" and e["to"] == f"Community:{C11}" and e["kind_key"] == "edge:CONTACTS"
+        for e in body["edges"]
+    )
     # Every edge joins two nodes of the answer or the node expanded; edge ids are unique (the canvas dedupes by them).
     assert len({e["id"] for e in body["edges"]}) == len(body["edges"])
     for e in body["edges"]:

@@ -8,9 +8,8 @@ import io
 import re
 
 import pytest
-from openpyxl import load_workbook
-
 from fixtures.small_district import AS_OF, C11, C12, EXPECTED_COVERAGE, G111, G212, S1, S2, pid
+from openpyxl import load_workbook
 
 
 @pytest.fixture
@@ -77,7 +76,9 @@ def test_a_street_token_gets_its_own_lists_and_pickers(sd) -> None:
     assert 'type="date" name="as_of"' in html
     r = sd.get("/pages/uncovered", params={"measure": "cobuilding", "scope": S2}, role="street", scope=S1)
     assert r.status_code == 403
-    page = sd.get("/pages/uncovered", params={"measure": "cobuilding", "as_of": AS_OF}, role="street", scope=S1).text
+    page = sd.get(
+        "/pages/uncovered", params={"measure": "cobuilding", "as_of": AS_OF}, role="street", scope=S1
+    ).text
     assert "梅花社区" in page and "冲广坪" not in page
 
 
@@ -130,7 +131,9 @@ def test_grid_page_shows_who_contacts_it_with_terms_and_exports(sd) -> None:
 def test_person_page_shows_what_they_contact_and_cover(sd) -> None:
     html = sd.get(f"/pages/ego/{pid('W8')}", params={"as_of": AS_OF}).text
     assert "联系的对象和覆盖范围" in html
-    assert re.search(r"<td>\d+</td><td>\d+</td><td>\d+</td><td>\d+</td>", html)  # grids, buildings, households, residents
+    assert re.search(
+        r"<td>\d+</td><td>\d+</td><td>\d+</td><td>\d+</td>", html
+    )  # grids, buildings, households, residents
 
 
 def test_group_nodes_link_to_a_paged_member_list(sd, small_district) -> None:
@@ -143,17 +146,33 @@ def test_group_nodes_link_to_a_paged_member_list(sd, small_district) -> None:
     page = sd.get(hrefs[0].replace("\\u0026", "&")).text
     m = re.search(r'data-count="(\d+)"', page)
     assert m and int(m.group(1)) >= 1 and len(re.findall(r"<tr><td>", page)) == int(m.group(1))
-    r = sd.get("/pages/members", params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person", "as_of": AS_OF})
+    r = sd.get(
+        "/pages/members",
+        params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person", "as_of": AS_OF},
+    )
     assert r.status_code == 200 and "报到党员" in r.text and "苏明" in r.text
-    assert sd.get("/pages/members", params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person"},
-                  role="viewer").status_code == 403
-    assert sd.get("/pages/members", params={"of": C11, "rel": "NOPE", "dir": "in", "label": "Person"}).status_code == 422
+    assert (
+        sd.get(
+            "/pages/members",
+            params={"of": C11, "rel": "REPORTED_TO", "dir": "in", "label": "Person"},
+            role="viewer",
+        ).status_code
+        == 403
+    )
+    assert (
+        sd.get(
+            "/pages/members", params={"of": C11, "rel": "NOPE", "dir": "in", "label": "Person"}
+        ).status_code
+        == 422
+    )
 
 
 @pytest.mark.parametrize("page", ["overview", "gaps", "cobuilding", "org-tree", "uncovered"])
 def test_scope_pages_have_the_scope_and_date_pickers(sd, page) -> None:
     html = sd.get(f"/pages/{page}", params={"scope": S1, "as_of": AS_OF}).text
-    form = re.search(r'<form class="pickers" method="get" action="/pages/' + page + r'">(.*?)</form>', html, re.S)
+    form = re.search(
+        r'<form class="pickers" method="get" action="/pages/' + page + r'">(.*?)</form>', html, re.S
+    )
     assert form, page
     assert f'<option value="{S1}" selected>' in form.group(1)
     assert f'<input type="date" name="as_of" value="{AS_OF}"' in form.group(1)

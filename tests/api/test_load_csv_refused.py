@@ -4,9 +4,9 @@ string or a quoted name that merely says 'LOAD CSV' is fine."""
 from __future__ import annotations
 
 import pytest
-
 from orggraph.api.cli import build_parser, cmd_cypher
 from orggraph.queries.adhoc_guard import AdhocRefused, check_adhoc
+
 from orggraph.settings import Settings
 
 REFUSED = [
@@ -45,8 +45,14 @@ def test_strings_comments_and_names_are_not_code(query: str) -> None:
 def test_api_refuses_load_csv_with_403(api) -> None:
     for query in REFUSED[:4]:
         r = api.post("/api/cypher", {"query": query}, role="analyst")
-        assert r.status_code == 403 and "LOAD CSV" in r.json()["detail"] and "orggraph load" in r.json()["detail"]
-    assert api.post("/api/cypher", {"query": ALLOWED[0]}, role="analyst").json()["rows"] == [["LOAD CSV FROM x"]]
+        assert (
+            r.status_code == 403
+            and "LOAD CSV" in r.json()["detail"]
+            and "orggraph load" in r.json()["detail"]
+        )
+    assert api.post("/api/cypher", {"query": ALLOWED[0]}, role="analyst").json()["rows"] == [
+        ["LOAD CSV FROM x"]
+    ]
     # Refused only for whoever may run Cypher at all: the role check comes first.
     assert api.post("/api/cypher", {"query": REFUSED[0]}, role="viewer").status_code == 403
     assert [x["status"] for x in api.audit()][-6:] == [403, 403, 403, 403, 200, 403]

@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
+from api_city import TEST_PID_KEY, two_streets
 from orggraph.api.cli import main as cli_main
 from orggraph.graph.neo4j_store import Neo4jStore
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import ReadOnlyError, Store, StoreError
-from orggraph.settings import Settings, get_settings
 from support.stores import SharedGraphs, need_neo4j, point_env_at
 
-from api_city import TEST_PID_KEY, two_streets
+from orggraph.settings import Settings, get_settings
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 WRITES = [
@@ -74,7 +73,12 @@ def test_api_writes_are_refused_by_the_database(neo4j_city: Store, make_api: Cal
         assert r.status_code == 403, (q, r.text)
         assert "只读" in r.json()["detail"], r.text
     assert neo4j_city.read(COUNT).scalar() == before > 0
-    assert neo4j_city.read("MATCH (g:Grid) WHERE g.code STARTS WITH 'zz' OR g.name = 'renamed' RETURN count(g)").scalar() == 0
+    assert (
+        neo4j_city.read(
+            "MATCH (g:Grid) WHERE g.code STARTS WITH 'zz' OR g.name = 'renamed' RETURN count(g)"
+        ).scalar()
+        == 0
+    )
     assert not [r for r in neo4j_city.read("SHOW INDEXES YIELD name RETURN name").rows if r[0] == "zz_index"]
 
 
@@ -89,7 +93,10 @@ def test_cli_writes_are_refused_by_the_database(cli_env: Store, capsys: Any) -> 
         _chinese_error(err)
         with pytest.raises(StoreError) as e:
             cli_env.read(q)  # type: ignore[arg-type]
-        assert isinstance(e.value, ReadOnlyError) or "只读" in str(e.value) or "权限" in str(e.value), (q, e.value)
+        assert isinstance(e.value, ReadOnlyError) or "只读" in str(e.value) or "权限" in str(e.value), (
+            q,
+            e.value,
+        )
     assert cli_env.read(COUNT).scalar() == before
 
 
@@ -111,8 +118,9 @@ def test_cli_timeout_stops_a_long_query(cli_env: Store, monkeypatch: pytest.Monk
     _chinese_error(err)
 
 
-def test_max_rows_caps_and_says_truncated(neo4j_city: Store, make_api: Callable[..., Any], capsys: Any,
-                                          cli_env: Store) -> None:
+def test_max_rows_caps_and_says_truncated(
+    neo4j_city: Store, make_api: Callable[..., Any], capsys: Any, cli_env: Store
+) -> None:
     api = make_api(neo4j_city)
     r = api.post("/api/cypher", {"query": "UNWIND range(1, 100) AS x RETURN x"})
     assert r.status_code == 200, r.text
@@ -133,9 +141,14 @@ def test_constraints_and_indexes_after_a_load_are_the_schemas(neo4j_city: Store)
     rows = neo4j_city.read(
         "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint, state RETURN *"
     ).records()
-    mine = {(r["name"], r["type"], tuple(r["labelsOrTypes"] or ()), tuple(r["properties"] or ()))
-            for r in rows if r["owningConstraint"] is None and r["type"] != "LOOKUP"}
-    assert mine == {(f"{n.label.lower()}_{p}", "RANGE", (n.label,), (p,)) for n in NODES.values() for p in n.indexed}
+    mine = {
+        (r["name"], r["type"], tuple(r["labelsOrTypes"] or ()), tuple(r["properties"] or ()))
+        for r in rows
+        if r["owningConstraint"] is None and r["type"] != "LOOKUP"
+    }
+    assert mine == {
+        (f"{n.label.lower()}_{p}", "RANGE", (n.label,), (p,)) for n in NODES.values() for p in n.indexed
+    }
     backing = {r["owningConstraint"] for r in rows if r["owningConstraint"]}
     assert backing == {name for name, *_ in want}  # each constraint's own index: the MERGE lookups use them
     assert all(r["state"] == "ONLINE" for r in rows)
@@ -162,7 +175,9 @@ def test_unreachable_neo4j_is_503_in_chinese(make_api: Callable[..., Any]) -> No
         store.close()
 
 
-def test_cli_on_unreachable_neo4j_says_so(monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path) -> None:
+def test_cli_on_unreachable_neo4j_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: Any, tmp_path: Path
+) -> None:
     cfg = need_neo4j()
     monkeypatch.setenv("ORGGRAPH_URI", f"bolt://127.0.0.1:{_dead_port()}")
     monkeypatch.setenv("ORGGRAPH_NEO4J_USER", cfg["user"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from api_city import C11, ID_A, ID_B, PHONE_A, PHONE_B, PID_A, PID_B, S1, S2, UNKNOWN_ID
 from orggraph.api.audit import AuditLog, read_entries
 from orggraph.api.privacy import mask_for_log
@@ -78,13 +77,24 @@ def test_present_rows_and_mask_for_log() -> None:
     rows = [[PHONE_A, "13812", {"phone": PHONE_B}, 13812345678, "520603001001001"]]
     analyst, admin = Access.of("analyst"), Access.of("admin")
     assert present_rows(["a", "b", "c", "d", "e"], rows, analyst) == [
-        ["138****5678", "13812", {"phone": "139****1111"}, 13812345678, "520603001001001"]]
+        ["138****5678", "13812", {"phone": "139****1111"}, 13812345678, "520603001001001"]
+    ]
     assert present_rows(["a"], [[PHONE_A]], admin) == [[PHONE_A]]
     assert present_rows(["mobile_phone"], [["12345"]], analyst) == [["*****"]]
-    logged = mask_for_log({"q": f"id {ID_A} tel {PHONE_A}", "id_number": "garbage", "token": "og_x",
-                           "params": {"code": "520603001001001", "phone": "123", "n": 5}})
-    assert logged == {"q": f"id {ID_A[:4]}{'*' * 10}{ID_A[-4:]} tel 138****5678", "id_number": "*******",
-                      "token": "***", "params": {"code": "520603001001001", "phone": "***", "n": 5}}
+    logged = mask_for_log(
+        {
+            "q": f"id {ID_A} tel {PHONE_A}",
+            "id_number": "garbage",
+            "token": "og_x",
+            "params": {"code": "520603001001001", "phone": "123", "n": 5},
+        }
+    )
+    assert logged == {
+        "q": f"id {ID_A[:4]}{'*' * 10}{ID_A[-4:]} tel 138****5678",
+        "id_number": "*******",
+        "token": "***",
+        "params": {"code": "520603001001001", "phone": "***", "n": 5},
+    }
 
 
 # ----------------------------------------------------------------------------------------------- audit
@@ -95,16 +105,28 @@ def test_every_request_is_one_audit_line_with_masked_personal_data(api) -> None:
     api.get("/api/coverage", params={"scope": "000"}, role="viewer")  # 404
     api.get("/api/coverage", params={"as_of": "2025-02-30"})  # 422
     api.post("/api/people/lookup", {"id_number": ID_A}, role="analyst")  # 200, ID in the body
-    api.post("/api/cypher", {"query": "MATCH (p:Person {phone: $t}) RETURN p.name", "params": {"t": PHONE_B}},
-             role="analyst")
+    api.post(
+        "/api/cypher",
+        {"query": "MATCH (p:Person {phone: $t}) RETURN p.name", "params": {"t": PHONE_B}},
+        role="analyst",
+    )
     lines = api.audit()
     assert [(x["route"], x["status"]) for x in lines] == [
-        ("/api/health", 200), ("/api/coverage", 401), ("/api/cypher", 403), ("/api/coverage", 404),
-        ("/api/coverage", 422), ("/api/people/lookup", 200), ("/api/cypher", 200)]
+        ("/api/health", 200),
+        ("/api/coverage", 401),
+        ("/api/cypher", 403),
+        ("/api/coverage", 404),
+        ("/api/coverage", 422),
+        ("/api/people/lookup", 200),
+        ("/api/cypher", 200),
+    ]
     assert [x["role"] for x in lines] == [None, None, "street", "viewer", "admin", "analyst", "analyst"]
     assert lines[2]["token"].startswith("street-") and lines[0]["token"] is None
     assert all(isinstance(x["ms"], float) and x["time"] and x["method"] in ("GET", "POST") for x in lines)
-    assert lines[5]["params"] == {"body": {"id_number": ID_A[:4] + "*" * 10 + ID_A[-4:]}} and lines[5]["size"] == 1
+    assert (
+        lines[5]["params"] == {"body": {"id_number": ID_A[:4] + "*" * 10 + ID_A[-4:]}}
+        and lines[5]["size"] == 1
+    )
     assert lines[6]["params"]["body"]["query"] == "MATCH (p:Person {phone: $t}) RETURN p.name"  # kept
     # The graph holds no full number to match (only the masked one and the sealed form): nothing is found.
     assert lines[6]["params"]["body"]["params"] == {"t": "139****1111"} and lines[6]["size"] == 0
@@ -148,7 +170,9 @@ def test_audit_log_survives_many_threads_and_reads_backwards(tmp_path) -> None:
     lines = (tmp_path / "a" / "audit.jsonl").read_text(encoding="utf-8").splitlines()
     assert sorted(json.loads(x)["i"] for x in lines) == list(range(2000))  # none lost, none torn
     entries, more = read_entries(tmp_path / "a" / "audit.jsonl", limit=1500, offset=100)
-    assert more is True and [e["i"] for e in entries] == [json.loads(x)["i"] for x in reversed(lines)][100:1600]
+    assert (
+        more is True and [e["i"] for e in entries] == [json.loads(x)["i"] for x in reversed(lines)][100:1600]
+    )
     assert (tmp_path / "a" / "audit.jsonl").stat().st_mode & 0o777 == 0o600
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from api_city import C11, G111, H_SHARED, ID_B, PID_A, PID_B, PID_LB, S1, U1, UNKNOWN_ID, pid
 from orggraph.api.server import is_loopback, serve
 from orggraph.graph.store import Store
+
 from orggraph.settings import DEV_PID_KEY, Settings
 
 NOBODY = pid(UNKNOWN_ID)  # a well-formed pid that names nobody
@@ -93,13 +93,24 @@ def test_elsewhere_and_unknown_take_the_same_time(api) -> None:
 def test_a_scoped_named_query_refuses_outside_and_unknown_codes_alike(api, monkeypatch) -> None:
     from orggraph.queries.catalog import CATALOG, NamedQuery, Param
 
-    monkeypatch.setitem(CATALOG, "test.of", NamedQuery(
-        "test.of", "一个网格", "MATCH (g:Grid {code: $key}) WHERE $scope IS NOT NULL RETURN g.code AS code",
-        (Param("key", "string", "编码"), Param("scope", "string?", "范围")), scoped=True))
+    monkeypatch.setitem(
+        CATALOG,
+        "test.of",
+        NamedQuery(
+            "test.of",
+            "一个网格",
+            "MATCH (g:Grid {code: $key}) WHERE $scope IS NOT NULL RETURN g.code AS code",
+            (Param("key", "string", "编码"), Param("scope", "string?", "范围")),
+            scoped=True,
+        ),
+    )
     outside = api.post("/api/queries/test.of", {"params": {"key": PID_B}}, role="street", scope=S1)
     unknown = api.post("/api/queries/test.of", {"params": {"key": NOBODY}}, role="street", scope=S1)
     assert outside.status_code == unknown.status_code == 404
-    assert api.post("/api/queries/test.of", {"params": {"key": G111}}, role="street", scope=S1).status_code == 200
+    assert (
+        api.post("/api/queries/test.of", {"params": {"key": G111}}, role="street", scope=S1).status_code
+        == 200
+    )
 
 
 # ------------------------------------------------------------------------------------------------ viewer
@@ -154,7 +165,9 @@ def test_a_viewer_gap_list_links_to_no_one(small_district: Store, make_api) -> N
     api = make_api(small_district)
     person_link = re.compile(r'href="/pages/ego/[0-9a-f]{20}')
     day = {"as_of": "2025-06-30"}
-    assert person_link.search(api.get("/pages/gaps", role="analyst", params=day).text)  # sole contacts, violations
+    assert person_link.search(
+        api.get("/pages/gaps", role="analyst", params=day).text
+    )  # sole contacts, violations
     viewer = api.get("/pages/gaps", role="viewer", params=day)
     assert viewer.status_code == 200 and not person_link.search(viewer.text)
 
@@ -176,6 +189,11 @@ def test_serve_beyond_loopback_needs_a_real_pid_key(tmp_path: Path, capsys, key:
 def test_orggraph_serve_refuses_with_exit_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORGGRAPH_")}
     env["ORGGRAPH_DATA_DIR"] = str(tmp_path)
-    p = subprocess.run([sys.executable, "-m", "orggraph", "serve", "--host", "0.0.0.0", "--port", "18122"],
-                       capture_output=True, text=True, env=env, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "orggraph", "serve", "--host", "0.0.0.0", "--port", "18122"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert p.returncode == 2 and "ORGGRAPH_PID_KEY" in p.stderr and "Traceback" not in p.stderr

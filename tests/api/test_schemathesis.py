@@ -11,11 +11,10 @@ import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 
 EXAMPLES = 8  # per operation and mode: about 30 operations × 2 modes, a few hundred requests in all
 # Operations whose generated inputs would undo the run itself (revoking the token it uses).
@@ -28,7 +27,9 @@ def test_no_input_makes_the_api_answer_5xx(city, settings: Any, mode: Generation
     app = create_app(settings, city)
     token, _ = TokenRegistry(tokens_path(settings.data_dir)).create(Role.admin, None, "schemathesis")
     headers = {"Authorization": f"Bearer {token}"}
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, headers=headers)  # the docs need a token too
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", app, headers=headers
+    )  # the docs need a token too
     calls: dict[str, int] = {}
     for result in schema.get_all_operations():
         op = result.ok()
@@ -36,8 +37,13 @@ def test_no_input_makes_the_api_answer_5xx(city, settings: Any, mode: Generation
             continue
 
         @given(case=op.as_strategy(generation_mode=mode))
-        @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @hypothesis_settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case: Any) -> None:
             calls[op.label] = calls.get(op.label, 0) + 1
             case.call_and_validate(headers=headers, checks=[not_a_server_error])

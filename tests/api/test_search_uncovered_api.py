@@ -4,7 +4,6 @@ jurisdiction may see it; and every coverage measure's uncovered list adds up to 
 from __future__ import annotations
 
 import pytest
-
 from fixtures.small_district import AS_OF, BEFORE, C11, C12, EXPECTED_COVERAGE, G111, G212, S1, S2, pid
 from orggraph.queries.uncovered import uncovered_measures
 
@@ -23,8 +22,15 @@ def _pick(cov: dict, mid: str) -> dict:
 
 # ------------------------------------------------------------------------------------------- uncovered
 def test_every_measure_but_fulltime_share_has_a_list() -> None:
-    assert set(MEASURE_IDS) == {"cobuilding", "contact_points.Street", "contact_points.Community",
-                                "contact_points.Grid", "grid_party_org", "building_heads", "household_links"}
+    assert set(MEASURE_IDS) == {
+        "cobuilding",
+        "contact_points.Street",
+        "contact_points.Community",
+        "contact_points.Grid",
+        "grid_party_org",
+        "building_heads",
+        "household_links",
+    }
 
 
 @pytest.mark.parametrize(("scope", "as_of"), sorted(EXPECTED_COVERAGE, key=str))
@@ -46,14 +52,25 @@ def test_uncovered_adds_up_to_every_measure(sd, scope: str | None, as_of: str) -
 def test_uncovered_is_paged_and_explains(sd) -> None:
     r = sd.get("/api/gaps/uncovered", params={"measure": "household_links", "as_of": AS_OF}).json()
     assert r["total"] >= 3
-    first = sd.get("/api/gaps/uncovered", params={"measure": "household_links", "as_of": AS_OF, "limit": 2}).json()
-    rest = sd.get("/api/gaps/uncovered", params={"measure": "household_links", "as_of": AS_OF, "offset": 2}).json()
+    first = sd.get(
+        "/api/gaps/uncovered", params={"measure": "household_links", "as_of": AS_OF, "limit": 2}
+    ).json()
+    rest = sd.get(
+        "/api/gaps/uncovered", params={"measure": "household_links", "as_of": AS_OF, "offset": 2}
+    ).json()
     assert first["total"] == rest["total"] == r["total"]
     assert [i["key"] for i in first["items"] + rest["items"]] == [i["key"] for i in r["items"]]
-    grids = sd.get("/api/gaps/uncovered", params={"measure": "contact_points.Grid", "as_of": AS_OF}).json()["items"]
+    grids = sd.get("/api/gaps/uncovered", params={"measure": "contact_points.Grid", "as_of": AS_OF}).json()[
+        "items"
+    ]
     g = next(i for i in grids if i["key"] == G212)  # the 专属网格 with nobody
-    assert g == {"kind": "grid", "key": G212, "name": "工业园专属网格", "where": "仁山街道 / 冲广坪社区",
-                 "why": "没有在期的联系领导"}
+    assert g == {
+        "kind": "grid",
+        "key": G212,
+        "name": "工业园专属网格",
+        "where": "仁山街道 / 冲广坪社区",
+        "why": "没有在期的联系领导",
+    }
 
 
 def test_uncovered_differs_by_day(sd) -> None:

@@ -34,7 +34,9 @@ class City:
     reference: Content
     nodes: int
     relationships: int
-    load_seconds: float = 0.0  # the clean load's write and validation, in this process (a bound for recoveries)
+    load_seconds: float = (
+        0.0  # the clean load's write and validation, in this process (a bound for recoveries)
+    )
 
 
 def build_city(folder: Path, residents: int = CITY_RESIDENTS) -> City:
@@ -59,7 +61,9 @@ def env(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "ORGGRAPH_DATA_DIR": str(data_dir), "ORGGRAPH_PID_KEY": PID_KEY.decode(), **extra}
 
 
-def orggraph(data_dir: Path, *args: str, timeout: float = 300, **popen: Any) -> subprocess.CompletedProcess[str]:
+def orggraph(
+    data_dir: Path, *args: str, timeout: float = 300, **popen: Any
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "orggraph", *args],
         env=env(data_dir),

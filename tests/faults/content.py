@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import QueryError, Store
 from orggraph.loaders.writes import node_write, rel_write, write_text
-
 
 
 def _root_conftest() -> Any:
@@ -42,9 +40,7 @@ TEST_PID_KEY: bytes = _ROOT.TEST_PID_KEY
 write_ledgers = _ROOT.write_ledgers
 
 _ALL_NODES = "MATCH (n) RETURN labels(n), properties(n)"
-_ALL_RELS = (
-    "MATCH (a)-[r]->(b) RETURN labels(a), coalesce(a.pid, a.code), type(r), properties(r), labels(b), coalesce(b.pid, b.code)"
-)
+_ALL_RELS = "MATCH (a)-[r]->(b) RETURN labels(a), coalesce(a.pid, a.code), type(r), properties(r), labels(b), coalesce(b.pid, b.code)"
 
 
 def freeze(v: Any) -> Any:
@@ -127,9 +123,19 @@ def write_rows(store: Store, name: str, rows: list[dict[str, Any]]) -> None:
 def hostile_graph(store: Store) -> None:
     """A small graph written with the loader's own statements, with values meant to break CSV and Cypher."""
     store.ensure_schema()
-    write_rows(store, node_write("District"), [{"key": "520603", "props": {"name": "万山区", "source": "网格.csv:2"}}])
-    write_rows(store, node_write("Street"), [{"key": "520603001", "props": {"name": HOSTILE[0], "source": "网格.csv:2"}}])
-    write_rows(store, node_write("Community"), [{"key": "C\\1`'\"", "props": {"name": HOSTILE[1], "source": "x"}}])
+    write_rows(
+        store,
+        node_write("District"),
+        [{"key": "520603", "props": {"name": "万山区", "source": "网格.csv:2"}}],
+    )
+    write_rows(
+        store,
+        node_write("Street"),
+        [{"key": "520603001", "props": {"name": HOSTILE[0], "source": "网格.csv:2"}}],
+    )
+    write_rows(
+        store, node_write("Community"), [{"key": "C\\1`'\"", "props": {"name": HOSTILE[1], "source": "x"}}]
+    )
     write_rows(
         store,
         node_write("Grid"),
@@ -139,7 +145,11 @@ def hostile_graph(store: Store) -> None:
             for i in range(7)
         ],
     )  # fmt: skip
-    write_rows(store, node_write("Building"), [{"key": "B1", "props": {"name": "1号楼", "households": 0, "source": "楼栋.csv:2"}}])
+    write_rows(
+        store,
+        node_write("Building"),
+        [{"key": "B1", "props": {"name": "1号楼", "households": 0, "source": "楼栋.csv:2"}}],
+    )
     write_rows(store, node_write("Household"), [{"key": "B1-101", "props": {"source": "人员.csv:2"}}])
     write_rows(store, node_write("Unit"), [{"key": "91520603MA6DXYZ123", "props": {"name": HOSTILE[3], "kind": "其他", "street": "520603001", "source": "单位.csv:2"}}])  # fmt: skip
     write_rows(store, node_write("PartyOrg"), [{"key": "P\n1", "props": {"name": HOSTILE[4], "kind": "党支部", "source": "党组织.csv:2"}}])  # fmt: skip
@@ -153,18 +163,43 @@ def hostile_graph(store: Store) -> None:
         store,
         node_write("Person", "plain"),
         [
-            {"key": "b" * 20, "props": {"name": HOSTILE[5], "tags": [], "birth_year": 2001, "source": "人员.csv:3"}},
+            {
+                "key": "b" * 20,
+                "props": {"name": HOSTILE[5], "tags": [], "birth_year": 2001, "source": "人员.csv:3"},
+            },
             {"key": "c" * 20, "props": {"name": HOSTILE[6], "tags": ["空巢老人"], "source": "人员.csv:4"}},
         ],
     )
-    write_rows(store, rel_write("Street", "PART_OF", "District"), [{"a": "520603001", "b": "520603", "props": {"source": "s"}}])
+    write_rows(
+        store,
+        rel_write("Street", "PART_OF", "District"),
+        [{"a": "520603001", "b": "520603", "props": {"source": "s"}}],
+    )
     write_rows(store, rel_write("Community", "PART_OF", "Street"), [{"a": "C\\1`'\"", "b": "520603001", "props": {"source": "s"}}])  # fmt: skip
     write_rows(store, rel_write("Grid", "PART_OF", "Community"), [{"a": f"G,{i}", "b": "C\\1`'\"", "props": {"source": "s"}} for i in range(7)])  # fmt: skip
-    write_rows(store, rel_write("Building", "PART_OF", "Grid"), [{"a": "B1", "b": "G,0", "props": {"source": "s"}}])
-    write_rows(store, rel_write("Household", "PART_OF", "Building"), [{"a": "B1-101", "b": "B1", "props": {"source": "s"}}])
-    write_rows(store, rel_write("Person", "LIVES_IN", "Household"), [{"a": "a" * 20, "b": "B1-101", "props": {"source": "s"}}])
-    write_rows(store, rel_write("Person", "MEMBER_OF", "PartyOrg"), [{"a": "a" * 20, "b": "P\n1", "props": {"source": "s"}}])
-    write_rows(store, rel_write("PartyOrg", "BASED_IN", "Grid"), [{"a": "P\n1", "b": "G,1", "props": {"source": "s"}}])
+    write_rows(
+        store, rel_write("Building", "PART_OF", "Grid"), [{"a": "B1", "b": "G,0", "props": {"source": "s"}}]
+    )
+    write_rows(
+        store,
+        rel_write("Household", "PART_OF", "Building"),
+        [{"a": "B1-101", "b": "B1", "props": {"source": "s"}}],
+    )
+    write_rows(
+        store,
+        rel_write("Person", "LIVES_IN", "Household"),
+        [{"a": "a" * 20, "b": "B1-101", "props": {"source": "s"}}],
+    )
+    write_rows(
+        store,
+        rel_write("Person", "MEMBER_OF", "PartyOrg"),
+        [{"a": "a" * 20, "b": "P\n1", "props": {"source": "s"}}],
+    )
+    write_rows(
+        store,
+        rel_write("PartyOrg", "BASED_IN", "Grid"),
+        [{"a": "P\n1", "b": "G,1", "props": {"source": "s"}}],
+    )
     serves = rel_write("Person", "SERVES", "Grid")
     write_rows(
         store,
@@ -190,6 +225,7 @@ def hostile_graph(store: Store) -> None:
 def use_store(monkeypatch: pytest.MonkeyPatch, store: Store, data_dir: Path) -> None:
     """Point the CLI at this test's graph (the shared embedded server, its own graph name)."""
     import orggraph.api.cli as cli
+
     from orggraph.settings import Settings
 
     class Unclosed:

@@ -8,7 +8,6 @@ exactly the clean graph, and no server or watchdog may be left running once noth
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from falkordb import FalkorDB
-
 from orggraph.graph import aof
 from orggraph.graph.embedded import EmbeddedServer
 from orggraph.graph.falkor import FalkorStore
@@ -48,7 +46,8 @@ def _no_process_left(data_dir: Path, timeout: float = 60) -> None:
     while (left := _processes_of(data_dir)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not left, f"left running for {data_dir}: " + ", ".join(
-        Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120] for p in left
+        Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]
+        for p in left
     )
 
 
@@ -96,7 +95,9 @@ def _answers_again(data_dir: Path, city: City) -> float:
     finally:
         s.close()
     seconds = time.monotonic() - t0
-    assert seconds < _bound(city), f"the store took {seconds:.1f} s to answer (clean load: {city.load_seconds:.1f} s)"
+    assert seconds < _bound(city), (
+        f"the store took {seconds:.1f} s to answer (clean load: {city.load_seconds:.1f} s)"
+    )
     return seconds
 
 
@@ -170,7 +171,9 @@ def test_replay_cut_off_is_done_again_exactly_once(city: City, data_dir: Path, t
         if proc.poll() is None:
             proc.kill()
     _no_process_left(data_dir)
-    pristine = tmp_path / "pristine"  # the same killed files, recovered without interruption: the expected content
+    pristine = (
+        tmp_path / "pristine"
+    )  # the same killed files, recovered without interruption: the expected content
     (pristine / "falkordb").mkdir(parents=True)
     subprocess.run(["cp", "-a", str(EmbeddedServer(data_dir).db_dir), str(pristine / "falkordb")], check=True)
     # A process that replays 5 commands of the tail and then dies as if SIGKILLed.
@@ -209,8 +212,12 @@ def test_schema_is_in_the_aof_once(city: City, data_dir: Path) -> None:
         s.connection.execute_command("WAITAOF", 1, 0, 0)
         db = EmbeddedServer(data_dir).db_dir
         manifest = aof.read_manifest(db / aof.AOF_DIRNAME)
-        tail = [c for e in manifest if e.type == "i" for c in aof.iter_commands(db / aof.AOF_DIRNAME / e.name)]
-        assert not [c for c in tail if c[0].upper() in (b"GRAPH.CONSTRAINT",)], "constraints replayed on restart"
+        tail = [
+            c for e in manifest if e.type == "i" for c in aof.iter_commands(db / aof.AOF_DIRNAME / e.name)
+        ]
+        assert not [c for c in tail if c[0].upper() in (b"GRAPH.CONSTRAINT",)], (
+            "constraints replayed on restart"
+        )
         assert not [c for c in tail if b"CREATE INDEX" in b" ".join(c)], "indexes replayed on restart"
         assert len(s.read("CALL db.constraints()").rows) == 9
     finally:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.backup import inspect_backup
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.demo import generate
@@ -80,9 +79,13 @@ def test_load_whose_spool_cannot_be_written(held: tuple[Path, FalkorStore], demo
     assert "磁盘" in r.stderr or "空间" in r.stderr, r.stderr
 
 
-def test_backup_on_a_full_disk_keeps_the_previous_backup(held: tuple[Path, FalkorStore], tmp_path: Path) -> None:
+def test_backup_on_a_full_disk_keeps_the_previous_backup(
+    held: tuple[Path, FalkorStore], tmp_path: Path
+) -> None:
     data, store = held
-    store.write("UNWIND range(1, 3000) AS i CREATE (:Household {code: 'H' + toString(i), source: 'padding padding'})")
+    store.write(
+        "UNWIND range(1, 3000) AS i CREATE (:Household {code: 'H' + toString(i), source: 'padding padding'})"
+    )
     out = tmp_path / "b"
     r = subprocess.run([sys.executable, "-m", "orggraph", "backup", str(out)], env=env(data), capture_output=True,
                        text=True, timeout=300, check=False)  # fmt: skip
@@ -99,7 +102,9 @@ def test_backup_on_a_full_disk_keeps_the_previous_backup(held: tuple[Path, Falko
 
 def test_export_on_a_full_disk_leaves_no_half_export(held: tuple[Path, FalkorStore], tmp_path: Path) -> None:
     data, store = held
-    store.write("UNWIND range(1, 3000) AS i CREATE (:Household {code: 'H' + toString(i), source: 'padding padding'})")
+    store.write(
+        "UNWIND range(1, 3000) AS i CREATE (:Household {code: 'H' + toString(i), source: 'padding padding'})"
+    )
     before = snapshot(store)
     r = _run_limited(data, "export", "--neo4j-admin", str(tmp_path / "out"))
     _no_traceback(r)
@@ -112,7 +117,9 @@ def test_export_on_a_full_disk_leaves_no_half_export(held: tuple[Path, FalkorSto
 @contextlib.contextmanager
 def _tmpfs(where: Path, size: str) -> Iterator[Path]:
     where.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, check=False)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, check=False
+    )
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {r.stderr.decode(errors='replace').strip()}")
     try:

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.falkor import FalkorStore
 
 from .city import GRAPH, City, counts, kill_server, orggraph, start, stop_server, wait_until
@@ -46,9 +45,13 @@ def test_server_killed_mid_load_then_load_again(city: City, data_dir: Path, phas
     proc = start(data_dir, "load", str(city.ledgers))
     try:
         if phase == "nodes":
-            wait_until(proc, lambda: counts(holder)[0] > city.nodes // 4, "a quarter of the nodes were written")
+            wait_until(
+                proc, lambda: counts(holder)[0] > city.nodes // 4, "a quarter of the nodes were written"
+            )
         else:
-            wait_until(proc, lambda: counts(holder)[1] > city.relationships // 4, "a quarter of the relationships")
+            wait_until(
+                proc, lambda: counts(holder)[1] > city.relationships // 4, "a quarter of the relationships"
+            )
         written = counts(holder)
         kill_server(data_dir)
         out, err = proc.communicate(timeout=120)

@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
 
@@ -48,7 +47,9 @@ def test_read_of_a_fresh_store_is_an_empty_answer(fresh: FalkorStore) -> None:
 
 
 @pytest.mark.parametrize("households", ["1" * 400 + ".0", "9" * 4400])
-def test_huge_count_is_a_ledger_error_not_a_crash(store: FalkorStore, tmp_path: Path, households: str) -> None:
+def test_huge_count_is_a_ledger_error_not_a_crash(
+    store: FalkorStore, tmp_path: Path, households: str
+) -> None:
     """values.parse_count: int(float('1'*400 + '.0')) raises OverflowError, int('9'*4400) ValueError
     (Python's 4300-digit limit; the 4000-character cell limit is reported but the cell is still parsed)."""
     ledgers = small_ledgers()
@@ -65,7 +66,9 @@ def test_count_beyond_64_bits_is_refused(store: FalkorStore, tmp_path: Path) -> 
     ledgers["网格"][0]["户数"] = str(10**20)
     store.ensure_schema()
     report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), store, pid_key=TEST_PID_KEY)
-    assert not report.ok, "accepted: " + repr(store.read("MATCH (g:Grid {code: 'G1'}) RETURN g.households").rows)
+    assert not report.ok, "accepted: " + repr(
+        store.read("MATCH (g:Grid {code: 'G1'}) RETURN g.households").rows
+    )
     assert snapshot(store).summary() == "0 nodes, 0 relationships"
 
 
@@ -117,8 +120,9 @@ def test_disk_full_error_says_so() -> None:
     falkor._translate could map MISCONF to a StoreError saying the database cannot write to its disk, to
     free space and run the same load again (it completes what was written, doubling nothing)."""
     import redis
-
     from orggraph.graph.falkor import _translate
 
-    e = _translate(redis.exceptions.ResponseError("MISCONF Errors writing to the AOF file: No space left on device"))
+    e = _translate(
+        redis.exceptions.ResponseError("MISCONF Errors writing to the AOF file: No space left on device")
+    )
     assert "磁盘" in str(e) and "查询有误" not in str(e)

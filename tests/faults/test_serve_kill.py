@@ -14,13 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from orggraph.graph.embedded import EmbeddedServer
 from orggraph.loaders.demo import generate
 
 from .city import content_of, kill_server, orggraph, start, stop_server
 
-_READ = {"query": "MATCH (g:Grid)-[:PART_OF]->(c:Community) RETURN c.code AS c, count(g) AS n ORDER BY c", "params": {}}
+_READ = {
+    "query": "MATCH (g:Grid)-[:PART_OF]->(c:Community) RETURN c.code AS c, count(g) AS n ORDER BY c",
+    "params": {},
+}
 
 
 def _free_port() -> int:

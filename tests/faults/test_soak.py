@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 import signal
 import socket
 import subprocess
@@ -20,11 +19,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.embedded import EmbeddedServer
 from orggraph.loaders.demo import generate
@@ -100,7 +99,9 @@ def soak_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 
 
 def _token(data: Path, role: str, name: str) -> str:
-    token, _ = TokenRegistry(tokens_path(data)).create(Role(role), None, name)  # in-process: 10 CLI starts cost 15 s
+    token, _ = TokenRegistry(tokens_path(data)).create(
+        Role(role), None, name
+    )  # in-process: 10 CLI starts cost 15 s
     return token
 
 
@@ -137,7 +138,9 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
         healthy_again: dict[str, float] = {}
         polls = {"health": 0}
 
-        def call(client: httpx.Client, who: str, method: str, route: str, **kw: object) -> httpx.Response | None:
+        def call(
+            client: httpx.Client, who: str, method: str, route: str, **kw: object
+        ) -> httpx.Response | None:
             t = time.monotonic()
             try:
                 r = client.request(method, base + route, **kw)  # type: ignore[arg-type]
@@ -156,7 +159,9 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
                     stop.wait(0.1)
 
         def analyst_loop() -> None:
-            q = {"query": "MATCH (g:Grid)-[:PART_OF]->(c:Community) RETURN c.code AS c, count(g) AS n ORDER BY c"}
+            q = {
+                "query": "MATCH (g:Grid)-[:PART_OF]->(c:Community) RETURN c.code AS c, count(g) AS n ORDER BY c"
+            }
             with httpx.Client(headers={"Authorization": f"Bearer {analyst}"}, timeout=60) as c:
                 while not stop.is_set():
                     call(c, "analyst", "POST", "/api/cypher", json=q)
@@ -167,7 +172,11 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
                 while not stop.is_set():
                     r = call(c, f"hostile-{i}", "POST", "/api/cypher", json={"query": HOSTILE[i]})
                     # A script resending at once (not a flood of requests: that is a reverse proxy's job).
-                    pause = float(r.headers.get("retry-after", "1")) if r is not None and r.status_code == 429 else 0.2
+                    pause = (
+                        float(r.headers.get("retry-after", "1"))
+                        if r is not None and r.status_code == 429
+                        else 0.2
+                    )
                     stop.wait(pause)
 
         def watch() -> None:
@@ -183,7 +192,10 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
                 if "at" in killed and "at" not in healthy_again:
                     polls["health"] += 1
                     try:
-                        if httpx.get(f"{base}/api/health", timeout=2).status_code == 200 and server.server_pid():
+                        if (
+                            httpx.get(f"{base}/api/health", timeout=2).status_code == 200
+                            and server.server_pid()
+                        ):
                             healthy_again["at"] = time.monotonic() - t0
                     except httpx.HTTPError:
                         pass
@@ -209,7 +221,10 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
 
     calls = log.calls
     assert "at" in healthy_again, "the killed database never answered again"
-    recovery = (killed["at"], healthy_again["at"] + 2.0)  # health polls every 0.25 s, the pages' cache refills
+    recovery = (
+        killed["at"],
+        healthy_again["at"] + 2.0,
+    )  # health polls every 0.25 s, the pages' cache refills
 
     def in_recovery(c: tuple[str, str, float, float, int | str]) -> bool:  # in flight at some point of it
         return c[2] + c[3] >= recovery[0] and c[2] <= recovery[1]
@@ -242,7 +257,12 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
     # Hostile senders: refused, cut or turned away, in time (503 only while the database was down).
     for who, _, started, took, status in hostile_calls:
         in_window = in_recovery((who, "", started, took, status))
-        assert status in ({400, 403, 408, 429} | ({503} if in_window else set())), (who, status, started, recovery)
+        assert status in ({400, 403, 408, 429} | ({503} if in_window else set())), (
+            who,
+            status,
+            started,
+            recovery,
+        )
         assert took < TIME_LIMIT + 5, (who, status, took)
     ran = {c[0] for c in hostile_calls if c[4] != 429}
     assert len(ran) >= 4, ran  # not only turned away: most hostile kinds reached the guard or the store

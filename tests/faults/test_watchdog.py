@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from orggraph.api.healing import OK, RECOVERING, Watchdog
 from orggraph.graph.falkor import FalkorStore
 
@@ -49,7 +48,9 @@ def test_killed_server_is_restarted(watched: tuple[FalkorStore, Watchdog]) -> No
     os.kill(pid, signal.SIGKILL)
     seen = _until_restarted(store, dog, pid)
     assert RECOVERING in seen and dog.restarts == 1
-    assert store.read("MATCH (s:Street) RETURN count(s)").scalar() == 1  # the same store reconnects, data kept
+    assert (
+        store.read("MATCH (s:Street) RETURN count(s)").scalar() == 1
+    )  # the same store reconnects, data kept
 
 
 def test_hung_server_is_killed_and_restarted(watched: tuple[FalkorStore, Watchdog]) -> None:
@@ -62,7 +63,9 @@ def test_hung_server_is_killed_and_restarted(watched: tuple[FalkorStore, Watchdo
     assert store.read("MATCH (s:Street) RETURN s.name").scalar() == "x"
 
 
-def test_a_server_that_cannot_start_ends_unavailable(watched: tuple[FalkorStore, Watchdog], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_that_cannot_start_ends_unavailable(
+    watched: tuple[FalkorStore, Watchdog], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, dog = watched
     dog.MAX_ATTEMPTS, dog.RETRY_AFTER_GIVING_UP = 2, 0.5
     from orggraph.graph.embedded import EmbeddedServerError

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.backup import backup, restore
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
@@ -82,7 +81,9 @@ def insert_bytes(rng: random.Random, folder: Path) -> str:
     p = rng.choice(_files(folder))
     data = p.read_bytes()
     at = rng.randint(0, len(data))
-    junk = rng.choice([b"\x00", b"\r", b'"', b"\xff\xfe", b"\xe4\xb8", b",,,,", b"\n\n", os.urandom(rng.randint(1, 20))])
+    junk = rng.choice(
+        [b"\x00", b"\r", b'"', b"\xff\xfe", b"\xe4\xb8", b",,,,", b"\n\n", os.urandom(rng.randint(1, 20))]
+    )
     p.write_bytes(data[:at] + junk + data[at:])
     return f"insert {junk!r} into {p.name}@{at}"
 
@@ -104,7 +105,11 @@ def cell(rng: random.Random, folder: Path) -> str:
     if not rows[r]:
         return "cell: empty row"
     c = rng.randrange(len(rows[r]))
-    value = rng.choice(HOSTILE_CELLS) if rng.random() < 0.8 else "".join(chr(rng.randrange(1, 0x3000)) for _ in range(5))
+    value = (
+        rng.choice(HOSTILE_CELLS)
+        if rng.random() < 0.8
+        else "".join(chr(rng.randrange(1, 0x3000)) for _ in range(5))
+    )
     rows[r][c] = value
     _write_rows(p, rows)
     return f"cell {p.name}[{r}][{rows[0][c] if c < len(rows[0]) else c}] = {value[:30]!r}"
@@ -221,7 +226,9 @@ def base(tmp_path: Path) -> Path:
     return write_ledgers(tmp_path / "base", small_ledgers())
 
 
-def test_mutated_ledgers_never_crash_and_never_half_load(base: Path, falkor_data_dir: Path, tmp_path: Path) -> None:
+def test_mutated_ledgers_never_crash_and_never_half_load(
+    base: Path, falkor_data_dir: Path, tmp_path: Path
+) -> None:
     rng = random.Random(SEED)
     loaded = FalkorStore.embedded(falkor_data_dir, f"t_{uuid.uuid4().hex[:12]}")
     empty = FalkorStore.embedded(falkor_data_dir, f"t_{uuid.uuid4().hex[:12]}")
@@ -249,7 +256,9 @@ def test_mutated_ledgers_never_crash_and_never_half_load(base: Path, falkor_data
             if not report.ok:
                 outcomes["errors"] += 1
                 if after != before:
-                    failures.append(f"{where}: report has errors but the store changed:\n{before.diff(after)}")
+                    failures.append(
+                        f"{where}: report has errors but the store changed:\n{before.diff(after)}"
+                    )
                     _reset(store, loaded, tmp_path)
                 continue
             outcomes["ok"] += 1
@@ -265,7 +274,9 @@ def test_mutated_ledgers_never_crash_and_never_half_load(base: Path, falkor_data
             s.clear()
             s.close()
     print(f"fuzz outcomes: {outcomes}")
-    assert not failures, f"{len(failures)} of {ITERATIONS} mutated imports failed:\n\n" + "\n\n".join(failures[:10])
+    assert not failures, f"{len(failures)} of {ITERATIONS} mutated imports failed:\n\n" + "\n\n".join(
+        failures[:10]
+    )
     # The run exercised both paths (a fuzz that only ever errors out tests little).
     assert outcomes["ok"] >= 10 and outcomes["errors"] >= 50, outcomes
 
@@ -281,7 +292,11 @@ def _reset(store: FalkorStore, loaded: FalkorStore, tmp_path: Path) -> None:
 def test_cli_never_prints_a_traceback_on_mutated_ledgers(base: Path, tmp_path: Path) -> None:
     """The same mutations through `orggraph load` (a few: each is a process): exit 0 or 2, never a traceback."""
     rng = random.Random(SEED + 1)
-    env = {**os.environ, "ORGGRAPH_DATA_DIR": str(tmp_path / "data"), "ORGGRAPH_PID_KEY": TEST_PID_KEY.decode()}
+    env = {
+        **os.environ,
+        "ORGGRAPH_DATA_DIR": str(tmp_path / "data"),
+        "ORGGRAPH_PID_KEY": TEST_PID_KEY.decode(),
+    }
     with FalkorStore.embedded(tmp_path / "data", "orggraph") as s:
         s.ensure_schema()  # see tests/faults/test_reported.py: a load into a never-written graph fails otherwise
     for i in range(6):

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import Store, StoreError
@@ -102,12 +101,23 @@ def _expected(plain: Content, text: str) -> Content:
 
 def _sentinel(store: Store) -> None:
     """Content that is not in the ledgers: nothing loaded may touch it."""
-    write_rows(store, "load.node.Grid", [{"key": c, "props": {"name": "哨兵", "households": 1}} for c in SENTINEL_CODES])
+    write_rows(
+        store,
+        "load.node.Grid",
+        [{"key": c, "props": {"name": "哨兵", "households": 1}} for c in SENTINEL_CODES],
+    )
     write_rows(store, "load.node.Person.plain", [{"key": "s" * 20, "props": {"name": "哨兵", "tags": ["x"]}}])
     write_rows(
         store,
         "load.rel.Person.SERVES.Grid",
-        [{"a": "s" * 20, "b": "SENTINEL-1", "key": "k", "props": {"role": "专职网格员", "since": None, "until": None}}],
+        [
+            {
+                "a": "s" * 20,
+                "b": "SENTINEL-1",
+                "key": "k",
+                "props": {"role": "专职网格员", "since": None, "until": None},
+            }
+        ],
     )
 
 
@@ -115,7 +125,10 @@ def _tokens(store: Store) -> tuple[set[str], set[str], set[str]]:
     """The labels, relationship types and property keys the store knows (Neo4j never forgets one: its test
     database keeps those of earlier tests, hence the comparison with what was there before)."""
     labels = {r[0] for r in store.read("CALL db.labels() YIELD label RETURN label").rows}
-    types = {r[0] for r in store.read("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType").rows}
+    types = {
+        r[0]
+        for r in store.read("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType").rows
+    }
     keys = {r[0] for r in store.read("CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey").rows}
     return labels, types, keys
 
@@ -125,7 +138,9 @@ def _schema_only(store: Store, before: tuple[set[str], set[str], set[str]]) -> N
     labels, types, keys = (now - then for now, then in zip(_tokens(store), before))
     assert labels <= {*NODES, "PartyMember"}, labels
     assert types <= set(RELS), types
-    known = {p.name for n in NODES.values() for p in n.props} | {p.name for r in RELS.values() for p in r.props}
+    known = {p.name for n in NODES.values() for p in n.props} | {
+        p.name for r in RELS.values() for p in r.props
+    }
     assert keys <= known, keys - known
 
 
@@ -150,38 +165,53 @@ def test_hostile_cells_and_codes_load_as_plain_text(
     tokens = _tokens(any_store)
     _sentinel(any_store)
     sentinel = snapshot(any_store)
-    report = import_ledgers(write_ledgers(tmp_path / "l", _hostile_ledgers(text)), any_store, pid_key=TEST_PID_KEY)
+    report = import_ledgers(
+        write_ledgers(tmp_path / "l", _hostile_ledgers(text)), any_store, pid_key=TEST_PID_KEY
+    )
     assert report.ok, [i.format() for i in report.errors]
     got = snapshot(any_store)
     expected = _expected(plain_content, text)
-    assert got == Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels), (
-        Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels).diff(got)
-    )
-    names = {r[0] for r in any_store.read("MATCH (g:Grid) WHERE NOT g.code STARTS WITH 'SENTINEL' RETURN g.name").rows}
+    assert got == Content(sentinel.nodes + expected.nodes, sentinel.rels + expected.rels), Content(
+        sentinel.nodes + expected.nodes, sentinel.rels + expected.rels
+    ).diff(got)
+    names = {
+        r[0]
+        for r in any_store.read("MATCH (g:Grid) WHERE NOT g.code STARTS WITH 'SENTINEL' RETURN g.name").rows
+    }
     assert names == {text}  # byte-identical
     _schema_only(any_store, tokens)
 
 
-def test_header_with_injection_is_an_unknown_column_and_nothing_is_written(any_store: Store, tmp_path: Path) -> None:
+def test_header_with_injection_is_an_unknown_column_and_nothing_is_written(
+    any_store: Store, tmp_path: Path
+) -> None:
     any_store.ensure_schema()
     _sentinel(any_store)
     before = snapshot(any_store)
     ledgers = small_ledgers()
-    ledgers["人员"] = [{("身份证号' OR 1=1" if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]]
+    ledgers["人员"] = [
+        {("身份证号' OR 1=1" if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]
+    ]
     report = import_ledgers(write_ledgers(tmp_path / "l", ledgers), any_store, pid_key=TEST_PID_KEY)
     assert not report.ok and any("缺少必填列" in i.reason for i in report.errors)
     assert any("身份证号' OR 1=1" in i.reason for i in report.warnings)  # named as an ignored column
     assert snapshot(any_store) == before
 
 
-def test_hostile_aliases_in_the_mapping_file(any_store: Store, tmp_path: Path, plain_content: Content) -> None:
+def test_hostile_aliases_in_the_mapping_file(
+    any_store: Store, tmp_path: Path, plain_content: Content
+) -> None:
     any_store.ensure_schema()
     hostile_header = 'id"}) DETACH DELETE n //'
     ledgers = small_ledgers(name="PLAIN")
-    ledgers["人员"] = [{(hostile_header if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]]
+    ledgers["人员"] = [
+        {(hostile_header if k == "身份证号" else k): v for k, v in row.items()} for row in ledgers["人员"]
+    ]
     folder = write_ledgers(tmp_path / "l", ledgers)
     mapping = tmp_path / "mapping.json"
-    mapping.write_text(json.dumps({"人员": {hostile_header: "身份证号"}}, ensure_ascii=False), encoding="utf-8")
+    mapping.write_text(
+        json.dumps({"人员": {hostile_header: "身份证号"}}, ensure_ascii=False), encoding="utf-8"
+    )
     report = import_ledgers(folder, any_store, pid_key=TEST_PID_KEY, mapping_file=mapping)
     assert report.ok, [i.format() for i in report.errors]
     assert snapshot(any_store) == plain_content  # the alias worked like the real header, and did nothing else
@@ -205,7 +235,9 @@ def _catalog() -> list[Any]:
 
 
 @pytest.mark.parametrize("query", _catalog(), ids=lambda q: q.name)
-def test_named_queries_with_hostile_parameters_change_nothing(any_store: Store, tmp_path: Path, query: Any) -> None:
+def test_named_queries_with_hostile_parameters_change_nothing(
+    any_store: Store, tmp_path: Path, query: Any
+) -> None:
     any_store.ensure_schema()
     assert import_ledgers(write_ledgers(tmp_path / "l", small_ledgers()), any_store, pid_key=TEST_PID_KEY).ok
     before = snapshot(any_store)
@@ -238,7 +270,9 @@ def test_cli_cypher_parameters_are_values(tmp_path: Path) -> None:
          "--param", f"c={HOSTILE_CODES['G1']}", "--json"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr  # the plain ledgers have code G1, not this
+    assert r.returncode == 0 and json.loads(r.stdout) == [], (
+        r.stderr
+    )  # the plain ledgers have code G1, not this
     with FalkorStore.embedded(data, "orggraph") as s:
         assert snapshot(s) == before
 
@@ -247,9 +281,9 @@ def test_oversized_request_bodies_are_refused_with_a_message(store: FalkorStore,
     """The API takes no file uploads; its bodies (Cypher and its parameters, person lookups) are capped,
     whether the client declares the length or streams it."""
     from fastapi.testclient import TestClient
-
     from orggraph.api.app import create_app
     from orggraph.api.auth import Role, TokenRegistry, tokens_path
+
     from orggraph.settings import Settings
 
     settings = Settings(data_dir=tmp_path / "data")

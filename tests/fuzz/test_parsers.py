@@ -16,7 +16,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
 from orggraph.loaders.idcodes import mask_id, mask_phone, pid_of, validate_credit_code, validate_resident_id
 from orggraph.loaders.read import MAX_CELL_CHARS, LedgerIssue, discover
 from orggraph.loaders.values import MAX_COUNT, parse_count, parse_date, parse_enum, parse_phone, split_tags
@@ -26,7 +25,10 @@ _SEPARATORS = "、,;，；"
 
 # Text a ledger cell can hold: anything, biased towards what breaks parsers (digits of every script,
 # separators, blanks, quotes, control characters, Chinese).
-_tricky = st.sampled_from(list("0123456789-/.年月日,，、;；：:\"'`\\\n\r\t\u3000\u00a0\u200b\ufeff+eE١٢٣𝟗１２")) | st.characters()
+_tricky = (
+    st.sampled_from(list("0123456789-/.年月日,，、;；：:\"'`\\\n\r\t\u3000\u00a0\u200b\ufeff+eE١٢٣𝟗１２"))
+    | st.characters()
+)
 cell_text = st.text(_tricky, max_size=40) | st.text(max_size=200)
 
 
@@ -54,7 +56,12 @@ def test_parse_date_answers_a_date_or_a_reason(text: str) -> None:
 
 @given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)), st.sampled_from(range(4)))
 def test_parse_date_reads_every_documented_form(d: dt.date, form: int) -> None:
-    text = (f"{d.isoformat()}", f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日", f" {d.isoformat()}　")[form]
+    text = (
+        f"{d.isoformat()}",
+        f"{d.year}/{d.month}/{d.day}",
+        f"{d.year}年{d.month}月{d.day}日",
+        f" {d.isoformat()}　",
+    )[form]
     assert parse_date(text) == (d.isoformat(), None)
 
 
@@ -184,11 +191,15 @@ def _read_everything(folder: Path) -> list[LedgerIssue]:
     return issues
 
 
-_settings = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_settings = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @_settings
-@given(st.binary(max_size=3000), st.sampled_from(["人员.csv", "网格.csv", "台账.xlsx", "人员.xlsx", "units.csv"]))
+@given(
+    st.binary(max_size=3000), st.sampled_from(["人员.csv", "网格.csv", "台账.xlsx", "人员.xlsx", "units.csv"])
+)
 def test_random_bytes_as_a_ledger_file(tmp_path_factory: object, data: bytes, name: str) -> None:
     folder = tmp_path_factory.mktemp("bytes")  # type: ignore[attr-defined]
     (folder / name).write_bytes(data)
@@ -196,8 +207,13 @@ def test_random_bytes_as_a_ledger_file(tmp_path_factory: object, data: bytes, na
 
 
 @_settings
-@given(st.lists(st.lists(cell_text, min_size=0, max_size=8), min_size=0, max_size=12), st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
-def test_random_csv_under_a_real_header(tmp_path_factory: object, rows: list[list[str]], encoding: str) -> None:
+@given(
+    st.lists(st.lists(cell_text, min_size=0, max_size=8), min_size=0, max_size=12),
+    st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+)
+def test_random_csv_under_a_real_header(
+    tmp_path_factory: object, rows: list[list[str]], encoding: str
+) -> None:
     folder = tmp_path_factory.mktemp("csv")  # type: ignore[attr-defined]
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -221,7 +237,9 @@ def test_random_headers(tmp_path_factory: object, header: list[str], rows: list[
 
 
 def test_very_long_cell_is_refused_with_a_message(tmp_path: Path) -> None:
-    (tmp_path / "人员.csv").write_text("身份证号,姓名\n11010519491231002X," + "长" * (MAX_CELL_CHARS + 1) + "\n", encoding="utf-8")
+    (tmp_path / "人员.csv").write_text(
+        "身份证号,姓名\n11010519491231002X," + "长" * (MAX_CELL_CHARS + 1) + "\n", encoding="utf-8"
+    )
     issues = _read_everything(tmp_path)
     long = [i for i in issues if i.level == "error" and "过长" in i.reason]
     assert long and long[0].row == 2 and long[0].column == "姓名"
@@ -234,6 +252,8 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
 
 
 def test_line_without_end_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "人员.csv").write_text('身份证号,姓名\n11010519491231002X,"' + "x" * 1_100_000, encoding="utf-8")
+    (tmp_path / "人员.csv").write_text(
+        '身份证号,姓名\n11010519491231002X,"' + "x" * 1_100_000, encoding="utf-8"
+    )
     issues = _read_everything(tmp_path)
     assert any(i.level == "error" and ("过长" in i.reason or "引号" in i.reason) for i in issues)

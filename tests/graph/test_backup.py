@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.api.cli import main as cli_main
 from orggraph.graph.backup import MAGIC, BackupError, _write_file, backup, inspect_backup, restore
 from orggraph.graph.embedded import EmbeddedServer
@@ -63,7 +62,9 @@ def test_demo_round_trips_exactly(demo_store: FalkorStore, tmp_path: Path) -> No
     assert not list((tmp_path).glob("*.partial"))
 
 
-def test_restore_replaces_a_different_graph_without_crashing_the_server(store: FalkorStore, tmp_path: Path) -> None:
+def test_restore_replaces_a_different_graph_without_crashing_the_server(
+    store: FalkorStore, tmp_path: Path
+) -> None:
     hostile_graph(store)
     want = snapshot(store)
     backup(store, tmp_path / "b")
@@ -127,7 +128,9 @@ def test_payload_the_server_refuses_is_rolled_back(store: FalkorStore, tmp_path:
     assert store.connection.keys(store.graph_name + "*") == [store.graph_name]
 
 
-def test_backup_of_another_graph_name_is_refused(store: FalkorStore, falkor_data_dir: Path, tmp_path: Path) -> None:
+def test_backup_of_another_graph_name_is_refused(
+    store: FalkorStore, falkor_data_dir: Path, tmp_path: Path
+) -> None:
     hostile_graph(store)
     backup(store, tmp_path / "b")
     other = FalkorStore.embedded(falkor_data_dir, f"t_{uuid.uuid4().hex[:12]}")
@@ -148,7 +151,9 @@ def test_empty_store_round_trips(store: FalkorStore, tmp_path: Path) -> None:
     assert snapshot(store).summary() == "0 nodes, 0 relationships"
 
 
-def test_a_restore_interrupted_between_rename_and_delete_is_repaired(store: FalkorStore, tmp_path: Path) -> None:
+def test_a_restore_interrupted_between_rename_and_delete_is_repaired(
+    store: FalkorStore, tmp_path: Path
+) -> None:
     hostile_graph(store)
     want = snapshot(store)
     backup(store, tmp_path / "b")
@@ -169,7 +174,9 @@ def test_backup_file_is_replaced_atomically(store: FalkorStore, tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["b"]
 
 
-def test_cli_backup_and_restore(store: FalkorStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_cli_backup_and_restore(
+    store: FalkorStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     hostile_graph(store)
     want = snapshot(store)
     use_store(monkeypatch, store, tmp_path / "data")
@@ -196,7 +203,12 @@ def own_data_dir(tmp_path: Path) -> Iterator[Path]:
 def _orggraph(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ORGGRAPH_DATA_DIR": str(data_dir), "ORGGRAPH_PID_KEY": TEST_PID_KEY.decode()}
     return subprocess.run(
-        [sys.executable, "-m", "orggraph", *args], env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "orggraph", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -241,7 +253,9 @@ def test_cli_restore_of_a_truncated_file_is_a_clear_error(own_data_dir: Path, tm
     assert r.returncode == 0, r.stderr
     (tmp_path / "t").write_bytes((tmp_path / "b").read_bytes()[:1000])
     r = _orggraph(own_data_dir, "restore", str(tmp_path / "t"))
-    assert r.returncode == 1 and "备份文件" in r.stderr and "不完整" in r.stderr and "Traceback" not in r.stderr
+    assert (
+        r.returncode == 1 and "备份文件" in r.stderr and "不完整" in r.stderr and "Traceback" not in r.stderr
+    )
     s = FalkorStore.embedded(own_data_dir, "orggraph")
     try:
         assert snapshot(s) == want

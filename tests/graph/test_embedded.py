@@ -194,14 +194,19 @@ def test_a_clean_stop_after_many_writes_leaves_a_snapshot_not_a_log_to_replay(se
     sock = server.acquire()
     graph = FalkorDB(unix_socket_path=sock).select_graph(GRAPH)
     for i in range(10):  # about 10 MB of AOF increments
-        graph.query("UNWIND $keys AS k CREATE (:Item {key: k})", {"keys": [f"{i}-{j:06d}" + "x" * 90 for j in range(10_000)]})
+        graph.query(
+            "UNWIND $keys AS k CREATE (:Item {key: k})",
+            {"keys": [f"{i}-{j:06d}" + "x" * 90 for j in range(10_000)]},
+        )
     server.release()  # the last user: the server stops
     aof = server.db_dir / "appendonlydir"
     increments = sum(p.stat().st_size for p in aof.glob("*.incr.aof"))
     assert increments < 1 << 20, increments
     sock = server.acquire()
     try:
-        assert FalkorDB(unix_socket_path=sock).select_graph(GRAPH).ro_query("MATCH (i:Item) RETURN count(i)").result_set == [[100_000]]
+        assert FalkorDB(unix_socket_path=sock).select_graph(GRAPH).ro_query(
+            "MATCH (i:Item) RETURN count(i)"
+        ).result_set == [[100_000]]
     finally:
         server.release()
 
@@ -326,7 +331,9 @@ while time.monotonic() < end:
 """
 
 
-@pytest.mark.parametrize(("mode", "said"), [("spin", "加载数据超过 3 秒仍未完成"), ("idle", "在 1 秒内没有响应")])
+@pytest.mark.parametrize(
+    ("mode", "said"), [("spin", "加载数据超过 3 秒仍未完成"), ("idle", "在 1 秒内没有响应")]
+)
 def test_a_busy_server_is_waited_for_and_a_silent_idle_one_is_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, said: str
 ) -> None:

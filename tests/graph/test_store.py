@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from orggraph.graph.store import QueryError, Store
 
 CREATE = "UNWIND $rows AS row CREATE (:Grid {code: row})"
@@ -11,7 +10,11 @@ LINK = "UNWIND $rows AS row MATCH (a:Grid {code: row[0]}), (b:Grid {code: row[1]
 
 
 def test_stream_writes_in_order_and_yields_each_tag_when_done(any_store: Store) -> None:
-    writes = [(CREATE, {"rows": ["a", "b"]}, 1), (LINK, {"rows": [["a", "b"]]}, 2), (CREATE, {"rows": ["c"]}, 3)]
+    writes = [
+        (CREATE, {"rows": ["a", "b"]}, 1),
+        (LINK, {"rows": [["a", "b"]]}, 2),
+        (CREATE, {"rows": ["c"]}, 3),
+    ]
     seen = []
     for tag in any_store.write_stream(iter(writes)):
         seen.append((tag, any_store.read("MATCH (g:Grid) RETURN count(g)").scalar()))
@@ -27,4 +30,6 @@ def test_a_failing_write_stops_the_stream_with_the_stores_error(any_store: Store
         for tag in any_store.write_stream(iter(writes)):
             done.append(tag)
     assert done == [1]
-    assert any_store.read("MATCH (g:Grid) RETURN g.code ORDER BY g.code").rows == [["a"]]  # nothing after the failure
+    assert any_store.read("MATCH (g:Grid) RETURN g.code ORDER BY g.code").rows == [
+        ["a"]
+    ]  # nothing after the failure

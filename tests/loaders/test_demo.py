@@ -73,7 +73,9 @@ def check_ledgers(d: Ledgers) -> list[str]:
         expect(pid not in people, f"duplicate ID {pid}")
         people[pid] = p
         expect(p["性别"] == id_gender(pid), f"gender does not match ID {pid}")
-        expect(re.fullmatch(r"1[3-9]\d{9}", p["手机号"]) is not None or p["手机号"] == "", f"phone {p['手机号']}")
+        expect(
+            re.fullmatch(r"1[3-9]\d{9}", p["手机号"]) is not None or p["手机号"] == "", f"phone {p['手机号']}"
+        )
         expect(p["政治面貌"] in POLITICS, f"politics {p['政治面貌']}")
         if p["政治面貌"] in ("中共党员", "中共预备党员"):
             expect(p["党组织编码"] in orgs, f"party member without a known party org: {p}")
@@ -95,7 +97,10 @@ def check_ledgers(d: Ledgers) -> list[str]:
 
     # counts agree with the people actually living there
     for code, b in buildings.items():
-        expect(int(b["户数"]) == len(households[code]), f"building {code} 户数 {b['户数']} != {len(households[code])}")
+        expect(
+            int(b["户数"]) == len(households[code]),
+            f"building {code} 户数 {b['户数']} != {len(households[code])}",
+        )
     grid_households: Counter[str] = Counter()
     for code, b in buildings.items():
         grid_households[b["网格编码"]] += int(b["户数"])
@@ -108,7 +113,10 @@ def check_ledgers(d: Ledgers) -> list[str]:
     for code, o in orgs.items():
         expect(o["组织类型"] in ORG_KINDS, f"org kind {o['组织类型']}")
         expect(not o["上级组织编码"] or o["上级组织编码"] in orgs, f"org {code} has unknown parent")
-        expect(not o["依托对象编码"] or o["依托对象编码"] in bases, f"org {code} based on unknown {o['依托对象编码']}")
+        expect(
+            not o["依托对象编码"] or o["依托对象编码"] in bases,
+            f"org {code} based on unknown {o['依托对象编码']}",
+        )
         if o["书记身份证号"]:
             person(o["书记身份证号"], None, f"secretary of {code}")
         seen = {code}
@@ -144,7 +152,10 @@ def check_ledgers(d: Ledgers) -> list[str]:
         subjects = people if r["报到类型"] == "党员" else units
         expect(r["报到类型"] in ("党员", "单位") and r["报到主体编码"] in subjects, f"report subject {r}")
         if r["报到类型"] == "党员":
-            expect(people[r["报到主体编码"]]["政治面貌"] == "中共党员", f"reporting member not a party member {r}")
+            expect(
+                people[r["报到主体编码"]]["政治面貌"] == "中共党员",
+                f"reporting member not a party member {r}",
+            )
     links = set()
     for h in d["联户"]:
         person(h["身份证号"], None, "联户")
@@ -162,10 +173,16 @@ def contact_rule_breakers(rows: list[dict[str, str]], streets: set[str], communi
         category[c["身份证号"]] = c["联系人类别"]
         if in_force(c):
             t = c["联系对象编码"]
-            levels[c["身份证号"]]["street" if t in streets else "community" if t in communities else "grid"] += 1
+            levels[c["身份证号"]][
+                "street" if t in streets else "community" if t in communities else "grid"
+            ] += 1
     broken = set()
     for pid, cat in category.items():
-        want = {"street": 1, "community": 1, "grid": 1} if cat == "区委区政府班子" else {"community": 1, "grid": 1}
+        want = (
+            {"street": 1, "community": 1, "grid": 1}
+            if cat == "区委区政府班子"
+            else {"community": 1, "grid": 1}
+        )
         if +levels[pid] != Counter(want):
             broken.add(pid)
     return broken
@@ -218,7 +235,9 @@ def test_default_demo_reproduces_the_case_figures(default_demo: tuple[Path, dict
     assert 0.8 <= len(heads) / len(d["楼栋"]) < 1
 
 
-def test_default_demo_has_gaps_for_the_measures_to_find(default_demo: tuple[Path, dict[str, int], Ledgers]) -> None:
+def test_default_demo_has_gaps_for_the_measures_to_find(
+    default_demo: tuple[Path, dict[str, int], Ledgers],
+) -> None:
     _, _, d = default_demo
     streets = {g["街道编码"] for g in d["网格"]}
     communities = {g["社区编码"] for g in d["网格"]}
@@ -233,7 +252,9 @@ def test_default_demo_has_gaps_for_the_measures_to_find(default_demo: tuple[Path
     # sole contacts (graph-model.md): a grid whose only direct SERVES/CONTACTS in force comes from one person
     grid_codes = {g["网格编码"] for g in d["网格"]}
     direct: dict[str, set[str]] = defaultdict(set)
-    for row, target in [(s, s["负责对象编码"]) for s in d["网格力量"]] + [(c, c["联系对象编码"]) for c in d["联系点"]]:
+    for row, target in [(s, s["负责对象编码"]) for s in d["网格力量"]] + [
+        (c, c["联系对象编码"]) for c in d["联系点"]
+    ]:
         if in_force(row) and target in grid_codes:
             direct[target].add(row["身份证号"])
     sole = {g for g in grid_codes if len(direct[g]) == 1}
@@ -305,7 +326,10 @@ def test_workbook_has_a_sheet_per_ledger(tmp_path: Path) -> None:
         assert ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1" and ws["A1"].font.b
         assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
     assert people.column_dimensions["A"].width >= 20 and people.column_dimensions["A"].number_format == "@"
-    assert staff.column_dimensions["E"].number_format == "yyyy-mm-dd" and staff["E2"].number_format == "yyyy-mm-dd"
+    assert (
+        staff.column_dimensions["E"].number_format == "yyyy-mm-dd"
+        and staff["E2"].number_format == "yyyy-mm-dd"
+    )
     assert staff.column_dimensions["E"].width >= 12  # a date prints whole, never as ###
     assert wb["网格"].column_dimensions["F"].width >= 18  # 网格编码, 15 digits
 

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.api.cli import main as cli_main
-from orggraph.graph.store import Store
+from orggraph.graph.store import NEO4J_DDL, Store
 from orggraph.loaders.demo import generate
 from orggraph.loaders.export import (
     EMPTY_LIST_MARKER,
@@ -36,19 +35,30 @@ from orggraph.loaders.export import (
     schema_cypher_statements,
     store_counts,
 )
-from orggraph.graph.store import NEO4J_DDL
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.writes import node_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import HOSTILE, TEST_PID_KEY, Content, freeze, hostile_graph, snapshot, use_store, write_ledgers, write_rows  # noqa: E402
+from faults.content import (
+    HOSTILE,
+    TEST_PID_KEY,
+    Content,
+    freeze,
+    hostile_graph,
+    snapshot,
+    use_store,
+    write_ledgers,
+    write_rows,
+)  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ validator
 _DATA_TYPES = {
     "int", "long", "float", "double", "boolean", "byte", "short", "char", "string",
     "point", "date", "localtime", "time", "localdatetime", "datetime", "duration",
 }  # fmt: skip
-_HEADER_FIELD = re.compile(r"^(?P<name>[^:]*)(?::(?P<type>[A-Za-z_]+)(?:\((?P<space>[^()]+)\))?(?P<array>\[\])?)?$")
+_HEADER_FIELD = re.compile(
+    r"^(?P<name>[^:]*)(?::(?P<type>[A-Za-z_]+)(?:\((?P<space>[^()]+)\))?(?P<array>\[\])?)?$"
+)
 _REL_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -82,7 +92,7 @@ def parse_csv(text: str, delimiter: str = ",", quote: str = '"') -> tuple[list[l
                 i += 1
             row.append(("".join(buf), True))
             if i < n and text[i] not in (delimiter, "\n"):
-                raise Invalid(f"text after a closing quote at offset {i}: {text[i:i + 20]!r}")
+                raise Invalid(f"text after a closing quote at offset {i}: {text[i : i + 20]!r}")
         else:
             j = i
             while j < n and text[j] not in (delimiter, "\n"):
@@ -212,7 +222,9 @@ def simulate_import(command: str) -> Imported:
             options[k] = v
     delimiter, quote = options.get("delimiter", ","), options.get("quote", '"')
     array_delimiter = options.get("array-delimiter", ";")
-    assert len(delimiter) == 1 and len(delimiter.encode()) == 1, "the delimiter must be one single-byte character"
+    assert len(delimiter) == 1 and len(delimiter.encode()) == 1, (
+        "the delimiter must be one single-byte character"
+    )
     assert array_delimiter != delimiter and quote not in (delimiter, array_delimiter)
     assert options.get("trim-strings", "false") == "false"
     assert options.get("ignore-empty-strings", "false") == "false"
@@ -243,7 +255,9 @@ def simulate_import(command: str) -> Imported:
     for fields, rows, name in pending_rels:  # every node group is read before relationships resolve
         _read_rels(out, fields, rows, array_delimiter, name)
     if out.multiline_seen:
-        assert options.get("multiline-fields") == "true", "values span lines: --multiline-fields=true is needed"
+        assert options.get("multiline-fields") == "true", (
+            "values span lines: --multiline-fields=true is needed"
+        )
     return out
 
 
@@ -346,19 +360,27 @@ def test_store_export_is_documented_format_and_equals_store(store: Store, tmp_pa
     assert imported.database == "neo4j"
     assert result.multiline and imported.options["multiline-fields"] == "true"
     assert result.empty_arrays == 1  # b's tags: [], marked in its own column, restored by schema.cypher
-    assert imported.nodes["Person"]["b" * 20][1]["tags"] == [] and "orggraph_empty_tags" not in imported.nodes["Person"]["b" * 20][1]
+    assert (
+        imported.nodes["Person"]["b" * 20][1]["tags"] == []
+        and "orggraph_empty_tags" not in imported.nodes["Person"]["b" * 20][1]
+    )
     assert not result.dropped
     header = (tmp_path / "out" / "nodes" / "Person.header.csv").read_text(encoding="utf-8")
     assert header.startswith("pid:ID(Person),") and "birth_year:long" in header and "tags:string[]" in header
     assert header.rstrip("\n").endswith(":LABEL")
-    rel_header = (tmp_path / "out" / "relationships" / "Person.SERVES.Grid.header.csv").read_text(encoding="utf-8")
+    rel_header = (tmp_path / "out" / "relationships" / "Person.SERVES.Grid.header.csv").read_text(
+        encoding="utf-8"
+    )
     assert rel_header.startswith(":START_ID(Person),:END_ID(Grid),:TYPE,") and "key:string" in rel_header
     # Labels: PartyMember rides along on the member only.
     persons = imported.nodes["Person"]
     assert persons["a" * 20][0] == ("Person", "PartyMember") and persons["b" * 20][0] == ("Person",)
     # Hostile values come back byte-identical, empty strings stay strings, missing stays missing.
     assert {imported.nodes["Grid"][f"G,{i}"][1].get("name") for i in range(7)} == set(HOSTILE)
-    assert "population" not in imported.nodes["Grid"]["G,1"][1] and imported.nodes["Grid"]["G,0"][1]["population"] == 2**40
+    assert (
+        "population" not in imported.nodes["Grid"]["G,1"][1]
+        and imported.nodes["Grid"]["G,0"][1]["population"] == 2**40
+    )
     assert (tmp_path / "out" / "schema.cypher").read_text(encoding="utf-8").count("CREATE CONSTRAINT") == 9
     schema = (tmp_path / "out" / "schema.cypher").read_text(encoding="utf-8")
     assert EMPTY_LIST_STATEMENTS and schema_cypher_statements(schema) == [*NEO4J_DDL, *EMPTY_LIST_STATEMENTS]
@@ -376,7 +398,11 @@ def test_validator_rejects_what_neo4j_would(store: Store, tmp_path: Path) -> Non
     grid_header = tmp_path / "out" / "nodes" / "Grid.header.csv"
     rels = tmp_path / "out" / "relationships" / "Grid.PART_OF.Community.csv"
     good_header, good_rels = grid_header.read_text(encoding="utf-8"), rels.read_text(encoding="utf-8")
-    for bad in ("code:ID(Grid),name:strng,:LABEL\n", "code:ID(Grid),:int,:LABEL\n", "code:ID(Grid),name,name,:LABEL\n"):
+    for bad in (
+        "code:ID(Grid),name:strng,:LABEL\n",
+        "code:ID(Grid),:int,:LABEL\n",
+        "code:ID(Grid),name,name,:LABEL\n",
+    ):
         grid_header.write_text(bad, encoding="utf-8")
         with pytest.raises(Invalid):
             simulate_import(result.command())
@@ -421,7 +447,9 @@ def test_empty_store_exports_nothing_but_the_command(store: Store, tmp_path: Pat
     assert result.command().startswith("neo4j-admin database import full neo4j")
 
 
-def test_cli_export_from_store(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+def test_cli_export_from_store(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     hostile_graph(store)
     use_store(monkeypatch, store, tmp_path / "data")
     assert cli_main(["export", "--neo4j-admin", str(tmp_path / "out")]) == 0
@@ -434,8 +462,12 @@ def test_cli_export_from_store(store: Store, tmp_path: Path, monkeypatch: pytest
 def test_what_the_model_does_not_know_is_reported_not_lost_silently(store: Store, tmp_path: Path) -> None:
     hostile_graph(store)
     store.write("CREATE (:Alien {code: 'x'})")  # a label outside the model
-    store.write("MATCH (a:Grid {code: 'G,0'}), (b:Grid {code: 'G,1'}) CREATE (a)-[:WEIRD]->(b)")  # a type outside it
-    store.write("MATCH (d:District), (g:Grid {code: 'G,2'}) CREATE (d)-[:PART_OF]->(g)")  # a pattern outside it
+    store.write(
+        "MATCH (a:Grid {code: 'G,0'}), (b:Grid {code: 'G,1'}) CREATE (a)-[:WEIRD]->(b)"
+    )  # a type outside it
+    store.write(
+        "MATCH (d:District), (g:Grid {code: 'G,2'}) CREATE (d)-[:PART_OF]->(g)"
+    )  # a pattern outside it
     result = export_store(store, tmp_path / "out")
     dropped = result.dropped
     assert dropped.get("没有图模型标签的节点") == 1

@@ -20,11 +20,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.api.cli import main as cli_main
@@ -33,8 +31,9 @@ from orggraph.graph.store import NEO4J_DDL, Store, StoreUnavailable
 from orggraph.loaders.demo import generate
 from orggraph.loaders.export import EMPTY_LIST_MARKER, schema_cypher_statements, store_counts
 from orggraph.queries import coverage
-from orggraph.settings import Settings
 from support.stores import SharedGraphs, need_neo4j, point_env_at
+
+from orggraph.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.content import TEST_PID_KEY, hostile_graph, snapshot  # noqa: E402
@@ -62,11 +61,15 @@ class SecondNeo4j:
     def start(self) -> Neo4jStore:
         port = self.env.get("ORGGRAPH_URI", ":0").rsplit(":", 1)[1]  # the same port again after a stop
         out = ctl("start", "--data", str(self.home), "--port", port, "--heap", "512m", "--pagecache", "64m")
-        self.env = dict(ln.removeprefix("export ").split("=", 1) for ln in out.splitlines() if ln.startswith("export "))
+        self.env = dict(
+            ln.removeprefix("export ").split("=", 1) for ln in out.splitlines() if ln.startswith("export ")
+        )
         return self.store()
 
     def store(self) -> Neo4jStore:
-        return Neo4jStore(self.env["ORGGRAPH_URI"], self.env["ORGGRAPH_NEO4J_USER"], self.env["ORGGRAPH_NEO4J_PASSWORD"])
+        return Neo4jStore(
+            self.env["ORGGRAPH_URI"], self.env["ORGGRAPH_NEO4J_USER"], self.env["ORGGRAPH_NEO4J_PASSWORD"]
+        )
 
     def stop(self) -> None:
         ctl("stop", "--data", str(self.home))
@@ -108,17 +111,32 @@ def imported(
         assert cli_main(["load", str(ledgers)]) == 0
         hostile_graph(a)  # values that break CSV and Cypher, and a person with tags: []
         r = subprocess.run(
-            [sys.executable, "-c", "import sys; from orggraph.api.cli import main; sys.exit(main())", "export", "--neo4j-admin", str(out_dir)],
-            env={**os.environ}, capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                "-c",
+                "import sys; from orggraph.api.cli import main; sys.exit(main())",
+                "export",
+                "--neo4j-admin",
+                str(out_dir),
+            ],
+            env={**os.environ},
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     assert r.returncode == 0, r.stderr[-3000:]
     server = SecondNeo4j(tmp / "neo4j-b")
     # import.sh as written, with this repository's neo4j-admin (the Maven classpath of the pinned Neo4j) on B's
     # folder; B was never started, so its database `neo4j` does not exist yet (no --overwrite-destination).
-    admin = f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(server.home))}"
+    admin = (
+        f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(server.home))}"
+    )
     imp = subprocess.run(
         ["sh", str(out_dir / "import.sh"), "--max-off-heap-memory=256m"],
-        env={**os.environ, "NEO4J_ADMIN": admin}, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "NEO4J_ADMIN": admin},
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert imp.returncode == 0, f"import.sh failed:\n{imp.stdout[-4000:]}\n{imp.stderr[-4000:]}"
     b = server.start()
@@ -158,7 +176,9 @@ def test_empty_lists_arrive_as_empty_lists(imported: Imported) -> None:
     # The marker column is what carried them: the CSV has it, with `true` on b's row.
     rows = (imported.out_dir / "nodes" / "Person.csv").read_text(encoding="utf-8").splitlines()
     header = (imported.out_dir / "nodes" / "Person.header.csv").read_text(encoding="utf-8")
-    assert f"{marker}:boolean" in header and any(r.startswith('"' + "b" * 20 + '"') and ",true," in r for r in rows)
+    assert f"{marker}:boolean" in header and any(
+        r.startswith('"' + "b" * 20 + '"') and ",true," in r for r in rows
+    )
 
 
 def _schema(store: Neo4jStore, what: str) -> set[tuple[str, str]]:
@@ -177,7 +197,9 @@ def test_constraints_and_indexes_are_the_loaded_ones(imported: Imported) -> None
 
 def test_coverage_and_gaps_answers_are_the_same(imported: Imported) -> None:
     a, b = imported.a, imported.b
-    district = a.read("MATCH (d:District)<-[:PART_OF]-(:Street) RETURN d.code ORDER BY d.code LIMIT 1").scalar()
+    district = a.read(
+        "MATCH (d:District)<-[:PART_OF]-(:Street) RETURN d.code ORDER BY d.code LIMIT 1"
+    ).scalar()
     for scope in (None, district):
         ca = coverage.coverage(a, scope, AS_OF)
         assert ca == coverage.coverage(b, scope, AS_OF)
@@ -188,7 +210,9 @@ def test_coverage_and_gaps_answers_are_the_same(imported: Imported) -> None:
 
 def test_stopped_neo4j_is_503_in_chinese_and_the_api_recovers(imported: Imported, tmp_path: Path) -> None:
     """The API on B: answers; B stops → 503 naming Neo4j, health says so; B starts again → answers again."""
-    settings = Settings(data_dir=tmp_path / "data", pid_key=TEST_PID_KEY.decode(), query_timeout=10.0, max_rows=100)
+    settings = Settings(
+        data_dir=tmp_path / "data", pid_key=TEST_PID_KEY.decode(), query_timeout=10.0, max_rows=100
+    )
     token, _ = TokenRegistry(tokens_path(settings.data_dir)).create(Role("admin"), None, "ops")
     auth = {"Authorization": f"Bearer {token}"}
     store = imported.server.store()
@@ -202,7 +226,9 @@ def test_stopped_neo4j_is_503_in_chinese_and_the_api_recovers(imported: Imported
             for url in ("/api/coverage", "/api/gaps"):
                 down = client.get(url, headers=auth)
                 assert down.status_code == 503, down.text
-                assert "Neo4j" in down.json()["detail"] and re.search(r"[\u4e00-\u9fff]", down.json()["detail"])
+                assert "Neo4j" in down.json()["detail"] and re.search(
+                    r"[\u4e00-\u9fff]", down.json()["detail"]
+                )
                 assert "Traceback" not in down.text
             cypher = client.post("/api/cypher", json={"query": "MATCH (n) RETURN count(n)"}, headers=auth)
             assert cypher.status_code == 503, cypher.text

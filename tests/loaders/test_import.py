@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
-
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
 from orggraph.loaders.importer import import_ledgers
@@ -70,7 +69,9 @@ def provenance(content: Content) -> Content:
 
 def _fill_small(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Store], None]:
     def fill(s: Store) -> None:
-        report = import_ledgers(write_ledgers(tmp_path_factory.mktemp("small"), LEDGERS), s, pid_key=TEST_PID_KEY)
+        report = import_ledgers(
+            write_ledgers(tmp_path_factory.mktemp("small"), LEDGERS), s, pid_key=TEST_PID_KEY
+        )
         assert report.ok, [i.format() for i in report.errors]
 
     return fill
@@ -197,7 +198,9 @@ def test_the_whole_vocabulary_is_there(loaded: Store) -> None:
 
 
 def test_every_node_and_relationship_names_its_ledger_and_row(loaded: Store, content: Content) -> None:
-    sources = [dict(p).get("source") for _, p in content.nodes] + [dict(r[3]).get("source") for r in content.rels]
+    sources = [dict(p).get("source") for _, p in content.nodes] + [
+        dict(r[3]).get("source") for r in content.rels
+    ]
     assert None not in sources and all(ledger_row(s)[1] >= 2 for s in sources)
     where = {  # the element x: (ledger, row)
         "(x:Grid {code: 'G3'})": ("网格", 4), "(x:Building {code: 'B2'})": ("楼栋", 3), "(x:Unit {code: $u})": ("单位", 4),
@@ -250,8 +253,14 @@ def test_the_sealed_phone_is_the_same_on_every_load_and_follows_a_changed_number
     newer["人员"][0]["手机号"] = "13911112222"
     load(any_store, {"人员": newer["人员"]})
     ((masked, sealed),) = rows(any_store, query)
-    assert masked == "139****2222" and sealed != first[1] and phone_seal(TEST_PID_KEY).open(pid(0), sealed) == "13911112222"
-    assert first[1] is not None and phone_seal(TEST_PID_KEY).open(pid(1), first[1]) is None  # bound to the person
+    assert (
+        masked == "139****2222"
+        and sealed != first[1]
+        and phone_seal(TEST_PID_KEY).open(pid(0), sealed) == "13911112222"
+    )
+    assert (
+        first[1] is not None and phone_seal(TEST_PID_KEY).open(pid(1), first[1]) is None
+    )  # bound to the person
 
 
 # (the newer ledger's edits {ledger: {row index: cells}}, a query, what it answers afterwards, relationship delta)
@@ -337,7 +346,9 @@ def write_workbook(path: Path, ledgers: Ledgers) -> Path:
     return path
 
 
-def test_one_workbook_loads_like_the_folder_of_csvs(any_store: Store, content: Content, tmp_path: Path) -> None:
+def test_one_workbook_loads_like_the_folder_of_csvs(
+    any_store: Store, content: Content, tmp_path: Path
+) -> None:
     book = write_workbook(tmp_path / "台账.xlsx", LEDGERS)
     report = import_ledgers(book, any_store, pid_key=TEST_PID_KEY)
     assert report.ok, [i.format() for i in report.errors]
@@ -393,7 +404,9 @@ def test_cli_load_then_cypher(cli: tuple[Path, Any]) -> None:
     ]
     # ORGGRAPH_PID_KEY is the key of pid; --param passes a value
     q = "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, p.id_masked AS id"
-    assert cypher_json(data, q, "--param", f"pid={pid(0)}") == [{"name": "张三", "id": IDS[0][:4] + "*" * 10 + IDS[0][-4:]}]
+    assert cypher_json(data, q, "--param", f"pid={pid(0)}") == [
+        {"name": "张三", "id": IDS[0][:4] + "*" * 10 + IDS[0][-4:]}
+    ]
     table = orggraph(data, "cypher", "MATCH (g:Grid) RETURN count(g) AS grids")
     assert (table.returncode, table.stdout.split()) == (0, ["grids", "4"])
 
@@ -434,7 +447,9 @@ def test_cli_load_with_errors_exits_2_lists_all_and_loads_nothing(tmp_path: Path
             ("网格力量.csv", 2, "开始日期", "2023-13-01"),
             ("人员.csv", 9, "身份证号", None),
         ):
-            hits = [ln for ln in lines if file in ln and re.search(rf"(?<!\d){row}(?!\d)", ln) and column in ln]
+            hits = [
+                ln for ln in lines if file in ln and re.search(rf"(?<!\d){row}(?!\d)", ln) and column in ln
+            ]
             assert hits, (file, row, column, p.stderr)
             after = hits[0].split(column, 1)[1]  # the value and the reason
             assert (value or "") in after and CJK.search(after.replace(value or "", "")), hits[0]

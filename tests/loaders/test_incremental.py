@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store, StoreError
 from orggraph.loaders.changes import History
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers  # noqa: E402
 from faults.ledgers import Ledgers  # noqa: E402
 from faults.monthly import BUILDING, HOUSEHOLD, base_ledgers, edited  # noqa: E402
+
 
 class Loader:
     """Loads into one store with one change history, each load from a folder of its own."""
@@ -81,7 +81,12 @@ def test_reload_of_the_same_ledgers_reports_no_change_and_writes_nothing(loader:
     before = snapshot(loader.store)
     again = loader(base_ledgers())
     assert again.ok and again.changes is not None
-    assert (again.changes.added, again.changes.updated, again.changes.removed, again.changes.by_kind) == (0, 0, 0, {})
+    assert (again.changes.added, again.changes.updated, again.changes.removed, again.changes.by_kind) == (
+        0,
+        0,
+        0,
+        {},
+    )
     assert again.written == {}
     assert sorted(again.skipped) == sorted(first.rows)  # every file is the very one the first load read
     assert snapshot(loader.store) == before
@@ -115,7 +120,9 @@ def test_phones_contacts_and_moves_are_exactly_the_changes_and_the_writes(
         what = name.split(".")[2 if name.startswith("load.node.") else 3]
         written[what] = written.get(what, 0) + n
     assert written == {"Person": 5, "CONTACTS": 3, "LIVES_IN": 2}
-    assert without_source(snapshot(loader.store)) == full_reload_content(base_ledgers(), new, falkor_data_dir=falkor_data_dir, tmp=tmp_path)
+    assert without_source(snapshot(loader.store)) == full_reload_content(
+        base_ledgers(), new, falkor_data_dir=falkor_data_dir, tmp=tmp_path
+    )
     # What moved and what ended is in the report's items, for /api/diff.
     h = History(loader.data)
     try:
@@ -123,7 +130,9 @@ def test_phones_contacts_and_moves_are_exactly_the_changes_and_the_writes(
     finally:
         h.close()
     assert sorted((i[1], i[4]) for i in items if i[1] == "residents_moved") == [
-        ("residents_moved", "B1-101"), ("residents_moved", "B2-201")]
+        ("residents_moved", "B1-101"),
+        ("residents_moved", "B2-201"),
+    ]
 
 
 def test_dry_run_reports_what_would_change_and_changes_nothing(loader: Loader) -> None:
@@ -131,7 +140,10 @@ def test_dry_run_reports_what_would_change_and_changes_nothing(loader: Loader) -
     before = snapshot(loader.store)
     dry = loader(edited(base_ledgers()), dry_run=True)
     assert dry.changes is not None and dry.changes.by_kind == {
-        "phones_changed": 5, "contact_points_ended": 3, "residents_moved": 2}
+        "phones_changed": 5,
+        "contact_points_ended": 3,
+        "residents_moved": 2,
+    }
     assert dry.written == {} and snapshot(loader.store) == before
     assert len(loader.reports()) == 1  # a dry run is no load
     real = loader(edited(base_ledgers()))
@@ -161,7 +173,9 @@ def test_emptied_cell_removes_and_a_missing_row_is_only_reported(loader: Loader)
     assert ch is not None
     assert ch.by_kind == {"residents_unhoused": 1, "residents_not_in_ledger": 1}
     assert (ch.added, ch.updated, ch.removed) == (0, 0, 1)
-    lives = loader.store.read("MATCH (:Person)-[r:LIVES_IN]->(h:Household {code: 'B4-402'}) RETURN count(r)").scalar()
+    lives = loader.store.read(
+        "MATCH (:Person)-[r:LIVES_IN]->(h:Household {code: 'B4-402'}) RETURN count(r)"
+    ).scalar()
     assert lives == 0
     assert loader.store.read("MATCH (p:Person {name: '郑十'}) RETURN count(p)").scalar() == 1
 
@@ -197,8 +211,13 @@ def test_an_interrupted_load_is_reported_as_such_and_the_next_one_finishes_it(
     assert [r["status"] for r in loader.reports()] == ["running", "done"]
     finish = loader(new)
     assert finish.changes is not None and finish.changes.by_kind == {
-        "phones_changed": 5, "contact_points_ended": 3, "residents_moved": 2}
-    assert without_source(snapshot(store)) == full_reload_content(base_ledgers(), new, falkor_data_dir=falkor_data_dir, tmp=tmp_path)
+        "phones_changed": 5,
+        "contact_points_ended": 3,
+        "residents_moved": 2,
+    }
+    assert without_source(snapshot(store)) == full_reload_content(
+        base_ledgers(), new, falkor_data_dir=falkor_data_dir, tmp=tmp_path
+    )
 
 
 def test_a_cleared_store_starts_the_record_afresh(loader: Loader) -> None:

@@ -47,10 +47,15 @@ def test_load_changes_and_diff_from_the_command_line(data: Path, tmp_path: Path)
     folder = str(write_ledgers(tmp_path / "c", edited(base_ledgers())))
     dry = orggraph(data, "load", folder, "--dry-run", "--json")
     assert one_json(dry.stdout)["changes"]["by_kind"] == {
-        "phones_changed": 5, "contact_points_ended": 3, "residents_moved": 2}
+        "phones_changed": 5,
+        "contact_points_ended": 3,
+        "residents_moved": 2,
+    }
     real = orggraph(data, "load", folder)
     assert real.returncode == 0, real.stderr
-    assert "电话变更 5" in real.stdout and "联系点结束 3" in real.stdout and "人员迁居（换户） 2" in real.stdout
+    assert (
+        "电话变更 5" in real.stdout and "联系点结束 3" in real.stdout and "人员迁居（换户） 2" in real.stdout
+    )
 
     listed = orggraph(data, "changes", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from orggraph.loaders.read import LedgerIssue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,7 +64,9 @@ def dup(ledger: str, index: int, **cells: str) -> Edit:
 
 
 def bad_check(ledger: str, index: int, column: str, rename: tuple[str, str] | None = None) -> Edit:
-    return Edit(ledger, index, rename=rename, derive=lambda led: {column: wrong_check(led[ledger][index][column])})
+    return Edit(
+        ledger, index, rename=rename, derive=lambda led: {column: wrong_check(led[ledger][index][column])}
+    )
 
 
 def import_refused(load: Callable[..., Any], store: Any, ledgers: Ledgers) -> list[LedgerIssue]:

@@ -79,7 +79,13 @@ def test_required_columns_are_those_marked_in_the_spec() -> None:
 
 @pytest.mark.parametrize(
     ("name", "ledger"),
-    [("人员", "people"), ("People", "people"), ("GRID_STAFF", "grid_staff"), ("人员台账", "people"), ("人口", None)],
+    [
+        ("人员", "people"),
+        ("People", "people"),
+        ("GRID_STAFF", "grid_staff"),
+        ("人员台账", "people"),
+        ("人口", None),
+    ],
 )
 def test_ledger_names(name: str, ledger: str | None) -> None:
     assert ledger_for_name(name) == ledger
@@ -107,7 +113,11 @@ def test_csv_encodings(tmp_path: Path, encoding: str) -> None:
     sources, issues = discover(tmp_path)
     assert issues == []
     rows, stream_issues = read_all(only(sources, "people"))
-    assert [(n, r["id_number"], r["name"]) for n, r in rows] == [(2, ID1, names[0]), (3, ID2, names[1]), (4, ID3, names[2])]
+    assert [(n, r["id_number"], r["name"]) for n, r in rows] == [
+        (2, ID1, names[0]),
+        (3, ID2, names[1]),
+        (4, ID3, names[2]),
+    ]
     assert stream_issues == []
 
 
@@ -191,7 +201,12 @@ def test_a_template_example_row_and_the_template_sheets_are_skipped(tmp_path: Pa
         tmp_path / "台账模板.xlsx",
         {
             "填表说明": [["填表说明"], ["第 2 行是示例"]],
-            "人员": [["身份证号*", "姓名*"], [f"{EXAMPLE_MARK}{ID1}", "张三"], [ID2, "李四"], ["示例", "王五"]],
+            "人员": [
+                ["身份证号*", "姓名*"],
+                [f"{EXAMPLE_MARK}{ID1}", "张三"],
+                [ID2, "李四"],
+                ["示例", "王五"],
+            ],
             "编码表": [["编码"], ["520603001"]],
         },
     )
@@ -202,21 +217,28 @@ def test_a_template_example_row_and_the_template_sheets_are_skipped(tmp_path: Pa
     assert [(n, r["id_number"]) for n, r in rows] == [(3, ID2), (4, "示例")]
     assert [(i.level, i.row, "示例行" in i.reason) for i in sink] == [("warning", 2, True)]
     # One ledger per file (named after the ledger): the template sheets are not "other sheets" either.
-    one = write_xlsx(tmp_path / "人员.xlsx", {"人员": [["身份证号", "姓名"], [ID2, "李四"]], "填表说明": [["说明"]]})
+    one = write_xlsx(
+        tmp_path / "人员.xlsx", {"人员": [["身份证号", "姓名"], [ID2, "李四"]], "填表说明": [["说明"]]}
+    )
     assert discover(one)[1] == []
 
 
 # ------------------------------------------------------------------------------------------ rows
 def test_rows_keep_spreadsheet_numbers_across_multiline_cells_and_empty_rows(tmp_path: Path) -> None:
     (tmp_path / "联建共建.csv").write_text(
-        '单位编码,社区编码,共建项目\n91A,C1,"第一行\n第二行"\n\n  ,\u3000\n91B,C2,x\n91C,C3,y', encoding="utf-8"
+        '单位编码,社区编码,共建项目\n91A,C1,"第一行\n第二行"\n\n  ,\u3000\n91B,C2,x\n91C,C3,y',
+        encoding="utf-8",
     )
     sources, issues = discover(tmp_path)
     assert issues == []
     src = only(sources, "cobuilding")
     rows = list(src.rows())
     # record 2 spans two lines, records 3 and 4 are empty: 91B is the spreadsheet's row 5
-    assert [(n, r["unit_code"], r["project"]) for n, r in rows] == [(2, "91A", "第一行\n第二行"), (5, "91B", "x"), (6, "91C", "y")]
+    assert [(n, r["unit_code"], r["project"]) for n, r in rows] == [
+        (2, "91A", "第一行\n第二行"),
+        (5, "91B", "x"),
+        (6, "91C", "y"),
+    ]
     assert set(rows[0][1]) == set(LEDGERS["cobuilding"].keys)  # every key, absent columns as ''
     assert rows[0][1]["since"] == ""
     assert src.columns == ["unit_code", "community_code", "project"]
@@ -224,7 +246,15 @@ def test_rows_keep_spreadsheet_numbers_across_multiline_cells_and_empty_rows(tmp
 
 
 def test_cells_are_trimmed_and_codes_normalised_but_names_are_not(tmp_path: Path) -> None:
-    write_csv(tmp_path, "人员.csv", ["身份证号,姓名,户号", f"\u3000{ID1}\xa0, 金\u00a0,１２０１", f"１１０１０１１９９００３０７００１１,\uf900,3"])
+    write_csv(
+        tmp_path,
+        "人员.csv",
+        [
+            "身份证号,姓名,户号",
+            f"\u3000{ID1}\xa0, 金\u00a0,１２０１",
+            "１１０１０１１９９００３０７００１１,\uf900,3",
+        ],
+    )
     sources, _ = discover(tmp_path)
     rows, stream_issues = read_all(only(sources, "people"))
     assert [(r["id_number"], r["name"], r["household_no"]) for _, r in rows] == [
@@ -235,7 +265,9 @@ def test_cells_are_trimmed_and_codes_normalised_but_names_are_not(tmp_path: Path
 
 
 def test_too_long_cell_and_scientific_notation_are_errors(tmp_path: Path) -> None:
-    write_csv(tmp_path, "人员.csv", ["身份证号,姓名,标签", f"{ID1},张三,{'志愿者、' * 1200}", "1.10101E+17,李四,"])
+    write_csv(
+        tmp_path, "人员.csv", ["身份证号,姓名,标签", f"{ID1},张三,{'志愿者、' * 1200}", "1.10101E+17,李四,"]
+    )
     sources, issues = discover(tmp_path)
     assert errors(issues) == []
     rows, stream_issues = read_all(only(sources, "people"))
@@ -245,7 +277,9 @@ def test_too_long_cell_and_scientific_notation_are_errors(tmp_path: Path) -> Non
 
 
 def test_unclosed_quote_stops_the_file_with_an_error_not_a_crash(tmp_path: Path) -> None:
-    (tmp_path / "人员.csv").write_text(f'身份证号,姓名\n{ID1},张三\n{ID2},"李四\n' + "x\n" * 100_000, encoding="utf-8")
+    (tmp_path / "人员.csv").write_text(
+        f'身份证号,姓名\n{ID1},张三\n{ID2},"李四\n' + "x\n" * 100_000, encoding="utf-8"
+    )
     sources, issues = discover(tmp_path)
     rows, stream_issues = read_all(only(sources, "people"))
     assert [n for n, _ in rows] == [2]
@@ -269,7 +303,11 @@ def test_tab_separated_csv(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------ headers
 def test_alias_headers_with_blanks_and_required_marker(tmp_path: Path) -> None:
-    write_csv(tmp_path, "people.CSV", ["\u3000公民身份号码*\u3000, 姓 名 ,联系电话＊,Tags", f"{ID1},张三,13800138000,志愿者"])
+    write_csv(
+        tmp_path,
+        "people.CSV",
+        ["\u3000公民身份号码*\u3000, 姓 名 ,联系电话＊,Tags", f"{ID1},张三,13800138000,志愿者"],
+    )
     sources, issues = discover(tmp_path)
     assert issues == []
     src = only(sources, "people")
@@ -332,7 +370,13 @@ def test_mapping_file_adds_aliases_and_silences_ignored_columns(tmp_path: Path) 
     write_csv(data, "网格力量.csv", ["证件号,职位类别,负责网格,备注", f"{ID1},网格长,G1,x"])
     mapping = tmp_path / "映射.json"
     mapping.write_text(
-        json.dumps({"人员": {"证件号": "身份证号"}, "grid_staff": {"职位类别": "role"}, "*": {"证件号": "id_number", "负责网格": "负责对象编码", "备注": None}}),
+        json.dumps(
+            {
+                "人员": {"证件号": "身份证号"},
+                "grid_staff": {"职位类别": "role"},
+                "*": {"证件号": "id_number", "负责网格": "负责对象编码", "备注": None},
+            }
+        ),
         encoding="utf-8",
     )
     sources, issues = discover(data, mapping_file=mapping)
@@ -356,7 +400,9 @@ def test_bad_mapping_file_is_reported(tmp_path: Path, content: str, needle: str)
     mapping = tmp_path / "map.json"
     mapping.write_text(content, encoding="utf-8")
     _, issues = discover(tmp_path, mapping_file=mapping)
-    assert any(needle in i.reason and i.file == "map.json" for i in errors(issues)), [i.format() for i in issues]
+    assert any(needle in i.reason and i.file == "map.json" for i in errors(issues)), [
+        i.format() for i in issues
+    ]
 
 
 # ------------------------------------------------------------------------------------------ discovery
@@ -415,15 +461,38 @@ def test_a_small_limit_is_configurable(tmp_path: Path) -> None:
 def test_xlsx_folder_with_real_dates_and_numbers(tmp_path: Path) -> None:
     write_xlsx(
         tmp_path / "网格力量.xlsx",
-        {"Sheet1": [["身份证号", "岗位", "负责对象编码", "开始日期", "结束日期"], [ID1, "网格长", 101.0, datetime(2023, 5, 1), date(2024, 1, 31)]]},
+        {
+            "Sheet1": [
+                ["身份证号", "岗位", "负责对象编码", "开始日期", "结束日期"],
+                [ID1, "网格长", 101.0, datetime(2023, 5, 1), date(2024, 1, 31)],
+            ]
+        },
     )
-    write_xlsx(tmp_path / "网格.xlsx", {"网格": [["区县", "街道编码", "街道", "社区编码", "社区", "网格编码", "户数", "人口"], ["万山区", "520603001", "仁山街道", "C1", "社区", "G1", 12.0, 30]]})
+    write_xlsx(
+        tmp_path / "网格.xlsx",
+        {
+            "网格": [
+                ["区县", "街道编码", "街道", "社区编码", "社区", "网格编码", "户数", "人口"],
+                ["万山区", "520603001", "仁山街道", "C1", "社区", "G1", 12.0, 30],
+            ]
+        },
+    )
     sources, issues = discover(tmp_path)
     assert issues == []
     assert [s.file for s in sources] == ["网格.xlsx", "网格力量.xlsx"]  # LEDGERS order
     staff, stream_issues = read_all(only(sources, "grid_staff"))
     assert staff == [
-        (2, {"id_number": ID1, "name": "", "role": "网格长", "target_code": "101", "since": "2023-05-01", "until": "2024-01-31"})
+        (
+            2,
+            {
+                "id_number": ID1,
+                "name": "",
+                "role": "网格长",
+                "target_code": "101",
+                "since": "2023-05-01",
+                "until": "2024-01-31",
+            },
+        )
     ]
     grids, _ = read_all(only(sources, "grids"))
     assert (grids[0][1]["households"], grids[0][1]["population"]) == ("12", "30")
@@ -441,7 +510,10 @@ def test_one_workbook_of_sheets(tmp_path: Path) -> None:
         },
     )
     sources, issues = discover(wb)
-    assert [(s.ledger, s.file) for s in sources] == [("buildings", "台账.xlsx[楼栋]"), ("units", "台账.xlsx[Units]")]
+    assert [(s.ledger, s.file) for s in sources] == [
+        ("buildings", "台账.xlsx[楼栋]"),
+        ("units", "台账.xlsx[Units]"),
+    ]
     assert [(n, r["building_code"]) for n, r in only(sources, "buildings").rows()] == [(2, "B1"), (4, "B2")]
     [e] = issues  # the empty Sheet3 is skipped, the non-empty 汇总 is not a ledger
     assert e.file == "台账.xlsx[汇总]" and "未知台账名称" in e.reason
@@ -480,11 +552,21 @@ def test_merged_cells(tmp_path: Path) -> None:
 def test_numeric_id_and_date_in_a_text_column(tmp_path: Path) -> None:
     write_xlsx(
         tmp_path / "人员.xlsx",
-        {"人员": [["身份证号", "姓名", "户号"], [110101199003070011, "张三", datetime(2024, 1, 2)], [ID3, "李四", "1-2"]]},
+        {
+            "人员": [
+                ["身份证号", "姓名", "户号"],
+                [110101199003070011, "张三", datetime(2024, 1, 2)],
+                [ID3, "李四", "1-2"],
+            ]
+        },
     )
     rows, stream_issues = read_all(only(discover(tmp_path)[0], "people"))
     # the number has already lost its last digits in the file: handed out as digits, and reported
-    assert [n for n, _ in rows] == [2, 3] and rows[0][1]["id_number"].isdigit() and rows[1][1]["id_number"] == ID3
+    assert (
+        [n for n, _ in rows] == [2, 3]
+        and rows[0][1]["id_number"].isdigit()
+        and rows[1][1]["id_number"] == ID3
+    )
     assert [(i.row, i.column) for i in stream_issues] == [(2, "身份证号"), (2, "户号")]
     assert "身份证号被存为数字，已丢失精度，请将该列设为文本" in stream_issues[0].reason
     assert "日期" in stream_issues[1].reason

@@ -12,12 +12,10 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-
 from orggraph.graph.store import Store
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.ledgers import VOCABULARIES
 from orggraph.loaders.read import EXAMPLE_MARK, LEDGERS, ledger_for_name
-from orggraph.loaders.values import parse_date
 from orggraph.loaders.template import (
     CODE_SHEET,
     GUIDE_SHEET,
@@ -26,6 +24,7 @@ from orggraph.loaders.template import (
     scope_codes,
     write_template,
 )
+from orggraph.loaders.values import parse_date
 from orggraph.queries.scope import ScopeError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -120,7 +119,9 @@ def test_the_vocabularies_are_the_ones_the_loader_validates(tmp_path: Path) -> N
     ledgers["网格力量"][0]["岗位"] = "志愿者"
     ledgers["单位"][0]["单位类型"] = "个体户"
     ledgers["双报到"][0]["报到类型"] = "个人"
-    report = import_ledgers(write_ledgers(tmp_path / "bad", ledgers), None, pid_key=TEST_PID_KEY, dry_run=True)
+    report = import_ledgers(
+        write_ledgers(tmp_path / "bad", ledgers), None, pid_key=TEST_PID_KEY, dry_run=True
+    )
     reasons = {(e.column, e.reason) for e in report.errors}
     for ledger, key in (("grid_staff", "role"), ("units", "unit_kind"), ("dual_reporting", "report_type")):
         vocab = VOCABULARIES[(ledger, key)]
@@ -159,6 +160,7 @@ def test_a_filled_in_template_loads_as_it_is_and_never_imports_the_example(
     skipped = [w for w in report.warnings if "示例" in w.reason]
     assert len(skipped) == len(LEDGERS) and {w.row for w in skipped} == {2}
     assert {LEDGERS[k].zh: n for k, n in report.rows.items()} == {k: len(v) for k, v in ledgers.items()}
+
     # The same graph as the same rows loaded from CSV files (the example row added nothing): loading those
     # on top adds no node and no relationship.
     def counts() -> tuple[int, int]:
@@ -209,7 +211,11 @@ def test_scope_drop_downs_list_the_codes_the_store_holds_there(district: Store, 
     table = list(wb[CODE_SHEET].iter_rows(values_only=True))
     assert "谢桥街道" in str(table[0][0])
     staff = validations(wb["网格力量"])["D"]  # 负责对象编码: grids and buildings
-    assert staff.type == "list" and staff.formula1.startswith(f"'{CODE_SHEET}'!$") and staff.errorStyle == "warning"
+    assert (
+        staff.type == "list"
+        and staff.formula1.startswith(f"'{CODE_SHEET}'!$")
+        and staff.errorStyle == "warning"
+    )
     col = staff.formula1.split("!$")[1].split("$")[0]
     listed = [r[0] for r in wb[CODE_SHEET][f"{col}3:{col}{wb[CODE_SHEET].max_row}"] if r[0].value]
     assert {c.value for c in listed} == {c for k in ("Grid", "Building") for c, _ in codes.codes[k]}

@@ -99,7 +99,11 @@ def plan_for(
         name = rows[0][0]["properties"].get("name") if rows else None
         if name:
             names += [name[:1], name]
-    analytics_scopes: list[str | None] = [None, *by_label.get("District", [])[:1], *by_label.get("Street", [])[:2]]
+    analytics_scopes: list[str | None] = [
+        None,
+        *by_label.get("District", [])[:1],
+        *by_label.get("Street", [])[:2],
+    ]
     return Plan(scopes, days, keys, pairs, sorted(set(names)), analytics_scopes)
 
 
@@ -154,15 +158,21 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
                 params: dict[str, Any] = {"scope": scope}
                 if any(p.name == "as_of" for p in q.params):
                     params["as_of"] = day
-                out[f"named.{q.name}[{level}].{at}"] = _attempt(lambda q=q, p=params: _named(store, q, p, level))
+                out[f"named.{q.name}[{level}].{at}"] = _attempt(
+                    lambda q=q, p=params: _named(store, q, p, level)
+                )
             out[f"coverage.{at}"] = _attempt(lambda s=scope, d=day: coverage.coverage(store, s, d))
             out[f"breakdown.{at}"] = _attempt(lambda s=scope, d=day: coverage.coverage_breakdown(store, s, d))
             details = _attempt(lambda s=scope, d=day: coverage.gap_details(store, s, d))
             out[f"gap_details.{at}"] = details
             # gaps() is gaps_of(gap_details()): the lists from the details read just above, not read again.
             out[f"gaps.{at}"] = details if "error" in details else coverage.gaps_of(details)
-            out[f"grid_worker_load.{at}"] = _attempt(lambda s=scope, d=day: coverage.grid_worker_load(store, s, d))
-            out[f"dual_reporting.{at}"] = _attempt(lambda s=scope, d=day: coverage.dual_reporting_tally(store, s, d))
+            out[f"grid_worker_load.{at}"] = _attempt(
+                lambda s=scope, d=day: coverage.grid_worker_load(store, s, d)
+            )
+            out[f"dual_reporting.{at}"] = _attempt(
+                lambda s=scope, d=day: coverage.dual_reporting_tally(store, s, d)
+            )
             out[f"part_time_committee.{at}"] = _attempt(
                 lambda s=scope, d=day: coverage.part_time_committee(store, s, d)
             )
@@ -173,7 +183,9 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
             out[f"page.cobuilding.{at}"] = _attempt(
                 lambda s=scope, d=day: _graph(network.cobuilding_network(store, s, as_of=d))
             )
-            out[f"page.org_tree.{at}"] = _attempt(lambda s=scope, d=day: _graph(network.org_tree(store, s, as_of=d)))
+            out[f"page.org_tree.{at}"] = _attempt(
+                lambda s=scope, d=day: _graph(network.org_tree(store, s, as_of=d))
+            )
         for q in catalog.values():
             if q.scoped:
                 continue
@@ -186,9 +198,13 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
                     params = {"as_of": day}
                     if param is not None:
                         params[param] = key
-                    out[f"named.{q.name}.{key}@{day}"] = _attempt(lambda q=q, p=params: _named(store, q, p, "all"))
+                    out[f"named.{q.name}.{key}@{day}"] = _attempt(
+                        lambda q=q, p=params: _named(store, q, p, "all")
+                    )
         for scope in plan.analytics_scopes:
-            out[f"analytics.{scope or 'all'}@{day}"] = _attempt(lambda s=scope, d=day: analytics.analyze(store, s, d))
+            out[f"analytics.{scope or 'all'}@{day}"] = _attempt(
+                lambda s=scope, d=day: analytics.analyze(store, s, d)
+            )
         for label, keys in plan.keys.items():
             for key in keys:
                 at = f"{label}:{key}@{day}"
@@ -200,7 +216,9 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
                         lambda k=key, d=day, n=depth: _graph(network.ego_network(store, k, depth=n, as_of=d))
                     )
         for a, b in plan.paths:
-            out[f"path.{a}->{b}@{day}"] = _attempt(lambda a=a, b=b, d=day: contacts.contact_path(store, a, b, d))
+            out[f"path.{a}->{b}@{day}"] = _attempt(
+                lambda a=a, b=b, d=day: contacts.contact_path(store, a, b, d)
+            )
             out[f"page.path.{a}->{b}@{day}"] = _attempt(
                 lambda a=a, b=b, d=day: _graph(network.path_graph(store, a, b, as_of=d))
             )
@@ -213,7 +231,9 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
     out["people_regions"] = _attempt(lambda: people.people_regions(store, plan.keys.get("Person", [])))
     for name in plan.names:
         for scope in plan.scopes[:4]:
-            out[f"search.{name}.{scope}"] = _attempt(lambda n=name, s=scope: people.search_people(store, n, scope=s))
+            out[f"search.{name}.{scope}"] = _attempt(
+                lambda n=name, s=scope: people.search_people(store, n, scope=s)
+            )
     return out
 
 
@@ -271,7 +291,9 @@ def differences(a: dict[str, Any], b: dict[str, Any], *, limit: int = 40) -> lis
         ordered = not q.startswith(_UNORDERED)
         na, nb = normalize(a[q], ordered=ordered), normalize(b[q], ordered=ordered)
         if na != nb:
-            out.append(f"{q}:\n    first : {_short(a[q])}\n    second: {_short(b[q])}\n    at    : {_where(na, nb)}")
+            out.append(
+                f"{q}:\n    first : {_short(a[q])}\n    second: {_short(b[q])}\n    at    : {_where(na, nb)}"
+            )
         if len(out) >= limit:
             break
     return out

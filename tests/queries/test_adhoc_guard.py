@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from orggraph.queries.adhoc_guard import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -115,14 +114,18 @@ def _cap(q: str, cap: int = 101, params: dict[str, object] | None = None) -> str
 
 
 def test_cap_rows() -> None:
-    assert _cap("UNWIND range(1, 3000000) AS x RETURN x") == "UNWIND range(1, 3000000) AS x RETURN x LIMIT 101"
+    assert (
+        _cap("UNWIND range(1, 3000000) AS x RETURN x") == "UNWIND range(1, 3000000) AS x RETURN x LIMIT 101"
+    )
     assert _cap("MATCH (n) RETURN n ORDER BY n.name;") == "MATCH (n) RETURN n ORDER BY n.name LIMIT 101;"
     assert _cap("MATCH (n) RETURN n // last\n") == "MATCH (n) RETURN n LIMIT 101 // last\n"
     assert _cap("RETURN 1 AS x LIMIT 5") == "RETURN 1 AS x LIMIT 5"
     assert _cap("RETURN 1 AS x LIMIT 5000000") == "RETURN 1 AS x LIMIT 101"
     assert _cap("RETURN 1 AS x LIMIT $n", params={"n": 10**9}) == "RETURN 1 AS x LIMIT 101"
     assert _cap("RETURN 1 AS x LIMIT $n", params={"n": 3}) == "RETURN 1 AS x LIMIT $n"
-    assert _cap("RETURN 1 AS x UNION RETURN 2 AS x") == "RETURN 1 AS x LIMIT 101 UNION RETURN 2 AS x LIMIT 101"
+    assert (
+        _cap("RETURN 1 AS x UNION RETURN 2 AS x") == "RETURN 1 AS x LIMIT 101 UNION RETURN 2 AS x LIMIT 101"
+    )
     # a RETURN inside a subquery is not the final one
     assert _cap("MATCH (n) CALL { WITH n RETURN n.a AS a } RETURN a") == (
         "MATCH (n) CALL { WITH n RETURN n.a AS a } RETURN a LIMIT 101"

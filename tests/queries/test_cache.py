@@ -80,8 +80,12 @@ def test_a_write_from_another_process_drops_the_answer(loaded: FalkorStore, falk
         "s.write(\"MATCH (g:Grid {code: $c}) SET g.name = 'elsewhere'\", {'c': sys.argv[3]})\n"
         "s.close()\n"
     )
-    subprocess.run([sys.executable, "-c", other, str(falkor_data_dir), loaded.graph_name, fx.G111],
-                   check=True, timeout=120, env={**os.environ})
+    subprocess.run(
+        [sys.executable, "-c", other, str(falkor_data_dir), loaded.graph_name, fx.G111],
+        check=True,
+        timeout=120,
+        env={**os.environ},
+    )
     assert cache.cached(loaded, ("t",), count).value == 2
     assert cache.cached(loaded, ("t",), count).value == 2
 
@@ -98,8 +102,14 @@ class VersionlessStore(Store):
     def cache_identity(self) -> str | None:
         return self._identity
 
-    def read(self, query: Any, params: Mapping[str, Any] | None = None, *, timeout: float | None = None,
-             max_rows: int | None = None) -> Result:
+    def read(
+        self,
+        query: Any,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> Result:
         raise AssertionError("not read")
 
     def write(self, query: Any, params: Mapping[str, Any] | None = None) -> Result:
@@ -128,7 +138,9 @@ def test_a_store_without_identity_is_not_cached() -> None:
     assert [cache.cached(s, ("t",), count).value for _ in range(3)] == [1, 2, 3]
 
 
-def test_every_answer_expires_and_the_cache_is_bounded(loaded: FalkorStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_answer_expires_and_the_cache_is_bounded(
+    loaded: FalkorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = [1000.0]
     monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
     count = Counter()

@@ -348,7 +348,11 @@ def test_scoped_named_queries_start_from_the_scope_code(district: Any, level: st
         ops = district.explain(q.text_for(level), {"scope": scope, "as_of": AS_OF})
         assert not full_scans(ops), (name, level, ops)
         if q.text_for(level) != cov._NOTHING:  # a level the scope does not contain needs no read at all
-            assert any(op.startswith(INDEX_SEEK_OPERATORS) and f":{level}" in op for op in ops), (name, level, ops)
+            assert any(op.startswith(INDEX_SEEK_OPERATORS) and f":{level}" in op for op in ops), (
+                name,
+                level,
+                ops,
+            )
 
 
 def test_every_named_query_has_a_purpose_and_declared_params(district: Store) -> None:

@@ -27,7 +27,6 @@ from differential import answers, differences, plan_for
 from fixtures.small_district import AS_OF, BEFORE, LATER, PID_KEY, ledgers, write_ledgers
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import credit_check_char, id_check_char, orgcode_check_char
@@ -55,7 +54,9 @@ def _compare(falkor: Store, neo4j: Store, days: list[str], *, light: bool = Fals
         plan.analytics_scopes, plan.names = [None], plan.names[:2]
     a, b = answers(falkor, plan), answers(neo4j, plan)
     diffs = differences(a, b)
-    assert not diffs, f"{len(diffs)} answers differ between FalkorDB (first) and Neo4j (second):\n" + "\n".join(diffs)
+    assert not diffs, (
+        f"{len(diffs)} answers differ between FalkorDB (first) and Neo4j (second):\n" + "\n".join(diffs)
+    )
     return len(a)
 
 
@@ -165,7 +166,9 @@ def cities(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
     orgs = [("D0", "党委", "", "")]
     for i, base in enumerate(draw(st.lists(st.sampled_from([*streets, *communities, *grid_codes, *bcodes,
                                                             *ucodes]), max_size=5, unique=True))):  # fmt: skip
-        kind = {9: "党工委", 12: "党委", 15: "党支部"}.get(len(base), "党小组" if base.startswith("B") else "党支部")
+        kind = {9: "党工委", 12: "党委", 15: "党支部"}.get(
+            len(base), "党小组" if base.startswith("B") else "党支部"
+        )
         parent = draw(st.sampled_from([o[0] for o in orgs]))
         orgs.append((f"O{i}", kind, parent, base))
     ocodes = [o[0] for o in orgs]
@@ -263,7 +266,9 @@ def _unique(rows: list[dict[str, str]], identity: tuple[str, ...]) -> list[dict[
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])  # fmt: skip
 @given(city=cities())
-def test_random_cities(city: dict[str, list[dict[str, str]]], stores: tuple[Store, Store], tmp_path: Path) -> None:
+def test_random_cities(
+    city: dict[str, list[dict[str, str]]], stores: tuple[Store, Store], tmp_path: Path
+) -> None:
     falkor, neo4j = stores
     folder = write_ledgers(tmp_path / f"city-{uuid.uuid4().hex[:8]}", {k: v for k, v in city.items() if v})
     for s in stores:

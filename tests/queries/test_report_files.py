@@ -107,7 +107,9 @@ def test_gaps_workbook(gaps_report: dict[str, Any], tmp_path: Path) -> None:
     assert l4[:6] == ["程刚", "组织部副部长", "部务会成员", 0, 1, 2]
     assert "应联系" in l4[6] and "2 个网格" in l4[6] and "应联系 不联系" not in l4[6]
     assert "（" in l4[7]  # the contact points by name, with the code beside it
-    assert rows_of(wb["唯一直接联系人"])[1:] == [["郭峰", 1, f"{gaps_report['names'][fx.G112]}（{fx.G112}）", pid("W2")]]
+    assert rows_of(wb["唯一直接联系人"])[1:] == [
+        ["郭峰", 1, f"{gaps_report['names'][fx.G112]}（{fx.G112}）", pid("W2")]
+    ]
     assert rows_of(wb["无直接联系人网格"])[1:] == [["工业园专属网格", fx.G212, "冲广坪社区"]]
     assert gaps_report["names"][fx.G112] == "龙门二网格"
     ws = wb["联系点不合规"]
@@ -247,7 +249,10 @@ def test_analytics_workbook_has_the_numbers_of_analyze(
     assert [r[3] for r in groups[1:]] == ["社区"] * len(g["communities"]) + ["单位"] * len(g["units"])
     assert rows_of(wb["孤立社区"])[1:] == [["梅花社区", fx.C12]]
     assert [r[0] for r in rows_of(wb["负担分布"])[1:]] == [
-        "100 户及以下", "超过 100 户，至多 200 户", "超过 200 户，至多 300 户", "超过 300 户"
+        "100 户及以下",
+        "超过 100 户，至多 200 户",
+        "超过 200 户，至多 300 户",
+        "超过 300 户",
     ]
     ws = wb["专职网格员负担"]
     assert ws["B3"].number_format == "#,##0.0" and ws.column_dimensions["D"].width == 44
@@ -255,7 +260,11 @@ def test_analytics_workbook_has_the_numbers_of_analyze(
     assert ws.freeze_panes == "A3" and "截至 2025-06-30" in ws["A1"].value
     assert wb["分析汇总"]["C3"].number_format == "#,##0.0##"
     about = {r[0]: r[1] for r in rows_of(wb["说明"])[1:]}
-    assert about["报表"] == "网络分析报表" and about["范围"] == "碧江区、万山区" and "200,000 户" in about["规模上限"]
+    assert (
+        about["报表"] == "网络分析报表"
+        and about["范围"] == "碧江区、万山区"
+        and "200,000 户" in about["规模上限"]
+    )
     assert wb["孤立社区"]["A1"].value == "没有任何在期共建或报到单位的社区\n碧江区、万山区　截至 2025-06-30"
 
 
@@ -272,7 +281,11 @@ def test_analytics_csv_and_json(district: Store, analytics_report: dict[str, Any
 
 
 def test_cli_report_analytics(
-    cli_env: None, district: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    cli_env: None,
+    district: Store,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from orggraph.api.cli import main
 
@@ -280,7 +293,11 @@ def test_cli_report_analytics(
     assert main(["report", "analytics", "--scope", fx.S2, "--as-of", BEFORE, "--out", str(out)]) == 0
     assert "「万山区 仁山街道」截至 2024-06-30" in capsys.readouterr().out
     critical = analytics.analyze(district, fx.S2, BEFORE)["critical_people"]["critical"]
-    assert [r[-1] for r in rows_of(load_workbook(out)["关键人员"])[1:]] == [c["pid"] for c in critical] == [pid("L2")]
+    assert (
+        [r[-1] for r in rows_of(load_workbook(out)["关键人员"])[1:]]
+        == [c["pid"] for c in critical]
+        == [pid("L2")]
+    )
     assert main(["report", "analytics", "--scope", "nope", "--out", str(tmp_path / "x.xlsx")]) == 2
     monkeypatch.setattr(analytics, "MAX_HOUSEHOLDS", 5)  # the whole graph has 11 households
     assert main(["report", "analytics", "--as-of", AS_OF, "--out", str(tmp_path / "big.xlsx")]) == 2

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 
@@ -163,5 +162,3 @@ def point_env_at(store: Store, monkeypatch: pytest.MonkeyPatch, falkor_data_dir:
         monkeypatch.setenv("ORGGRAPH_GRAPH_NAME", store.graph_name)  # type: ignore[attr-defined]
     monkeypatch.setenv("ORGGRAPH_DATA_DIR", str(falkor_data_dir))
     get_settings.cache_clear()
-
-

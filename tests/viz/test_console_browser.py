@@ -15,12 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from openpyxl import load_workbook
-from live import serving  # tests/viz/live.py
-from pngcheck import ink  # tests/viz/pngcheck.py
-
 from conftest import G1, PHONE, TEST_PID_KEY, small_district  # tests/viz/conftest.py
+from live import serving  # tests/viz/live.py
+from openpyxl import load_workbook
 from orggraph.graph.falkor import FalkorStore
+from pngcheck import ink  # tests/viz/pngcheck.py
 from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
@@ -42,6 +41,7 @@ def console(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     from orggraph.api.app import create_app
     from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
     from orggraph.loaders.importer import import_ledgers
+
     from orggraph.settings import Settings
 
     store = FalkorStore.embedded(falkor_data_dir, "console_browser")
@@ -55,7 +55,9 @@ def console(falkor_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     data_dir = tmp_path_factory.mktemp("console-app")
     settings = Settings(data_dir=data_dir, pid_key=TEST_PID_KEY.decode(), max_rows=500)
     reg = TokenRegistry(tokens_path(data_dir))
-    tokens = {role: reg.create(Role(role), None, f"{role}-console")[0] for role in ("analyst", "viewer", "admin")}
+    tokens = {
+        role: reg.create(Role(role), None, f"{role}-console")[0] for role in ("analyst", "viewer", "admin")
+    }
     codes = LoginCodes()
     with serving(create_app(settings, store=store, login_codes=codes)) as url:
         yield Console(url, codes, tokens, data_dir)
@@ -71,10 +73,14 @@ class Session:
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.expected_4xx = 0
-        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+        self.context = browser.new_context(
+            viewport={"width": size[0], "height": size[1]}, accept_downloads=True
+        )
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None
+        )
         self.page.route("**/*", self._route)
         code = c.login.issue(c.tokens[role])
         resp = self.page.goto(f"{c.url}/login?code={code}&next=/pages/overview")
@@ -111,7 +117,9 @@ class Session:
     def run(self) -> None:
         before = self.page.evaluate("orggraphConsole.rows")
         self.page.click("#run")
-        self.page.wait_for_function("b => orggraphConsole.rows !== b && !orggraphConsole.busy", arg=before, timeout=BOUND_MS)
+        self.page.wait_for_function(
+            "b => orggraphConsole.rows !== b && !orggraphConsole.busy", arg=before, timeout=BOUND_MS
+        )
 
     def shot(self, name: str) -> None:
         shots = os.environ.get("ORGGRAPH_SCREENSHOTS")
@@ -132,7 +140,8 @@ def _complete(s: Session, want: str) -> None:
     """Wait for the completion list to offer `want`, move the selection onto it and pick it with Enter."""
     s.page.wait_for_function(
         "w => [...document.querySelectorAll('.cm-tooltip-autocomplete li')].some(li => li.textContent.startsWith(w))",
-        arg=want, timeout=BOUND_MS,
+        arg=want,
+        timeout=BOUND_MS,
     )
     selected = "document.querySelector('.cm-tooltip-autocomplete li[aria-selected]')?.textContent || ''"
     for _ in range(40):
@@ -165,7 +174,11 @@ def test_done_when_an_analyst_types_runs_exports_saves_and_reopens(browser: Any,
     s.run()
     rows = s.page.locator("#table-pane tbody tr")
     assert rows.count() == 1, (s.editor_text(), s.page.inner_text("#message"))
-    assert rows.count() == 1 and "网格员丙" in rows.first.inner_text() and "旺家第1网格" in rows.first.inner_text()
+    assert (
+        rows.count() == 1
+        and "网格员丙" in rows.first.inner_text()
+        and "旺家第1网格" in rows.first.inner_text()
+    )
     assert [th.inner_text() for th in s.page.locator("#table-pane th").all()] == ["g", "r", "p"]
     s.shot("console-table-1440x900")
     # The graph: drawn by the pages' own script, with their legend.
@@ -204,7 +217,11 @@ def test_a_viewer_cannot_open_the_console_nor_call_its_routes(browser: Any, cons
     assert s.page.get_by_role("link", name="查询控制台").count() == 0
     resp = s.page.goto(f"{console.url}/pages/cypher")
     assert resp is not None and resp.status == 403 and "查询控制台" in s.page.inner_text("body")
-    for method, path in (("GET", "/api/saved-queries"), ("POST", "/api/saved-queries"), ("GET", "/api/cypher/history")):
+    for method, path in (
+        ("GET", "/api/saved-queries"),
+        ("POST", "/api/saved-queries"),
+        ("GET", "/api/cypher/history"),
+    ):
         status = s.page.evaluate(
             "([m, p]) => fetch(p, {method: m, headers: {'Content-Type': 'application/json'},"
             " body: m === 'POST' ? JSON.stringify({name: 'x', query: 'RETURN 1'}) : undefined}).then(r => r.status)",

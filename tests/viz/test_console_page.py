@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from conftest import C1, G1, PHONE, STREET, TEST_PID_KEY  # tests/viz/conftest.py
 from fastapi.testclient import TestClient
-
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.schema import linter_schema
 from orggraph.graph.store import Store
-from orggraph.settings import Settings
 from orggraph.viz.console import STATIC_FILES, result_graph
 from orggraph.viz.render import LABEL_COLORS
+
+from orggraph.settings import Settings
 
 
 @pytest.fixture
@@ -48,7 +48,9 @@ def test_cypher_roles_get_the_console_and_the_menu_item(client: tuple[TestClient
 
 
 @pytest.mark.parametrize("role,scope", [("viewer", None), ("street", STREET), ("community", C1)])
-def test_other_roles_get_the_pages_403_and_no_menu_item(client: tuple[TestClient, Any], role: str, scope: str) -> None:
+def test_other_roles_get_the_pages_403_and_no_menu_item(
+    client: tuple[TestClient, Any], role: str, scope: str
+) -> None:
     c, auth = client
     h = auth(role, scope)
     page = c.get("/pages/cypher", headers=h)
@@ -61,8 +63,14 @@ def test_editor_assets_are_served_compressed_and_cached(client: tuple[TestClient
     c, _ = client
     for name in STATIC_FILES:
         r = c.get(f"/pages/static/{name}", headers={"Accept-Encoding": "gzip"})
-        assert r.status_code == 200 and r.headers["content-encoding"] == "gzip" and "immutable" in r.headers["cache-control"]
-        assert r.content == (Path(__file__).parents[2] / "viz" / "static" / name).read_bytes()  # httpx decodes
+        assert (
+            r.status_code == 200
+            and r.headers["content-encoding"] == "gzip"
+            and "immutable" in r.headers["cache-control"]
+        )
+        assert (
+            r.content == (Path(__file__).parents[2] / "viz" / "static" / name).read_bytes()
+        )  # httpx decodes
     plain = c.get(f"/pages/static/{STATIC_FILES[0]}", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.content.startswith(b"(")
     raw = c.get(f"/pages/static/{STATIC_FILES[1]}", headers={"Accept-Encoding": "gzip"}, extensions={})
@@ -80,12 +88,17 @@ def _rel(i: int, a: int, b: int, t: str = "SERVES") -> dict[str, Any]:
 
 def test_result_graph_joins_rows_on_identities() -> None:
     grid = _node(0, "Grid")
-    rows = [[grid, _rel(1, 1, 0), _node(1)], [grid, _rel(2, 2, 0), _node(2)],
-            [{"nodes": [_node(1), grid], "relationships": [_rel(1, 1, 0)]}]]  # a path repeating the first row
+    rows = [
+        [grid, _rel(1, 1, 0), _node(1)],
+        [grid, _rel(2, 2, 0), _node(2)],
+        [{"nodes": [_node(1), grid], "relationships": [_rel(1, 1, 0)]}],
+    ]  # a path repeating the first row
     g = result_graph(rows)
     assert sorted(g.nodes) == ["Grid:k0", "Person:k1", "Person:k2"]
-    assert sorted((e.source, e.target, e.type) for e in g.edges) == [("Person:k1", "Grid:k0", "SERVES"),
-                                                                      ("Person:k2", "Grid:k0", "SERVES")]
+    assert sorted((e.source, e.target, e.type) for e in g.edges) == [
+        ("Person:k1", "Grid:k0", "SERVES"),
+        ("Person:k2", "Grid:k0", "SERVES"),
+    ]
     assert g.notes == []
 
 
@@ -105,8 +118,14 @@ def test_result_graph_caps_and_folds_like_the_pages() -> None:
 def test_graph_view_uses_the_pages_styles_and_masks(client: tuple[TestClient, Any]) -> None:
     c, auth = client
     h = auth("analyst")
-    ans = c.post("/api/cypher", json={"query": "MATCH (g:Grid {code: $code})<-[r:SERVES]-(p:Person) RETURN g, r, p",
-                                      "params": {"code": G1}}, headers=h).json()
+    ans = c.post(
+        "/api/cypher",
+        json={
+            "query": "MATCH (g:Grid {code: $code})<-[r:SERVES]-(p:Person) RETURN g, r, p",
+            "params": {"code": G1},
+        },
+        headers=h,
+    ).json()
     view = c.post("/pages/cypher/graph", json={"rows": ans["rows"]}, headers=h)
     assert view.status_code == 200
     body = view.json()
@@ -124,8 +143,14 @@ def test_graph_view_takes_any_json_without_failing(client: tuple[TestClient, Any
     deep: Any = [1]
     for _ in range(200):
         deep = [deep]
-    junk = [[deep, {"labels": "x", "properties": [], "id": 1}, {"type": 3, "properties": {}, "id": "r"},
-             {"labels": ["Nope"], "properties": {"a": {"b": [1]}}, "id": ["x"]},
-             {"type": "SERVES", "properties": {}, "id": "r1", "start": None, "end": {"x": 1}}]]
+    junk = [
+        [
+            deep,
+            {"labels": "x", "properties": [], "id": 1},
+            {"type": 3, "properties": {}, "id": "r"},
+            {"labels": ["Nope"], "properties": {"a": {"b": [1]}}, "id": ["x"]},
+            {"type": "SERVES", "properties": {}, "id": "r1", "start": None, "end": {"x": 1}},
+        ]
+    ]
     r = c.post("/pages/cypher/graph", json={"rows": junk}, headers=auth("analyst"))
     assert r.status_code == 200 and r.json()["counts"]["nodes"] == 0

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from conftest import C1, C2, PHONE, SECRETARY, STREET, TEST_PID_KEY, pid  # tests/viz/conftest.py
 from fastapi.testclient import TestClient
-
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
-from orggraph.settings import Settings
 from orggraph.viz.render import VIS_FILE
+
+from orggraph.settings import Settings
 
 
 @pytest.fixture
@@ -53,7 +53,9 @@ def test_phones_follow_the_tokens_role(app_client: tuple[TestClient, Any]) -> No
     assert PHONE not in analyst and mask_phone(PHONE) in analyst
     assert PHONE in admin  # opened from the sealed form with the server's key
     viewer = client.get(url, headers={"Authorization": f"Bearer {token('viewer')}"})
-    assert viewer.status_code == 403 and PHONE not in viewer.text and "许书记" not in viewer.text  # no pid for a viewer
+    assert (
+        viewer.status_code == 403 and PHONE not in viewer.text and "许书记" not in viewer.text
+    )  # no pid for a viewer
 
 
 def test_a_community_token_sees_only_its_community(app_client: tuple[TestClient, Any]) -> None:

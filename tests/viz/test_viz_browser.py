@@ -11,20 +11,17 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
-from pngcheck import ink  # tests/viz/pngcheck.py
-
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP
-
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
+from pngcheck import ink  # tests/viz/pngcheck.py
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +75,7 @@ def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """uvicorn on 127.0.0.1 (random port) serving the whole app (API, login, pages) over the demo district."""
     from orggraph.api.app import create_app
     from orggraph.api.auth import Role, TokenRegistry, tokens_path
+
     from orggraph.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("viz-app"), pid_key=TEST_PID_KEY.decode())
@@ -99,7 +97,13 @@ class Visit:
 
 
 def visit(
-    browser: Any, url: str, *, name: str, login: Live | None = None, allow_local: bool = True, keep_open: bool = False
+    browser: Any,
+    url: str,
+    *,
+    name: str,
+    login: Live | None = None,
+    allow_local: bool = True,
+    keep_open: bool = False,
 ) -> Visit:
     v = Visit(url)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -115,7 +119,9 @@ def visit(
         parts = urlsplit(u)
         if parts.scheme in ("data", "blob", "about") or u == url:
             r.continue_()
-        elif allow_local and parts.scheme in ("http", "https", "ws") and (parts.hostname or "") in LOCAL_HOSTS:
+        elif (
+            allow_local and parts.scheme in ("http", "https", "ws") and (parts.hostname or "") in LOCAL_HOSTS
+        ):
             r.continue_()
         else:
             v.blocked.append(u)
@@ -127,7 +133,9 @@ def visit(
         assert resp is not None and resp.status == 200, f"{url}: HTTP {resp.status if resp else None}"
         v.csp_header = resp.headers.get("content-security-policy")
     if page.locator("#graph").count():  # a network page (the overview and gaps pages are plain HTML)
-        page.wait_for_function("() => window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
+        page.wait_for_function(
+            "() => window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000
+        )
         v.state = page.evaluate(
             "({ms: orggraph.ms, nodes: orggraph.nodes, edges: orggraph.edges,"
             " physics: orggraph.network.physics.physicsEnabled})"
@@ -160,7 +168,9 @@ def csp_violations(page: Any) -> list[str]:
 def assert_no_csp_violation(v: Visit) -> None:
     """Served pages carry a strict policy (scripts from the server only, no framing) and break none of it."""
     if v.url.startswith("http"):
-        assert v.csp_header and "default-src 'self'" in v.csp_header and "frame-ancestors 'none'" in v.csp_header
+        assert (
+            v.csp_header and "default-src 'self'" in v.csp_header and "frame-ancestors 'none'" in v.csp_header
+        )
         assert "'unsafe-inline'" not in v.csp_header.split("script-src")[1].split(";")[0]
     assert v.csp == [], f"Content-Security-Policy violations: {v.csp}"
 
@@ -190,8 +200,12 @@ def _top_community(store: Store) -> str:
 def _street(store: Store) -> str:
     from orggraph.graph.cypher import statement
 
-    q = statement("tests.viz.first_street", "MATCH (s:Street) RETURN s.code ORDER BY s.code LIMIT 1", "测试：第一个街道",
-                  origin=__name__)
+    q = statement(
+        "tests.viz.first_street",
+        "MATCH (s:Street) RETURN s.code ORDER BY s.code LIMIT 1",
+        "测试：第一个街道",
+        origin=__name__,
+    )
     return str(store.read(q).rows[0][0])
 
 
@@ -200,30 +214,44 @@ def test_chinese_font_is_installed() -> None:
     """Without a CJK font Chromium draws every label as boxes."""
     if not shutil.which("fc-list"):
         _unavailable("没有 fontconfig（fc-list）")
-    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    ).stdout
     if not out.strip():
         _unavailable("没有中文字体：apt-get install fonts-wqy-zenhei（./dev test 会安装）")
     assert out.strip()
 
 
-@pytest.mark.parametrize("page", ["cobuilding", "ego", "ego2"])  # the org tree is HTML: test_viz_browser_net.py
+@pytest.mark.parametrize(
+    "page", ["cobuilding", "ego", "ego2"]
+)  # the org tree is HTML: test_viz_browser_net.py
 def test_page_draws_offline(browser: Any, server: Live, demo_store: Store, page: str) -> None:
     street = _street(demo_store)
-    url = server.url + {
-        "cobuilding": "/pages/cobuilding",
-        "ego": f"/pages/ego/{street}",
-        "ego2": f"/pages/ego/{_top_community(demo_store)}?depth=2",
-    }[page]
+    url = (
+        server.url
+        + {
+            "cobuilding": "/pages/cobuilding",
+            "ego": f"/pages/ego/{street}",
+            "ego2": f"/pages/ego/{_top_community(demo_store)}?depth=2",
+        }[page]
+    )
     v = visit(browser, url, name=page, login=server)
     assert_drawn_offline(v)
     assert v.state["nodes"] >= 5
 
 
 def test_a_500_node_ego_page_settles(browser: Any, server: Live, demo_store: Store) -> None:
-    v = visit(browser, f"{server.url}/pages/ego/{_top_community(demo_store)}?depth=2", name="ego-500", login=server,
-              keep_open=True)
+    v = visit(
+        browser,
+        f"{server.url}/pages/ego/{_top_community(demo_store)}?depth=2",
+        name="ego-500",
+        login=server,
+        keep_open=True,
+    )
     try:
-        assert v.state["nodes"] >= 0.8 * NODE_CAP  # the demo's busiest community, two steps out: about the cap
+        assert (
+            v.state["nodes"] >= 0.8 * NODE_CAP
+        )  # the demo's busiest community, two steps out: about the cap
         assert v.state["ms"] < SETTLE_BOUND_MS
         before = v.page.evaluate("JSON.stringify(orggraph.network.getPositions())")
         v.page.wait_for_timeout(700)
@@ -234,7 +262,9 @@ def test_a_500_node_ego_page_settles(browser: Any, server: Live, demo_store: Sto
         v.page.context.close()
 
 
-def test_clicking_a_node_shows_its_properties_and_links(browser: Any, server: Live, demo_store: Store) -> None:
+def test_clicking_a_node_shows_its_properties_and_links(
+    browser: Any, server: Live, demo_store: Store
+) -> None:
     code = _top_community(demo_store)
     v = visit(browser, f"{server.url}/pages/ego/{code}", name="ego-click", login=server, keep_open=True)
     try:
@@ -264,8 +294,10 @@ def test_exported_file_draws_with_no_network_at_all(browser: Any, demo_store: St
     from orggraph.viz.render import Links
 
     out = tmp_path / "ego.html"
-    out.write_text(build_ego(demo_store, _street(demo_store), depth=2, links=Links(base=None), inline_assets=True),
-                   encoding="utf-8")
+    out.write_text(
+        build_ego(demo_store, _street(demo_store), depth=2, links=Links(base=None), inline_assets=True),
+        encoding="utf-8",
+    )
     v = visit(browser, out.as_uri(), name="export-ego", allow_local=False)
     assert_drawn_offline(v)  # the file itself is all it loaded: anything else would be in v.blocked
 
@@ -287,7 +319,9 @@ def _ready(page: Any) -> None:
     page.wait_for_function("() => window.orggraph && window.orggraph.ready", timeout=SETTLE_BOUND_MS + 10_000)
 
 
-def test_from_the_overview_to_a_path_from_a_unit_to_a_household(browser: Any, server: Live, demo_store: Store) -> None:
+def test_from_the_overview_to_a_path_from_a_unit_to_a_household(
+    browser: Any, server: Live, demo_store: Store
+) -> None:
     """The issue's walk: overview → a community's co-building network → a unit's ego network → the contact path
     from that unit to a household, all by clicking, with nothing fetched from any other host."""
     from orggraph.graph.cypher import statement
@@ -300,8 +334,13 @@ RETURN u.code AS unit, c.code AS community, h.code AS household ORDER BY unit, h
         origin=__name__,
     )
     unit, community, household = demo_store.read(q).rows[0]
-    v = visit(browser, f"{server.url}/pages/overview?scope={community}", name="flow-overview", login=server,
-              keep_open=True)
+    v = visit(
+        browser,
+        f"{server.url}/pages/overview?scope={community}",
+        name="flow-overview",
+        login=server,
+        keep_open=True,
+    )
     page = v.page
     try:
         page.locator('article[data-measure="cobuilding"] a', has_text="联建共建网络").click()

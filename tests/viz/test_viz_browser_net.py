@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from pngcheck import ink  # tests/viz/pngcheck.py
-from test_viz_browser import Live, assert_drawn_offline, browser, serving, visit  # noqa: F401
-
+from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store
-
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
+from pngcheck import ink  # tests/viz/pngcheck.py
+from test_viz_browser import Live, assert_drawn_offline, browser, serving, visit  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +39,7 @@ class Site:
 def site(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from orggraph.api.app import create_app
     from orggraph.api.auth import Role, TokenRegistry, tokens_path
+
     from orggraph.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("viz-net"), pid_key=TEST_PID_KEY.decode())
@@ -60,7 +59,9 @@ def _positions(page: Any) -> dict[str, dict[str, float]]:
 
 
 def _click_node(page: Any, node_id: str) -> Any:
-    xy = page.evaluate("(id) => orggraph.network.canvasToDOM(orggraph.network.getPositions([id])[id])", node_id)
+    xy = page.evaluate(
+        "(id) => orggraph.network.canvasToDOM(orggraph.network.getPositions([id])[id])", node_id
+    )
     box = page.locator("#graph").bounding_box()
     page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
     panel = page.locator("#panel")
@@ -68,9 +69,16 @@ def _click_node(page: Any, node_id: str) -> Any:
     return panel
 
 
-def test_a_group_node_expands_in_place_without_moving_anything(browser: Any, site: Site, demo_store: Store) -> None:
-    v = visit(browser, f"{site.url}/pages/ego/{_grid(demo_store)}?depth=2", name="expand-group", login=site.admin,
-              keep_open=True)
+def test_a_group_node_expands_in_place_without_moving_anything(
+    browser: Any, site: Site, demo_store: Store
+) -> None:
+    v = visit(
+        browser,
+        f"{site.url}/pages/ego/{_grid(demo_store)}?depth=2",
+        name="expand-group",
+        login=site.admin,
+        keep_open=True,
+    )
     page = v.page
     try:
         assert_drawn_offline(v)
@@ -85,7 +93,9 @@ def test_a_group_node_expands_in_place_without_moving_anything(browser: Any, sit
         button = panel.locator("button.expand")
         assert "在图上展开" in button.inner_text()
         button.click()
-        page.wait_for_function("() => document.documentElement.getAttribute('data-expanded') === '1'", timeout=15000)
+        page.wait_for_function(
+            "() => document.documentElement.getAttribute('data-expanded') === '1'", timeout=15000
+        )
         after = _positions(page)
         added = page.evaluate("orggraph.lastAdded")
         assert len(added) == min(50, count)
@@ -99,7 +109,9 @@ def test_a_group_node_expands_in_place_without_moving_anything(browser: Any, sit
             assert page.evaluate("(id) => orggraph.nodeSet.get(id)", group["id"]) is None
         # A household just added expands in turn (its residents, anonymous steps for nobody here: admin).
         page.evaluate("(id) => orggraph.expand(id)", added[0])
-        page.wait_for_function("() => document.documentElement.getAttribute('data-expanded') === '2'", timeout=15000)
+        page.wait_for_function(
+            "() => document.documentElement.getAttribute('data-expanded') === '2'", timeout=15000
+        )
         assert page.evaluate("orggraph.lastAdded.length") >= 1
         assert v.errors == []
     finally:
@@ -107,8 +119,13 @@ def test_a_group_node_expands_in_place_without_moving_anything(browser: Any, sit
 
 
 def test_the_legend_hides_and_shows_a_kind(browser: Any, site: Site, demo_store: Store) -> None:
-    v = visit(browser, f"{site.url}/pages/ego/{_grid(demo_store)}?depth=2", name="legend", login=site.viewer,
-              keep_open=True)
+    v = visit(
+        browser,
+        f"{site.url}/pages/ego/{_grid(demo_store)}?depth=2",
+        name="legend",
+        login=site.viewer,
+        keep_open=True,
+    )
     page = v.page
     try:
         hidden = "(k) => orggraph.nodeSet.get({filter: n => n.kind_key === k}).map(n => !!n.hidden)"
@@ -127,7 +144,9 @@ def test_the_legend_hides_and_shows_a_kind(browser: Any, site: Site, demo_store:
 
 
 def test_png_export_downloads_the_drawing(browser: Any, site: Site, demo_store: Store) -> None:
-    v = visit(browser, f"{site.url}/pages/ego/{_grid(demo_store)}", name="png", login=site.viewer, keep_open=True)
+    v = visit(
+        browser, f"{site.url}/pages/ego/{_grid(demo_store)}", name="png", login=site.viewer, keep_open=True
+    )
     page = v.page
     try:
         with page.expect_download(timeout=15000) as dl:
@@ -148,7 +167,9 @@ def test_org_tree_collapses_and_finds_within_itself(browser: Any, site: Site) ->
     try:
         assert v.errors == [] and v.blocked == []
         roots = page.locator("#tree > li.org")
-        assert roots.count() >= 4  # the district opens at street level: one 党工委 per street and the two 工委
+        assert (
+            roots.count() >= 4
+        )  # the district opens at street level: one 党工委 per street and the two 工委
         assert page.locator("#tree > li.org > details[open]").count() == 0
         visible = page.locator("#tree li.org:visible").count()
         assert visible == roots.count()  # folded: only the top level shows, each with its counts
@@ -212,13 +233,19 @@ def test_the_admin_creates_shows_once_and_revokes_a_token(browser: Any, site: Si
         token = page.locator("#new-token-value").inner_text()
         assert token.startswith("og_") and len(token) > 40
         page.locator('#tokens tr[data-name="网页创建-张三"]').wait_for()
-        assert page.request.get(f"{site.url}/api/me", headers={"Authorization": f"Bearer {token}"}).status == 200
+        assert (
+            page.request.get(f"{site.url}/api/me", headers={"Authorization": f"Bearer {token}"}).status == 200
+        )
         page.on("dialog", lambda d: d.accept())
         page.locator('#tokens tr[data-name="网页创建-张三"] button').click()
         page.locator('#tokens tr[data-name="网页创建-张三"]').wait_for(state="detached")
-        assert page.request.get(f"{site.url}/api/me", headers={"Authorization": f"Bearer {token}"}).status == 401
+        assert (
+            page.request.get(f"{site.url}/api/me", headers={"Authorization": f"Bearer {token}"}).status == 401
+        )
         assert token not in page.content().replace(page.locator("#new-token-value").inner_text(), "")
-        assert [e for e in v.errors if "status of 422" not in e] == []  # the refused street token: a 422 on purpose
+        assert [
+            e for e in v.errors if "status of 422" not in e
+        ] == []  # the refused street token: a 422 on purpose
     finally:
         page.context.close()
     context = browser.new_context()

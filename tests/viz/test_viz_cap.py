@@ -9,8 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import C1, G1, STREET, pid, REPORTER_IDS  # tests/viz/conftest.py
-
+from conftest import C1, G1, REPORTER_IDS, STREET, pid  # tests/viz/conftest.py
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import Store
@@ -45,7 +44,9 @@ def test_no_page_of_the_demo_district_draws_more_than_the_cap(demo_store: Store)
         key = str(demo_store.read(q).rows[0][0])
         for depth in (1, 2):
             counts[f"ego.{label}@{depth}"] = drawn(build_ego(demo_store, key, depth=depth, links=links))
-        counts[f"neighbourhood.{label}"] = len(neighbourhood(demo_store, key, limit=200, links=links)["nodes"])
+        counts[f"neighbourhood.{label}"] = len(
+            neighbourhood(demo_store, key, limit=200, links=links)["nodes"]
+        )
     counts["cobuilding@all"] = drawn(build_cobuilding(demo_store, None, links=links))
     counts["org-tree@all"] = drawn(build_org_tree(demo_store, None, links=links))
     assert all(n <= NODE_CAP for n in counts.values()), {k: n for k, n in counts.items() if n > NODE_CAP}

@@ -16,14 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
+from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.loaders.pinyin import initials
 from orggraph.queries.coverage import sole_contacts
 from orggraph.queries.policy import Access
 from orggraph.viz.pickers import scope_options
-
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.browser
@@ -47,9 +45,9 @@ def _port() -> int:
 def live(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """The whole app on 127.0.0.1 over the demo district, and a token per role (sent as the login cookie)."""
     import uvicorn
-
     from orggraph.api.app import create_app
     from orggraph.api.auth import Role, TokenRegistry, tokens_path
+
     from orggraph.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("find-app"), pid_key=TEST_PID_KEY.decode())
@@ -57,8 +55,15 @@ def live(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tokens = {r: reg.create(Role(r), None, f"find-{r}")[0] for r in ("analyst", "viewer")}
     street = scope_options(demo_store, Access.of("admin"))[1]["code"]
     tokens["street"] = reg.create(Role.street, street, "find-street")[0]
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings, store=demo_store), host="127.0.0.1", port=_port(),
-                                        log_level="warning", lifespan="off"))
+    srv = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, store=demo_store),
+            host="127.0.0.1",
+            port=_port(),
+            log_level="warning",
+            lifespan="off",
+        )
+    )
     t = threading.Thread(target=srv.run, daemon=True)
     t.start()
     deadline = time.monotonic() + 20
@@ -70,7 +75,9 @@ def live(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     t.join(timeout=10)
 
 
-def _page(browser: Any, live: tuple[str, dict[str, str]], role: str = "analyst", size: tuple[int, int] = (1440, 900)) -> Any:
+def _page(
+    browser: Any, live: tuple[str, dict[str, str]], role: str = "analyst", size: tuple[int, int] = (1440, 900)
+) -> Any:
     url, tokens = live
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
     ctx.add_cookies([{"name": "orggraph_session", "value": tokens[role], "url": url}])
@@ -157,8 +164,10 @@ def test_overview_counts_equal_the_lengths_of_their_lists(browser, live) -> None
     page.goto(live[0] + "/pages/overview")
     links = page.locator("a[data-uncovered]")
     assert links.count() >= 3  # the demo district misses something on several measures
-    found = [(links.nth(i).get_attribute("href"), int(links.nth(i).get_attribute("data-n") or -1))
-             for i in range(links.count())]
+    found = [
+        (links.nth(i).get_attribute("href"), int(links.nth(i).get_attribute("data-n") or -1))
+        for i in range(links.count())
+    ]
     for href, n in found:
         page.goto(live[0] + href)
         assert int(page.locator("section#uncovered h2 .n").get_attribute("data-count") or -1) == n, href

@@ -23,7 +23,6 @@ from conftest import (  # tests/viz/conftest.py
     U3,
     pid,
 )
-
 from orggraph.graph.store import Result, Store
 from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
 from orggraph.queries.scope import ScopeError
@@ -46,7 +45,9 @@ class CountingStore(Store):
         self.inner = inner
         self.reads: list[tuple[int, int]] = []  # (rows, node values)
 
-    def read(self, query: Any, params: Any = None, *, timeout: float | None = None, max_rows: int | None = None) -> Result:
+    def read(
+        self, query: Any, params: Any = None, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> Result:
         r = self.inner.read(query, params, timeout=timeout, max_rows=max_rows)
         self.reads.append((len(r.rows), _count_nodes(r.rows)))
         return r
@@ -89,8 +90,14 @@ def test_ego_past_the_cap_counts_the_rest_in_group_nodes(district: Store) -> Non
     cap = 12
     g = ego_network(district, C1, as_of=AS_OF, cap=cap)
     assert len(g.nodes) <= cap
-    shown = sum(1 for n in g.nodes.values() if n.label == "Person" and ("PartyMember" in n.labels) and n.level == 1
-                and (f"{n.id}", g.center, "REPORTED_TO") in edges(g))
+    shown = sum(
+        1
+        for n in g.nodes.values()
+        if n.label == "Person"
+        and ("PartyMember" in n.labels)
+        and n.level == 1
+        and (f"{n.id}", g.center, "REPORTED_TO") in edges(g)
+    )
     counted = groups(g)[(g.center, "报到党员")]
     assert shown + counted == REPORTERS  # every reporting member is either drawn or counted, once
     assert shown >= 1
@@ -125,7 +132,9 @@ def test_ego_queries_hand_back_a_bounded_number_of_nodes(district: Store) -> Non
     ego_network(counting, C1, depth=2, as_of=AS_OF, cap=10)
     step_one = counting.reads[2]  # resolve, fetch the centre, then step one
     assert step_one[1] <= 10 * step_one[0]
-    assert sum(n for _, n in counting.reads) < 2 * REPORTERS  # far fewer than the members (and their homes ...)
+    assert (
+        sum(n for _, n in counting.reads) < 2 * REPORTERS
+    )  # far fewer than the members (and their homes ...)
 
 
 def test_ego_of_a_person_by_pid(district: Store) -> None:

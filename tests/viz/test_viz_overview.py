@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from conftest import C1, C2, G1, STREET, small_district  # tests/viz/conftest.py
-
 from orggraph.graph.store import Store
 from orggraph.queries.coverage import coverage
 from orggraph.viz.overview import build_gaps, build_overview
@@ -17,7 +16,11 @@ AS_OF = "2025-06-30"
 
 
 def card(html: str, measure: str) -> str:
-    m = re.search(rf'<article class="card" style="--c: ([^"]+)" data-measure="{re.escape(measure)}">(.*?)</article>', html, re.S)
+    m = re.search(
+        rf'<article class="card" style="--c: ([^"]+)" data-measure="{re.escape(measure)}">(.*?)</article>',
+        html,
+        re.S,
+    )
     assert m, f"no card for {measure}"
     return m.group(1) + m.group(2)
 
@@ -48,7 +51,9 @@ def test_overview_has_a_row_per_community_linking_to_its_own_overview(district: 
 
 def test_gaps_page_names_the_entries_and_links_them(district: Store) -> None:
     html = build_gaps(district, STREET, as_of=AS_OF, links=Links(base="", as_of=AS_OF))
-    section = re.search(r'<section class="tbl" id="communities_without_cobuilding">(.*?)</section>', html, re.S)
+    section = re.search(
+        r'<section class="tbl" id="communities_without_cobuilding">(.*?)</section>', html, re.S
+    )
     assert section and f'<a href="/pages/ego/{C2}?depth=1&amp;as_of={AS_OF}">冲广社区</a>' in section.group(1)
     assert "旺家社区" not in section.group(1)
     assert G1 not in re.sub(r"<[^>]+>", "", html)  # names, not codes, are what people read
@@ -74,7 +79,9 @@ def test_overview_of_one_district_computes_its_figures_once_and_keeps_them(
     calls: list[str] = []
     for name in ("coverage", "coverage_breakdown"):
         real = getattr(page, name)
-        monkeypatch.setattr(page, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+        monkeypatch.setattr(
+            page, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k)
+        )
 
     def view() -> str:
         return build_overview(district, None, as_of=AS_OF, links=Links(base="", as_of=AS_OF))

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.stores import point_env_at
 from conftest import (  # tests/viz/conftest.py
     C1,
     C2,
@@ -23,7 +22,6 @@ from conftest import (  # tests/viz/conftest.py
 )
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
@@ -34,6 +32,7 @@ from orggraph.queries.scope import ScopeError
 from orggraph.viz.pages import NodeStyle, build_cobuilding, build_ego, build_org_tree, build_path
 from orggraph.viz.render import VIS_FILE, Links, base_options, render, vis_network
 from orggraph.viz.routes import pages_router, static_router
+from support.stores import point_env_at
 
 AS_OF = "2025-06-30"
 _DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</script>', re.S)
@@ -47,7 +46,9 @@ def graph_data(html: str) -> dict[str, Any]:
 
 def external_refs(html: str) -> list[str]:
     """src/href attributes that would make the browser fetch from another host."""
-    return [u for u in re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html) if re.match(r"^(?:[a-z]+:)?//", u, re.I)]
+    return [
+        u for u in re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', html) if re.match(r"^(?:[a-z]+:)?//", u, re.I)
+    ]
 
 
 def all_ids() -> list[str]:
@@ -92,8 +93,12 @@ def test_phone_is_masked_unless_admin_and_no_raw_id_anywhere(district: Store) ->
     admin = build_ego(district, pid(SECRETARY), as_of=AS_OF, viewer=ADMIN)
     assert mask_phone(PHONE) in viewer and PHONE not in viewer
     assert PHONE in admin
-    pages = [viewer, admin, build_ego(district, C1, depth=2, as_of=AS_OF, viewer=ADMIN),
-             build_org_tree(district, STREET, as_of=AS_OF, viewer=ADMIN)]
+    pages = [
+        viewer,
+        admin,
+        build_ego(district, C1, depth=2, as_of=AS_OF, viewer=ADMIN),
+        build_org_tree(district, STREET, as_of=AS_OF, viewer=ADMIN),
+    ]
     for html in pages:
         for id18 in all_ids():
             assert id18 not in html
@@ -121,7 +126,10 @@ def test_cobuilding_page_past_the_cap_draws_streets_and_unit_kinds(district: Sto
     street = by_id[f"Street:{STREET}"]
     assert "1/2" in street["label"]  # one of its two communities has a partner
     assert f"/pages/cobuilding?scope={STREET}" in [lk.get("href") for lk in street["info"]["links"]]
-    assert {n["id"] for n in data["nodes"] if n["id"].startswith("kind:")} == {"kind:国有企业", "kind:民营企业"}
+    assert {n["id"] for n in data["nodes"] if n["id"].startswith("kind:")} == {
+        "kind:国有企业",
+        "kind:民营企业",
+    }
     assert all("家" in e["title"] for e in data["edges"])  # how many units, on hover and as the edge's width
 
 
@@ -161,9 +169,11 @@ def test_path_page_without_keys_offers_a_form(district: Store) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- CLI
-def test_cli_writes_a_standalone_file(district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      falkor_data_dir: Path) -> None:
+def test_cli_writes_a_standalone_file(
+    district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, falkor_data_dir: Path
+) -> None:
     from orggraph.api.cli import main
+
     from orggraph.settings import get_settings
 
     point_env_at(district, monkeypatch, falkor_data_dir)
@@ -180,11 +190,13 @@ def test_cli_writes_a_standalone_file(district: Any, tmp_path: Path, monkeypatch
         get_settings.cache_clear()
 
 
-def test_cli_pages_follow_the_role(district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   falkor_data_dir: Path) -> None:
+def test_cli_pages_follow_the_role(
+    district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, falkor_data_dir: Path
+) -> None:
     """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one with
     the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
     from orggraph.api.cli import main
+
     from orggraph.settings import get_settings
 
     point_env_at(district, monkeypatch, falkor_data_dir)
@@ -258,5 +270,8 @@ def test_a_scoped_viewer_sees_outside_nodes_only_as_their_kind(district: Store) 
     assert "管辖范围" in html
     # a viewer of the whole street sees them
     street_viewer = Access.of("viewer", STREET)
-    whole = {n["id"] for n in graph_data(build_ego(district, C2, depth=2, as_of=AS_OF, viewer=street_viewer))["nodes"]}
+    whole = {
+        n["id"]
+        for n in graph_data(build_ego(district, C2, depth=2, as_of=AS_OF, viewer=street_viewer))["nodes"]
+    }
     assert f"Community:{C1}" in whole and "PartyOrg:D520603001" in whole

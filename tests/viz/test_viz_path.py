@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from conftest import B1, C1, U1, U3  # tests/viz/conftest.py
-
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
 from orggraph.queries.network import path_graph

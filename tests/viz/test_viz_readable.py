@@ -7,7 +7,6 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import (  # tests/viz/conftest.py
@@ -17,19 +16,16 @@ from conftest import (  # tests/viz/conftest.py
     G1,
     G2,
     LEADER,
-    ORG_C1,
     REPORTERS,
     STREET,
     WORKER,
     pid,
 )
-
 from orggraph.graph.store import Store
 from orggraph.queries.network import GNode, Graph, ego_network, group_members
 from orggraph.queries.scope import ScopeError
 from orggraph.viz.pages import _org_items, build_ego, build_org_tree, build_tokens
 from orggraph.viz.render import REL_COLORS, Links, radial_positions
-
 from test_viz_pages import AS_OF, graph_data
 
 
@@ -51,8 +47,10 @@ def test_a_grid_page_shows_the_leaders_of_its_community(district: Store) -> None
     # LEADER contacts G1 directly and C1 (its community): on G2's page nobody covers it through C2.
     g = ego_network(district, G1, as_of=AS_OF)
     assert f"Person:{pid(LEADER)}" in g.nodes
-    assert any(e.source == f"Person:{pid(LEADER)}" and e.target == f"Community:{C1}" and e.type == "CONTACTS"
-               for e in g.edges)
+    assert any(
+        e.source == f"Person:{pid(LEADER)}" and e.target == f"Community:{C1}" and e.type == "CONTACTS"
+        for e in g.edges
+    )
     other = ego_network(district, G2, as_of=AS_OF)
     assert f"Person:{pid(LEADER)}" not in other.nodes
 
@@ -72,7 +70,11 @@ def test_a_group_pages_through_its_members(district: Store) -> None:
 def test_edge_kinds_have_distinct_colours() -> None:
     drawn = {k: v for k, v in REL_COLORS.items() if k != "GROUP"}
     assert len(set(drawn.values())) == len(drawn)
-    reds = [k for k, v in drawn.items() if int(v[1:3], 16) > 0xc0 and int(v[3:5], 16) < 0x60 and int(v[5:7], 16) < 0x60]
+    reds = [
+        k
+        for k, v in drawn.items()
+        if int(v[1:3], 16) > 0xC0 and int(v[3:5], 16) < 0x60 and int(v[5:7], 16) < 0x60
+    ]
     assert len(reds) <= 1, reds  # the trial found five near-identical reds
 
 
@@ -82,14 +84,33 @@ def test_the_first_ring_keeps_its_nodes_apart() -> None:
     g.add(GNode("Grid:g", "Grid", "g", {"name": "网格"}))
     g.center = "Grid:g"
     for i in range(3):
-        g.add(GNode(f"Person:w{i}", "Person", f"w{i}", {"name": f"网格员{i}"}, level=1, parent="Grid:g",
-                    via="SERVES:in:Person"))
-    g.add(GNode("Building:b", "Building", "b", {"name": "1栋"}, level=1, parent="Grid:g", via="PART_OF:in:Building"))
+        g.add(
+            GNode(
+                f"Person:w{i}",
+                "Person",
+                f"w{i}",
+                {"name": f"网格员{i}"},
+                level=1,
+                parent="Grid:g",
+                via="SERVES:in:Person",
+            )
+        )
+    g.add(
+        GNode(
+            "Building:b",
+            "Building",
+            "b",
+            {"name": "1栋"},
+            level=1,
+            parent="Grid:g",
+            via="PART_OF:in:Building",
+        )
+    )
     for j in range(131):
         g.add(GNode(f"Household:h{j}", "Household", f"h{j}", {}, level=2, parent="Building:b"))
     pos = radial_positions(g)
     ring = [pos[f"Person:w{i}"] for i in range(3)] + [pos["Building:b"]]
-    gaps = [math.dist(a, b) for i, a in enumerate(ring) for b in ring[i + 1:]]
+    gaps = [math.dist(a, b) for i, a in enumerate(ring) for b in ring[i + 1 :]]
     assert min(gaps) >= 80, gaps
 
 
@@ -130,7 +151,9 @@ def test_a_grid_without_a_fulltime_worker_or_party_organization_says_so(district
 def test_a_leader_breaking_the_contact_rule_sees_the_rule_and_the_counts(
     district: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "联系点不符合规定" not in build_ego(district, pid(LEADER), as_of=AS_OF)  # 1 community, 1 grid: as required
+    assert "联系点不符合规定" not in build_ego(
+        district, pid(LEADER), as_of=AS_OF
+    )  # 1 community, 1 grid: as required
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"街道党工委班子": {"社区": 1, "网格": 2}}), encoding="utf-8")
     monkeypatch.setenv("ORGGRAPH_CONTACT_RULES", str(rules))

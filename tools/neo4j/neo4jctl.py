@@ -135,7 +135,11 @@ def classpath(data: Path) -> str:
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:16]
     cache = data / f"classpath-{digest}.txt"
     # Also kept per user: a new folder (a test's second server, a benchmark's) then skips Maven (~1 min).
-    shared = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "orggraph" / f"neo4j-classpath-{digest}.txt"
+    shared = (
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        / "orggraph"
+        / f"neo4j-classpath-{digest}.txt"
+    )
     for known in (cache, shared):
         if known.is_file():
             cp = known.read_text(encoding="utf-8").strip()
@@ -206,7 +210,9 @@ class Home:
             except OSError:
                 return None
             return pid
-        if any(b"Launcher" in part for part in cmdline) and any(str(self.root).encode() in p for p in cmdline):
+        if any(b"Launcher" in part for part in cmdline) and any(
+            str(self.root).encode() in p for p in cmdline
+        ):
             return pid
         return None
 
@@ -293,7 +299,9 @@ def start(data: Path, port: int | None, heap: str, pagecache: str, tx_memory: st
     running = home.pid()
     if running is not None:
         if port is not None and port != home.port():
-            raise Fail(f"{home.root} 的 Neo4j 已在端口 {home.port()} 运行（pid {running}）；先 ./dev neo4j stop。")
+            raise Fail(
+                f"{home.root} 的 Neo4j 已在端口 {home.port()} 运行（pid {running}）；先 ./dev neo4j stop。"
+            )
         log(f"already running (pid {running}, port {home.port()})")
         sys.stdout.write(export_lines(home))
         return 0
@@ -341,7 +349,12 @@ def start(data: Path, port: int | None, heap: str, pagecache: str, tx_memory: st
     log(f"starting Neo4j {version} (Java {major}) on 127.0.0.1:{port}, data {home.root}")
     with open(home.console, "ab") as out:
         proc = subprocess.Popen(
-            cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            cmd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     home.pidfile.write_text(str(proc.pid))
     deadline = time.monotonic() + START_TIMEOUT
@@ -390,7 +403,9 @@ def status(data: Path) -> int:
         return 3
     port = home.port()
     state = "应答" if port and bolt_handshake(port) else "未应答 Bolt"
-    print(f"Neo4j {pinned_version()} 运行中：pid {pid}，bolt://127.0.0.1:{port}（{state}），数据目录 {home.root}")
+    print(
+        f"Neo4j {pinned_version()} 运行中：pid {pid}，bolt://127.0.0.1:{port}（{state}），数据目录 {home.root}"
+    )
     return 0
 
 
@@ -419,9 +434,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("start", "stop", "status", "env", "admin"):
         sp = sub.add_parser(name)
-        sp.add_argument("--data", type=Path, default=Path(os.environ.get("ORGGRAPH_NEO4J_HOME", DEFAULT_DATA)))
+        sp.add_argument(
+            "--data", type=Path, default=Path(os.environ.get("ORGGRAPH_NEO4J_HOME", DEFAULT_DATA))
+        )
         if name == "start":
-            sp.add_argument("--port", type=int, default=None, help="Bolt port (default 7687; 0 picks a free one)")
+            sp.add_argument(
+                "--port", type=int, default=None, help="Bolt port (default 7687; 0 picks a free one)"
+            )
             sp.add_argument("--heap", default=os.environ.get("ORGGRAPH_NEO4J_HEAP", "1g"))
             sp.add_argument("--pagecache", default=os.environ.get("ORGGRAPH_NEO4J_PAGECACHE", "512m"))
             sp.add_argument(
