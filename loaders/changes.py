@@ -50,6 +50,7 @@ from orggraph.loaders.writes import (
 )
 
 from orggraph import __version__
+from orggraph.oserrors import disk_full
 
 __all__ = [
     "HISTORY_FILE",
@@ -338,6 +339,11 @@ def history_errors(path: Path, doing: str) -> Iterator[None]:
     try:
         yield
     except (sqlite3.Error, OSError) as e:
+        if isinstance(e, OSError) and disk_full(e):
+            raise HistoryError(
+                f"磁盘空间不足，无法{doing}数据文件夹中的变更记录 {path}（{e.strerror}）。"
+                "请释放该磁盘的空间，然后重新运行同一命令。"
+            ) from None
         raise HistoryError(f"无法{doing}数据文件夹中的变更记录 {path}（{e}）") from None
 
 
@@ -562,7 +568,16 @@ class Tracker:
             upserts.append((iid, h, x, m, 1 if spec.person else 0))
             self.forward(name, row)
         if upserts or deletes:
-            marshal.dump((upserts, deletes), self._pending)
+            try:
+                marshal.dump((upserts, deletes), self._pending)
+            except (
+                OSError
+            ) as e:  # the record of this load is spooled like the writes: a full disk stops it here
+                why = "磁盘空间不足，" if disk_full(e) else ""
+                raise HistoryError(
+                    f"{why}无法写入导入用的临时文件（{e.strerror or e}）。未导入任何数据。"
+                    "请释放该磁盘的空间或用环境变量 TMPDIR 换一个文件夹，然后重新运行同一命令。"
+                ) from None
 
     def _classify(self, spec: _Spec, prev: tuple[int, int, int] | None, x: int, m: int) -> tuple[str, str]:
         fam = spec.family
