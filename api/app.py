@@ -50,6 +50,7 @@ def _routers() -> list[Any]:
         login,
         people,
         queries,
+        scenarios,
         search,
         tokens,
     )
@@ -66,6 +67,7 @@ def _routers() -> list[Any]:
         cypher.router,
         console.router,
         queries.router,
+        scenarios.router,
         people.router,
         search.router,
         tokens.router,
