@@ -52,6 +52,7 @@ def _routers() -> list[Any]:
         queries,
         search,
         tokens,
+        whatif,
     )
 
     return [
@@ -71,6 +72,7 @@ def _routers() -> list[Any]:
         tokens.router,
         audit.router,
         login.router,
+        whatif.router,
     ]
 
 
