@@ -53,6 +53,7 @@ def _routers() -> list[Any]:
         scenarios,
         search,
         tokens,
+        whatif,
     )
 
     return [
@@ -73,6 +74,7 @@ def _routers() -> list[Any]:
         tokens.router,
         audit.router,
         login.router,
+        whatif.router,
     ]
 
 
