@@ -77,11 +77,12 @@ _CODE_LENGTHS = {6: "District", 9: "Street", 12: "Community", 15: "Grid", 17: "B
 FLAGS = {  # what the answer says of a node -> (border colour, Chinese)
     "appeared": ("#d62828", "新出现的短板"),
     "disappeared": ("#2d936c", "消除的短板"),
-    "sole": ("#e9a23b", "新增的唯一联系人"),
+    "sole": ("#e9a23b", "成为唯一联系人"),
 }
 EDGE_MARKS = {  # edge status -> (colour, dashes, Chinese)
     "ending": ("#d62828", True, "调整后不再有的关系（虚线）"),
     "adding": ("#2d936c", False, "调整后新增的关系"),
+    "sole": ("#e9a23b", False, "调整后的唯一直接联系人"),
 }
 
 
@@ -148,11 +149,20 @@ def answer_graph(req: GraphRequest, cap: int = NODE_CAP) -> tuple[Graph, dict[st
             props = {"key": mark, ("category" if rel == "CONTACTS" else "role"): role}
             g.link(who.id, target.id, rel or "CONTACTS", props)
     for gap in req.gaps:
+        if gap.get("list") == "sole_contacts":  # drawn from `sole_contacts` below, with their grids
+            continue
         for side in ("appeared", "disappeared"):
             for item in gap.get(side) or []:
                 _flag(g, item, side, _text(gap.get("label")), node)
     for item in (req.sole_contacts or {}).get("appeared") or []:
-        _flag(g, item, "sole", "唯一联系人", node)
+        if isinstance(item, dict) and _text(item.get("grid")) and _text(item.get("pid")):
+            grid = node("Grid", _text(item["grid"]), _text(item.get("grid_name")))
+            person = {"kind": "person", "key": item["pid"], "name": item.get("name")}
+            who = _flag(g, person, "sole", f"{grid.name if grid else item['grid']}的唯一直接联系人", node)
+            if grid is not None and who is not None:
+                mark = f"sole:{len(marks)}"
+                marks[mark] = "sole"
+                g.link(who.id, grid.id, "SOLE", {"key": mark})
     if dropped:
         g.notes.append(
             f"受影响的节点较多，图中只画前 {cap:,} 个，另有 {dropped:,} 个未画出；完整名单见下方列表。"
@@ -160,19 +170,20 @@ def answer_graph(req: GraphRequest, cap: int = NODE_CAP) -> tuple[Graph, dict[st
     return g, marks
 
 
-def _flag(g: Graph, item: Any, flag: str, what: str, node: Any) -> None:
+def _flag(g: Graph, item: Any, flag: str, what: str, node: Any) -> GNode | None:
     if not isinstance(item, dict) or not _text(item.get("key")):
-        return
+        return None
     key = _text(item["key"])
     n = node(_label_of(_text(item.get("kind")), key), key, _text(item.get("name")))
     if n is None:
-        return
+        return None
     if flag != "sole" or "whatif" not in n.flags:  # a new gap outweighs a new sole contact
         n.flags["whatif"] = flag
     notes = n.flags.setdefault("whatif_notes", [])
     notes.append((FLAGS[flag][1], what + ("：" + _text(item["why"]) if item.get("why") else "")))
-    if item.get("where"):
+    if flag != "sole" and item.get("where"):
         notes.append(("位置", _text(item["where"])))
+    return n
 
 
 class WhatIfStyle(NodeStyle):
@@ -218,7 +229,9 @@ def whatif_graph(req: GraphRequest, viewer: Access | None, links: Links) -> dict
             if status in EDGE_MARKS:
                 color, dashes, text = EDGE_MARKS[status]
                 e.update(color=color, dashes=dashes, width=3)
-                e["title"] = text.split("（")[0] + "：" + _text(e.get("title"))
+                e["title"] = text.split("（")[0] + ("：" + _text(e["title"]) if e.get("title") else "")
+                if status == "sole":
+                    e.update(label="唯一联系人", title=text)
 
     return graph_answer(g, style, viewer, links, _legend(g, style, marks), touch)
 

@@ -48,8 +48,10 @@
       var li = el("li");
       var ring = item.border && item.color === "#ffffff";
       var sw = el("span", null, "sw " + (item.shape || "dot") + (item.kind === "edge" ? " edge" : "") + (item.dashed ? " dashed" : "") + (ring ? " ring" : ""));
-      sw.style.background = item.kind === "edge" && item.dashed
-        ? "repeating-linear-gradient(90deg," + item.color + " 0 4px,transparent 4px 7px)" : item.color;
+      if (item.kind === "edge" && item.dashed) { // a dashed line: its top border, in the edge's colour
+        sw.style.borderTop = "3px dashed " + item.color;
+        sw.style.height = "0";
+      } else sw.style.background = item.color;
       if (item.border) sw.style.borderColor = item.border;
       li.appendChild(sw);
       li.appendChild(document.createTextNode(item.text));

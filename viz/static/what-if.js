@@ -130,6 +130,7 @@
     $("form-error").textContent = "";
     state.changes.push(ch);
     drawChanges();
+    stale();
     ["who", "target", "from", "to"].forEach(function (id) {
       $(id).value = "";
       $(id).form.querySelector("input[name='" + id + "_key']").value = "";
@@ -149,7 +150,7 @@
       del.type = "button";
       del.title = "从方案中去掉这一项";
       del.setAttribute("aria-label", "去掉第" + (i + 1) + "项");
-      del.addEventListener("click", function () { state.changes.splice(i, 1); drawChanges(); });
+      del.addEventListener("click", function () { state.changes.splice(i, 1); drawChanges(); stale(); });
       li.appendChild(del);
       if (errors && errors[i + 1]) {
         li.className = "bad";
@@ -163,6 +164,17 @@
     drawChanges();
     say("");
   });
+  // An answer no longer matches the changes once they are edited: said, and the export waits for a new run.
+  function stale() {
+    if (!state.answer) return;
+    $("export").disabled = true;
+    say("方案已改动，下面仍是上一次模拟的结果：点“运行模拟”更新。", "note");
+  }
+  function forget(text) {
+    state.answer = state.ran = null;
+    $("export").disabled = true;
+    $("answer").replaceChildren(el("p", text, "empty"));
+  }
 
   function body() {
     var b = { changes: state.changes.slice() };
@@ -186,6 +198,7 @@
     call("POST", "/api/what-if", b).then(function (res) {
       busy(false);
       if (!res.ok) {
+        forget("改正标红的调整（或上面说的问题）后，再点“运行模拟”。");
         // "第N项：…" names the change it is about: shown next to it.
         var d = detail(res), m = /^第(\d+)项/.exec(d), errs = {};
         if (m && +m[1] >= 1 && +m[1] <= state.changes.length) {
@@ -268,21 +281,35 @@
     box.replaceChildren();
     var cards = el("div");
     cards.id = "cards";
-    (a.coverage || []).forEach(function (m) { cards.appendChild(card(m)); });
+    // The measures that change first, in their order; then the others.
+    var moved = function (m) { return !!(m.delta && (m.delta.covered || m.delta.ratio || m.delta.total)); };
+    var measures = a.coverage || [];
+    measures.filter(moved).concat(measures.filter(function (m) { return !moved(m); }))
+      .forEach(function (m) { cards.appendChild(card(m)); });
     box.appendChild(cards);
     var net = el("div");
     net.id = "net-box";
     box.appendChild(net);
+    var quiet = [];
     (a.gaps || []).forEach(function (g) {
       var up = (g.appeared || []).length, down = (g.disappeared || []).length;
+      if (g.list === "sole_contacts") return; // listed below with their grids
+      if (!up && !down) { quiet.push(g.label); return; }
       var rows = (g.appeared || []).map(function (it) { return itemRow(it, "appeared"); })
         .concat((g.disappeared || []).map(function (it) { return itemRow(it, "disappeared"); }));
-      box.appendChild(section(g.label, up, down, rows.length ? table(["变化", "名称", "编码", "位置", "原因"], rows) : null, "gap-" + g.list));
+      box.appendChild(section(g.label, up, down, table(["变化", "名称", "编码", "位置", "原因"], rows), "gap-" + g.list));
     });
+    if (quiet.length) box.appendChild(el("p", "以下 " + quiet.length + " 份短板清单没有变化：" + quiet.join("、") + "。", "muted quiet"));
     var sc = a.sole_contacts || {}, su = (sc.appeared || []).length, sd = (sc.disappeared || []).length;
-    var srows = (sc.appeared || []).map(function (it) { return itemRow(it, "appeared"); })
-      .concat((sc.disappeared || []).map(function (it) { return itemRow(it, "disappeared"); }));
-    box.appendChild(section("唯一联系人的变化", su, sd, srows.length ? table(["变化", "名称", "编码", "位置", "说明"], srows) : null, "sole-contacts"));
+    var soleRow = function (side) {
+      return function (it) {
+        var why = side === "appeared" ? "调整后是该网格唯一的直接联系人（服务或联系点）：此人再变动，网格将无人直接联系"
+                                      : "调整后不再是该网格唯一的直接联系人";
+        return itemRow({ name: it.name, key: it.pid, where: (it.grid_name || "") + "（" + it.grid + "）", why: why }, side);
+      };
+    };
+    var srows = (sc.appeared || []).map(soleRow("appeared")).concat((sc.disappeared || []).map(soleRow("disappeared")));
+    box.appendChild(section("唯一联系人的变化", su, sd, srows.length ? table(["变化", "人员", "人员标识", "网格", "说明"], srows) : null, "sole-contacts"));
     var prow = (a.people || []).map(function (p) {
       var tr = el("tr");
       tr.appendChild(el("td", (p.kind === "unit" ? "单位 " : "") + (p.name || p.key)));
@@ -356,6 +383,7 @@
     return keep;
   }
   function fill(s) {
+    if (state.answer) forget("已换成另一个方案：点“运行模拟”查看它的结果。");
     state.changes = (s.changes || []).filter(function (c) { return c && typeof c === "object"; });
     state.names = {};
     Object.keys(s.names || {}).forEach(function (k) { state.names[k] = String(s.names[k]); });
