@@ -1,8 +1,9 @@
-"""The page 模拟调整 in a real browser (headless Chromium, every request to another host blocked), against the real
-`POST /api/what-if`: pick a person by typing a name, add an "end" change, run, see the card drop and the gap
-appear on the list and on the network, export (an .xlsx openpyxl reads), save, reopen, a share link that fills
-the page without running, and an error shown next to the change it names. Screenshots at 1440×900 and 1366×768
-go under `ORGGRAPH_SCREENSHOTS` when set. Without Chromium these tests skip locally and FAIL under CI=true."""
+"""The page 模拟调整 in a real browser (headless Chromium, every request to another host blocked),
+against the real `POST /api/what-if`: pick a person by typing a name, add an "end" change, run, see the
+card drop and the gap appear on the list and on the network, export (an .xlsx openpyxl reads), save,
+reopen, a share link that fills the page without running, and an error shown next to the change it names.
+Screenshots at 1440×900 and 1366×768 go under `ORGGRAPH_SCREENSHOTS` when set. Without Chromium these
+tests skip locally and FAIL under CI=true."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ pytestmark = pytest.mark.browser
 class Page(Session):
     """A logged-in browser on /pages/what-if that records every call of the what-if route."""
 
-    def __init__(self, browser: Any, c: Console, role: str, size: tuple[int, int] = (1440, 900)) -> None:
-        super().__init__(browser, c, role, size)
+    def __init__(self, b: Any, c: Console, role: str, size: tuple[int, int] = (1440, 900)) -> None:
+        super().__init__(b, c, role, size)
         self.runs: list[str] = []
         self.page.on("request", lambda r: self.runs.append(r.url) if "/api/what-if" in r.url else None)
 
@@ -58,7 +59,7 @@ class Page(Session):
         return [t.strip() for t in self.page.locator("#changes li .line").all_inner_texts()]
 
 
-def test_done_when_ending_the_only_full_time_worker(browser: Any, console: Console) -> None:
+def test_done_when_ending_the_only_full_time_worker(browser: Any, console: Console) -> None:  # noqa: F811 - the fixtures
     s = Page(browser, console, "analyst")
     s.open(via_menu=True)
     assert s.page.url.endswith("/pages/what-if")
@@ -89,7 +90,7 @@ def test_done_when_ending_the_only_full_time_worker(browser: Any, console: Conso
     s.close()
 
 
-def test_save_reopen_and_share_never_run_by_themselves(browser: Any, console: Console) -> None:
+def test_save_reopen_and_share_never_run_by_themselves(browser: Any, console: Console) -> None:  # noqa: F811 - the fixtures
     s = Page(browser, console, "analyst")
     s.open()
     s.add_end_of_worker()
@@ -128,7 +129,7 @@ def test_save_reopen_and_share_never_run_by_themselves(browser: Any, console: Co
     s.close()
 
 
-def test_an_error_is_shown_next_to_the_change_it_names(browser: Any, console: Console) -> None:
+def test_an_error_is_shown_next_to_the_change_it_names(browser: Any, console: Console) -> None:  # noqa: F811 - the fixtures
     s = Page(browser, console, "analyst")
     s.open()
     s.add_end_of_worker()
@@ -153,7 +154,7 @@ def test_an_error_is_shown_next_to_the_change_it_names(browser: Any, console: Co
     s.close()
 
 
-def test_viewers_are_refused_and_small_screens_fit(browser: Any, console: Console) -> None:
+def test_viewers_are_refused_and_small_screens_fit(browser: Any, console: Console) -> None:  # noqa: F811 - the fixtures
     v = Page(browser, console, "viewer")
     assert v.page.get_by_role("link", name="模拟调整").count() == 0
     resp = v.page.goto(f"{console.url}/pages/what-if")
