@@ -1,4 +1,4 @@
-"""`POST /api/what-if` and its export on the small district (tests/fixtures/small_district.py), on both stores:
+"""`POST /api/what-if` and its export on the small district (fixtures/small_district.py), both stores:
 each op, the errors (第N项), roles and jurisdiction, the workbook, and the real graph left unchanged."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ URL = "/api/what-if"
 @pytest.fixture
 def settings(settings):
     """A scenario runs some forty statements in one Neo4j transaction, each planned afresh the first time: the
-    suite's 5 s query limit is too tight for that on a busy test machine (the limit itself is tested below)."""
+    suite's 5 s query limit is too tight for that on a busy machine (the limit is tested below)."""
     return settings.model_copy(update={"query_timeout": 60.0})
 
 

@@ -1,5 +1,6 @@
-"""The issue's "done when" on a demo district (loaders/demo.py), on both stores: ending the service of a grid's
-only 专职网格员 lists the grid under 无专职网格员的网格, the 专职网格员 coverage drops by exactly one grid, and
+"""The issue's "done when" on a demo district (loaders/demo.py), on both stores: ending the service of a
+grid's only 专职网格员 lists the grid under 无专职网格员的网格, the 专职网格员 coverage drops by exactly one
+grid, and
 the sole-contact change of that grid is listed."""
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def test_ending_the_only_fulltime_worker_on_the_demo(any_store: Store, tmp_path:
     day = today()
     grid = next(g for g in grid_worker_load(any_store, None, day) if g["fulltime"] == 1)
     worker = grid["workers"][0]["pid"]
-    direct = {pid: name for pid, name in any_store.read(_DIRECT, {"grid": grid["code"], "as_of": day}).rows}
+    rows = any_store.read(_DIRECT, {"grid": grid["code"], "as_of": day}).rows
+    direct = {pid for pid, _ in rows}
     sole_before = {(s["pid"], g) for s in sole_contacts(any_store, None, day) for g in s["grids"]}
 
     a = what_if(
