@@ -55,7 +55,7 @@ GAP_LABELS: dict[str, str] = {
 }
 _PEOPLE_LISTS = ("contact_rule_violations", "sole_contacts")
 
-# Whether given nodes (touched by the changes) are uncovered by a measure, inside the scope: the measure's own test.
+# Whether given nodes (touched by the changes) are uncovered by a measure, inside the scope (its own test).
 _STATUS: dict[tuple[str, bool], LiteralString] = {}
 for _m in uncovered_measures():
     if not _m.edge:
@@ -130,7 +130,7 @@ def _region_items(
 
 
 def _gap_items(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """gap_details in the item shape of /api/gaps/uncovered ({kind, key, name, where, why}); `where` filled later."""
+    """gap_details as items of /api/gaps/uncovered ({kind, key, name, where, why}); `where` filled later."""
     return {
         "communities_without_cobuilding": _region_items(
             "community", details["communities_without_cobuilding"], lambda r: "没有在期的联建共建单位"
@@ -297,7 +297,7 @@ def what_if(
     within: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
-    """The answer of `POST /api/what-if` (api.md): coverage, gap lists and people before and after the changes.
+    """The answer of `POST /api/what-if` (api.md): coverage, gap lists, people before and after the changes.
 
     `within`: the asking user's jurisdiction (a street or community code), None for everything. ScenarioError
     (422, or 403 outside `within`) for a change that cannot be run; QueryTimeout past `timeout` seconds.

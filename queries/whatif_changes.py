@@ -1,4 +1,4 @@
-"""What-if changes: parsed and checked from a scenario's JSON, then written to a scratch graph (never the store).
+"""What-if changes: parsed and checked from a scenario's JSON, then written to a scratch graph only.
 
 A change is one of (api.md, `POST /api/what-if`):
 
@@ -180,7 +180,7 @@ def _parse(i: int, raw: Any) -> Change:
 
 
 def _types_for(c: Change, target_label: str) -> list[str]:
-    """The term types that may run from the change's actor to a node of `target_label`, narrowed by its kind."""
+    """The term types that may run from the change's actor to a node of `target_label` (of its kind)."""
     return [
         t
         for t in TERM_TYPES
@@ -206,7 +206,8 @@ def resolve_change(store: Store, c: Change) -> None:
             what = f"「{RELS[c.kind].zh}」" if c.kind else "任职、联系或共建"
             raise _err(
                 c.index,
-                f"{display_name(c.actor_label)}与{display_name(c.labels[k])}「{c.name(k)}」之间没有{what}关系：请检查编码或 role/category/kind",
+                f"{display_name(c.actor_label)}与{display_name(c.labels[k])}「{c.name(k)}」之间没有{what}关系："
+                "请检查编码或 role/category/kind",
             )
     if c.op == "add":
         types = _types_for(c, c.labels[c.target or ""])
@@ -317,7 +318,8 @@ def _end(
         what = f"{_what(c.kind, c.role, c.category)}" if c.kind else "在期的任职、联系或共建"
         raise _err(
             c.index,
-            f"{c.name(c.actor)} 在 {as_of} 与{display_name(label)}「{c.name(target)}」之间没有在期的{what}：请检查编码、role/category 或日期",
+            f"{c.name(c.actor)} 在 {as_of} 与{display_name(label)}「{c.name(target)}」之间没有在期的{what}："
+            "请检查编码、role/category 或日期",
         )
     return ended, until
 
@@ -335,8 +337,9 @@ def apply_change(store: Store, c: Change, as_of: str) -> Applied:
         target = c.target or ""
         ended, until = _end(store, c, target, as_of, c.date)
         whats = "、".join(sorted({_what(e["kind"], e.get("role"), e.get("category")) for e in ended}))
+        verb = _WHAT[ended[0]["kind"]] if len(ended) == 1 else ""
         return Applied(
-            f"{actor} 不再{_WHAT[ended[0]['kind']] if len(ended) == 1 else ''}{c.name(target)} {whats}（{until} 止）",
+            f"{actor} 不再{verb}{c.name(target)} {whats}（{until} 止）",
             len(ended),
             {(c.labels[target], target)},
         )
@@ -358,11 +361,13 @@ def apply_change(store: Store, c: Change, as_of: str) -> Applied:
             if c.labels[dst] not in RELS[e["kind"]].end:
                 raise _err(
                     c.index,
-                    f"「{RELS[e['kind']].zh}」不能调到{display_name(c.labels[dst])}「{c.name(dst)}」：请给出 role/category 只调动相应的任职",
+                    f"「{RELS[e['kind']].zh}」不能调到{display_name(c.labels[dst])}「{c.name(dst)}」："
+                    "请给出 role/category 只调动相应的任职",
                 )
             _add(store, c, dst, e["kind"], since, {**e, **c.extra})
             moved += 1
         whats = "、".join(sorted({_what(e["kind"], e.get("role"), e.get("category")) for e in ended}))
+        verb = _WHAT[ended[0]["kind"]] if len(ended) == 1 else ""
         return Applied(
             f"{actor} 从{c.name(src)}调往{c.name(dst)}（{whats}，{since} 起）",
             moved,

@@ -1,4 +1,4 @@
-"""A what-if answer (`queries.whatif.what_if`) as a print-ready workbook and as a Chinese summary for the CLI."""
+"""A what-if answer (`queries.whatif.what_if`) as a workbook and as the CLI's Chinese summary."""
 
 from __future__ import annotations
 

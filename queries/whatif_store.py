@@ -130,7 +130,7 @@ class _Transaction(Store):
 
 
 def _falkor_parts(store: Store) -> tuple[Any, str, str, str]:
-    """(FalkorDB client, graph name, backend, location) of a FalkorDB store, or of one wrapped by a test double."""
+    """(FalkorDB client, graph name, backend, location) of a FalkorDB store (or a test double's)."""
     inner = getattr(store, "_inner", store)
     return inner._db, inner.graph_name, inner.backend, inner._location  # type: ignore[attr-defined]
 
@@ -157,7 +157,7 @@ def _drop_stale(conn: Any, graph: str) -> None:
 
 @contextlib.contextmanager
 def scratch_copy(store: Store, timeout: float) -> Iterator[Bounded]:
-    """A writable copy of `store`'s graph for one scenario, bounded by `timeout` seconds, dropped afterwards."""
+    """A writable copy of `store`'s graph for one scenario (`timeout` seconds), then dropped."""
     if store.backend == "neo4j":
         inner = getattr(store, "_inner", store)
         import neo4j

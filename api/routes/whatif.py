@@ -1,8 +1,9 @@
-"""`POST /api/what-if` and `POST /api/what-if/export`: the effect of hypothetical changes on coverage (issue 16).
+"""`POST /api/what-if` and `POST /api/what-if/export`: effect of hypothetical changes (issue 16).
 
 Roles: admin, analyst, street and community tokens (the `people` capability: the answer names people by pid);
 a viewer is refused (403). A scoped token measures its own scope unless it names one inside it, and may only
-change what lies in its jurisdiction (403 naming the change). A bad change is 422 naming it (第N项) and the fix.
+change what lies in its jurisdiction (403 naming the change). A bad change is 422 naming it (第N项) and
+the fix.
 Heavy: each scenario copies the graph, so it takes one of the analysis slots (ORGGRAPH_HEAVY_SLOTS, 429).
 """
 
@@ -146,7 +147,7 @@ def _run(store: Any, user: Any, settings: Any, body: WhatIfBody) -> dict[str, An
 def whatif(
     request: Request, store: StoreDep, user: HeavySlot, settings: SettingsDep, body: WhatIfBody
 ) -> Response:
-    """Hypothetical changes (end, add, move, remove a term; api.md) applied to a copy of the graph as of `as_of`:
+    """Hypothetical changes (end, add, move, remove a term; api.md) on a copy of the graph as of `as_of`:
     every coverage measure before and after, the gap items that appear and disappear, and what each person or
     unit named would then cover. The store is never written."""
     answer = _run(store, user, settings, body)
@@ -165,7 +166,7 @@ def whatif(
 def whatif_export(
     request: Request, store: StoreDep, user: HeavySlot, settings: SettingsDep, body: WhatIfBody
 ) -> Response:
-    """The same scenario as `POST /api/what-if`, answered as a workbook: 调整项, 覆盖率, one sheet per gap list,
+    """The same scenario as `POST /api/what-if`, as a workbook: 调整项, 覆盖率, one sheet per gap list,
     唯一联系人变化, and one sheet per person or unit named."""
     answer = WhatIf(**_run(store, user, settings, body)).model_dump(by_alias=True)
     sc = open_scope(store, answer["scope"], answer["as_of"])

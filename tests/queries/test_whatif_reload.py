@@ -1,4 +1,5 @@
-"""A what-if scenario's "after" equals what a real load of the changed ledgers reports, for each kind of change,
+"""A what-if scenario's "after" equals what a real load of the changed ledgers reports, for each kind of
+change,
 on both stores (issue 16).
 
 Each case is a scenario and the same change made to the ledgers of tests/fixtures/small_district.py (an end
