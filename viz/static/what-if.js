@@ -58,6 +58,7 @@
     $("from-row").hidden = $("to-row").hidden = op !== "move";
     $("date-row").hidden = op === "remove";
     $("date-text").textContent = op === "add" ? "开始日期" : "结束日期";
+    $("date-hint").textContent = op === "add" ? "不填：从数据日期起" : "不填：数据日期前一天为最后一天";
     $("who-text").textContent = op === "remove" ? "人员或单位" : (k && k.who === "unit" ? "单位" : (op === "end" && !k ? "人员或单位" : "人员"));
     $("target-text").textContent = k ? { SERVES: "网格或楼栋", CO_BUILDS: "社区", CONTACTS: "联系点", PART_TIME_MEMBER_OF: "党组织", LINKS_HOUSEHOLD: "户（编码）" }[k.kind] : "对象";
     $("target").placeholder = k && k.kind === "LINKS_HOUSEHOLD" ? "户编码：楼栋编码-户号" : "名称、拼音首字母或编码";
