@@ -172,3 +172,28 @@ def test_viewers_are_refused_and_small_screens_fit(browser: Any, console: Consol
     assert box is not None and box["width"] >= 300
     s.shot("whatif-1366x768")
     s.close()
+
+
+def test_units_leaving_co_building_leave_a_community_without_it(browser: Any, console: Console) -> None:  # noqa: F811 - the fixtures
+    s = Page(browser, console, "analyst")
+    s.open()
+    s.page.select_option("#op", "end")
+    s.page.select_option("#kind", "CO_BUILDS")
+    assert s.page.inner_text("#who-text") == "单位" and s.page.locator("#role-row").is_hidden()
+    s.pick("who", "万山供电", "万山供电局")
+    s.pick("target", "旺家", "旺家社区")
+    s.page.click("#add")
+    s.page.select_option("#op", "remove")
+    assert s.page.locator("#target-row").is_hidden()
+    s.pick("who", "丰园物业", "丰园物业公司")
+    s.page.click("#add")
+    assert s.lines() == ["万山供电局 退出 旺家社区 共建", "丰园物业公司 退出（整体移除）"]
+    s.run()
+    gap = s.page.locator("#gap-communities_without_cobuilding tr.appeared")
+    assert gap.count() == 1 and "旺家社区" in gap.inner_text()
+    assert "worse" in (s.page.locator('.card[data-measure="cobuilding"]').get_attribute("class") or "")
+    units = s.page.locator("#people tbody tr")
+    texts = units.all_inner_texts()
+    assert len(texts) == 2 and any("联建共建（结对帮扶）：社区 旺家社区" in t for t in texts), texts
+    assert s.page.locator("#people span.ended").count() == 2  # both terms struck through: nothing after
+    s.close()

@@ -274,8 +274,10 @@
     if (content) s.appendChild(content);
     return s;
   }
+  var REL_ZH = { SERVES: "网格力量", CONTACTS: "联系点", CO_BUILDS: "联建共建", PART_TIME_MEMBER_OF: "兼职委员", LINKS_HOUSEHOLD: "联户" };
   function relText(e) {
-    return (e.label || e.relationship || "") + (e.role && (e.label || "").indexOf(e.role) < 0 ? "·" + e.role : "") + " " + (e.name || e.code);
+    return (REL_ZH[e.relationship] || e.relationship || "") + (e.role ? "（" + e.role + "）" : "") + "：" +
+      (e.label ? e.label + " " : "") + (e.name || e.code);
   }
   function drawAnswer(a) {
     var box = $("answer");
