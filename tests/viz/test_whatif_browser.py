@@ -8,12 +8,15 @@ tests skip locally and FAIL under CI=true."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import G1, WORKER, pid  # tests/viz/conftest.py
+from conftest import G1, TEST_PID_KEY, WORKER, pid  # tests/viz/conftest.py
+from live import serving  # tests/viz/live.py
 from openpyxl import load_workbook
+from orggraph.graph.store import Store
 from test_console_browser import BOUND_MS, Console, Session, console  # noqa: F401 - a fixture
 from test_viz_browser import browser  # noqa: F401 - a fixture
 
@@ -197,3 +200,47 @@ def test_units_leaving_co_building_leave_a_community_without_it(browser: Any, co
     assert len(texts) == 2 and any("联建共建（结对帮扶）：社区 旺家社区" in t for t in texts), texts
     assert s.page.locator("#people span.ended").count() == 2  # both terms struck through: nothing after
     s.close()
+
+
+@pytest.fixture(scope="module")
+def demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """The whole app over the demo district (万山区, as `orggraph demo` builds it), with an analyst's login."""
+    from orggraph.api.app import create_app
+    from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
+
+    from orggraph.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("whatif-demo")
+    settings = Settings(data_dir=data_dir, pid_key=TEST_PID_KEY.decode())
+    token, _ = TokenRegistry(tokens_path(data_dir)).create(Role.analyst, None, "whatif-demo")
+    codes = LoginCodes()
+    with serving(create_app(settings, store=demo_store, login_codes=codes)) as url:
+        yield Console(url, codes, {"analyst": token}, data_dir)
+
+
+def test_done_when_on_the_demo_district(browser: Any, demo: Console, demo_store: Store) -> None:  # noqa: F811
+    from orggraph.queries.coverage import grid_worker_load
+    from orggraph.queries.scope import today
+
+    grid = next(g for g in grid_worker_load(demo_store, None, today()) if g["fulltime"] == 1)
+    worker = grid["workers"][0]
+    for size in ((1440, 900), (1366, 768)):
+        s = Page(browser, demo, "analyst", size)
+        s.open()
+        s.page.select_option("#kind", "SERVES")
+        s.page.select_option("#role", "专职网格员")
+        s.page.fill("#who", "")
+        s.page.type("#who", worker["name"], delay=30)
+        s.page.locator(f'#who ~ ul.find-list li[data-key="{worker["pid"]}"]').dispatch_event("mousedown")
+        s.page.type("#target", grid["code"], delay=10)
+        s.page.locator(f'#target ~ ul.find-list li[data-key="{grid["code"]}"]').dispatch_event("mousedown")
+        s.page.click("#add")
+        s.run()
+        card = s.page.locator('.card[data-measure="fulltime_worker"]')
+        assert "worse" in (card.get_attribute("class") or "") and "变化 -1（" in card.inner_text()
+        gap = s.page.locator("#gap-grids_without_fulltime tr.appeared")
+        assert gap.count() == 1 and grid["code"] in gap.inner_text()
+        assert s.page.locator("#sole-contacts").count() == 1
+        s.page.wait_for_function("() => window.orggraph && window.orggraph.ready", timeout=BOUND_MS)
+        s.shot(f"whatif-demo-{size[0]}x{size[1]}")
+        s.close()

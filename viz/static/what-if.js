@@ -9,6 +9,7 @@
   var graphJs = document.currentScript.getAttribute("data-graph-js");
   var $ = function (id) { return document.getElementById(id); };
   var PID = /^[0-9a-f]{20}$/;
+  var ROWS_SHOWN = 200; // rows of one gap list shown on the page (appeared, disappeared)
   var KINDS = {};
   config.kinds.forEach(function (k) { KINDS[k.kind] = k; });
   var state = (window.orggraphWhatIf = { changes: [], names: {}, answer: null, ran: null, busy: false, ready: false });
@@ -58,7 +59,7 @@
     $("from-row").hidden = $("to-row").hidden = op !== "move";
     $("date-row").hidden = op === "remove";
     $("date-text").textContent = op === "add" ? "开始日期" : "结束日期";
-    $("date-hint").textContent = op === "add" ? "不填：从数据日期起" : "不填：数据日期前一天为最后一天";
+    $("date-hint").textContent = op === "add" ? "不填：自数据日期起" : "不填：到数据日期前一天";
     $("who-text").textContent = op === "remove" ? "人员或单位" : (k && k.who === "unit" ? "单位" : (op === "end" && !k ? "人员或单位" : "人员"));
     $("target-text").textContent = k ? { SERVES: "网格或楼栋", CO_BUILDS: "社区", CONTACTS: "联系点", PART_TIME_MEMBER_OF: "党组织", LINKS_HOUSEHOLD: "户（编码）" }[k.kind] : "对象";
     $("target").placeholder = k && k.kind === "LINKS_HOUSEHOLD" ? "户编码：楼栋编码-户号" : "名称、拼音首字母或编码";
@@ -298,9 +299,14 @@
       var up = (g.appeared || []).length, down = (g.disappeared || []).length;
       if (g.list === "sole_contacts") return; // listed below with their grids
       if (!up && !down) { quiet.push(g.label); return; }
-      var rows = (g.appeared || []).map(function (it) { return itemRow(it, "appeared"); })
-        .concat((g.disappeared || []).map(function (it) { return itemRow(it, "disappeared"); }));
-      box.appendChild(section(g.label, up, down, table(["变化", "名称", "编码", "位置", "原因"], rows), "gap-" + g.list));
+      // A long list (households) is shown in part: the workbook has all of it.
+      var rows = (g.appeared || []).slice(0, ROWS_SHOWN).map(function (it) { return itemRow(it, "appeared"); })
+        .concat((g.disappeared || []).slice(0, ROWS_SHOWN).map(function (it) { return itemRow(it, "disappeared"); }));
+      var s = section(g.label, up, down, table(["变化", "名称", "编码", "位置", "原因"], rows), "gap-" + g.list);
+      if (up > ROWS_SHOWN || down > ROWS_SHOWN) {
+        s.appendChild(el("p", "每类只列出前 " + ROWS_SHOWN + " 项；完整清单请点“导出 .xlsx”。", "muted"));
+      }
+      box.appendChild(s);
     });
     if (quiet.length) box.appendChild(el("p", "以下 " + quiet.length + " 份短板清单没有变化：" + quiet.join("、") + "。", "muted quiet"));
     var sc = a.sole_contacts || {}, su = (sc.appeared || []).length, sd = (sc.disappeared || []).length;
