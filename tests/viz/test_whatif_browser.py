@@ -204,7 +204,7 @@ def test_units_leaving_co_building_leave_a_community_without_it(browser: Any, co
 
 @pytest.fixture(scope="module")
 def demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """The whole app over the demo district (万山区, as `orggraph demo` builds it), with an analyst's login."""
+    """The whole app over the demo district (万山区, as `orggraph demo` builds it), an analyst logged in."""
     from orggraph.api.app import create_app
     from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
 
