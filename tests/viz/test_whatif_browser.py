@@ -90,6 +90,11 @@ def test_done_when_ending_the_only_full_time_worker(browser: Any, console: Conso
         s.page.click("#export")
     wb = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()))
     assert len(wb.sheetnames) >= 3 and "旺家第1网格" in str([list(ws.values) for ws in wb.worksheets])
+    # Printed: the cards and lists, without the builder, the buttons or the drawing.
+    s.page.emulate_media(media="print")
+    assert s.page.locator("#builder").is_hidden() and s.page.locator("#net-box").is_hidden()
+    assert s.page.locator(".card").first.is_visible() and gap.is_visible()
+    s.shot("whatif-print")
     s.close()
 
 

@@ -283,6 +283,19 @@
   function drawAnswer(a) {
     var box = $("answer");
     box.replaceChildren();
+    // What was run, as the server read it (also on paper: the builder is not printed).
+    var ran = el("section");
+    ran.id = "ran";
+    var scopeText = scopeSel.options[scopeSel.selectedIndex] ? scopeSel.options[scopeSel.selectedIndex].text.trim() : "";
+    ran.appendChild(el("h2", "模拟的调整（" + (scopeText || "全部") + "，" + a.as_of + "）"));
+    var ol = el("ol");
+    (a.changes || []).forEach(function (c) {
+      var li = el("li", c.label);
+      li.appendChild(el("span", "涉及 " + c.terms + " 项任职或关系", "terms"));
+      ol.appendChild(li);
+    });
+    ran.appendChild(ol);
+    box.appendChild(ran);
     var cards = el("div");
     cards.id = "cards";
     // The measures that change first, in their order; then the others.
