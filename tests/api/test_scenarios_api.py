@@ -145,3 +145,14 @@ def test_the_network_shows_an_answers_people_and_new_gaps(api) -> None:
     assert api.post("/pages/what-if/graph", answer, role="viewer").status_code == 403
     junk = api.post("/pages/what-if/graph", {"people": [{"key": 3, "before": [1, None]}], "gaps": [{}]})
     assert junk.status_code == 200 and junk.json()["counts"]["nodes"] == 1
+
+
+def test_a_street_token_picks_scopes_inside_its_street_only(api) -> None:
+    import json
+
+    page = api.get("/pages/what-if", role="street", scope=S1).text
+    config = json.loads(page.split('id="whatif-config">')[1].split("</script>")[0])
+    codes = [o["code"] for o in config["scopes"]]
+    assert codes[0] == S1 and S2 not in codes and all(c.startswith(S1) for c in codes)
+    assert config["everything"] is False and config["own_scope"] == S1
+    assert config["kinds"][0]["values"][1] == "专职网格员"  # the loader's own 岗位 list

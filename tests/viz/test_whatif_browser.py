@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import G1, TEST_PID_KEY, WORKER, pid  # tests/viz/conftest.py
+from conftest import G1, G2, TEST_PID_KEY, WORKER, pid  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from openpyxl import load_workbook
 from orggraph.graph.store import Store
@@ -204,6 +204,31 @@ def test_units_leaving_co_building_leave_a_community_without_it(browser: Any, co
     texts = units.all_inner_texts()
     assert len(texts) == 2 and any("联建共建（结对帮扶）：社区 旺家社区" in t for t in texts), texts
     assert s.page.locator("#people span.ended").count() == 2  # both terms struck through: nothing after
+    s.close()
+
+
+def test_a_move_shows_the_gap_that_goes_in_green(browser: Any, console: Console) -> None:  # noqa: F811
+    s = Page(browser, console, "analyst")
+    s.open()
+    s.page.select_option("#op", "move")
+    assert s.page.locator("#from-row").is_visible() and s.page.locator("#kind-row").is_hidden()
+    assert s.page.input_value("#role") == "专职网格员"
+    s.pick("who", "网格员", "网格员丙")
+    s.pick("from", "旺家第1", "旺家第1网格")
+    s.pick("to", "冲广第1", "冲广第1网格")
+    s.page.click("#add")
+    assert s.lines() == ["网格员丙 从 旺家第1网格 调到 冲广第1网格（专职网格员）"]
+    s.run()
+    rows = s.page.locator("#gap-grids_without_fulltime tbody tr")
+    assert rows.count() == 2
+    assert "旺家第1网格" in s.page.inner_text("#gap-grids_without_fulltime tr.appeared")
+    assert "冲广第1网格" in s.page.inner_text("#gap-grids_without_fulltime tr.disappeared")
+    card = s.page.locator('.card[data-measure="fulltime_worker"]')
+    assert "1/2 → 1/2" in card.inner_text() and "worse" not in (card.get_attribute("class") or "")
+    s.page.wait_for_function("() => window.orggraph && window.orggraph.ready", timeout=BOUND_MS)
+    ringed = s.page.evaluate("Object.fromEntries(orggraph.nodeSet.get().map(n => [n.id, n.color.border]))")
+    assert ringed[f"Grid:{G1}"] == "#d62828" and ringed[f"Grid:{G2}"] == "#2d936c"
+    assert ringed[f"Person:{pid(WORKER)}"] == "#e9a23b"  # now the only direct contact of 冲广第1网格
     s.close()
 
 
