@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.small_district import AS_OF, C11, C31, G111, G112, G121, G211, S1, pid, unit_code
+from fixtures.small_district import AS_OF, C11, C12, C31, G111, G112, G121, G211, S1, pid, unit_code
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
 from content import snapshot  # noqa: E402 - tests/faults is not a package on the path
@@ -95,6 +95,9 @@ def test_each_op(sd) -> None:
         ({"op": "end", "person": pid("W2"), "target": G112, "date": "2025-02-30"}, "YYYY-MM-DD"),
         ({"op": "jump", "person": pid("W2")}, "op"),
         ({"op": "end", "unit": unit_code("U1"), "target": G112}, "没有"),
+        ({"op": "end", "person": pid("W5"), "target": G211, "date": "2024-12-01"}, "早于"),
+        ({"op": "add", "person": pid("Z1"), "target": G121, "role": "专职网格员", "date": AS_OF}, "since"),
+        ({"op": "move", "person": pid("L1"), "from": G111, "to": "B1111"}, "不能调到"),
     ],
 )
 def test_bad_change_names_it(sd, change: dict[str, Any], words: str) -> None:
@@ -117,7 +120,14 @@ def test_roles_and_jurisdiction(sd) -> None:
     assert r.status_code == 200 and r.json()["scope"] == S1
     r = _ask(sd, [{"op": "end", "person": pid("W5"), "target": G211}], role="street", scope=S1)
     assert r.status_code == 403 and "第1项" in r.json()["detail"] and "管辖范围" in r.json()["detail"]
-    assert [e["status"] for e in sd.audit() if e.get("route") == URL][-2:] == [200, 403]
+    r = _ask(sd, [end], role="community", scope=C11)
+    assert r.status_code == 200 and r.json()["scope"] == C11
+    r = _ask(sd, [{"op": "end", "person": pid("W3"), "target": G121}], role="community", scope=C11)
+    assert r.status_code == 403
+    # Removing someone who also serves outside the jurisdiction: use end for what lies inside.
+    r = _ask(sd, [{"op": "remove", "person": pid("W7")}], role="community", scope=C12)
+    assert r.status_code == 403 and "end" in r.json()["detail"]
+    assert [e["status"] for e in sd.audit() if e.get("route") == URL][-4:] == [403, 200, 403, 403]
 
 
 def test_export_reads_back(sd) -> None:
