@@ -175,3 +175,20 @@ def test_cli_summary_json_and_bad_file(small_district, tmp_path, monkeypatch) ->
     assert main(["what-if", str(f)]) == 2
     f.write_text("{")
     assert main(["what-if", str(f)]) == 2
+
+
+def test_a_copy_left_by_a_crash_goes_with_the_next_scenario(small_district) -> None:
+    from orggraph.queries.whatif import what_if
+    from orggraph.queries.whatif_store import stale_copies
+
+    assert stale_copies(["g~whatif~100~ab", "g~whatif~990~cd", "h~whatif~1~ef", "g"], "g", 1000.0, 60) == [
+        "g~whatif~100~ab"
+    ]
+    if small_district.backend == "neo4j":
+        return  # a transaction that was never committed leaves nothing behind
+    conn = small_district.connection
+    left = f"{small_district.graph_name}~whatif~1000~dead"
+    conn.execute_command("GRAPH.COPY", small_district.graph_name, left)
+    what_if(small_district, [{"op": "remove", "person": pid("W7")}], None, AS_OF)
+    listed = [n.decode() if isinstance(n, bytes) else n for n in conn.execute_command("GRAPH.LIST")]
+    assert left not in listed and not [n for n in listed if "~whatif~" in n]
