@@ -243,7 +243,7 @@ for _t in TERM_TYPES:
                 "RETURN "
                 + ", ".join(f"r.{p} AS {p}" for p in _props)
                 + (", " if _props else "")
-                + "t.code AS code",
+                + "r.since AS since, t.code AS code",
                 f"模拟调整：结束{_rel.zh}（只写入临时图）",
                 origin=__name__,
             )
@@ -260,7 +260,7 @@ _REMOVE = {
         "whatif.remove.Person",
         "MATCH (a:Person {pid: $actor})-[r:SERVES|CONTACTS|PART_TIME_MEMBER_OF|LINKS_HOUSEHOLD]->(t)\n"
         f"WHERE {in_force()}\nSET r.until = $date\n"
-        "RETURN labels(t) AS labels, t.code AS code",
+        "RETURN labels(t) AS labels, t.code AS code, r.since AS since",
         "模拟调整：人员的全部在期任职结束（只写入临时图）",
         origin=__name__,
     ),
@@ -268,7 +268,7 @@ _REMOVE = {
         "whatif.remove.Unit",
         "MATCH (a:Unit {code: $actor})-[r:CO_BUILDS]->(t:Community)\n"
         f"WHERE {in_force()}\nSET r.until = $date\n"
-        "RETURN labels(t) AS labels, t.code AS code",
+        "RETURN labels(t) AS labels, t.code AS code, r.since AS since",
         "模拟调整：单位的全部在期共建结束（只写入临时图）",
         origin=__name__,
     ),
@@ -314,8 +314,9 @@ def _end(
         }
         for row in store.write(_END[(t, c.actor_label, label)], params).records():
             ended.append({"kind": t, **{k: v for k, v in row.items() if k != "code"}})
+    _check_order(c, [e.get("since") for e in ended], until)
     if not ended:
-        what = f"{_what(c.kind, c.role, c.category)}" if c.kind else "在期的任职、联系或共建"
+        what = f"{_what(c.kind, c.role, c.category)}" if c.kind else "任职、联系或共建"
         raise _err(
             c.index,
             f"{c.name(c.actor)} 在 {as_of} 与{display_name(label)}「{c.name(target)}」之间没有在期的{what}："
@@ -324,8 +325,20 @@ def _end(
     return ended, until
 
 
+def _check_order(c: Change, starts: list[str | None], until: str) -> None:
+    """An end date before a term's start is what the loader refuses too (结束日期早于开始日期)."""
+    late = sorted(s for s in starts if s and s > until)
+    if late:
+        raise _err(
+            c.index,
+            f"结束日期 {until} 早于任职的开始日期 {late[-1]}：请给出不早于 {late[-1]} 的 date"
+            "（不给 date 时为 as_of 的前一天）",
+        )
+
+
 def _add(store: Store, c: Change, target: str, kind: str, since: str, props: dict[str, Any]) -> None:
-    clean = {k: v for k, v in props.items() if v is not None and k in RELS[kind].prop_names}
+    own = set(RELS[kind].prop_names) - {"since", "until", "key", "source"}
+    clean = {k: v for k, v in props.items() if v is not None and k in own}
     params = {"actor": c.actor, "target": target, "since": since, "key": _key(kind, clean.get("role"), since)}
     store.write(_ADD[(kind, c.actor_label, c.labels[target])], {**params, "props": clean})
 
@@ -375,6 +388,7 @@ def apply_change(store: Store, c: Change, as_of: str) -> Applied:
         )
     until = c.date or _day_before(as_of)
     rows = store.write(_REMOVE[c.actor_label], {"actor": c.actor, "as_of": as_of, "date": until}).rows
-    touched = {(next(lb for lb in labels if lb != "PartyMember"), code) for labels, code in rows}
+    _check_order(c, [since for _, _, since in rows], until)
+    touched = {(next(lb for lb in labels if lb != "PartyMember"), code) for labels, code, _ in rows}
     what = "退出全部共建" if c.actor_label == "Unit" else "的全部在期任职、联系点和联户结束"
     return Applied(f"{actor} {what}（{until} 止）", len(rows), touched)

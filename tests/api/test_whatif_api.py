@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.small_district import AS_OF, C11, C31, G111, G112, G121, G211, S1, pid, unit_code
+from fixtures.small_district import AS_OF, C11, C12, C31, G111, G112, G121, G211, S1, pid, unit_code
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
 from content import snapshot  # noqa: E402 - tests/faults is not a package on the path
@@ -95,6 +95,9 @@ def test_each_op(sd) -> None:
         ({"op": "end", "person": pid("W2"), "target": G112, "date": "2025-02-30"}, "YYYY-MM-DD"),
         ({"op": "jump", "person": pid("W2")}, "op"),
         ({"op": "end", "unit": unit_code("U1"), "target": G112}, "没有"),
+        ({"op": "end", "person": pid("W5"), "target": G211, "date": "2024-12-01"}, "早于"),
+        ({"op": "add", "person": pid("Z1"), "target": G121, "role": "专职网格员", "date": AS_OF}, "since"),
+        ({"op": "move", "person": pid("L1"), "from": G111, "to": "B1111"}, "不能调到"),
     ],
 )
 def test_bad_change_names_it(sd, change: dict[str, Any], words: str) -> None:
@@ -117,7 +120,14 @@ def test_roles_and_jurisdiction(sd) -> None:
     assert r.status_code == 200 and r.json()["scope"] == S1
     r = _ask(sd, [{"op": "end", "person": pid("W5"), "target": G211}], role="street", scope=S1)
     assert r.status_code == 403 and "第1项" in r.json()["detail"] and "管辖范围" in r.json()["detail"]
-    assert [e["status"] for e in sd.audit() if e.get("route") == URL][-2:] == [200, 403]
+    r = _ask(sd, [end], role="community", scope=C11)
+    assert r.status_code == 200 and r.json()["scope"] == C11
+    r = _ask(sd, [{"op": "end", "person": pid("W3"), "target": G121}], role="community", scope=C11)
+    assert r.status_code == 403
+    # Removing someone who also serves outside the jurisdiction: use end for what lies inside.
+    r = _ask(sd, [{"op": "remove", "person": pid("W7")}], role="community", scope=C12)
+    assert r.status_code == 403 and "end" in r.json()["detail"]
+    assert [e["status"] for e in sd.audit() if e.get("route") == URL][-4:] == [403, 200, 403, 403]
 
 
 def test_export_reads_back(sd) -> None:
@@ -165,3 +175,20 @@ def test_cli_summary_json_and_bad_file(small_district, tmp_path, monkeypatch) ->
     assert main(["what-if", str(f)]) == 2
     f.write_text("{")
     assert main(["what-if", str(f)]) == 2
+
+
+def test_a_copy_left_by_a_crash_goes_with_the_next_scenario(small_district) -> None:
+    from orggraph.queries.whatif import what_if
+    from orggraph.queries.whatif_store import stale_copies
+
+    assert stale_copies(["g~whatif~100~ab", "g~whatif~990~cd", "h~whatif~1~ef", "g"], "g", 1000.0, 60) == [
+        "g~whatif~100~ab"
+    ]
+    if small_district.backend == "neo4j":
+        return  # a transaction that was never committed leaves nothing behind
+    conn = small_district.connection
+    left = f"{small_district.graph_name}~whatif~1000~dead"
+    conn.execute_command("GRAPH.COPY", small_district.graph_name, left)
+    what_if(small_district, [{"op": "remove", "person": pid("W7")}], None, AS_OF)
+    listed = [n.decode() if isinstance(n, bytes) else n for n in conn.execute_command("GRAPH.LIST")]
+    assert left not in listed and not [n for n in listed if "~whatif~" in n]
