@@ -92,6 +92,9 @@ class GraphRequest(BaseModel):
     people: list[dict[str, Any]] = Field(default_factory=list, max_length=5_000)
     gaps: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
     sole_contacts: dict[str, Any] = Field(default_factory=dict)
+    omitted: int = Field(
+        0, ge=0, le=100_000_000, description="items the page left out to keep the body small"
+    )
 
 
 def _text(v: Any) -> str:
@@ -115,7 +118,7 @@ def answer_graph(req: GraphRequest, cap: int = NODE_CAP) -> tuple[Graph, dict[st
     """The answer's people and units, their relationships before and after (kept, ending, added) and its gap
     items; at most `cap` nodes. Returns the graph and each drawn edge's status by its key."""
     g = Graph()
-    dropped = 0
+    dropped = req.omitted
 
     def node(label: str, key: str, name: str) -> GNode | None:
         nonlocal dropped
@@ -165,7 +168,7 @@ def answer_graph(req: GraphRequest, cap: int = NODE_CAP) -> tuple[Graph, dict[st
                 g.link(who.id, grid.id, "SOLE", {"key": mark})
     if dropped:
         g.notes.append(
-            f"受影响的节点较多，图中只画前 {cap:,} 个，另有 {dropped:,} 个未画出；完整名单见下方列表。"
+            f"受影响的节点较多，图中只画前 {cap:,} 个，另有约 {dropped:,} 个未画出；完整名单见导出的 .xlsx。"
         )
     return g, marks
 

@@ -145,6 +145,9 @@ def test_the_network_shows_an_answers_people_and_new_gaps(api) -> None:
     assert api.post("/pages/what-if/graph", answer, role="viewer").status_code == 403
     junk = api.post("/pages/what-if/graph", {"people": [{"key": 3, "before": [1, None]}], "gaps": [{}]})
     assert junk.status_code == 200 and junk.json()["counts"]["nodes"] == 1
+    # What the page left out of a long answer (to keep the request small) is said on the drawing.
+    cut = api.post("/pages/what-if/graph", {**answer, "omitted": 1200}, role="analyst").json()
+    assert cut["counts"]["nodes"] == 3 and "另有约 1,200 个未画出" in cut["notes"][0]
 
 
 def test_a_street_token_picks_scopes_inside_its_street_only(api) -> None:

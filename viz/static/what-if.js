@@ -362,10 +362,30 @@
   }
 
   // ------------------------------------------------------------------ the network
+  // What the network is drawn from, cut to what it can show (at most 500 nodes) so the request stays small.
+  function forGraph(a) {
+    var budget = 600, omitted = 0;
+    function take(list, n) {
+      list = list || [];
+      var k = Math.max(0, Math.min(list.length, n, budget));
+      budget -= k;
+      omitted += list.length - k;
+      return list.slice(0, k);
+    }
+    var people = take(a.people, 200).map(function (p) {
+      return { kind: p.kind, key: p.key, name: p.name, before: (p.before || []).slice(0, 20), after: (p.after || []).slice(0, 20) };
+    });
+    var sc = a.sole_contacts || {};
+    var sole = { appeared: take(sc.appeared, 100), disappeared: [] };
+    var gaps = (a.gaps || []).map(function (g) {
+      return { list: g.list, label: g.label, appeared: take(g.appeared, 300), disappeared: take(g.disappeared, 300) };
+    });
+    return { people: people, gaps: gaps, sole_contacts: sole, omitted: omitted };
+  }
   function drawGraph(a) {
     var box = $("net-box");
     box.replaceChildren(el("p", "正在准备关系图…", "empty"));
-    call("POST", "/pages/what-if/graph", { people: a.people || [], gaps: a.gaps || [], sole_contacts: a.sole_contacts || {} }).then(function (res) {
+    call("POST", "/pages/what-if/graph", forGraph(a)).then(function (res) {
       if (!res.ok) { box.replaceChildren(el("p", problem(res), "error")); return; }
       var g = res.body;
       if (!g.counts.nodes) { box.replaceChildren(el("p", "没有受影响的网格、社区或人员可画。", "empty")); box.style.height = "auto"; return; }
