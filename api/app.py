@@ -50,8 +50,10 @@ def _routers() -> list[Any]:
         login,
         people,
         queries,
+        scenarios,
         search,
         tokens,
+        whatif,
     )
 
     return [
@@ -66,11 +68,13 @@ def _routers() -> list[Any]:
         cypher.router,
         console.router,
         queries.router,
+        scenarios.router,
         people.router,
         search.router,
         tokens.router,
         audit.router,
         login.router,
+        whatif.router,
     ]
 
 

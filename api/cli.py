@@ -671,7 +671,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_report, uses_store=True)
 
     from orggraph.api.commands import add_parsers as add_api_parsers
+    from orggraph.api.whatif_cli import add_parser as add_whatif_parser
 
+    add_whatif_parser(sub)  # what-if
     add_api_parsers(sub)  # serve, token create|list|revoke, audit
     return p
 

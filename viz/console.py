@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from orggraph.graph.schema import NODES, display_name, linter_schema
@@ -28,12 +28,13 @@ from orggraph.viz.render import (
 )
 from pydantic import BaseModel, Field
 
-__all__ = ["build_console", "result_graph", "console_graph", "GraphRequest", "STATIC_FILES"]
+__all__ = ["build_console", "result_graph", "console_graph", "graph_answer", "GraphRequest", "STATIC_FILES"]
 
 EDITOR_JS = "cypher-editor.min.js"  # CodeMirror 6 + @neo4j-cypher/language-support (tools/console-editor)
 LINT_WORKER_JS = "cypher-lint-worker.min.js"  # the same package's linter, run in a worker
 CONSOLE_JS = "cypher-console.js"  # the page's own script
-STATIC_FILES = (EDITOR_JS, LINT_WORKER_JS, CONSOLE_JS)
+KIT_JS = "page-kit.js"  # what it shares with the page 模拟调整: API calls, error texts, the embedded graph
+STATIC_FILES = (EDITOR_JS, LINT_WORKER_JS, CONSOLE_JS, KIT_JS)
 
 
 class GraphRequest(BaseModel):
@@ -144,10 +145,25 @@ def console_graph(
     """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's rows."""
     g = result_graph(rows, cap)
     style = ConsoleStyle(links, g)
+    return graph_answer(g, style, viewer, links, legend_items(g, style))
+
+
+def graph_answer(
+    g: Graph,
+    style: NodeStyle,
+    viewer: Access | None,
+    links: Links,
+    legend: list[dict[str, str]],
+    touch: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> dict[str, Any]:
+    """A graph drawn inside a page (the console, 模拟调整) as graph-page.js draws the network pages'
+    `graph-data`; `touch` may restyle the edges before they are sent."""
     options = base_options(True, n_nodes=len(g.nodes))
     options["physics"]["forceAtlas2Based"]["springLength"] = 110  # room for the captions on the edges
     net = vis_network(g, viewer=viewer, links=links, style=style, options=options)
     nodes, edges, _heading, _h, _w, _options = net.get_network_data()
+    if touch is not None:
+        touch(edges)
     data = {
         "nodes": nodes,
         "edges": edges,
@@ -159,7 +175,7 @@ def console_graph(
     }
     return {
         "data": data,
-        "legend": legend_items(g, style),
+        "legend": legend,
         "notes": g.notes,
         "counts": {"nodes": sum(1 for n in g.nodes.values() if n.label != "Group"), "edges": len(g.edges)},
     }
@@ -180,7 +196,7 @@ def editor_schema() -> dict[str, Any]:
 
 def build_console(viewer: Access, user_name: str) -> str:
     """The console page: the editor, parameters, results (table and graph), the query library."""
-    links = Links(base="", console=True)
+    links = Links(base="", console=True, whatif=True)
     config = {
         "schema": editor_schema(),
         "example": EXAMPLE,
@@ -200,6 +216,7 @@ def build_console(viewer: Access, user_name: str) -> str:
         here="查询控制台",
         editor_src=f"/pages/static/{EDITOR_JS}?v={_version(EDITOR_JS)}",
         console_src=f"/pages/static/{CONSOLE_JS}?v={_version(CONSOLE_JS)}",
+        kit_src=page_js_src(links, KIT_JS),
         graph_js_src=page_js_src(links),
         vis_js_src=vis_src(links),
         config_json=_js_json(config),

@@ -151,6 +151,7 @@ class Links:
     as_of: str | None = None  # carried along when the user asked for a date
     console: bool = False  # the viewer may use the Cypher console: the top menu shows 查询控制台
     admin: bool = False  # the viewer is an admin: the menu offers the token page
+    whatif: bool = False  # the viewer may run what-if scenarios: the menu offers 模拟调整
 
     @property
     def enabled(self) -> bool:
@@ -576,14 +577,17 @@ def _nav(links: Links, scope: Mapping[str, Any] | None) -> list[dict[str, str]]:
     if not links.enabled:
         return []
     code = scope.get("code") if scope else None
-    return [
+    items = [
         {"text": "概览", "href": links.href("/pages/overview", scope=code) or ""},
         {"text": "共建网络", "href": links.href("/pages/cobuilding", scope=code) or ""},
         {"text": "组织架构", "href": links.href("/pages/org-tree", scope=code) or ""},
         {"text": "联系路径", "href": links.href("/pages/path") or ""},
         {"text": "短板清单", "href": links.href("/pages/gaps", scope=code) or ""},
         {"text": "数据变更", "href": links.href("/pages/changes") or ""},  # admins and analysts (others: 403)
-    ] + (
+    ]
+    if links.whatif:  # admins, analysts, street and community tokens
+        items.append({"text": "模拟调整", "href": links.href("/pages/what-if") or ""})
+    return items + (
         [{"text": "令牌管理", "href": (links.base or "").rstrip("/") + "/pages/tokens"}]
         if links.admin
         else []

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from orggraph.graph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable
 from orggraph.queries.policy import Access, Capability
 from orggraph.queries.scope import ScopeError, check_as_of
-from orggraph.viz import console, lists, pages
+from orggraph.viz import console, lists, pages, whatif_page
 from orggraph.viz.access import check_node_access, page_setup, scope_title
 from orggraph.viz.contact_tables import CONTACT_LABELS, contact_tables
 from orggraph.viz.lists import gap_tables
@@ -124,7 +124,16 @@ def static_router() -> APIRouter:
 
         return static_js
 
-    for name in (VIS_FILE, PAGE_JS, FIND_JS, TOOLS_JS, TREE_JS, TOKENS_JS, *console.STATIC_FILES):
+    for name in (
+        VIS_FILE,
+        PAGE_JS,
+        FIND_JS,
+        TOOLS_JS,
+        TREE_JS,
+        TOKENS_JS,
+        *console.STATIC_FILES,
+        whatif_page.WHATIF_JS,
+    ):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
     return r
 
@@ -142,6 +151,7 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
             as_of=as_of or None,
             console=viewer.can(Capability.cypher),
             admin=viewer.can(Capability.admin),
+            whatif=viewer.can(Capability.people),
         )
         return {"viewer": viewer, "links": links, "as_of": as_of or None}
 
@@ -300,6 +310,30 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
             )
         return JSONResponse(
             console.console_graph(body.rows, viewer, Links(base="", console=True)),
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @r.get("/what-if", response_class=HTMLResponse, summary="模拟调整")
+    def what_if(store: Store = StoreDep, user: Any = UserDep) -> Response:
+        viewer = viewer_of(user)
+        if not viewer.can(Capability.people):
+            return error_page(
+                403,
+                f"您的角色（{viewer.role_zh}）不能使用模拟调整：只有管理员、分析员和街道、社区令牌可以。"
+                "请使用概览和短板清单页面，或向管理员申请相应的令牌。",
+            )
+        links = ctx(user, None)["links"]
+        return _run(lambda: whatif_page.build_whatif(store, viewer, getattr(user, "name", ""), links))
+
+    @r.post("/what-if/graph", summary="模拟结果的关系图数据", include_in_schema=False)
+    def what_if_graph(body: whatif_page.GraphRequest, user: Any = UserDep) -> Response:
+        viewer = viewer_of(user)
+        if not viewer.can(Capability.people):
+            return JSONResponse(
+                {"detail": f"您的角色（{viewer.role_zh}）不能使用模拟调整。"}, status_code=403
+            )
+        return JSONResponse(
+            whatif_page.whatif_graph(body, viewer, ctx(user, None)["links"]),
             headers={"Cache-Control": "no-store"},
         )
 

@@ -275,3 +275,24 @@ def test_random_cities(
         s.clear()
         _load(s, folder)
     _compare(falkor, neo4j, [DAY], per_label=1, paths=2, max_scopes=3, light=True)
+
+
+def test_what_if_scenario_on_both_stores(stores: tuple[Store, Store], tmp_path: Path) -> None:
+    """A what-if scenario of every op (issue 16) answers the same on both stores, whole graph and per street."""
+    from fixtures.small_district import C11, G111, G112, G121, S1, pid, unit_code
+    from orggraph.queries.whatif import what_if
+
+    folder = write_ledgers(tmp_path / "ledgers", ledgers())
+    for s in stores:
+        _load(s, folder)
+    changes = [
+        {"op": "end", "person": pid("W2"), "target": G112, "role": "专职网格员"},
+        {"op": "add", "person": pid("Z1"), "target": G121, "role": "专职网格员"},
+        {"op": "move", "person": pid("W1"), "from": G111, "to": G112},
+        {"op": "remove", "unit": unit_code("U1")},
+        {"op": "remove", "person": pid("R1")},
+        {"op": "end", "person": pid("L1"), "target": C11},
+    ]
+    for scope in (None, S1):
+        a, b = (what_if(s, changes, scope, AS_OF, timeout=120) for s in stores)
+        assert a == b, scope

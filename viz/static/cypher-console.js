@@ -9,12 +9,8 @@
   var state = (window.orggraphConsole = { columns: [], rows: [], truncated: false, sort: null, page: 0, ran: null, busy: false });
   var PAGE_ROWS = 50;
 
-  function el(tag, text, cls) {
-    var e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  }
+  var kit = window.OrggraphKit; // page-kit.js
+  var el = kit.el, call = kit.call;
   function say(text, kind) {
     var m = $("message");
     m.className = kind || "ok";
@@ -61,31 +57,7 @@
   }
 
   // ------------------------------------------------------------------ calls
-  function call(method, url, body) {
-    var opts = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(url, opts).then(function (r) {
-      if (r.status === 204) return { ok: true, status: 204, body: null, response: r };
-      var type = r.headers.get("content-type") || "";
-      if (r.ok && type.indexOf("application/json") < 0) return { ok: true, status: r.status, body: null, response: r };
-      return r.json().then(
-        function (j) { return { ok: r.ok, status: r.status, body: j, response: r }; },
-        function () { return { ok: r.ok, status: r.status, body: { detail: "服务器的回答无法读取（" + r.status + "）" }, response: r }; }
-      );
-    }, function () {
-      return { ok: false, status: 0, body: { detail: "无法连接服务器：请检查网络后重试。" } };
-    });
-  }
-  function problem(res) {
-    var d = res.body && res.body.detail;
-    if (Array.isArray(d)) d = d.map(function (x) { return x.msg || JSON.stringify(x); }).join("；");
-    var head = { 400: "查询有误", 401: "需要重新登录", 403: "不允许", 408: "查询超时", 413: "请求太大", 422: "参数有误", 429: "请稍后再试", 503: "数据库暂不可用" }[res.status] || "出错了";
-    if (res.status === 401) d = (d || "") + " 请重新登录后再试。";
-    return head + "：" + (d || "（" + res.status + "）");
-  }
+  function problem(res) { return kit.problem(res); }
   function request() {
     var p = checkParams();
     var query = editor.getValue();
@@ -278,23 +250,6 @@
   }
   Object.keys(TABS).forEach(function (k) { $("tab-" + k).addEventListener("click", function () { show(k); }); });
 
-  function legendList(items) {
-    var aside = el("aside");
-    aside.id = "legend";
-    aside.appendChild(el("h3", "图例"));
-    var ul = el("ul");
-    items.forEach(function (item) {
-      var li = el("li");
-      var sw = el("span", null, "sw " + (item.shape || "dot") + (item.kind === "edge" ? " edge" : "") + (item.dashed ? " dashed" : ""));
-      sw.style.background = item.color;
-      if (item.border) sw.style.borderColor = item.border;
-      li.appendChild(sw);
-      li.appendChild(document.createTextNode(item.text));
-      ul.appendChild(li);
-    });
-    aside.appendChild(ul);
-    return aside;
-  }
   function drawGraph() {
     var pane = $("graph-pane");
     if (!state.ran) {
@@ -311,51 +266,11 @@
       }
       var g = res.body;
       state.graph = g.counts;
-      var stage = el("div");
-      stage.id = "stage";
-      var canvas = el("div");
-      canvas.id = "graph";
-      canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", "查询结果关系图");
-      stage.appendChild(canvas);
-      if (g.legend.length) stage.appendChild(legendList(g.legend));
-      var panel = el("aside");
-      panel.id = "panel";
-      panel.hidden = true;
-      stage.appendChild(panel);
-      var status = el("div", g.counts.nodes ? "正在布局…" : "结果中没有节点或关系可画：请 RETURN 节点、关系或路径（例如 RETURN g, r, p）。");
-      status.id = "status";
-      stage.appendChild(status);
-      var fit = el("button", "适应窗口");
-      fit.id = "fit";
-      fit.type = "button";
-      stage.appendChild(fit);
-      var notes = el("div");
-      notes.id = "graph-notes";
-      g.notes.forEach(function (n) { notes.appendChild(el("p", n, "note")); });
-      stage.appendChild(notes);
-      pane.replaceChildren(stage);
-      // The network pages' own script draws it, reading #graph-data as on every other page.
-      var old = $("graph-data");
-      if (old) old.remove();
-      var data = el("script", JSON.stringify(g.data));
-      data.type = "application/json";
-      data.id = "graph-data";
-      document.body.appendChild(data);
-      document.documentElement.removeAttribute("data-graph-ready");
-      var s = el("script");
-      s.src = graphJs;
-      s.onload = function () {
-        s.remove();
-        // A handful of nodes fitted to the pane come out huge: no closer than the pages' usual scale.
-        var wait = setInterval(function () {
-          var g = window.orggraph;
-          if (!g || !g.ready || !g.network) return;
-          clearInterval(wait);
-          if (g.network.getScale() > 1) g.network.moveTo({ scale: 1, animation: false });
-        }, 50);
-      };
-      document.body.appendChild(s);
+      kit.embedGraph(pane, g, graphJs, {
+        label: "查询结果关系图",
+        empty: "结果中没有节点或关系可画：请 RETURN 节点、关系或路径（例如 RETURN g, r, p）。",
+        maxScale: 1
+      });
     });
   }
 

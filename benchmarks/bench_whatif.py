@@ -1,0 +1,121 @@
+"""What-if benchmark: how long a scenario (POST /api/what-if) takes on a generated city, and its copy.
+
+    python benchmarks/bench_whatif.py --residents 100000 [1000000] [--repeat 3] [--out out/whatif.json]
+
+For each size: generate the demo city and load it into a fresh embedded FalkorDB, then time (median of
+`repeat` after a warm-up) `GRAPH.COPY` of the graph alone and three scenarios, for the whole city and for one
+street: ending the service of a grid's only 专职网格员; removing a person who links households (联户); and ten
+changes at once (ends, adds and a move). This is a benchmark, not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import AS_OF, city_ledgers, load_into, machine, timed, write_runs
+from orggraph.graph.cypher import statement
+from orggraph.graph.falkor import FalkorStore
+from orggraph.queries.coverage import grid_worker_load
+from orggraph.queries.whatif import what_if
+
+_LINKER = statement(
+    "bench.whatif.linker",
+    "MATCH (p:Person)-[r:LINKS_HOUSEHOLD]->(:Household) WHERE r.until IS NULL RETURN p.pid AS pid LIMIT 1",
+    "基准：一名联户党员",
+    origin=__name__,
+)
+_STREET = statement(
+    "bench.whatif.street",
+    "MATCH (s:Street)<-[:PART_OF]-(:Community)<-[:PART_OF]-(g:Grid {code: $grid}) RETURN s.code AS street",
+    "基准：网格所在街道",
+    origin=__name__,
+)
+
+
+def _scenarios(store: FalkorStore) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    load = grid_worker_load(store, None, AS_OF)
+    singles = [g for g in load if g["fulltime"] == 1]
+    g0 = singles[0]
+    street = store.read(_STREET, {"grid": g0["code"]}).rows[0][0]
+    linker = store.read(_LINKER).rows[0][0]
+    ten: list[dict[str, Any]] = []
+    for g in singles[1:8]:
+        ten.append({"op": "end", "person": g["workers"][0]["pid"], "target": g["code"], "role": "专职网格员"})
+    ten.append({"op": "add", "person": linker, "target": g0["code"], "role": "专职网格员"})
+    g1 = singles[1]
+    ten.append({"op": "add", "person": g1["workers"][0]["pid"], "target": g0["code"], "role": "网格长"})
+    ten.append(
+        {"op": "move", "person": g0["workers"][0]["pid"], "from": g0["code"], "to": singles[8]["code"]}
+    )
+    return {
+        "end_only_fulltime": [
+            {"op": "end", "person": g0["workers"][0]["pid"], "target": g0["code"], "role": "专职网格员"}
+        ],
+        "remove_household_linker": [{"op": "remove", "person": linker}],
+        "ten_changes": ten,
+    }, street
+
+
+def run(residents: int, work: Path, repeat: int) -> dict[str, Any]:
+    ledgers, _ = city_ledgers(work, residents)
+    data = Path(tempfile.mkdtemp(prefix="whatif-bench-", dir=work))
+    store = FalkorStore.embedded(data, "bench")
+    try:
+        store.ensure_schema()
+        load_seconds = load_into(store, ledgers)
+        conn = store.connection
+
+        def copy() -> None:
+            conn.execute_command("GRAPH.COPY", "bench", "bench~copy")
+            conn.execute_command("GRAPH.DELETE", "bench~copy")
+
+        out: dict[str, Any] = {"residents": residents, "load_s": round(load_seconds, 1)}
+        out["graph_copy"] = timed(copy, repeat)
+        scenarios, street = _scenarios(store)
+        for name, changes in scenarios.items():
+            for scope in (None, street):
+                key = f"{name}@{'city' if scope is None else 'street'}"
+                t = time.perf_counter()
+                timing = timed(lambda c=changes, s=scope: what_if(store, c, s, AS_OF, timeout=600), repeat)
+                out[key] = timing
+                print(
+                    f"{residents:,} {key}: {timing['median_ms']:,.0f} ms ({time.perf_counter() - t:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        return out
+    finally:
+        store.clear()
+        store.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--residents", type=int, nargs="+", default=[100_000])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--work", default=tempfile.gettempdir() + "/orggraph-bench")
+    ap.add_argument("--out", default="benchmarks/out/whatif.json")
+    a = ap.parse_args()
+    work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    runs = [run(n, work, a.repeat) for n in a.residents]
+    write_runs(
+        a.out,
+        {"machine": machine(), "as_of": AS_OF, "runs": runs},
+        lambda rs: {
+            k: round(rs[-1][k]["median_ms"] / rs[0][k]["median_ms"], 2)
+            for k in rs[0]
+            if isinstance(rs[0][k], dict)
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
