@@ -225,6 +225,7 @@ class AuditMiddleware:
         body, too_big = b"", False
         status = {"code": 0}
         sent_start = False
+        body_sent = False
 
         async def replay() -> Message:
             nonlocal body_sent
@@ -232,8 +233,6 @@ class AuditMiddleware:
                 body_sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # waits for http.disconnect
-
-        body_sent = False
 
         async def send_wrapper(message: Message) -> None:
             nonlocal sent_start

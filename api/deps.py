@@ -122,7 +122,8 @@ class AppState:
 
 
 def _state(request: Request) -> AppState:
-    return request.app.state.orggraph  # type: ignore[no-any-return]
+    state: AppState = request.app.state.orggraph
+    return state
 
 
 async def get_store(request: Request) -> Store:

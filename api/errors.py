@@ -5,6 +5,7 @@ middleware, so nothing answers 500."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -55,7 +56,7 @@ def _json(status: int, detail: str, headers: dict[str, str] | None = None, **ext
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
-def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
+def _loc_text(loc: Sequence[Any]) -> str:
     where = {
         "query": "查询参数",
         "path": "路径参数",

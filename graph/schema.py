@@ -7,7 +7,7 @@ the pages' legends are all derived from these declarations, so a new property is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "Prop",
@@ -261,7 +261,7 @@ def display_name(label_or_type: str) -> str:
     return {"PartyMember": "党员"}.get(label_or_type, label_or_type)
 
 
-def linter_schema() -> dict[str, object]:
+def linter_schema() -> dict[str, Any]:
     """The schema in the shape `@neo4j-cypher/language-support`'s `lintCypherQuery` takes (its `DbSchema`).
 
     `graphSchema` lists every (start label, type, end label) the model allows, so a pattern against

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES
 
 if TYPE_CHECKING:
@@ -157,6 +157,7 @@ def plain(value: Any) -> Any:
                 start.element_id if start is not None else None,
                 end.element_id if end is not None else None,
             )
+        assert isinstance(value, _Neo4jPath)
         return {
             "nodes": [plain(n) for n in value.nodes],
             "relationships": [plain(r) for r in value.relationships],
@@ -192,8 +193,10 @@ def _neo4j_ddl() -> tuple[LiteralString, ...]:
         out.append(
             statement(
                 f"ddl.neo4j.{n.label}.{n.key}.unique",
-                f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "  # type: ignore[arg-type]
-                f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE",
+                trusted(
+                    f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "
+                    f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE"
+                ),
                 f"{n.zh}的 {n.key} 唯一",
                 origin=__name__,
             )
@@ -202,7 +205,7 @@ def _neo4j_ddl() -> tuple[LiteralString, ...]:
             out.append(
                 statement(
                     f"ddl.neo4j.{n.label}.{p}.index",
-                    f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})",  # type: ignore[arg-type]
+                    trusted(f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})"),
                     f"按{n.zh}的 {p} 查找",
                     origin=__name__,
                 )
@@ -220,7 +223,7 @@ def _falkor_indexes() -> tuple[tuple[str, str, LiteralString], ...]:
                     p,
                     statement(
                         f"ddl.falkordb.{n.label}.{p}.index",
-                        f"CREATE INDEX FOR (n:{n.label}) ON (n.{p})",  # type: ignore[arg-type]
+                        trusted(f"CREATE INDEX FOR (n:{n.label}) ON (n.{p})"),
                         f"按{n.zh}的 {p} 查找",
                         origin=__name__,
                     ),

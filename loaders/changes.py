@@ -215,13 +215,18 @@ def _none(row: dict[str, Any]) -> str:
     return ""
 
 
+def _ident(prefix: str, *fields: str) -> Callable[[dict[str, Any]], str]:
+    """A row's identity: `prefix` followed by the row's `fields`, joined by |."""
+    return lambda r: prefix + "|".join(str(r[f]) for f in fields)
+
+
 def _spec(name: str) -> _Spec:
     if name in NODE_WRITES:
         label = NODE_WRITES[name].label
         return _Spec(
             "node",
             _NODE_KIND[label],
-            lambda r, p=f"N|{label}|": p + r["key"],
+            _ident(f"N|{label}|", "key"),
             _none,
             person=label == "Person",
             member=name.endswith(".member"),
@@ -234,7 +239,7 @@ def _spec(name: str) -> _Spec:
             return _Spec(
                 "unlink",
                 fam,
-                lambda r, p=f"R|{u.label}|{u.type}|": p + r["key"],
+                _ident(f"R|{u.label}|{u.type}|", "key"),
                 _none,
                 label=u.label,
                 type=u.type,
@@ -242,7 +247,7 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "unlink",
             fam,
-            lambda r, p=f"RI|{u.label}|{u.type}|": p + r["key"],
+            _ident(f"RI|{u.label}|{u.type}|", "key"),
             _none,
             label=u.label,
             type=u.type,
@@ -253,8 +258,8 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "rel",
             _ONE_OF[t],
-            lambda r, p=f"R|{s}|{t}|": p + r["a"],
-            lambda r, p=f"{e}|": p + r["b"],
+            _ident(f"R|{s}|{t}|", "a"),
+            _ident(f"{e}|", "b"),
             label=s,
             type=t,
             end=e,
@@ -263,8 +268,8 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "rel",
             _ONE_OF[t],
-            lambda r, p=f"RI|{e}|{t}|": p + r["b"],
-            lambda r, p=f"{s}|": p + r["a"],
+            _ident(f"RI|{e}|{t}|", "b"),
+            _ident(f"{s}|", "a"),
             label=s,
             type=t,
             end=e,
@@ -274,16 +279,14 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "rel",
             fam,
-            lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}|{r['key']}",
+            _ident(f"R|{s}|{t}|{e}|", "a", "b", "key"),
             _none,
             term=t in _TERMS,
             label=s,
             type=t,
             end=e,
         )
-    return _Spec(
-        "rel", fam, lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}", _none, label=s, type=t, end=e
-    )
+    return _Spec("rel", fam, _ident(f"R|{s}|{t}|{e}|", "a", "b"), _none, label=s, type=t, end=e)
 
 
 _SPECS: dict[str, _Spec] = {n: _spec(n) for n in (*NODE_WRITES, *REL_WRITES, *UNLINK_WRITES)}
@@ -413,7 +416,8 @@ class History:
             return self._reports(since, until)
 
     def _reports(self, since: str | None, until: str | None) -> list[dict[str, Any]]:
-        q, args = "SELECT id, started, finished, status, report FROM load WHERE 1=1", []
+        q = "SELECT id, started, finished, status, report FROM load WHERE 1=1"
+        args: list[str] = []
         if since:
             q, args = q + " AND started >= ?", [*args, since]
         if until:

@@ -14,7 +14,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store, chunked
 from orggraph.loaders.changes import KIND_ZH, History
 from orggraph.queries.scope import ScopeError, resolve_scope
@@ -55,8 +55,10 @@ _IN_SCOPE = {
     label: statement(
         f"diff.in_scope.{label}",
         # The label comes from the fixed tuple below, never from input.
-        f"UNWIND $keys AS k MATCH (x:{label} {{code: k}})-[:BASED_IN|PART_OF*0..6]->(s) WHERE s.code = $scope "  # type: ignore[arg-type]
-        "RETURN DISTINCT k",
+        trusted(
+            f"UNWIND $keys AS k MATCH (x:{label} {{code: k}})-[:BASED_IN|PART_OF*0..6]->(s) WHERE s.code = $scope "
+            "RETURN DISTINCT k"
+        ),
         "变更记录中的对象是否在范围内",
         origin=__name__,
     )

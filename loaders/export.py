@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS, Prop
 from orggraph.graph.store import NEO4J_DDL, QueryError, Store
 
@@ -212,8 +212,10 @@ def _empty_list_statements() -> tuple[LiteralString, ...]:
                 out.append(
                     statement(
                         f"export.empty_lists.{name}.{p.name}",
-                        f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "  # type: ignore[arg-type]
-                        f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS OF 10000 ROWS",
+                        trusted(
+                            f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "
+                            f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS OF 10000 ROWS"
+                        ),
                         f"导入后：把标记为空列表的{zh}.{p.name}恢复为 []（CSV 导入会丢掉空列表）",
                         origin=__name__,
                     )
@@ -460,7 +462,7 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
         tail = with_out if any(label in r.start for r in RELS.values()) else without_out
         falkor[label] = statement(
             f"export.page.falkordb.{label}",
-            (f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi " + tail.format(key=n.key)),  # type: ignore[arg-type]
+            (trusted(f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi " + tail.format(key=n.key))),
             f"导出：按内部编号窗口分页读取{n.zh}及其出边（FalkorDB）",
             origin=__name__,
             neo4j=False,  # id() is deprecated in Neo4j, which pages by key below instead
@@ -468,15 +470,17 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
         neo4j[label] = statement(
             f"export.page.neo4j.{label}",
             (
-                f"MATCH (n:{label}) WHERE n.{n.key} > $after WITH n ORDER BY n.{n.key} LIMIT $limit "
-                + tail.format(key=n.key)
-            ),  # type: ignore[arg-type]
+                trusted(
+                    f"MATCH (n:{label}) WHERE n.{n.key} > $after WITH n ORDER BY n.{n.key} LIMIT $limit "
+                    + tail.format(key=n.key)
+                )
+            ),
             f"导出：按{n.key}键集分页读取{n.zh}及其出边（Neo4j，索引有序）",
             origin=__name__,
         )
         bounds[label] = statement(
             f"export.bounds.falkordb.{label}",
-            f"MATCH (n:{label}) RETURN min(id(n)) AS lo, max(id(n)) AS hi, count(n) AS n",  # type: ignore[arg-type]
+            trusted(f"MATCH (n:{label}) RETURN min(id(n)) AS lo, max(id(n)) AS hi, count(n) AS n"),
             f"导出：{n.zh}的内部编号范围（FalkorDB 分页用）",
             origin=__name__,
             neo4j=False,

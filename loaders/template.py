@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store
 from orggraph.loaders.ledgers import VOCABULARIES
 from orggraph.loaders.read import EXAMPLE_MARK, LEDGERS, ColumnSpec, LedgerSpec, ledger_for_name
@@ -247,8 +247,10 @@ _IN_SCOPE = {
     (kind, scope): statement(
         f"template.codes.{kind}.{scope}",
         # Labels come from the fixed tuples above, never from input.
-        f"MATCH (n:{kind})-[:PART_OF*0..4]->(s:{scope} {{code: $key}}) "  # type: ignore[arg-type]
-        "RETURN DISTINCT n.code AS code, n.name AS name ORDER BY code LIMIT $limit",
+        trusted(
+            f"MATCH (n:{kind})-[:PART_OF*0..4]->(s:{scope} {{code: $key}}) "
+            "RETURN DISTINCT n.code AS code, n.name AS name ORDER BY code LIMIT $limit"
+        ),
         "台账模板下拉列表：范围内已有的区域编码",
         origin=__name__,
     )
@@ -258,8 +260,10 @@ _IN_SCOPE = {
 _UNITS_IN_SCOPE = {
     scope: statement(
         f"template.codes.Unit.{scope}",
-        f"MATCH (u:Unit)-[:CO_BUILDS|REPORTED_TO]->(:Community)-[:PART_OF*0..2]->(s:{scope} {{code: $key}}) "  # type: ignore[arg-type]
-        "RETURN DISTINCT u.code AS code, u.name AS name ORDER BY code LIMIT $limit",
+        trusted(
+            f"MATCH (u:Unit)-[:CO_BUILDS|REPORTED_TO]->(:Community)-[:PART_OF*0..2]->(s:{scope} {{code: $key}}) "
+            "RETURN DISTINCT u.code AS code, u.name AS name ORDER BY code LIMIT $limit"
+        ),
         "台账模板下拉列表：与范围内社区共建或向其报到的单位",
         origin=__name__,
     )
@@ -294,7 +298,7 @@ def scope_codes(store: Store, scope: str, limit: int = MAX_CODES) -> CodeLists:
     from orggraph.queries.scope import ScopeError, resolve_scope
 
     ref = resolve_scope(store, scope)
-    if ref.label not in _SCOPE_LABELS:
+    if ref is None or ref.label not in _SCOPE_LABELS:
         raise ScopeError(f"模板范围「{scope}」应为区县、街道或社区编码", 422)
     lists = CodeLists(str(ref.name or ref.key))
     params = {"key": ref.key, "limit": limit + 1}
@@ -303,9 +307,10 @@ def scope_codes(store: Store, scope: str, limit: int = MAX_CODES) -> CodeLists:
             (str(c), str(n or "")) for c, n in store.read(_IN_SCOPE[(kind, ref.label)], params).rows
         ]
     streets = [c for c, _ in lists.codes["Street"]]
-    units = dict(store.read(_UNITS_IN_SCOPE[ref.label], params).rows)
+    units: dict[Any, Any] = {c: n for c, n in store.read(_UNITS_IN_SCOPE[ref.label], params).rows}
     if streets:
-        units.update(store.read(_UNITS_OF_STREETS, {"streets": streets[:limit], "limit": limit + 1}).rows)
+        more = store.read(_UNITS_OF_STREETS, {"streets": streets[:limit], "limit": limit + 1}).rows
+        units.update((c, n) for c, n in more)
     lists.codes["Unit"] = sorted((str(c), str(n or "")) for c, n in units.items())
     for kind, rows in lists.codes.items():
         if len(rows) > limit:

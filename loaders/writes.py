@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS
 
 __all__ = [
@@ -64,7 +64,7 @@ def _node(label: str, variant: str = "") -> NodeWrite:
         text = f"UNWIND $rows AS row {merge} WITH n WHERE n:PartyMember REMOVE n:PartyMember"
     else:
         text = f"UNWIND $rows AS row {merge}"
-    return NodeWrite(name, label, statement(name, text, f"写入{n.zh}", origin=__name__))  # type: ignore[arg-type]
+    return NodeWrite(name, label, statement(name, trusted(text), f"写入{n.zh}", origin=__name__))
 
 
 # Relationships a node has at most one of (a person lives in one household, an organization has one
@@ -97,7 +97,9 @@ def _rel(type_: str, start: str, end: str) -> RelWrite:
         body = f"MERGE (a)-[r:{type_} {{key: row.key}}]->(b) SET r += row.props"
     else:
         body = f"MERGE (a)-[r:{type_}]->(b) SET r += row.props"
-    return RelWrite(name, type_, start, end, statement(name, head + body, f"写入{r.zh}", origin=__name__))  # type: ignore[arg-type]
+    return RelWrite(
+        name, type_, start, end, statement(name, trusted(head + body), f"写入{r.zh}", origin=__name__)
+    )
 
 
 NODE_WRITES: dict[str, NodeWrite] = {
@@ -153,7 +155,7 @@ def _unlink(label: str, type_: str) -> UnlinkWrite:
         raise ValueError(f"a {label} may have many {type_}: an empty cell cannot tell which to remove")
     name = f"load.unlink.{label}.{type_}"
     text = f"UNWIND $rows AS row MATCH {pattern} DELETE old"
-    text = statement(name, text, f"删除新版台账中已清空的{RELS[type_].zh}", origin=__name__)  # type: ignore[arg-type]
+    text = statement(name, trusted(text), f"删除新版台账中已清空的{RELS[type_].zh}", origin=__name__)
     return UnlinkWrite(name, label, type_, text)
 
 

@@ -12,10 +12,11 @@ import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any, LiteralString
+from collections.abc import Hashable
+from typing import Any, LiteralString, TypedDict
 
 import networkx as nx
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import ancestors
@@ -61,8 +62,10 @@ _DISTRICTS = statement(
 _CHILDREN: dict[str, LiteralString] = {
     REGION_LEVELS[i]: statement(
         f"analytics.children.{REGION_LEVELS[i]}",
-        f"UNWIND $codes AS code MATCH (:{REGION_LEVELS[i]} {{code: code}})<-[:PART_OF]-(x:{REGION_LEVELS[i + 1]})\n"  # type: ignore[arg-type]
-        "RETURN code, x.code AS child",
+        trusted(
+            f"UNWIND $codes AS code MATCH (:{REGION_LEVELS[i]} {{code: code}})<-[:PART_OF]-(x:{REGION_LEVELS[i + 1]})\n"
+            "RETURN code, x.code AS child"
+        ),
         f"一批{NODES[REGION_LEVELS[i]].zh}的下级{NODES[REGION_LEVELS[i + 1]].zh}",
         origin=__name__,
     )
@@ -87,7 +90,7 @@ def _linkers_text(label: str) -> str:
 _LINKERS: dict[str, LiteralString] = {
     label: statement(
         f"analytics.linkers.{label}",
-        _linkers_text(label),  # type: ignore[arg-type]
+        trusted(_linkers_text(label)),
         f"在期直接联系一批{NODES[label].zh}的人员（联系点、网格力量、联户、双报到、所在党组织书记和兼职委员）",
         origin=__name__,
     )
@@ -148,6 +151,16 @@ def gini(values: Iterable[float]) -> float:
 
 
 # ------------------------------------------------------------------------------------- critical people
+class CriticalPerson(TypedDict):
+    """A party member who alone links some households to the party (`critical_people`)."""
+
+    pid: str
+    name: str | None
+    households: int  # how many households only this person links
+    household_list: list[str]  # their codes, the first `cap`
+    through: list[str]  # the regions above the households where this person's edges land
+
+
 def critical_people(
     store: Store,
     scope: str | None,
@@ -180,8 +193,8 @@ def critical_people(
     else:
         tops, top_level = [sc.ref.key], sc.ref.label
         above = ancestors(store, sc.ref.label, [sc.ref.key])[sc.ref.key][1:]
-    root = ("root",)
-    prev = root
+    root: Hashable = ("root",)
+    prev: Hashable = root
     for label, code, _ in reversed(above):  # contacts landing above the scope reach into it too
         tree.add_edge(prev, code)
         level_of[code] = label
@@ -240,19 +253,19 @@ def critical_people(
             critical[p].append(child)
     for p, households in critical.items():  # where the person's edges land above the households cut off
         for h in households:
-            node = h
+            node: Any = h  # a code, then up to the root tuple
             while node != root:
                 if p in linkers.get(node, ()):
                     through[p].add(node)
                 node = next(iter(tree.predecessors(node)))
     rows = [
-        {
-            "pid": p,
-            "name": names.get(p),
-            "households": len(hh),
-            "household_list": sorted(hh)[:cap],
-            "through": sorted(through[p]),
-        }
+        CriticalPerson(
+            pid=p,
+            name=names.get(p),
+            households=len(hh),
+            household_list=sorted(hh)[:cap],
+            through=sorted(through[p]),
+        )
         for p, hh in critical.items()
     ]
     rows.sort(key=lambda r: (-r["households"], r["pid"]))

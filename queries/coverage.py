@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import CONTACT_CATEGORIES, GRID_WORKER_ROLES, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.catalog import Param, named_query
@@ -185,7 +185,7 @@ for _m in MEASURES:
             _name = f"coverage.{_m.id}@{_scope}" + (f"/{CHILD_LEVEL[_scope]}" if _grouped else "")
             _MEASURE_Q[(_m.id, _scope, _grouped)] = statement(
                 _name,
-                _variant(_m, _chain, CHILD_LEVEL[_scope] if _grouped else None),  # type: ignore[arg-type]
+                trusted(_variant(_m, _chain, CHILD_LEVEL[_scope] if _grouped else None)),
                 _m.zh + ("，按下级分列" if _grouped else ""),
                 origin=__name__,
             )
@@ -202,7 +202,7 @@ for _scope in SCOPE_LEVELS:
     assert _chain is not None
     _CHILDREN[_scope] = statement(
         f"coverage.children@{_scope}",
-        _chain[0] + "\nRETURN x.code AS code, x.name AS name ORDER BY code",  # type: ignore[arg-type]
+        trusted(_chain[0] + "\nRETURN x.code AS code, x.name AS name ORDER BY code"),
         "范围的下一级区域（分列用）",
         origin=__name__,
     )
@@ -241,7 +241,7 @@ def scoped_statements(
     for scope in SCOPE_LEVELS:
         head = _head(scope, levels)
         if head is not None:
-            out[scope] = statement(f"{name}@{scope}", head + "\n" + tail, purpose, origin=__name__)  # type: ignore[arg-type]
+            out[scope] = statement(f"{name}@{scope}", trusted(head + "\n" + tail), purpose, origin=__name__)
     if catalog:
         named_query(name, purpose, out, _scope_params(out), scoped=True)
     return out
@@ -330,7 +330,7 @@ _RULE_COUNTS_TAIL = (
 _RULE_COUNTS: dict[str, LiteralString] = {
     "all": statement(
         "coverage.contact_counts@all",
-        _RULE_COUNTS_TAIL.replace("MATCH (p)", "MATCH (p:Person)", 1),  # type: ignore[arg-type]
+        trusted(_RULE_COUNTS_TAIL.replace("MATCH (p)", "MATCH (p:Person)", 1)),
         "每位联系领导在期联系的街道、社区、网格（核对联系点规定）",
         origin=__name__,
     )
@@ -343,7 +343,7 @@ for _scope in SCOPE_LEVELS[1:]:
     ]
     _RULE_COUNTS[_scope] = statement(
         f"coverage.contact_counts@{_scope}",
-        "CALL {\n  " + "\n  UNION ".join(_branches) + "\n}\nWITH p\n" + _RULE_COUNTS_TAIL,  # type: ignore[arg-type]
+        trusted("CALL {\n  " + "\n  UNION ".join(_branches) + "\n}\nWITH p\n" + _RULE_COUNTS_TAIL),
         "范围内有在期联系点的领导及其全部在期联系点（核对联系点规定）",
         origin=__name__,
     )

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, ORG_KINDS, RELS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
@@ -180,7 +180,7 @@ _NODE: dict[str, LiteralString] = {
     label: statement(
         f"network.node.{label}",
         # Label and key property come from the schema, never from input.
-        f"MATCH (n:{label} {{{nt.key}: $key}}) RETURN n LIMIT 1",  # type: ignore[arg-type]
+        trusted(f"MATCH (n:{label} {{{nt.key}: $key}}) RETURN n LIMIT 1"),
         f"读取一个{nt.zh}节点的属性",
         origin=__name__,
     )
@@ -211,7 +211,7 @@ def fetch_node(store: Store, ref: NodeRef) -> GNode:
 _EGO_STEP: dict[str, LiteralString] = {
     label: statement(
         f"network.ego.step.{label}",
-        f"""UNWIND $keys AS key
+        trusted(f"""UNWIND $keys AS key
 MATCH (n:{label} {{{nt.key}: key}})-[r]-(m)
 WHERE {_IN_FORCE}
 WITH key, n, r, m
@@ -219,7 +219,7 @@ ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.ke
 WITH key, type(r) AS rel, startNode(r) = n AS outgoing, [l IN labels(m) WHERE l <> 'PartyMember'][0] AS label,
      count(*) AS total, collect([m, r])[..$per_group] AS sample
 RETURN key, rel, outgoing, label, total, sample
-ORDER BY key, rel, outgoing, label""",  # type: ignore[arg-type]
+ORDER BY key, rel, outgoing, label"""),
         f"{nt.zh}的邻居：按关系类型、方向和标签分组计数，每组只取前若干个",
         origin=__name__,
     )
@@ -400,19 +400,19 @@ for _label, _nt in NODES.items():
         _d = "out" if _out else "in"
         _GROUP_COUNT[(_label, _out)] = statement(
             f"network.group.count.{_label}.{_d}",
-            f"""MATCH {_pat}
+            trusted(f"""MATCH {_pat}
 WHERE type(r) = $rel AND $mlabel IN labels(m) AND {_IN_FORCE}
-RETURN count(*) AS total""",  # type: ignore[arg-type]
+RETURN count(*) AS total"""),
             f"{_nt.zh}的一组邻居（按关系类型、方向和标签）有多少个",
             origin=__name__,
         )
         _GROUP_PAGE[(_label, _out)] = statement(
             f"network.group.page.{_label}.{_d}",
-            f"""MATCH {_pat}
+            trusted(f"""MATCH {_pat}
 WHERE type(r) = $rel AND $mlabel IN labels(m) AND {_IN_FORCE}
 RETURN m, r
 ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.key, ''), coalesce(r.source, '')
-SKIP $offset LIMIT $limit""",  # type: ignore[arg-type]
+SKIP $offset LIMIT $limit"""),
             f"{_nt.zh}的一组邻居，按名称排序分页",
             origin=__name__,
         )
@@ -475,10 +475,10 @@ def _scope_name(kind: str) -> str:
 _COB_COUNT = {
     kind: statement(
         f"network.cobuilding.count.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
-RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units""",  # type: ignore[arg-type]
+RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units"""),
         "范围内社区数和在期共建单位数（决定画明细还是按街道汇总）",
         origin=__name__,
     )
@@ -488,7 +488,7 @@ RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units""",  # type:
 _COB_DETAIL = {
     kind: statement(
         f"network.cobuilding.detail.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 OPTIONAL MATCH (c)-[:PART_OF]->(s:Street)
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
@@ -497,7 +497,7 @@ ORDER BY u.name, u.code, coalesce(r.key, ''), coalesce(r.source, '')
 WITH c, s, count(u) AS total, collect(CASE WHEN u IS NULL THEN NULL ELSE [u, r] END)[..$per] AS links
 RETURN c, s.code AS street, s.name AS street_name, total, links
 ORDER BY street, c.code
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "范围内每个社区及其在期共建单位（每个社区最多取若干个）",
         origin=__name__,
     )
@@ -507,7 +507,7 @@ LIMIT $limit""",  # type: ignore[arg-type]
 _COB_STREETS = {
     kind: statement(
         f"network.cobuilding.streets.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 MATCH (c)-[:PART_OF]->(s:Street)
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
@@ -515,7 +515,7 @@ WITH s, c, count(r) AS links
 RETURN s.code AS code, s.name AS name, count(c) AS communities,
        count(CASE WHEN links > 0 THEN 1 END) AS covered
 ORDER BY code
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "按街道汇总联建共建：社区数、有在期共建的社区数",
         origin=__name__,
     )
@@ -525,12 +525,12 @@ LIMIT $limit""",  # type: ignore[arg-type]
 _COB_KINDS = {
     kind: statement(
         f"network.cobuilding.kinds.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 MATCH (c)-[:PART_OF]->(s:Street)
 MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
 RETURN s.code AS street, coalesce(u.kind, '其他') AS kind, count(DISTINCT u) AS units, count(r) AS links
-ORDER BY street, kind""",  # type: ignore[arg-type]
+ORDER BY street, kind"""),
         "按街道和单位类型汇总在期共建单位",
         origin=__name__,
     )
@@ -632,8 +632,8 @@ def _org_set(kind: str) -> str:
 _ORG_COUNT = {
     kind: statement(
         f"network.orgtree.count.{_scope_name(kind)}",
-        f"""{_org_set(kind)}
-RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
+        trusted(f"""{_org_set(kind)}
+RETURN o.kind AS kind, count(DISTINCT o) AS n"""),
         "范围内各类党组织的个数（决定画到哪一级）",
         origin=__name__,
     )
@@ -645,7 +645,7 @@ RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
 _ORG_FETCH = {
     kind: statement(
         f"network.orgtree.fetch.{_scope_name(kind)}",
-        f"""{_org_set(kind)}
+        trusted(f"""{_org_set(kind)}
 WITH DISTINCT o
 WHERE o.kind IN $kinds
 RETURN o,
@@ -656,7 +656,7 @@ RETURN o,
   size([(m3:Person)-[:MEMBER_OF]->(o) | m3]) AS members,
   [(c:PartyOrg)-[:SUBORDINATE_TO]->(o) WHERE NOT c.kind IN $kinds | c.kind] AS hidden_children
 ORDER BY o.code
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "范围内指定类型的党组织：上级、书记、在期兼职委员、党员数、未显示的下级",
         origin=__name__,
     )
@@ -670,7 +670,7 @@ _KIND_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
 _GRIDS_WITHOUT_ORG = {
     kind: statement(
         f"network.orgtree.grids_without_org.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 MATCH (c)<-[:PART_OF]-(g:Grid)
 WHERE NOT (g)<-[:BASED_IN]-(:PartyOrg) AND NOT (g)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg)
 WITH c, g ORDER BY g.code
@@ -678,7 +678,7 @@ WITH c, count(g) AS total, collect([g.code, g.name])[..$per] AS grids
 OPTIONAL MATCH (o:PartyOrg)-[:BASED_IN]->(c)
 RETURN c.code AS community, c.name AS name, total, grids, collect(o.code) AS orgs
 ORDER BY community
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "范围内未建党组织的网格（按社区，附依托该社区的党组织）",
         origin=__name__,
     )
@@ -814,7 +814,7 @@ def _levels(g: Graph) -> None:
 _NAMES: dict[str, LiteralString] = {
     label: statement(
         f"network.names.{label}",
-        f"UNWIND $keys AS key MATCH (n:{label} {{{nt.key}: key}}) RETURN key, n.name AS name",  # type: ignore[arg-type]
+        trusted(f"UNWIND $keys AS key MATCH (n:{label} {{{nt.key}: key}}) RETURN key, n.name AS name"),
         f"一批{nt.zh}的名称（短板清单等列表用）",
         origin=__name__,
     )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.queries import analytics
@@ -87,8 +87,10 @@ _ANCESTRY = {
     label: statement(
         f"reports.scope_names.{label}",
         # The label comes from the fixed tuple below, never from input.
-        f"MATCH p = (n:{label} {{code: $key}})-[:PART_OF*0..2]->(a) "  # type: ignore[arg-type]
-        "RETURN a.name AS name, a.code AS code, length(p) AS depth ORDER BY depth DESC",
+        trusted(
+            f"MATCH p = (n:{label} {{code: $key}})-[:PART_OF*0..2]->(a) "
+            "RETURN a.name AS name, a.code AS code, length(p) AS depth ORDER BY depth DESC"
+        ),
         "一个区域及其上级区域的名称（报表标题用）",
         origin=__name__,
     )
@@ -105,7 +107,7 @@ _SHOWN_DISTRICTS = 5
 _NAMES = {
     label: statement(
         f"reports.names.{label}",
-        f"UNWIND $codes AS c MATCH (n:{label} {{code: c}}) RETURN n.code AS code, n.name AS name",  # type: ignore[arg-type]
+        trusted(f"UNWIND $codes AS c MATCH (n:{label} {{code: c}}) RETURN n.code AS code, n.name AS name"),
         "报表中编码对应的名称",
         origin=__name__,
     )

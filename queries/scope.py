@@ -6,7 +6,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store
 
 __all__ = [
@@ -73,7 +73,9 @@ _REGIONS = {
         label: statement(
             f"scope.regions.{label}",
             # The label comes from the fixed tuple below, never from input.
-            f"MATCH (n:{label} {{code: $key}})-[:PART_OF*0..5]->(a) RETURN collect(DISTINCT a.code) AS regions",  # type: ignore[arg-type]
+            trusted(
+                f"MATCH (n:{label} {{code: $key}})-[:PART_OF*0..5]->(a) RETURN collect(DISTINCT a.code) AS regions"
+            ),
             "一个区域节点及其上级区域",
             origin=__name__,
         )

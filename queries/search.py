@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store
 from orggraph.queries.policy import Access, Jurisdiction
 from orggraph.queries.scope import PID_RE
@@ -58,8 +58,10 @@ for _kind, (_label, _key) in KINDS.items():
         _FIND[(_kind, _field)] = statement(
             f"search.{_kind}.{_field}",
             # Label and properties come from the fixed table above, never from input.
-            f"MATCH (n:{_label}) WHERE n.{_field} >= $lo AND n.{_field} < $hi "  # type: ignore[arg-type]
-            f"RETURN n.{_key} AS key, n.name AS name LIMIT $n",
+            trusted(
+                f"MATCH (n:{_label}) WHERE n.{_field} >= $lo AND n.{_field} < $hi "
+                f"RETURN n.{_key} AS key, n.name AS name LIMIT $n"
+            ),
             f"按名称、拼音首字母或编码的前缀查找{KIND_ZH[_kind]}（走索引，有上限）",
             origin=__name__,
         )
@@ -71,9 +73,11 @@ _WHERE: dict[str, LiteralString] = {
         kind: statement(
             f"search.where.{kind}",
             # The label comes from the fixed table above, never from input.
-            f"UNWIND $keys AS k\nMATCH (t:{label} {{code: k}})\n"  # type: ignore[arg-type]
-            "OPTIONAL MATCH (t)-[:PART_OF*1..4]->(a) WHERE a:Street OR a:Community\n"
-            "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up",
+            trusted(
+                f"UNWIND $keys AS k\nMATCH (t:{label} {{code: k}})\n"
+                "OPTIONAL MATCH (t)-[:PART_OF*1..4]->(a) WHERE a:Street OR a:Community\n"
+                "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up"
+            ),
             f"{KIND_ZH.get(kind, '户')}所在的街道、社区（搜索结果和短板清单显示位置用）",
             origin=__name__,
         )
@@ -122,8 +126,10 @@ _INSIDE: dict[str, LiteralString] = {
     kind: statement(
         f"search.inside.{kind}",
         # The label comes from the fixed table above, never from input.
-        f"UNWIND $keys AS k\nMATCH (n:{label} {{code: k}})-[:PART_OF*0..3]->(a)\n"  # type: ignore[arg-type]
-        "WHERE a.code = $scope\nRETURN DISTINCT k AS key",
+        trusted(
+            f"UNWIND $keys AS k\nMATCH (n:{label} {{code: k}})-[:PART_OF*0..3]->(a)\n"
+            "WHERE a.code = $scope\nRETURN DISTINCT k AS key"
+        ),
         f"一批{KIND_ZH[kind]}中位于某范围内的（搜索结果按管辖范围过滤）",
         origin=__name__,
     )

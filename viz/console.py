@@ -113,8 +113,8 @@ def result_graph(rows: list[list[Any]], cap: int = NODE_CAP) -> Graph:
         elif ka or kb:  # one end drawn: the other joins a group node on it
             anchor, other = (a, b) if ka else (b, a)
             folded[(anchor.id, str(r["type"]), ka, other.label)] += 1
-    for (anchor, rel, outgoing, label), count in folded.items():
-        g.add_group(anchor, rel, outgoing, label, count, level=1)
+    for (anchor_id, rel, outgoing, label), count in folded.items():
+        g.add_group(anchor_id, rel, outgoing, label, count, level=1)
     hidden = len(nodes) - len(kept)
     g.omitted = max(0, hidden - sum(folded.values()))
     if hidden:
@@ -173,8 +173,8 @@ def editor_schema() -> dict[str, Any]:
     """The vocabulary the editor completes and checks against: `graph/schema.py`, as the Cypher linter has it,
     with each label and type's Chinese name for the completion list."""
     schema = linter_schema()
-    schema["labelNames"] = {x: display_name(x) for x in schema["labels"]}  # type: ignore[union-attr]
-    schema["relationshipTypeNames"] = {x: display_name(x) for x in schema["relationshipTypes"]}  # type: ignore[union-attr]
+    schema["labelNames"] = {x: display_name(x) for x in schema["labels"]}
+    schema["relationshipTypeNames"] = {x: display_name(x) for x in schema["relationshipTypes"]}
     return schema
 
 

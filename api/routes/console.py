@@ -103,4 +103,6 @@ def history(
     except ConsoleError as e:
         raise _refused(e) from None
     note_size(request, len(runs))
-    return HistoryList(runs=[HistoryEntry(**{k: r.get(k) for k in HistoryEntry.model_fields}) for r in runs])
+    return HistoryList(
+        runs=[HistoryEntry.model_validate({k: r.get(k) for k in HistoryEntry.model_fields}) for r in runs]
+    )

@@ -11,6 +11,7 @@ from orggraph.api.audit import note_size
 from orggraph.api.deps import AskedDep, PagingDep, StoreDep, json_of
 from orggraph.api.models import (
     ERRORS,
+    ChildCoverage,
     ContactRuleViolation,
     Coverage,
     CoverageBreakdown,
@@ -48,7 +49,7 @@ def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, pagin
         CoverageBreakdown(
             scope=asked.scope,
             as_of=asked.as_of,
-            children=shown,
+            children=[ChildCoverage.model_validate(c) for c in shown],
             offset=paging.offset,
             limit=paging.limit,
             total=len(rows),

@@ -120,7 +120,7 @@ async def login_form(request: Request) -> Response:
     # Parsed by hand: a form of two fields does not need python-multipart.
     fields = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (fields.get("token") or [""])[0].strip()
-    next_ = _safe_next((fields.get("next") or [None])[0])
+    next_ = _safe_next((fields.get("next") or [""])[0] or None)
     if not token or _user_of(request, token) is None:
         return _form("令牌无效或已被吊销：请检查是否完整复制，或向系统管理员申请新令牌。", next_, status=401)
     response = RedirectResponse(next_, status_code=303)
