@@ -1,8 +1,8 @@
 """The audit log: one JSON line per request (who, role, route, masked parameters, result size, status, time).
 
-`AuditMiddleware` wraps the whole app, so refused requests (401, 403, 404, 405, 413, 422, 503) and failures are
-logged too: every request leaves exactly one line, whatever its body (unparseable, nested 100,000 deep, huge,
-of any content type). What a line keeps of the parameters is masked (`privacy.mask_for_log`) and bounded
+`AuditMiddleware` wraps the whole app, so refused requests (401, 403, 404, 405, 413, 422, 503) and failures
+are logged too: every request leaves exactly one line, whatever its body (unparseable, nested 100,000 deep,
+huge, of any content type). What a line keeps of the parameters is masked (`privacy.mask_for_log`) and bounded
 (MAX_LOGGED_BODY_BYTES of body parsed, MAX_LOGGED_PARAMS_CHARS kept). It also turns anything unexpected into a
 503 with a message (the traceback goes to the server log, never to the client): nothing ever answers 500.
 """
@@ -46,7 +46,8 @@ _SECRET_ROUTES = ("/login", "/api/login")
 
 
 class AuditLog:
-    """Appends JSON lines to one file; safe across threads (a lock) and processes (one O_APPEND write per line)."""
+    """Appends JSON lines to one file; safe across threads (a lock) and processes (one O_APPEND write per
+    line)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

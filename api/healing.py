@@ -54,7 +54,8 @@ class Watchdog:
 
     @property
     def current(self) -> str:
-        """What health answers: the status, `recovering` also while the server has not answered for a while."""
+        """What health answers: the status, `recovering` also while the server has not answered for a
+        while."""
         if self.status == OK and time.monotonic() - self.last_ok > 2 * self.INTERVAL + self.PING_TIMEOUT:
             return RECOVERING
         return self.status

@@ -116,7 +116,8 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def _run(app: FastAPI, host: str, port: int, on_ready: Callable[[], None] | None = None) -> int:
-    """Serve until interrupted; `on_ready` runs once the socket listens (a link printed earlier could fail)."""
+    """Serve until interrupted; `on_ready` runs once the socket listens (a link printed earlier could
+    fail)."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -162,8 +163,10 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
         # Off this machine the development key would make every pid computable by anyone who reads the source,
         # and it is also the key that seals the phone numbers.
         print(
-            f"拒绝在 {host} 上提供服务：未设置 ORGGRAPH_PID_KEY（或使用的是开发用的固定密钥）。对本机以外开放前，"
-            "请设置一个保密的随机密钥（例如 export ORGGRAPH_PID_KEY=$(openssl rand -hex 32)），且之后不要更改；"
+            f"拒绝在 {host} 上提供服务：未设置 ORGGRAPH_PID_KEY（或使用的是开发用的固定密钥）。"
+            "对本机以外开放前，"
+            "请设置一个保密的随机密钥（例如 export ORGGRAPH_PID_KEY=$(openssl rand -hex 32)），"
+            "且之后不要更改；"
             "只在本机试用时请用 --host 127.0.0.1。",
             file=sys.stderr,
         )
@@ -180,7 +183,8 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
             f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview"
         )
         print(
-            f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}"
+            f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；"
+            f"服务日志：{log_path}"
         )
         if not is_loopback(host):
             print(

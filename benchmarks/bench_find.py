@@ -1,12 +1,13 @@
-"""Search and uncovered-list benchmark: /api/search's lookups and /api/gaps/uncovered's count and first page, in
-Python against the loaded store, at each city size.
+"""Search and uncovered-list benchmark: /api/search's lookups and /api/gaps/uncovered's count and first page,
+in Python against the loaded store, at each city size.
 
-    python benchmarks/bench_find.py --residents 100000 1000000 [--workdir DIR] [--out benchmarks/out/find.json]
+    python benchmarks/bench_find.py --residents 100000 1000000 [--workdir DIR] [--out
+    benchmarks/out/find.json]
 
 Search: prefixes of different selectivity (one common surname character, a full name, 拼音首字母 of two and
-three letters, a code prefix), as an unscoped analyst and as a street token, limit 10. Uncovered: every measure
-for the whole city and for one street, offset 0, limit 200. Medians of 5 runs after a warm-up (`timed`).
-This is a benchmark, not a test: it asserts nothing.
+three letters, a code prefix), as an unscoped analyst and as a street token, limit 10. Uncovered: every
+measure for the whole city and for one street, offset 0, limit 200. Medians of 5 runs after a warm-up
+(`timed`). This is a benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The register of every Cypher statement orggraph ships, so one test can lint them all with Neo4j's front end."""
+"""The register of every Cypher statement orggraph ships, so one test can lint them all with Neo4j's front
+end."""
 
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ def statement(
 def trusted(text: str) -> LiteralString:
     """Vouch that a Cypher text built at run time is as safe as a literal, and return it unchanged.
 
-    The stores and `statement` take `LiteralString`, so that a value from input can never become Cypher text by
-    accident (a type checker that knows PEP 675, e.g. pyright, refuses a plain `str`). Some statements are
+    The stores and `statement` take `LiteralString`, so that a value from input can never become Cypher text
+    by accident (a type checker that knows PEP 675, e.g. pyright, refuses a plain `str`). Some statements are
     built in code: one per label or relationship type, from names in `orggraph.graph.schema` or the module's
-    own constant tables, or from literal fragments. Wrap such a text in `trusted(...)` — the one greppable mark
-    (`grep -rn "trusted(" graph loaders queries api viz`) of Cypher that is not a literal — and only when:
+    own constant tables, or from literal fragments. Wrap such a text in `trusted(...)` — the one greppable
+    mark (`grep -rn "trusted(" graph loaders queries api viz`) of Cypher that is not a literal — and only
+    when:
 
     - every name spliced in comes from the schema or a fixed table in the code, never from a request, a ledger
       or a file; values always go in as `$parameters`; or

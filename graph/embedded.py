@@ -1,4 +1,5 @@
-"""Runs the embedded FalkorDB server (redis-server + the FalkorDB module) on a private Unix socket, shared by every orggraph process of one data dir.
+"""Runs the embedded FalkorDB server (redis-server + the FalkorDB module) on a private Unix socket, shared by
+every orggraph process of one data dir.
 
 Layout under ``<data_dir>/falkordb/``::
 
@@ -159,7 +160,8 @@ def _own_children() -> dict[int, subprocess.Popen[bytes]]:
 
 
 def _process_field(pid: int, stat_index: int, ps_keyword: str) -> str | None:
-    """One field of a process's status: /proc/<pid>/stat (counted after "pid (comm)") on Linux, ps elsewhere."""
+    """One field of a process's status: /proc/<pid>/stat (counted after "pid (comm)") on Linux, ps
+    elsewhere."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
         return raw[raw.rindex(")") + 2 :].split()[stat_index]
@@ -204,7 +206,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _cpu_time(pid: int) -> str | None:
-    """The process's CPU time so far (opaque; it changes while the process works): utime+stime, or ps's TIME."""
+    """The process's CPU time so far (opaque; it changes while the process works): utime+stime, or ps's
+    TIME."""
     if sys.platform == "linux":
         utime, stime = _process_field(pid, 11, "time"), _process_field(pid, 12, "time")
         return None if utime is None or stime is None else f"{utime}+{stime}"
@@ -253,7 +256,8 @@ def _connect(socket_path: str) -> Iterator[redis.Redis]:
 
 
 def _probe(socket_path: str) -> _Probe | None:
-    """Ask whatever listens on socket_path who it is; None when nothing listens, _BUSY when it does not answer.
+    """Ask whatever listens on socket_path who it is; None when nothing listens, _BUSY when it does not
+    answer.
 
     While redis replays its AOF it answers only between commands, and one of a load's batches can take
     longer than the probe's timeout to replay: that is a server busy loading, not a dead one.
@@ -383,7 +387,8 @@ class EmbeddedServer:
     # -- public API --
 
     def acquire(self) -> str:
-        """Make sure the server runs (starting it, or sharing the one running), register this process, return the socket path."""
+        """Make sure the server runs (starting it, or sharing the one running), register this process, return
+        the socket path."""
         with _registry_lock, self._locked():
             state = self._find_running() or self._start()
             self._register()
@@ -397,7 +402,8 @@ class EmbeddedServer:
         self._release(everything=False)
 
     def stop(self) -> None:
-        """Stop the server now, whoever else uses it (for backup, restore, tests); acquire() starts it again."""
+        """Stop the server now, whoever else uses it (for backup, restore, tests); acquire() starts it
+        again."""
         with _registry_lock, self._locked():
             state = self._find_running()
             if state is not None:
@@ -518,7 +524,8 @@ class EmbeddedServer:
                     deadline = time.monotonic() + self.lock_timeout
                 if time.monotonic() > deadline:
                     raise EmbeddedServerError(
-                        f"另一个 orggraph 进程正在启动或停止内置数据库，等了 {self.lock_timeout:.0f} 秒仍未完成。"
+                        "另一个 orggraph 进程正在启动或停止内置数据库，等了 "
+                        f"{self.lock_timeout:.0f} 秒仍未完成。"
                         f"请稍后重试；若一直如此，请查看日志 {self.log_path}。"
                     )
                 time.sleep(_POLL)
@@ -619,7 +626,8 @@ class EmbeddedServer:
     # -- finding, starting, stopping (all under the lock) --
 
     def _find_running(self) -> _State | None:
-        """The healthy server of this data dir, after cleaning up whatever a crash left behind; None if none runs."""
+        """The healthy server of this data dir, after cleaning up whatever a crash left behind; None if none
+        runs."""
         self._stop_half_replayed()
         state = self._read_state()
         if state is not None:
@@ -768,7 +776,8 @@ class EmbeddedServer:
                 else:
                     what = f"在 {self.start_timeout:.0f} 秒内没有响应"
                 raise EmbeddedServerError(
-                    f"内置数据库{what}。日志 {self.log_path} 的最后几行：\n{self._log_tail()}\n请根据日志排查后重试。"
+                    f"内置数据库{what}。日志 {self.log_path} 的最后几行："
+                    f"\n{self._log_tail()}\n请根据日志排查后重试。"
                 )
             time.sleep(_POLL)
 
@@ -831,10 +840,12 @@ class EmbeddedServer:
             return "（没有日志）"
         return "\n".join(text.splitlines()[-lines:]) or "（日志为空）"
 
-    # -- crash recovery: the AOF tail replayed by a client, and the watchdog (graph/aof.py, graph/watchdog.py) --
+    # -- crash recovery: the AOF tail replayed by a client, and the watchdog (graph/aof.py, graph/watchdog.py)
+    # --
 
     def _set_aside_aof_tail(self) -> aof.ReplayPlan | None:
-        """Before a start: set a long AOF tail aside to replay by client once the base is loaded (see aof.py)."""
+        """Before a start: set a long AOF tail aside to replay by client once the base is loaded (see
+        aof.py)."""
         try:
             return aof.set_aside(self.db_dir)
         except OSError as e:
@@ -844,9 +855,9 @@ class EmbeddedServer:
             ) from e
 
     def _replay_aof_tail(self, state: _State, plan: aof.ReplayPlan) -> None:
-        """The server runs on its AOF's base: send it the set-aside tail (a crash's unsnapshotted writes), then
-        start folding everything into a new base so the next start is quick. Under the lock: nobody else uses
-        the server yet."""
+        """The server runs on its AOF's base: send it the set-aside tail (a crash's unsnapshotted writes),
+        then start folding everything into a new base so the next start is quick. Under the lock: nobody else
+        uses the server yet."""
         size = plan.bytes
         log.info("replaying %d bytes of AOF tail through a client (%s)", size, ", ".join(plan.files))
         if size >= 8 << 20:
@@ -882,8 +893,9 @@ class EmbeddedServer:
         return True
 
     def _stop_half_replayed(self) -> None:
-        """Under the lock, a tail still set aside means its replay was cut off (the replaying process holds the
-        lock while it works): a server running now holds part of it only. Stop it; the next start replays again."""
+        """Under the lock, a tail still set aside means its replay was cut off (the replaying process holds
+        the lock while it works): a server running now holds part of it only. Stop it; the next start replays
+        again."""
         if aof.pending_replay(self.db_dir) is None:
             return
         state = self._read_state()

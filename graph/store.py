@@ -1,4 +1,5 @@
-"""The one small interface every graph store implements, and `open_store` which picks one from the settings."""
+"""The one small interface every graph store implements, and `open_store` which picks one from the
+settings."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ class Result:
     truncated: bool = False  # more rows existed than the cap allowed
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, r)) for r in self.rows]
+        return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows else None
@@ -252,9 +253,9 @@ class Store(ABC):
         reply_limit: int | None = None,
     ) -> Result:
         """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds.
-        `reply_limit` (bytes, for analysts' own queries): a larger answer is refused with QueryError, and reading
-        it stops a few seconds past `timeout` (QueryTimeout), before it is all in memory; a backend that
-        streams rows (Neo4j) needs no such cap and may ignore it."""
+        `reply_limit` (bytes, for analysts' own queries): a larger answer is refused with QueryError, and
+        reading it stops a few seconds past `timeout` (QueryTimeout), before it is all in memory; a backend
+        that streams rows (Neo4j) needs no such cap and may ignore it."""
 
     @abstractmethod
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
@@ -307,15 +308,17 @@ class Store(ABC):
         return None
 
     def commit_token(self) -> str | None:
-        """A token that moves with every committed write, by any client (the loader's change record checks that
-        the store is as its last load left it); None when the backend keeps none. Default: data_version."""
+        """A token that moves with every committed write, by any client (the loader's change record checks
+        that the store is as its last load left it); None when the backend keeps none. Default:
+        data_version."""
         return self.data_version()
 
     def mark_changed(self) -> None:  # noqa: B027 - only stores with a data_version keep anything
         """Record that the data changed other than through `write`/`clear` (a restore): a new data_version."""
 
     def checkpoint(self) -> None:  # noqa: B027 - only stores that replay a log on restart need it
-        """After a bulk write (a load, a restore): make what was written quick to recover on the next start."""
+        """After a bulk write (a load, a restore): make what was written quick to recover on the next
+        start."""
 
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         pass
@@ -328,7 +331,8 @@ class Store(ABC):
 
 
 def open_store(settings: Settings | None = None) -> Store:
-    """The store chosen by ORGGRAPH_URI: unset → embedded FalkorDB, bolt/neo4j → Neo4j, falkordb:// → FalkorDB."""
+    """The store chosen by ORGGRAPH_URI: unset → embedded FalkorDB, bolt/neo4j → Neo4j, falkordb:// →
+    FalkorDB."""
     from orggraph.settings import get_settings
 
     s = settings or get_settings()

@@ -345,7 +345,8 @@ def history_errors(path: Path, doing: str) -> Iterator[None]:
 
 
 class History:
-    """The record in `<data dir>/changes.sqlite`: the last load's identities and hashes, and every load's report."""
+    """The record in `<data dir>/changes.sqlite`: the last load's identities and hashes, and every load's
+    report."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / HISTORY_FILE
@@ -367,8 +368,8 @@ class History:
             CREATE TABLE IF NOT EXISTS item (load INTEGER NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,
                 a TEXT NOT NULL, b TEXT NOT NULL, key TEXT NOT NULL, endl TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS item_load ON item (load);
-            CREATE TABLE IF NOT EXISTS ledger_file (ledger TEXT PRIMARY KEY, digest TEXT NOT NULL, rows INTEGER NOT NULL,
-                content TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS ledger_file (ledger TEXT PRIMARY KEY, digest TEXT NOT NULL,
+                rows INTEGER NOT NULL, content TEXT NOT NULL);
             """
         )
 
@@ -433,7 +434,8 @@ class History:
         out: list[tuple[int, str, str, str, str, str, str]] = []
         with history_errors(self.path, "读取"):
             for part in chunked(load_ids, 500):
-                q = f"SELECT load, kind, type, a, b, key, endl FROM item WHERE load IN ({','.join('?' * len(part))})"  # noqa: S608
+                marks = ",".join("?" * len(part))  # placeholders only: the ids go in as parameters
+                q = f"SELECT load, kind, type, a, b, key, endl FROM item WHERE load IN ({marks})"
                 out.extend(self.db.execute(q, part))
         return out
 
@@ -447,7 +449,8 @@ def fingerprint(store: Store) -> tuple[str, bool]:
 
 
 class Tracker:
-    """Between the transforms and the spool: passes on only what differs from the record (see the module doc)."""
+    """Between the transforms and the spool: passes on only what differs from the record (see the module
+    doc)."""
 
     def __init__(self, history: History, store: Store, spool_dir: Path | None = None) -> None:
         self.history = history
@@ -485,8 +488,9 @@ class Tracker:
 
     def start_ledger(self, ledger: str, src: LedgerSource, pid_key: bytes) -> int | None:
         """Start reading a ledger; its row count instead when it is the very file the last load read (the same
-        bytes, headers, key and loader code) and the store still matches the record: then it is skipped whole —
-        nothing in it can differ from the store, and what it defines is in the store for the others to refer to."""
+        bytes, headers, key and loader code) and the store still matches the record: then it is skipped whole
+        — nothing in it can differ from the store, and what it defines is in the store for the others to refer
+        to."""
         self.ledger = ledger
         digest = ledger_digest(src, pid_key)
         self._digests[ledger] = digest
@@ -633,7 +637,8 @@ class Tracker:
                 db.execute("DELETE FROM ledger_file")
             rows = report.get("rows") or {}
             db.executemany(
-                "INSERT INTO ledger_file (ledger, digest, rows, content) VALUES (?, ?, ?, ?) ON CONFLICT (ledger) "
+                "INSERT INTO ledger_file (ledger, digest, rows, content) VALUES (?, ?, ?, ?) ON "
+                "CONFLICT (ledger) "
                 "DO UPDATE SET digest = excluded.digest, rows = excluded.rows, content = excluded.content",
                 [
                     (lg, d, rows.get(lg, 0), f"{self._sums.get(lg, 0):016x}")

@@ -413,7 +413,7 @@ def party_orgs(r: Row, emit: Emit) -> None:
 
 def finish_party_orgs(chk: Checker, src: LedgerSource) -> None:
     """Parents must exist, and the 上级组织 chain must not loop."""
-    for code, (parent, n) in chk.org_parent.items():
+    for _code, (parent, n) in chk.org_parent.items():
         if not chk.has("PartyOrg", parent):
             chk.issues.append(
                 LedgerIssue(

@@ -81,7 +81,8 @@ def column_width(col: ColumnSpec) -> float:
 
 
 def column_format(col: ColumnSpec) -> str | None:
-    """Text for IDs and codes (so nothing turns into 5.2E+17 or loses a leading zero), a date format for dates."""
+    """Text for IDs and codes (so nothing turns into 5.2E+17 or loses a leading zero), a date format for
+    dates."""
     if col.kind in ("id", "code"):
         return TEXT_FORMAT
     if col.kind == "date":
@@ -222,7 +223,8 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 def parse_ledgers(text: str | None) -> list[str]:
-    """'人员,网格力量' (Chinese or English names, ，、 also separate) → canonical ledger names; all when empty."""
+    """'人员,网格力量' (Chinese or English names, ，、 also separate) → canonical ledger names; all when
+    empty."""
     if not text or not text.strip():
         return list(LEDGERS)
     names = [t.strip() for t in text.replace("，", ",").replace("、", ",").split(",") if t.strip()]
@@ -261,7 +263,8 @@ _UNITS_IN_SCOPE = {
     scope: statement(
         f"template.codes.Unit.{scope}",
         trusted(
-            f"MATCH (u:Unit)-[:CO_BUILDS|REPORTED_TO]->(:Community)-[:PART_OF*0..2]->(s:{scope} {{code: $key}}) "
+            f"MATCH (u:Unit)-[:CO_BUILDS|REPORTED_TO]->(:Community)-[:PART_OF*0..2]->(s:{scope} "
+            f"{{code: $key}}) "
             "RETURN DISTINCT u.code AS code, u.name AS name ORDER BY code LIMIT $limit"
         ),
         "台账模板下拉列表：与范围内社区共建或向其报到的单位",
@@ -307,7 +310,7 @@ def scope_codes(store: Store, scope: str, limit: int = MAX_CODES) -> CodeLists:
             (str(c), str(n or "")) for c, n in store.read(_IN_SCOPE[(kind, ref.label)], params).rows
         ]
     streets = [c for c, _ in lists.codes["Street"]]
-    units: dict[Any, Any] = {c: n for c, n in store.read(_UNITS_IN_SCOPE[ref.label], params).rows}
+    units: dict[Any, Any] = dict(store.read(_UNITS_IN_SCOPE[ref.label], params).rows)
     if streets:
         more = store.read(_UNITS_OF_STREETS, {"streets": streets[:limit], "limit": limit + 1}).rows
         units.update((c, n) for c, n in more)
@@ -385,7 +388,7 @@ def _code_sheet(wb: Any, codes: CodeLists) -> dict[tuple[str, ...], str]:
 
     ws = wb.create_sheet(CODE_SHEET)
     ranges: dict[tuple[str, ...], str] = {}
-    combos = sorted({k for k in _CODE_COLUMNS.values()}, key=lambda k: (len(k), k))
+    combos = sorted(set(_CODE_COLUMNS.values()), key=lambda k: (len(k), k))
     widths: list[float] = []
     ws.cell(row=1, column=1, value=f"{codes.scope_name}已有的编码（下拉列表取自此表，请勿修改）").font = Font(
         bold=True
@@ -419,11 +422,15 @@ def _guide(wb: Any, ledgers: Sequence[str], codes: CodeLists | None) -> None:
     lines = [
         "填表说明",
         "1. 每个工作表是一个台账，第 1 行是表头，请不要修改、删除或移动表头；带 * 的列必须填写。",
-        f"2. 第 2 行是示例（第一格以「{EXAMPLE_MARK}」开头），导入时自动跳过、不会导入；可以保留，也可以删除。"
+        f"2. 第 2 行是示例（第一格以「{EXAMPLE_MARK}」开头），导入时自动跳过、不会导入；可以保留，"
+        "也可以删除。"
         "请从第 3 行起填写，每行一条记录，不要合并单元格。",
-        "3. 身份证号、编码类的列已设为文本格式，可以直接输入或粘贴（粘贴时请选择“只粘贴数值”），不会变成科学计数法。",
-        "4. 日期列请填写如 2024-05-01 的日期；带下拉箭头的列请从列表中选择。选中单元格时会显示该列的填写提示。",
-        "5. 填好后用 orggraph load 导入本工作簿（文件名可以自定，工作表名不要改）；先加 --dry-run 只检查不写入。",
+        "3. 身份证号、编码类的列已设为文本格式，可以直接输入或粘贴（粘贴时请选择“只粘贴数值”），"
+        "不会变成科学计数法。",
+        "4. 日期列请填写如 2024-05-01 的日期；带下拉箭头的列请从列表中选择。"
+        "选中单元格时会显示该列的填写提示。",
+        "5. 填好后用 orggraph load 导入本工作簿（文件名可以自定，工作表名不要改）；先加 --dry-run "
+        "只检查不写入。",
         "6. 身份证号和手机号导入时只保存加密编号与脱敏号码，原号码不入库。",
     ]
     if codes is not None:
@@ -432,7 +439,8 @@ def _guide(wb: Any, ledgers: Sequence[str], codes: CodeLists | None) -> None:
         )
         for kind in codes.truncated:
             lines.append(
-                f"   注意：{_KIND_ZH[kind]}编码超过 {MAX_CODES} 个，只列出前 {MAX_CODES} 个；请按街道或社区分别生成模板。"
+                f"   注意：{_KIND_ZH[kind]}编码超过 {MAX_CODES} 个，只列出前 {MAX_CODES} 个；"
+                "请按街道或社区分别生成模板。"
             )
     row = 1
     for i, text in enumerate(lines):

@@ -1,4 +1,5 @@
-"""The batched UNWIND … MERGE statements the loaders run, generated from the schema and registered for the linter.
+"""The batched UNWIND … MERGE statements the loaders run, generated from the schema and registered for the
+linter.
 
 Every statement reads `$rows`, a list of maps; node rows are `{key, props}`, relationship rows `{a, b, props}`
 (plus `key` for relationships that can exist several times between the same two nodes, e.g. two terms of
@@ -56,7 +57,8 @@ def _node(label: str, variant: str = "") -> NodeWrite:
         # it (0.2 s). So: give the label first only to people already stored without it (a 群众 who joined),
         # then MERGE on both labels, which finds those and creates the rest.
         text = (
-            f"UNWIND $rows AS row OPTIONAL MATCH (old:{label} {{{n.key}: row.key}}) WHERE NOT old:PartyMember "
+            f"UNWIND $rows AS row OPTIONAL MATCH (old:{label} {{{n.key}: row.key}}) WHERE NOT old:"
+            "PartyMember "
             "FOREACH (_ IN CASE WHEN old IS NULL THEN [] ELSE [1] END | SET old:PartyMember) "
             f"WITH row MERGE (n:{label}:PartyMember {{{n.key}: row.key}}) SET n += row.props"
         )
@@ -67,13 +69,13 @@ def _node(label: str, variant: str = "") -> NodeWrite:
     return NodeWrite(name, label, statement(name, trusted(text), f"写入{n.zh}", origin=__name__))
 
 
-# Relationships a node has at most one of (a person lives in one household, an organization has one
-# parent): writing a new one removes the old, so a move in a newer ledger is a move, not a copy.
-_FUNCTIONAL = {"PART_OF", "LIVES_IN", "SUBORDINATE_TO", "BASED_IN", "MEMBER_OF", "WORKS_AT"}
-# ... and those the end node has at most one of: an organization has one secretary (its 党组织 row names them).
-_FUNCTIONAL_IN = {"SECRETARY_OF"}
+# Cardinality comes from the schema (RelType.one_per, RelType.keyed). Relationships a start node has at most
+# one of: writing a new one removes the old, so a move in a newer ledger is a move, not a copy.
+_FUNCTIONAL = frozenset(t for t, r in RELS.items() if r.one_per == "start")
+# ... and those an end node has at most one of: an organization has one secretary (its 党组织 row names them).
+_FUNCTIONAL_IN = frozenset(t for t, r in RELS.items() if r.one_per == "end")
 # Relationships that may hold several times between the same two nodes (successive terms, several roles).
-_KEYED = {"SERVES", "CO_BUILDS", "PART_TIME_MEMBER_OF", "CONTACTS", "LINKS_HOUSEHOLD"}
+_KEYED = frozenset(t for t, r in RELS.items() if r.keyed)
 
 
 def _rel(type_: str, start: str, end: str) -> RelWrite:

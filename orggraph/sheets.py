@@ -175,7 +175,8 @@ def style_header(ws: Any, headers: Sequence[str], widths: Sequence[float], row: 
 def print_setup(
     ws: Any, *, title: str, scope_line: str, header_rows: str, landscape: bool = True, footer_right: str = ""
 ) -> None:
-    """A4, landscape, fitted to the page width, `header_rows` repeated on every page, title and page numbers."""
+    """A4, landscape, fitted to the page width, `header_rows` repeated on every page, title and page
+    numbers."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack the constant)
     ws.page_setup.fitToWidth = 1

@@ -1,9 +1,10 @@
-"""Coverage measures, gap lists and tallies of graph-model.md, for the whole graph or a district/street/community, on any day.
+"""Coverage measures, gap lists and tallies of graph-model.md, for the whole graph or a
+district/street/community, on any day.
 
-Each measure is one statement per scope level, anchored on the scope's indexed code (`coverage.cobuilding@Street`),
-plus a variant grouped by the next level down for breakdowns (`coverage.cobuilding@Street/Community`); the
-catalog gets one `$scope`-taking version of each for analysts (see the bottom of this module). Everything is
-counted in Cypher: a city's households never come into Python.
+Each measure is one statement per scope level, anchored on the scope's indexed code
+(`coverage.cobuilding@Street`), plus a variant grouped by the next level down for breakdowns
+(`coverage.cobuilding@Street/Community`); the catalog gets one `$scope`-taking version of each for analysts
+(see the bottom of this module). Everything is counted in Cypher: a city's households never come into Python.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ DEFAULT_RULES: dict[str, dict[str, int | None]] = {
 class Measure:
     """A coverage measure: nodes of `level` in scope, covered when an edge (in force) reaches them.
 
-    Most measures give `edge` (the pattern from x to what covers it, relationship variable r) and `cond` (on r):
-    the statements then count x once and the covered x by matching those edges — far cheaper on a city's
+    Most measures give `edge` (the pattern from x to what covers it, relationship variable r) and `cond` (on
+    r): the statements then count x once and the covered x by matching those edges — far cheaper on a city's
     households than testing every node with a pattern comprehension. The others give a `tail`. Counts are
     `count(...)`, never `sum(...)`: FalkorDB's sum is a float (3.0), and every answer's counts are integers.
     """
@@ -151,7 +152,8 @@ MEASURES: tuple[Measure, ...] = (
 
 
 def _variant(m: Measure, chain: tuple[str, str], group: str | None) -> str:
-    """The statement of measure m for a scope chain, plain (group None) or grouped by the `group` level above x."""
+    """The statement of measure m for a scope chain, plain (group None) or grouped by the `group` level above
+    x."""
     match, key = chain
     if m.tail:
         if group is None:
@@ -162,7 +164,10 @@ def _variant(m: Measure, chain: tuple[str, str], group: str | None) -> str:
         return match + "\n" + m.tail.replace("{kv}", kv).replace("{key}", f"{key} AS key, ")
     where = f" WHERE {m.cond}" if m.cond else ""
     if group is None:  # count the nodes, then match the chain again with the covering edge
-        return f"{match}\nWITH count(x) AS total\nOPTIONAL {match}{m.edge}{where}\nRETURN total, count(DISTINCT x) AS covered"
+        return (
+            f"{match}\nWITH count(x) AS total\nOPTIONAL {match}{m.edge}{where}\nRETURN total, "
+            "count(DISTINCT x) AS covered"
+        )
     if key == "x.code":  # each child is one node of the level
         return (
             f"{match}\nOPTIONAL MATCH (x){m.edge}{where}\nWITH x, count(r) AS n\n"
@@ -232,7 +237,8 @@ def _head(scope: str, levels: tuple[str, ...]) -> str | None:
 def scoped_statements(
     name: str, purpose: str, levels: tuple[str, ...], tail: str, *, catalog: bool = True
 ) -> dict[str, LiteralString]:
-    """One statement per scope level (`name@Street` …): x bound to the nodes of `levels` in scope, then `tail`.
+    """One statement per scope level (`name@Street` …): x bound to the nodes of `levels` in scope, then
+    `tail`.
 
     With `catalog`, the same statements also go into the catalog under `name` (the API runs the one for the
     level of the scope asked about).
@@ -314,7 +320,8 @@ _PART_TIME = scoped_statements(
     "MATCH (o:PartyOrg)-[:BASED_IN]->(x)\n"
     f"OPTIONAL MATCH (p:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {in_force()}\n"
     "WITH o, x, p, r ORDER BY p.pid, coalesce(r.since, ''), coalesce(r.until, '')\n"
-    "WITH o, x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name, r.source_unit, r.since, r.until] END) AS members\n"
+    "WITH o, x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name, r.source_unit, r.since, "
+    "r.until] END) AS members\n"
     "RETURN o.code AS code, o.name AS name, o.kind AS kind, x.code AS base, x.name AS base_name, members\n"
     "ORDER BY code",
 )
@@ -431,7 +438,8 @@ def coverage_breakdown(
     """The same measures for each region one level down (whole graph → districts … community → grids).
 
     Rows: {"label", "code", "name", "coverage": <coverage() shape>}, by code. People are counted per child, so
-    a worker serving grids of two streets counts in both (the children's fulltime totals may exceed the scope's).
+    a worker serving grids of two streets counts in both (the children's fulltime totals may exceed the
+    scope's).
     """
     sc = open_scope(store, scope, as_of)
     kids = region_children(store, sc)
@@ -527,13 +535,15 @@ def load_rules(
 
 
 def active_rules() -> dict[str, dict[str, int | None]]:
-    """DEFAULT_RULES, overridden by the file ORGGRAPH_CONTACT_RULES names (read on each call: no restart needed)."""
+    """DEFAULT_RULES, overridden by the file ORGGRAPH_CONTACT_RULES names (read on each call: no restart
+    needed)."""
     path = os.environ.get(RULES_ENV)
     return load_rules(path) if path else {c: dict(r) for c, r in DEFAULT_RULES.items()}
 
 
 def rule_text(category: str, rule: Mapping[str, int | None]) -> str:
-    """「区委区政府班子：应联系 1 个街道、1 个社区、1 个网格」, 「部务会成员：应联系 1 个社区、2 个网格；不联系街道」"""
+    """「区委区政府班子：应联系 1 个街道、1 个社区、1 个网格」, 「部务会成员：应联系 1 个社区、2
+    个网格；不联系街道」"""
     levels = [(lv, n) for lv in RULE_LEVELS if (n := rule.get(lv)) is not None]
     must = "、".join(f"{n} 个{display_name(lv)}" for lv, n in levels if n)
     never = "、".join(display_name(lv) for lv, n in levels if n == 0)
@@ -551,10 +561,10 @@ def contact_rule_violations(
 ) -> list[dict[str, Any]]:
     """People whose CONTACTS in force break the rule for their category (ledgers.md 联系点), by pid.
 
-    Checked: everyone with a CONTACTS in force landing in the scope; counted: the distinct streets, communities
-    and grids they contact in force anywhere. People with no CONTACTS in force are not contact points that day
-    and are not checked. A person listed under two categories is checked per category. `rules` defaults to
-    `active_rules()` (DEFAULT_RULES, or the JSON file named by ORGGRAPH_CONTACT_RULES).
+    Checked: everyone with a CONTACTS in force landing in the scope; counted: the distinct streets,
+    communities and grids they contact in force anywhere. People with no CONTACTS in force are not contact
+    points that day and are not checked. A person listed under two categories is checked per category. `rules`
+    defaults to `active_rules()` (DEFAULT_RULES, or the JSON file named by ORGGRAPH_CONTACT_RULES).
     """
     sc = open_scope(store, scope, as_of)
     table = active_rules() if rules is None else rules
@@ -609,8 +619,8 @@ def sole_contacts(
 ) -> list[dict[str, Any]]:
     """People who are the only person with a SERVES or CONTACTS in force on some grid of the scope.
 
-    Rows {"pid", "name", "grids": [codes]}, by pid. Only edges on the grid itself count (a 楼栋长 of one of its
-    buildings or a leader contacting its community does not make the grid less dependent on that person).
+    Rows {"pid", "name", "grids": [codes]}, by pid. Only edges on the grid itself count (a 楼栋长 of one of
+    its buildings or a leader contacting its community does not make the grid less dependent on that person).
     """
     sc = open_scope(store, scope, as_of)
     rows = store.read(_SOLE[sc.level], sc.params).rows
@@ -631,7 +641,7 @@ def grid_worker_load(
     for code, name, kind, households, counted, workers, community, community_name in store.read(
         _GRID_LOAD[sc.level], sc.params
     ).rows:
-        uniq = sorted({pid: nm for pid, nm in workers or []}.items())
+        uniq = sorted(dict(workers or []).items())
         hh = int(households) if households is not None else int(counted or 0)
         load = hh / len(uniq) if uniq else None
         out.append(
@@ -678,7 +688,8 @@ def dual_reporting_tally(
 def part_time_committee(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
 ) -> list[dict[str, Any]]:
-    """Per street or community party organization of the scope: part-time members in force and their source units."""
+    """Per street or community party organization of the scope: part-time members in force and their source
+    units."""
     sc = open_scope(store, scope, as_of)
     rows = store.read(_PART_TIME[sc.level], sc.params).rows
     unit_codes = sorted({m[2] for r in rows for m in r[5] or [] if m[2]})

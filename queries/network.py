@@ -1,4 +1,5 @@
-"""Bounded graphs for the network pages: a node's ego network, the co-building network and the party organization tree.
+"""Bounded graphs for the network pages: a node's ego network, the co-building network and the party
+organization tree.
 
 Every query is aggregated in Cypher (a count per relationship group plus at most a few hundred sample
 nodes), so a page never pulls a city's residents into Python; past the node cap the rest become counted
@@ -247,7 +248,8 @@ def _step(store: Store, label: str, keys: list[str], as_of: str, per_group: int)
 
 
 def _fair_shares(sizes: list[int], budget: int) -> list[int]:
-    """Split `budget` over groups max-min fairly: small groups whole, the big ones an equal share of the rest."""
+    """Split `budget` over groups max-min fairly: small groups whole, the big ones an equal share of the
+    rest."""
     shares = [0] * len(sizes)
     left, remaining = len(sizes), max(0, budget)
     for i in sorted(range(len(sizes)), key=lambda j: sizes[j]):
@@ -286,7 +288,7 @@ def ego_network(
     # Step one: one slot kept per group for its group node, the rest shared fairly.
     groups = _step(store, ref.label, [ref.key], as_of, per_group=cap)
     shares = _fair_shares([len(x.sample) for x in groups], cap - 1 - len(groups))
-    for grp, share in zip(groups, shares):
+    for grp, share in zip(groups, shares, strict=False):
         for node, rprops in grp.sample[:share]:
             node.level, node.parent = 1, center.id
             node.via = node.via or f"{grp.rel}:{'out' if grp.outgoing else 'in'}:{grp.label}"
@@ -373,7 +375,8 @@ RETURN c, collect([p, r])[..$limit] AS leaders""",
 
 
 def _inherited_leaders(store: Store, g: Graph, key: str, as_of: str, cap: int) -> None:
-    """The leaders whose contact point is the grid's community, linked to it as drawn (level 1, `inherited`)."""
+    """The leaders whose contact point is the grid's community, linked to it as drawn (level 1,
+    `inherited`)."""
     room = cap - len(g.nodes)
     if room <= 0:
         return
@@ -423,7 +426,8 @@ _GROUP_KIND_ERROR = (
 
 
 def parse_group_kind(kind: str) -> tuple[str, bool, str]:
-    """ "REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422 otherwise."""
+    """ "REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422
+    otherwise."""
     parts = kind.split(":")
     if len(parts) != 3 or parts[1] not in ("in", "out") or parts[2] not in NODES or not parts[0].isupper():
         raise ScopeError(_GROUP_KIND_ERROR, 422)
@@ -610,7 +614,8 @@ _UNIT_KIND_ORDER = ("党政机关", "事业单位", "国有企业", "民营企�
 _ORG_BASED: dict[str, tuple[str, ...]] = {
     "District": (
         "MATCH (:District {code: $scope})<-[:PART_OF*0..4]-(b)<-[:BASED_IN]-(:PartyOrg)",
-        "MATCH (:District {code: $scope})<-[:PART_OF]-(s:Street) MATCH (u:Unit {street: s.code})<-[:BASED_IN]-(:PartyOrg)",
+        "MATCH (:District {code: $scope})<-[:PART_OF]-(s:Street) MATCH (u:Unit {street: s.code})<-[:"
+        "BASED_IN]-(:PartyOrg)",
     ),
     "Street": (
         "MATCH (:Street {code: $scope})<-[:PART_OF*0..3]-(b)<-[:BASED_IN]-(:PartyOrg)",
@@ -665,7 +670,8 @@ LIMIT $limit"""),
 
 _KIND_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
 
-# Grids of a scope with no party organization based in them or in one of their buildings (网格党组织覆盖的缺口),
+# Grids of a scope with no party organization based in them or in one of their buildings
+# (网格党组织覆盖的缺口),
 # per community, with the organizations based in that community (where the org tree shows them).
 _GRIDS_WITHOUT_ORG = {
     kind: statement(
@@ -706,7 +712,8 @@ def grids_without_party_org(
 def org_tree(
     store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP
 ) -> Graph:
-    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope, with secretaries and part-time members, at most `cap` nodes.
+    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope, with secretaries and part-time members, at most
+    `cap` nodes.
 
     Kinds are drawn from the top down while they fit; the first kind that does not fit is counted per
     parent ("+12 党小组"), and part-time members are drawn while room is left, otherwise counted.
@@ -827,12 +834,13 @@ def names(store: Store, label: str, keys: list[str]) -> dict[str, str | None]:
     """{key: name} for keys of one label (a page shows at most a few hundred at once)."""
     if label not in _NAMES or not keys:
         return {}
-    return {k: n for k, n in store.read(_NAMES[label], {"keys": list(keys)}).rows}
+    return dict(store.read(_NAMES[label], {"keys": list(keys)}).rows)
 
 
 # ------------------------------------------------------------------------------------------ contact path
 def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str | None = None) -> Graph:
-    """The shortest contact path (queries/contacts.py) as a Graph whose node levels are their places on the path.
+    """The shortest contact path (queries/contacts.py) as a Graph whose node levels are their places on the
+    path.
 
     A path has at most a dozen nodes, so each is read whole (properties for the click panel).
     """

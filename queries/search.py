@@ -1,4 +1,5 @@
-"""Search by name, 拼音首字母 or code: people, grids, communities, streets, buildings, units and party organizations.
+"""Search by name, 拼音首字母 or code: people, grids, communities, streets, buildings, units and party
+organizations.
 
 Every lookup is a range on an indexed property (`name`, `py`, or the key), `>= q AND <` q with its last
 character's successor (exactly the strings starting with q), which both stores answer from their range index
@@ -121,7 +122,8 @@ _WHERE: dict[str, LiteralString] = {
 
 
 # Which of a batch of region nodes lie inside a scope (itself or below it): one statement per kind, instead of
-# the jurisdiction test's two reads per candidate (a street token's search over a city's codes looks at dozens).
+# the jurisdiction test's two reads per candidate (a street token's search over a city's codes looks at
+# dozens).
 _INSIDE: dict[str, LiteralString] = {
     kind: statement(
         f"search.inside.{kind}",
@@ -149,7 +151,8 @@ MATCH (p:Person {pid: k})
 OPTIONAL MATCH (p)-[:LIVES_IN|SERVES|CONTACTS|LINKS_HOUSEHOLD|REPORTED_TO]->(t)-[:PART_OF*0..5]->(a)
 WHERE a.code = $scope
 WITH k, p, count(a) AS n1
-OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)-[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
+OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)
+      -[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
 WHERE a2.code = $scope
 WITH k, n1, count(a2) AS n2
 WHERE n1 + n2 > 0

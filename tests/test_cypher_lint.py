@@ -32,7 +32,8 @@ def _packages() -> list[str]:
 
 
 def _import_everything() -> dict[str, str]:
-    """Import every module of the orggraph package (they register their statements at import); {module: error}."""
+    """Import every module of the orggraph package (they register their statements at import); {module:
+    error}."""
     failures: dict[str, str] = {}
     seen: set[str] = set()
     for pkg_name in _packages():

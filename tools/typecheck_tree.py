@@ -1,12 +1,12 @@
 """Build `.typecheck/`: the `orggraph` package laid out as Python imports it, for mypy.
 
-`pyproject.toml` maps `orggraph.graph` to the top-level folder `graph/` (and so on: the product's layout
-is fixed), which setuptools understands but mypy does not: from the repository, mypy would see `graph.schema`
-and never `orggraph.graph.schema`, and leave every type crossing a module boundary unchecked. This script reads
-the mapping from `[tool.setuptools.package-dir]` and makes `.typecheck/orggraph/` a directory of symbolic links
-(`.typecheck/orggraph/graph -> ../../graph`, and the files of `orggraph/` one by one), which `mypy_path` points
-at. It is regenerated on every `./dev lint` (cheap, and a clone never carries a stale one: `.typecheck/` is
-ignored by git). `./dev lint` maps the paths in mypy's messages back to the real files.
+`pyproject.toml` maps `orggraph.graph` to the top-level folder `graph/` (and so on: the product's layout is
+fixed), which setuptools understands but mypy does not: from the repository, mypy would see `graph.schema` and
+never `orggraph.graph.schema`, and leave every type crossing a module boundary unchecked. This script reads
+the mapping from `[tool.setuptools.package-dir]` and makes `.typecheck/orggraph/` a directory of symbolic
+links (`.typecheck/orggraph/graph -> ../../graph`, and the files of `orggraph/` one by one), which `mypy_path`
+points at. It is regenerated on every `./dev lint` (cheap, and a clone never carries a stale one:
+`.typecheck/` is ignored by git). `./dev lint` maps the paths in mypy's messages back to the real files.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Interactive network pages (overview, gaps, co-building, org tree, ego, path): served under /pages and exportable as one offline file."""
+"""Interactive network pages (overview, gaps, co-building, org tree, ego, path): served under /pages and
+exportable as one offline file."""
 
 from orggraph.viz.pages import (
     build_cobuilding,

@@ -141,7 +141,8 @@ class ConsoleStyle(NodeStyle):
 def console_graph(
     rows: list[list[Any]], viewer: Access | None, links: Links, cap: int = NODE_CAP
 ) -> dict[str, Any]:
-    """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's rows."""
+    """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's
+    rows."""
     g = result_graph(rows, cap)
     style = ConsoleStyle(links, g)
     options = base_options(True, n_nodes=len(g.nodes))
@@ -193,7 +194,8 @@ def build_console(viewer: Access, user_name: str) -> str:
     return render(
         "console.html",
         title="查询控制台",
-        subtitle=f"只读 Cypher · {user_name}（{viewer.role_zh}）· 与 POST /api/cypher 相同的只读、时限、行数上限、脱敏和审计",
+        subtitle=f"只读 Cypher · {user_name}（{viewer.role_zh}）· 与 POST /api/cypher 相同的只读、时限、"
+        "行数上限、脱敏和审计",
         links=links,
         inline_assets=False,
         as_of=_dt.date.today().isoformat(),

@@ -96,7 +96,8 @@ def build_members(
     q = MEMBERS.get((ref.label, rel, direction, label))
     if q is None:
         raise ScopeError(
-            f"{display_name(ref.label)}「{ref.name or key}」没有“{rel}”这类关系的名单：请从关系图的合并节点进入。",
+            f"{display_name(ref.label)}「{ref.name or key}」没有“{rel}”这类关系的名单："
+            "请从关系图的合并节点进入。",
             422,
         )
     if label == "Person" and not who.people:

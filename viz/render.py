@@ -1,4 +1,5 @@
-"""Turns a `Graph` into a vis-network page: pyvis for nodes, edges and options, our own Jinja templates (no CDN), masking by role.
+"""Turns a `Graph` into a vis-network page: pyvis for nodes, edges and options, our own Jinja templates (no
+CDN), masking by role.
 
 Served pages load vis-network from the app (`/pages/static/...`, cached); exported pages inline it, so
 either way the browser asks no other host for anything.
@@ -330,7 +331,8 @@ def vis_network(
     edge_labels: bool | None = None,
     edge_label_lines: bool = False,
 ) -> Network:
-    """A pyvis Network for the graph: styled nodes with their (masked) properties and links for the click panel."""
+    """A pyvis Network for the graph: styled nodes with their (masked) properties and links for the click
+    panel."""
     net = Network(directed=True, height="100%", width="100%")
     for n in graph.nodes.values():
         attrs = style(n)

@@ -23,16 +23,16 @@ RETRY_AFTER = "5"  # seconds: a restarted demo-district store answers within a f
     responses={
         503: {
             "model": Health,
-            "description": "the store cannot be reached (`unavailable`), or the embedded store is being restarted "
-            "(`recovering`, with Retry-After)",
+            "description": "the store cannot be reached (`unavailable`), or the embedded store is being "
+            "restarted (`recovering`, with Retry-After)",
         }
     },
 )
 async def health(request: Request) -> JSONResponse:
-    """`status` is `ok` when the store answers a ping. Under `orggraph serve` with the embedded store a watchdog
-    pings it every second and restarts it when it dies or hangs: meanwhile the answer is 503 with `recovering`
-    and `Retry-After`; if it cannot be restarted, 503 with `unavailable`. Answered on the event loop from the
-    watchdog's last ping, so it stays quick however busy the worker threads are."""
+    """`status` is `ok` when the store answers a ping. Under `orggraph serve` with the embedded store a
+    watchdog pings it every second and restarts it when it dies or hangs: meanwhile the answer is 503 with
+    `recovering` and `Retry-After`; if it cannot be restarted, 503 with `unavailable`. Answered on the event
+    loop from the watchdog's last ping, so it stays quick however busy the worker threads are."""
     state = request.app.state.orggraph
     holder, backend = state.store, state.settings.backend
     watchdog = holder.watchdog

@@ -27,10 +27,13 @@ def credit_code(n: int, head: str = "91") -> str:
 
 
 U1, U2 = credit_code(1), credit_code(2, "12")
-# People: a resident and secretary in street 1, a worker in each street, a leader per street, a resident of street 2.
+# People: a resident and secretary in street 1, a worker in each street, a leader per street, a resident of
+# street 2.
 ID_A, ID_WA, ID_LA, ID_B, ID_WB, ID_LB = (resident_id(n) for n in (1, 2, 3, 4, 5, 6))
-# Across the street border: BR lives in street 2 and serves a grid of street 1; X2 shares BR's home and links a
-# household of street 1; DL, a district leader, contacts street 2, a community of street 1 and a grid of street 2.
+# Across the street border: BR lives in street 2 and serves a grid of street 1; X2 shares BR's home and links
+# a
+# household of street 1; DL, a district leader, contacts street 2, a community of street 1 and a grid of
+# street 2.
 ID_BR, ID_X2, ID_DL = resident_id(7), resident_id(8), resident_id(9)
 UNKNOWN_ID = resident_id(99)
 H_SHARED = B2 + "-201"

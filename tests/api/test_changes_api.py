@@ -1,6 +1,6 @@
-"""`GET /api/changes`, `GET /api/diff`, the page 数据变更 and its .xlsx export (issue 12), on both stores: two loads
-of small_ledgers() — the second with 5 phones edited, the 3 contact points ended on 2026-11-30 and 2 residents
-moved — as admin and analyst; every other role is refused."""
+"""`GET /api/changes`, `GET /api/diff`, the page 数据变更 and its .xlsx export (issue 12), on both stores: two
+loads of small_ledgers() — the second with 5 phones edited, the 3 contact points ended on 2026-11-30 and 2
+residents moved — as admin and analyst; every other role is refused."""
 
 from __future__ import annotations
 

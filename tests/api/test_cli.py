@@ -1,5 +1,6 @@
 """`orggraph` as a user runs it (each command a process of its own, ORGGRAPH_DATA_DIR in a tmp dir): cypher
-parameters, what `demo` may clear, `demo-data --xlsx`, the development-key warning, load and export messages."""
+parameters, what `demo` may clear, `demo-data --xlsx`, the development-key warning, load and export
+messages."""
 
 from __future__ import annotations
 
@@ -200,7 +201,8 @@ def test_every_command_that_touches_the_store_says_so_once(demo: tuple[Path, Any
 
 
 def test_which_commands_warn_about_the_development_key() -> None:
-    """Every command that opens the store (or computes pids) warns; token create does when --scope opens it."""
+    """Every command that opens the store (or computes pids) warns; token create does when --scope opens
+    it."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     warns = {name for name, p in sub.choices.items() if p.get_default("uses_store")}  # type: ignore[union-attr]
     assert warns == {

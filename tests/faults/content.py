@@ -1,5 +1,6 @@
-"""Shared by the fault, backup and export tests: a store's full content as comparable multisets (read with plain
-whole-graph queries, test sizes only), a small graph of hostile values, and pointing the CLI at a test store.
+"""Shared by the fault, backup and export tests: a store's full content as comparable multisets (read with
+plain whole-graph queries, test sizes only), a small graph of hostile values, and pointing the CLI at a test
+store.
 
 Independent of the code under test (the exporter's and backup's own readers): every node as (labels,
 properties), every relationship as (start, type, end, properties) with ends named by label and key. Counters,
@@ -40,7 +41,10 @@ TEST_PID_KEY: bytes = _ROOT.TEST_PID_KEY
 write_ledgers = _ROOT.write_ledgers
 
 _ALL_NODES = "MATCH (n) RETURN labels(n), properties(n)"
-_ALL_RELS = "MATCH (a)-[r]->(b) RETURN labels(a), coalesce(a.pid, a.code), type(r), properties(r), labels(b), coalesce(b.pid, b.code)"
+_ALL_RELS = (
+    "MATCH (a)-[r]->(b) RETURN labels(a), coalesce(a.pid, a.code), type(r), properties(r), labels(b), "
+    "coalesce(b.pid, b.code)"
+)
 
 
 def freeze(v: Any) -> Any:

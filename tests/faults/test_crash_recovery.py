@@ -1,4 +1,5 @@
-"""Crash-safe loads into the embedded store: SIGKILL of the server or of the loader at several points of a load.
+"""Crash-safe loads into the embedded store: SIGKILL of the server or of the loader at several points of a
+load.
 
 After each kill the store must answer again within (generously) the time of one clean load of the same city
 (the restarted server replays its AOF tail through a client, graph/aof.py, not by redis's own AOF loading,
@@ -156,9 +157,9 @@ def test_loader_killed_leaves_no_orphan(city: City, data_dir: Path, phase: str, 
 
 
 def test_replay_cut_off_is_done_again_exactly_once(city: City, data_dir: Path, tmp_path: Path) -> None:
-    """The process replaying an AOF tail is SIGKILLed in the middle: the half-replayed server is replaced and the
-    whole tail replayed again on the base (nothing applied twice, nothing lost: the same content as a replay
-    that was never cut off)."""
+    """The process replaying an AOF tail is SIGKILLed in the middle: the half-replayed server is replaced and
+    the whole tail replayed again on the base (nothing applied twice, nothing lost: the same content as a
+    replay that was never cut off)."""
     proc = _load(data_dir, city)
     try:
         wait_until(proc, lambda: _reached(data_dir, city, "relationships", 0.4), "40% of the relationships")
@@ -202,8 +203,9 @@ def test_replay_cut_off_is_done_again_exactly_once(city: City, data_dir: Path, t
 
 
 def test_schema_is_in_the_aof_once(city: City, data_dir: Path) -> None:
-    """FalkorDB writes each GRAPH.CONSTRAINT CREATE to the AOF twice; ensure_schema creates only what is missing
-    and then folds the AOF into a snapshot, so a restart never replays a constraint, let alone twice."""
+    """FalkorDB writes each GRAPH.CONSTRAINT CREATE to the AOF twice; ensure_schema creates only what is
+    missing and then folds the AOF into a snapshot, so a restart never replays a constraint, let alone
+    twice."""
     r = orggraph(data_dir, "load", str(city.ledgers))
     assert r.returncode == 0, r.stderr
     s = FalkorStore.embedded(data_dir, GRAPH)
@@ -224,7 +226,8 @@ def test_schema_is_in_the_aof_once(city: City, data_dir: Path) -> None:
         s.close()
 
 
-# --- the AOF reader ------------------------------------------------------------------------------------------
+# --- the AOF reader
+# ------------------------------------------------------------------------------------------
 
 
 def _resp(*args: bytes) -> bytes:

@@ -1,7 +1,7 @@
-"""A full disk, simulated two ways: a file-size limit (RLIMIT_FSIZE) on the orggraph process, and the data dir on
-a size-limited tmpfs that is filled up (needs root to mount; skipped otherwise). Either way: a clear Chinese
-error, a non-zero exit, no traceback, the store's previous content unchanged and readable, and once space is
-back the same command finishes the job exactly."""
+"""A full disk, simulated two ways: a file-size limit (RLIMIT_FSIZE) on the orggraph process, and the data dir
+on a size-limited tmpfs that is filled up (needs root to mount; skipped otherwise). Either way: a clear
+Chinese error, a non-zero exit, no traceback, the store's previous content unchanged and readable, and once
+space is back the same command finishes the job exactly."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def _no_traceback(r: subprocess.CompletedProcess[str]) -> None:
 
 @pytest.fixture
 def held(tmp_path: Path) -> Iterator[tuple[Path, FalkorStore]]:
-    """A data dir whose server the test runs (so it is not the limited process's child) holding the hostile graph."""
+    """A data dir whose server the test runs (so it is not the limited process's child) holding the hostile
+    graph."""
     data = tmp_path / "data"
     s = FalkorStore.embedded(data, GRAPH)
     try:

@@ -290,7 +290,8 @@ def _reset(store: FalkorStore, loaded: FalkorStore, tmp_path: Path) -> None:
 
 
 def test_cli_never_prints_a_traceback_on_mutated_ledgers(base: Path, tmp_path: Path) -> None:
-    """The same mutations through `orggraph load` (a few: each is a process): exit 0 or 2, never a traceback."""
+    """The same mutations through `orggraph load` (a few: each is a process): exit 0 or 2, never a
+    traceback."""
     rng = random.Random(SEED + 1)
     env = {
         **os.environ,
@@ -298,7 +299,8 @@ def test_cli_never_prints_a_traceback_on_mutated_ledgers(base: Path, tmp_path: P
         "ORGGRAPH_PID_KEY": TEST_PID_KEY.decode(),
     }
     with FalkorStore.embedded(tmp_path / "data", "orggraph") as s:
-        s.ensure_schema()  # see tests/faults/test_reported.py: a load into a never-written graph fails otherwise
+        # see tests/faults/test_reported.py: a load into a never-written graph fails otherwise
+        s.ensure_schema()
     for i in range(6):
         folder = copy_folder(base, tmp_path / f"m{i}")
         done = [rng.choice(MUTATIONS)(rng, folder) for _ in range(2)]

@@ -135,7 +135,7 @@ def _tokens(store: Store) -> tuple[set[str], set[str], set[str]]:
 
 def _schema_only(store: Store, before: tuple[set[str], set[str], set[str]]) -> None:
     """Nothing but the schema's labels, types and property keys was added since `before` (_tokens)."""
-    labels, types, keys = (now - then for now, then in zip(_tokens(store), before))
+    labels, types, keys = (now - then for now, then in zip(_tokens(store), before, strict=False))
     assert labels <= {*NODES, "PartyMember"}, labels
     assert types <= set(RELS), types
     known = {p.name for n in NODES.values() for p in n.props} | {

@@ -298,7 +298,7 @@ def _read_nodes(out: Imported, fields: list[HeaderField], rows: list[Any], adeli
         props: dict[str, Any] = {}
         if id_field.name:
             props[id_field.name] = raw_id  # stored as a string property (--id-type=string)
-        for f, (raw, quoted) in zip(fields, r):
+        for f, (raw, quoted) in zip(fields, r, strict=False):
             if f.type in _DATA_TYPES:
                 v = _value(raw, quoted, f, adelim)
                 if v is not None:
@@ -326,7 +326,7 @@ def _read_rels(out: Imported, fields: list[HeaderField], rows: list[Any], adelim
         if not _REL_TYPE.match(type_):
             raise Invalid(f"{name}: bad relationship type {type_!r}")
         props = {}
-        for f, (raw, quoted) in zip(fields, r):
+        for f, (raw, quoted) in zip(fields, r, strict=False):
             if f.type in _DATA_TYPES:
                 v = _value(raw, quoted, f, adelim)
                 if v is not None:
@@ -479,7 +479,8 @@ def test_what_the_model_does_not_know_is_reported_not_lost_silently(store: Store
 
 
 def test_export_from_ledgers_equals_the_loaded_store(store: Store, tmp_path: Path) -> None:
-    """The ledgers converted straight to CSV (no store) import to exactly what `orggraph load` puts in the store."""
+    """The ledgers converted straight to CSV (no store) import to exactly what `orggraph load` puts in the
+    store."""
     ledgers = tmp_path / "ledgers"
     generate(ledgers, residents=1000)
     report, result = export_ledgers(ledgers, tmp_path / "out", pid_key=TEST_PID_KEY)

@@ -3,8 +3,8 @@
 Once per session (module fixture): `orggraph load` a generated city into the test Neo4j (A) and add the graph
 whose values are meant to break CSV (quotes, commas, line breaks, blanks, `tags: []`); `orggraph export
 --neo4j-admin DIR` from A; run DIR/import.sh exactly as written — with NEO4J_ADMIN naming this repository's
-tool (tools/neo4j/neo4jctl.py admin) on a second, never started Neo4j folder (B); start B (a free port) and run
-DIR/schema.cypher statement by statement, as cypher-shell would. Then B must hold what A holds: every node
+tool (tools/neo4j/neo4jctl.py admin) on a second, never started Neo4j folder (B); start B (a free port) and
+run DIR/schema.cypher statement by statement, as cypher-shell would. Then B must hold what A holds: every node
 with its labels and properties, every relationship with its properties, the same constraints and indexes, and
 the same coverage / breakdown / gaps answers. That second server is the one stopped and started again by the
 last test (an unreachable Neo4j is a 503 with a Chinese message; the API recovers once it is back).
@@ -126,7 +126,8 @@ def imported(
         )
     assert r.returncode == 0, r.stderr[-3000:]
     server = SecondNeo4j(tmp / "neo4j-b")
-    # import.sh as written, with this repository's neo4j-admin (the Maven classpath of the pinned Neo4j) on B's
+    # import.sh as written, with this repository's neo4j-admin (the Maven classpath of the pinned Neo4j) on
+    # B's
     # folder; B was never started, so its database `neo4j` does not exist yet (no --overwrite-destination).
     admin = (
         f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(server.home))}"

@@ -78,7 +78,8 @@ def import_refused(load: Callable[..., Any], store: Any, ledgers: Ledgers) -> li
 
 
 def shown_as(value: str) -> tuple[str | None, ...]:
-    """How an error may show a cell's value: as written; an 18-character ID also masked (5206**********123X)."""
+    """How an error may show a cell's value: as written; an 18-character ID also masked
+    (5206**********123X)."""
     if not value:
         return ("", None)
     return (value, value[:4] + "*" * 10 + value[-4:]) if len(value) == 18 else (value,)
@@ -92,7 +93,8 @@ def find(
     column: str,
     fragments: tuple[str, ...],
 ) -> None:
-    """An error on one of `rows` of `ledger`, in `column`, showing the cell's value, its reason with `fragments`."""
+    """An error on one of `rows` of `ledger`, in `column`, showing the cell's value, its reason with
+    `fragments`."""
     file = f"{ledger}.csv"
     hits = [e for e in errors if (e.file, e.column) == (file, column) and e.row in rows]
     got = "\n".join(e.format() for e in errors)

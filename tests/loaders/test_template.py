@@ -1,6 +1,7 @@
-"""`orggraph template`: a ledger workbook that prevents errors (issue 15), read back with openpyxl — headers of
-loaders/read.py, text and date formats, drop-downs from the loader's own vocabularies and from the store, input
-hints, the example row the loader skips — and filled in with the eleven small ledgers, it loads as it is."""
+"""`orggraph template`: a ledger workbook that prevents errors (issue 15), read back with openpyxl — headers
+of loaders/read.py, text and date formats, drop-downs from the loader's own vocabularies and from the store,
+input hints, the example row the loader skips — and filled in with the eleven small ledgers, it loads as it
+is."""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ def pid(id18: str) -> str:
 
 
 def small_district() -> dict[str, list[dict[str, str]]]:
-    """One street, two communities; C1 has two co-building units and 30 reporting members, C2 only an expired partner."""
+    """One street, two communities; C1 has two co-building units and 30 reporting members, C2 only an expired
+    partner."""
     person = {
         "性别": "",
         "手机号": "",
@@ -259,7 +260,8 @@ def district(backend: str, shared_graphs: Any, load: Callable[..., object]) -> S
 
 @pytest.fixture(scope="session")
 def demo_store(falkor_data_dir: Path) -> Iterator[Store]:
-    """The demo district as `orggraph demo` builds it (万山区, default size, seed 2026), loaded once for the browser tests."""
+    """The demo district as `orggraph demo` builds it (万山区, default size, seed 2026), loaded once for the
+    browser tests."""
     from orggraph.loaders.demo import DEFAULT_RESIDENTS, generate
     from orggraph.loaders.importer import import_ledgers
 

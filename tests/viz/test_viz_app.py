@@ -1,4 +1,5 @@
-"""The pages as the API serves them: behind the same login (bearer token or cookie), masked and scoped by the token."""
+"""The pages as the API serves them: behind the same login (bearer token or cookie), masked and scoped by the
+token."""
 
 from __future__ import annotations
 

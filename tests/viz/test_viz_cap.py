@@ -1,6 +1,6 @@
-"""No page draws more than 500 nodes (NODE_CAP), whatever it is drawn for: every page kind, for the busiest node
-of every label of the demo district (45,500 residents), one and two steps; and the same cut at a small cap on
-the small district, so the rule is the code's and not the data's."""
+"""No page draws more than 500 nodes (NODE_CAP), whatever it is drawn for: every page kind, for the busiest
+node of every label of the demo district (45,500 residents), one and two steps; and the same cut at a small
+cap on the small district, so the rule is the code's and not the data's."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ _DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</scri
 _BUSIEST = {
     label: statement(
         f"tests.viz.busiest.{label}",
-        f"MATCH (n:{label})-[r]-() RETURN n.{nt.key} AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+        f"MATCH (n:{label})-[r]-() RETURN n.{nt.key} AS key, count(r) AS degree ORDER BY degree "
+        "DESC, key LIMIT 1",
         f"测试：关系最多的{nt.zh}",
         origin=__name__,
     )

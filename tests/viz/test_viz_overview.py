@@ -1,4 +1,5 @@
-"""The overview and gaps pages: the coverage figures of a scope, red/amber/green, links into the gaps, names for the gap lists."""
+"""The overview and gaps pages: the coverage figures of a scope, red/amber/green, links into the gaps, names
+for the gap lists."""
 
 from __future__ import annotations
 

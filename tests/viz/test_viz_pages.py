@@ -1,4 +1,5 @@
-"""The page builders' HTML: offline by construction, masked by role, scoped by jurisdiction, safe against odd names; the CLI export and the routes."""
+"""The page builders' HTML: offline by construction, masked by role, scoped by jurisdiction, safe against odd
+names; the CLI export and the routes."""
 
 from __future__ import annotations
 
@@ -193,8 +194,8 @@ def test_cli_writes_a_standalone_file(
 def test_cli_pages_follow_the_role(
     district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, falkor_data_dir: Path
 ) -> None:
-    """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one with
-    the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
+    """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one
+    with the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
     from orggraph.api.cli import main
 
     from orggraph.settings import get_settings
@@ -258,8 +259,9 @@ def test_vis_network_is_served_cached(district: Store) -> None:
 
 
 def test_a_scoped_viewer_sees_outside_nodes_only_as_their_kind(district: Store) -> None:
-    """Two steps from C2 lie its street (above C2: shown), the street's other community C1 and the street's party
-    committee (outside C2): for a C2 viewer those are anonymous steps, and nothing of them reaches the page."""
+    """Two steps from C2 lie its street (above C2: shown), the street's other community C1 and the street's
+    party committee (outside C2): for a C2 viewer those are anonymous steps, and nothing of them reaches the
+    page."""
     html = build_ego(district, C2, depth=2, as_of=AS_OF, viewer=Access.of("viewer", C2))
     data = graph_data(html)
     ids = {n["id"] for n in data["nodes"]}

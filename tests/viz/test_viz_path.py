@@ -31,7 +31,8 @@ def test_path_graph_follows_contact_path_in_order(district: Store) -> None:
     assert order == [f"{n['label']}:{n['key']}" for n in expected["nodes"]]
     assert order[0] == f"Unit:{U1}" and order[-1] == f"Household:{HOME}"
     assert [e.type for e in g.edges] == [e["type"] for e in expected["edges"]]
-    for e, want in zip(g.edges, expected["edges"]):  # arrows as stored, whichever way the path runs
+    # arrows as stored, whichever way the path runs
+    for e, want in zip(g.edges, expected["edges"], strict=True):
         assert (e.source.split(":", 1)[1], e.target.split(":", 1)[1]) == (want["from"], want["to"])
 
 
