@@ -50,7 +50,8 @@ def city_ledgers(work: Path, residents: int) -> tuple[Path, float | None]:
 
     ledgers = work / f"ledgers-{residents}"
     stamp = ledgers / ".generated"  # hidden: the importer skips it
-    made_by = f"{_digest(demo.__file__, demo_names.__file__, demo_write.__file__)} seed={SEED} residents={residents}"
+    code = _digest(demo.__file__, demo_names.__file__, demo_write.__file__)
+    made_by = f"{code} seed={SEED} residents={residents}"
     if stamp.exists() and stamp.read_text(encoding="utf-8") == made_by:
         return ledgers, None
     print(f"generating {residents:,} residents → {ledgers}", file=sys.stderr, flush=True)
