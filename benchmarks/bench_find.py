@@ -18,15 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_api import build_store  # noqa: E402
-from common import AS_OF, GRAPH, machine, timed, write_runs  # noqa: E402
-from orggraph.graph.falkor import FalkorStore  # noqa: E402
-from orggraph.queries.policy import Access  # noqa: E402
-from orggraph.queries.search import search  # noqa: E402
-from orggraph.queries.uncovered import uncovered, uncovered_measures  # noqa: E402
-from orggraph.viz.pickers import scope_options  # noqa: E402
+from bench_api import build_store
+from common import AS_OF, GRAPH, machine, timed, write_runs
+from orggraph.graph.falkor import FalkorStore
+from orggraph.queries.policy import Access
+from orggraph.queries.search import search
+from orggraph.queries.uncovered import uncovered, uncovered_measures
+from orggraph.viz.pickers import scope_options
 
 
 def run(store: Any, residents: int) -> dict[str, Any]:

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, write_ledgers
+from faults.monthly import base_ledgers, edited
 from openpyxl import load_workbook
 from orggraph.graph.store import Store
 from orggraph.loaders.importer import import_ledgers
 
 from orggraph.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.monthly import base_ledgers, edited  # noqa: E402
 
 TODAY = dt.date.today().isoformat()  # the second load's day (reports are stamped when they run)
 

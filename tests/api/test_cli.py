@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.city import stop_server
+from faults.content import TEST_PID_KEY, write_ledgers
+from faults.ledgers import small_ledgers
 from orggraph.api.cli import build_parser
 from orggraph.api.demo_store import MARKER_NAME
 from orggraph.loaders.demo import LEDGER_HEADERS, WORKBOOK_NAME
 from orggraph.loaders.importer import load_lock
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.city import stop_server  # noqa: E402
-from faults.content import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.ledgers import small_ledgers  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEV_KEY_WARNING = "未设置 ORGGRAPH_PID_KEY"

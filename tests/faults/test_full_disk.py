@@ -24,8 +24,6 @@ from .city import GRAPH, PID_KEY, env, stop_server
 from .content import Content, hostile_graph, snapshot, write_ledgers
 from .ledgers import small_ledgers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 _LIMIT = 64 * 1024  # bytes any one file of the limited process may reach
 
 

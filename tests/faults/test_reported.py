@@ -16,9 +16,8 @@ import pytest
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import small_ledgers  # noqa: E402
+from faults.content import TEST_PID_KEY, snapshot, write_ledgers
+from faults.ledgers import small_ledgers
 
 reported = pytest.mark.xfail(strict=True, reason="reported to the loader/store owners; remove when fixed")
 

@@ -21,13 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from faults.content import TEST_PID_KEY, snapshot, write_ledgers
+from faults.ledgers import copy_folder, small_ledgers
 from orggraph.graph.backup import backup, restore
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import copy_folder, small_ledgers  # noqa: E402
 
 SEED = 2026
 ITERATIONS = 200

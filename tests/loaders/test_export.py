@@ -15,13 +15,23 @@ from __future__ import annotations
 
 import re
 import shlex
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import (
+    HOSTILE,
+    TEST_PID_KEY,
+    Content,
+    freeze,
+    hostile_graph,
+    snapshot,
+    use_store,
+    write_ledgers,
+    write_rows,
+)
 from orggraph.api.cli import main as cli_main
 from orggraph.graph.store import NEO4J_DDL, Store
 from orggraph.loaders.demo import generate
@@ -37,19 +47,6 @@ from orggraph.loaders.export import (
 )
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.writes import node_write
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import (
-    HOSTILE,
-    TEST_PID_KEY,
-    Content,
-    freeze,
-    hostile_graph,
-    snapshot,
-    use_store,
-    write_ledgers,
-    write_rows,
-)  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ validator
 _DATA_TYPES = {

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from faults.content import TEST_PID_KEY, hostile_graph, snapshot
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.api.cli import main as cli_main
@@ -34,9 +35,6 @@ from orggraph.queries import coverage
 from support.stores import SharedGraphs, need_neo4j, point_env_at
 
 from orggraph.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, hostile_graph, snapshot  # noqa: E402
 
 # One load, one export, one neo4j-admin import and two server starts: minutes on a busy machine.
 pytestmark = pytest.mark.timeout(1200)

@@ -6,22 +6,19 @@ skips, the store ends up exactly as a fresh load of the same ledgers leaves it."
 from __future__ import annotations
 
 import copy
-import sys
 import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers
+from faults.ledgers import Ledgers
+from faults.monthly import BUILDING, HOUSEHOLD, base_ledgers, edited
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store, StoreError
 from orggraph.loaders.changes import History
 from orggraph.loaders.importer import ImportReport, import_ledgers
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import Ledgers  # noqa: E402
-from faults.monthly import BUILDING, HOUSEHOLD, base_ledgers, edited  # noqa: E402
 
 
 class Loader:

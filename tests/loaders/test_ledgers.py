@@ -5,18 +5,14 @@ nothing at all (the store stays empty). The valid base is `small_ledgers()`; eac
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.city import counts
+from faults.ledgers import Ledgers, credit_code, resident_id, small_ledgers
 from orggraph.loaders.read import LedgerIssue
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.city import counts  # noqa: E402
-from faults.ledgers import Ledgers, credit_code, resident_id, small_ledgers  # noqa: E402
 
 UNKNOWN_ID = resident_id(50)  # valid check digit, in no 人员 row
 UNKNOWN_UNIT = credit_code(99)  # valid check character, in no 单位 row

@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import G1, PHONE, TEST_PID_KEY, small_district  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from openpyxl import load_workbook
 from orggraph.graph.falkor import FalkorStore
 from pngcheck import ink  # tests/viz/pngcheck.py
 from support.browser import LOCAL_HOSTS
+from support.viz_city import G1, PHONE, TEST_PID_KEY, small_district
 
 pytestmark = pytest.mark.browser
 

@@ -18,12 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP
 from pngcheck import ink  # tests/viz/pngcheck.py
 from support.browser import LOCAL_HOSTS, unavailable
+from support.viz_city import TEST_PID_KEY
 
 pytestmark = pytest.mark.browser
 

@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.loaders.pinyin import initials
 from orggraph.queries.coverage import sole_contacts
 from orggraph.queries.policy import Access
 from orggraph.viz.pickers import scope_options
 from support.browser import LOCAL_HOSTS
+from support.viz_city import TEST_PID_KEY
 
 pytestmark = pytest.mark.browser
 PORTS = range(18110, 18120)  # where a developer's servers may listen; any free port otherwise

@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (  # tests/viz/conftest.py
+from orggraph.graph.store import Result, Store
+from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
+from orggraph.queries.scope import ScopeError
+from support.viz_city import (
     B1,
     C1,
     C2,
@@ -24,9 +27,6 @@ from conftest import (  # tests/viz/conftest.py
     U3,
     pid,
 )
-from orggraph.graph.store import Result, Store
-from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
-from orggraph.queries.scope import ScopeError
 
 AS_OF = "2025-06-30"
 
