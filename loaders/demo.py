@@ -6,6 +6,10 @@ communities, 65 grids of 200-300 households, 107 co-building units, 53 leaders i
 share of full-time grid workers. Larger `residents` add grids, communities, streets and districts in
 the same proportions. Residents are generated one grid at a time and written at once, so memory stays
 flat however many there are.
+
+Length (about 1,040 lines): one generator that builds a district level by level; its steps share one random
+stream, so their order is the output and they stay together. The name pools are in loaders/demo_names.py, the
+writer in loaders/demo_write.py.
 """
 
 from __future__ import annotations

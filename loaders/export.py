@@ -26,6 +26,9 @@ window of internal node ids (`Node By Label and ID Scan`: the cost of a page is 
 pagination `WHERE n.key > $after ORDER BY n.key` would sort everything after the cursor on every page). On
 Neo4j, whose range index returns keys in order, it is keyset pagination on the key. Internal ids are only
 a cursor; nothing written contains one, and no raw ID number exists in the store to export.
+
+Length (about 700 lines): the CSV layout, the reader of the store and the reader of ledgers must agree column
+for column, so they stay in one module.
 """
 
 from __future__ import annotations

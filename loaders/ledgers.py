@@ -3,6 +3,9 @@ shared `Checker`, which remembers what earlier ledgers defined so references can
 
 A transform never writes: it hands `(write name, row)` pairs to `emit`, and records problems as
 `LedgerIssue`s. The importer decides whether anything is written at all (only when there is no error).
+
+Length (about 670 lines): one transform per ledger, eleven in all, kept together because they share the
+Checker's state and must run in order.
 """
 
 from __future__ import annotations

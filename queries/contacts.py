@@ -6,6 +6,9 @@ the secretary and the part-time members of a party organization contact what it 
 down PART_OF, so the contacts of a node are those landing on it (direct) or on one of its ancestors
 (inherited, with `via` the codes from the node up to where the edge lands). Every answer is bounded: per group
 of contacts at most CONTACT_CAP are listed (with the full count), lists of covered nodes only when small.
+
+Length (about 690 lines): the three questions share the in-force fragments and the contact edges; each has its
+own section.
 """
 
 from __future__ import annotations

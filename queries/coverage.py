@@ -5,6 +5,8 @@ Each measure is one statement per scope level, anchored on the scope's indexed c
 (`coverage.cobuilding@Street`), plus a variant grouped by the next level down for breakdowns
 (`coverage.cobuilding@Street/Community`); the catalog gets one `$scope`-taking version of each for analysts
 (see the bottom of this module). Everything is counted in Cypher: a city's households never come into Python.
+
+Length (about 770 lines): one section per family of measures, all built from the same scope chains.
 """
 
 from __future__ import annotations

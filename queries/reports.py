@@ -4,6 +4,8 @@ Chinese headers, as CSV files, or as JSON.
 
 A report is built once as plain data (`build_report`), laid out as tables (`report_tables`: one per sheet),
 then written in the format the output file's suffix asks for (`write_report`).
+
+Length (about 740 lines): the three reports' builders and the layout of their tables, one section each.
 """
 
 from __future__ import annotations
