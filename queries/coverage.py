@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString
@@ -24,6 +24,18 @@ from orggraph.graph.store import Store
 from orggraph.queries.catalog import Param, named_query
 from orggraph.queries.network import names
 from orggraph.queries.scope import NodeRef, check_as_of, resolve_scope
+from orggraph.queries.shapes import (
+    DualReporting,
+    GridLoad,
+    PartTimeCommittee,
+    PartTimeMember,
+    PersonRef,
+    Ratio,
+    RegionChild,
+    ReportedUnit,
+    SoleContact,
+    SourceUnit,
+)
 from orggraph.queries.terms import (
     CHILD_LEVEL,
     SCOPE_LEVELS,
@@ -399,12 +411,12 @@ def open_scope(store: Store, scope: str | NodeRef | Scope | None, as_of: str | N
     return Scope(ref, day)
 
 
-def _ratio(covered: int, total: int) -> dict[str, Any]:
+def _ratio(covered: int, total: int) -> Ratio:
     """api.md's M; the ratio of an empty set is 0.0 (and total 0 tells it apart from a true zero)."""
-    return {"covered": covered, "total": total, "ratio": covered / total if total else 0.0}
+    return Ratio(covered=covered, total=total, ratio=covered / total if total else 0.0)
 
 
-def _nest(flat: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _nest(flat: Mapping[str, Ratio]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mid, m in flat.items():
         head, _, sub = mid.partition(".")
@@ -422,7 +434,7 @@ def coverage(store: Store, scope: str | Scope | None = None, as_of: str | None =
     A measure over a level the scope does not contain (streets inside a community) is 0 of 0.
     """
     sc = open_scope(store, scope, as_of)
-    flat: dict[str, dict[str, Any]] = {}
+    flat: dict[str, Ratio] = {}
     for m in MEASURES:
         q = _MEASURE_Q.get((m.id, sc.level, False))
         total = covered = 0
@@ -445,7 +457,7 @@ def coverage_breakdown(
     """
     sc = open_scope(store, scope, as_of)
     kids = region_children(store, sc)
-    flat: dict[str, dict[str, dict[str, Any]]] = {k["code"]: {} for k in kids}
+    flat: dict[str, dict[str, Ratio]] = {k["code"]: {} for k in kids}
     for m in MEASURES:
         got: dict[str, tuple[int, int]] = {}
         q = _MEASURE_Q.get((m.id, sc.level, True))
@@ -458,7 +470,7 @@ def coverage_breakdown(
     return [{**k, "coverage": _nest(flat[k["code"]])} for k in kids]
 
 
-def region_children(store: Store, scope: str | NodeRef | Scope | None = None) -> list[dict[str, Any]]:
+def region_children(store: Store, scope: str | NodeRef | Scope | None = None) -> list[RegionChild]:
     """The regions one level down that coverage_breakdown rows are about: {"label", "code", "name"}, by code.
 
     One indexed read, for callers that decide from the children which breakdown to compute.
@@ -466,7 +478,7 @@ def region_children(store: Store, scope: str | NodeRef | Scope | None = None) ->
     sc = open_scope(store, scope)
     child = CHILD_LEVEL[sc.level]
     return [
-        {"label": child, "code": code, "name": name}
+        RegionChild(label=child, code=code, name=name)
         for code, name in store.read(_CHILDREN[sc.level], sc.params).rows
     ]
 
@@ -618,7 +630,7 @@ def contact_rule_violations(
 # --------------------------------------------------------------------------------------- the other lists
 def sole_contacts(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[SoleContact]:
     """People who are the only person with a SERVES or CONTACTS in force on some grid of the scope.
 
     Rows {"pid", "name", "grids": [codes]}, by pid. Only edges on the grid itself count (a 楼栋长 of one of
@@ -626,12 +638,12 @@ def sole_contacts(
     """
     sc = open_scope(store, scope, as_of)
     rows = store.read(_SOLE[sc.level], sc.params).rows
-    return [{"pid": pid, "name": name, "grids": sorted(grids)} for pid, name, grids in rows]
+    return [SoleContact(pid=pid, name=name, grids=sorted(grids)) for pid, name, grids in rows]
 
 
 def grid_worker_load(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[GridLoad]:
     """Per grid: households, full-time workers in force, households per worker, overloaded (> 300).
 
     Households are the grid ledger's 户数 when given, else the households the graph holds under the grid
@@ -639,7 +651,7 @@ def grid_worker_load(
     it is listed in grids_without_fulltime instead.
     """
     sc = open_scope(store, scope, as_of)
-    out = []
+    out: list[GridLoad] = []
     for code, name, kind, households, counted, workers, community, community_name in store.read(
         _GRID_LOAD[sc.level], sc.params
     ).rows:
@@ -647,83 +659,77 @@ def grid_worker_load(
         hh = int(households) if households is not None else int(counted or 0)
         load = hh / len(uniq) if uniq else None
         out.append(
-            {
-                "code": code,
-                "name": name,
-                "kind": kind,
-                "community": community,
-                "community_name": community_name,
-                "households": hh,
-                "households_source": "ledger" if households is not None else "counted",
-                "fulltime": len(uniq),
-                "workers": [{"pid": pid, "name": nm} for pid, nm in uniq],
-                "load": load,
-                "overloaded": load is not None and load > OVERLOAD_HOUSEHOLDS,
-            }
+            GridLoad(
+                code=code,
+                name=name,
+                kind=kind,
+                community=community,
+                community_name=community_name,
+                households=hh,
+                households_source="ledger" if households is not None else "counted",
+                fulltime=len(uniq),
+                workers=[PersonRef(pid=pid, name=nm) for pid, nm in uniq],
+                load=load,
+                overloaded=load is not None and load > OVERLOAD_HOUSEHOLDS,
+            )
         )
     return out
 
 
 def dual_reporting_tally(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[DualReporting]:
     """Per community: party members and units that have reported to it (双报到) by the day, by code."""
     sc = open_scope(store, scope, as_of)
-    out = []
+    out: list[DualReporting] = []
     for code, name, members, units in store.read(_DUAL[sc.level], sc.params).rows:
         ulist = sorted(
-            ({"code": u, "name": n, "post": post, "date": d} for u, n, post, d in units or []),
+            (ReportedUnit(code=u, name=n, post=post, date=d) for u, n, post, d in units or []),
             key=lambda u: u["code"],
         )
         out.append(
-            {
-                "code": code,
-                "name": name,
-                "members": int(members or 0),
-                "units": len(ulist),
-                "unit_list": ulist,
-            }
+            DualReporting(code=code, name=name, members=int(members or 0), units=len(ulist), unit_list=ulist)
         )
     return out
 
 
 def part_time_committee(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[PartTimeCommittee]:
     """Per street or community party organization of the scope: part-time members in force and their source
     units."""
     sc = open_scope(store, scope, as_of)
     rows = store.read(_PART_TIME[sc.level], sc.params).rows
     unit_codes = sorted({m[2] for r in rows for m in r[5] or [] if m[2]})
     unit_names = names(store, "Unit", unit_codes)
-    out = []
+    out: list[PartTimeCommittee] = []
     for code, name, kind, base, base_name, members in rows:
         mlist = sorted(
             (
-                {
-                    "pid": pid,
-                    "name": nm,
-                    "source_unit": u,
-                    "source_unit_name": unit_names.get(u) if u else None,
-                    "since": s,
-                    "until": t,
-                }
+                PartTimeMember(
+                    pid=pid,
+                    name=nm,
+                    source_unit=u,
+                    source_unit_name=unit_names.get(u) if u else None,
+                    since=s,
+                    until=t,
+                )
                 for pid, nm, u, s, t in members or []
             ),
             key=lambda m: (m["pid"], m["since"] or ""),
         )
         units = sorted({m["source_unit"] for m in mlist if m["source_unit"]})
         out.append(
-            {
-                "code": code,
-                "name": name,
-                "kind": kind,
-                "base": base,
-                "base_name": base_name,
-                "members": len({m["pid"] for m in mlist}),
-                "member_list": mlist,
-                "source_units": [{"code": u, "name": unit_names.get(u)} for u in units],
-            }
+            PartTimeCommittee(
+                code=code,
+                name=name,
+                kind=kind,
+                base=base,
+                base_name=base_name,
+                members=len({m["pid"] for m in mlist}),
+                member_list=mlist,
+                source_units=[SourceUnit(code=u, name=unit_names.get(u)) for u in units],
+            )
         )
     return out
 
@@ -740,7 +746,7 @@ GAP_LISTS = (
 
 def gap_details(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, Sequence[Mapping[str, Any]]]:
     """The gap lists of gaps() with what a report shows about each entry, in the same order as GAP_LISTS.
 
     Regions: {"code", "name", "parent", "parent_name"} (grids from grid_worker_load, with their load); people:
@@ -762,7 +768,7 @@ def gap_details(
     }
 
 
-def gaps_of(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+def gaps_of(details: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, list[str]]:
     """api.md's /api/gaps lists from gap_details: sorted, distinct codes and pids."""
     return {k: sorted({row.get("pid") or row["code"] for row in details[k]}) for k in GAP_LISTS}
 
