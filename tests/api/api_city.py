@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orggraph.loaders.idcodes import credit_check_char, id_check_char, orgcode_check_char, pid_of
+from support.ledger_rows import PERSON_BLANKS
 
 TEST_PID_KEY = b"orggraph-test-key"  # the root conftest's key (tests/conftest.py)
 DISTRICT = "520603"
@@ -48,16 +49,7 @@ PID_BR, PID_X2, PID_DL = pid(ID_BR), pid(ID_X2), pid(ID_DL)
 
 
 def two_streets() -> dict[str, list[dict[str, str]]]:
-    person = {
-        "性别": "",
-        "手机号": "",
-        "政治面貌": "群众",
-        "党组织编码": "",
-        "工作单位编码": "",
-        "居住楼栋编码": "",
-        "户号": "",
-        "标签": "",
-    }
+    person = PERSON_BLANKS
     grid = {"区县": "万山区", "网格类型": "居民网格"}
     return {
         "网格": [

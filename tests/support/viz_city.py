@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from orggraph.loaders.idcodes import credit_check_char, id_check_char, orgcode_check_char, pid_of
 
+from support.ledger_rows import PERSON_BLANKS
+
 TEST_PID_KEY = b"orggraph-test-key"  # the root conftest's key (tests/conftest.py)
 
 STREET, C1, C2 = "520603001", "520603001001", "520603001002"
@@ -38,16 +40,7 @@ def pid(id18: str) -> str:
 def small_district() -> dict[str, list[dict[str, str]]]:
     """One street, two communities; C1 has two co-building units and 30 reporting members, C2 only an expired
     partner."""
-    person = {
-        "性别": "",
-        "手机号": "",
-        "政治面貌": "群众",
-        "党组织编码": "",
-        "工作单位编码": "",
-        "居住楼栋编码": "",
-        "户号": "",
-        "标签": "",
-    }
+    person = PERSON_BLANKS
     people = [
         {
             **person,
