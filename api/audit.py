@@ -251,7 +251,7 @@ class AuditMiddleware:
                 )
             else:
                 await self.app(scope, replay, send_wrapper)
-        except Exception as e:  # noqa: BLE001 - the contract: never a 500, always a message
+        except Exception as e:  # the contract: never a 500, always a message
             error = f"{type(e).__name__}: {e}"
             log.exception("unexpected error on %s %s", scope.get("method"), _route_path(scope))
             if not sent_start:
@@ -259,7 +259,7 @@ class AuditMiddleware:
         finally:
             try:
                 entry = _entry(scope, when, started, status["code"], body if not too_big else b"", error)
-            except Exception as e:  # noqa: BLE001 - whatever the request held, it leaves its one line
+            except Exception as e:  # whatever the request held, it leaves its one line
                 log.exception(
                     "cannot describe %s %s for the audit log", scope.get("method"), _route_path(scope)
                 )

@@ -87,7 +87,7 @@ class StoreHolder:
                     self._store = open_store(self.settings)
                 except StoreUnavailable:
                     raise
-                except Exception as e:  # noqa: BLE001 - a driver's own connection errors become a 503
+                except Exception as e:  # a driver's own connection errors become a 503
                     raise StoreUnavailable(
                         f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。"
                     ) from None

@@ -46,7 +46,7 @@ class MaskingFilter(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string: keep what there is
+        except Exception:  # a bad format string: keep what there is
             message = str(record.msg)
         record.msg, record.args = mask_log_text(message), None
         if record.exc_info and not record.exc_text:
@@ -69,7 +69,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
             os.fchmod(fd, 0o600)  # tighten a file made earlier with a looser mode
         except OSError:
             pass
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115 - the handler closes it
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # the handler closes it
 
 
 def mask_logs(*names: str) -> None:

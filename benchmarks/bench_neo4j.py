@@ -87,7 +87,7 @@ def run_ceiling(ledgers: Path, store: Neo4jStore) -> dict[str, float]:
     rows = batches = 0
     seconds = 0.0
     try:
-        with store._driver.session(database=store.database) as session:  # noqa: SLF001 - the driver itself is measured
+        with store._driver.session(database=store.database) as session:  # the driver itself is measured
             for name, batch in spool.replay():
                 query = write_text(name)
                 t = time.perf_counter()
@@ -159,7 +159,7 @@ def run_admin_import(
     store = open_neo4j(ienv)
     try:
         t = time.perf_counter()
-        with store._driver.session(database=store.database) as session:  # noqa: SLF001 - the file, as cypher-shell runs it
+        with store._driver.session(database=store.database) as session:  # the file, as cypher-shell runs it
             for stmt in schema_cypher_statements((out_dir / "schema.cypher").read_text(encoding="utf-8")):
                 session.run(stmt).consume()  # type: ignore[arg-type]
             session.run("CALL db.awaitIndexes(3600)").consume()

@@ -431,7 +431,7 @@ class FalkorStore(Store):
                 self._capped.client.connection.close()
         try:
             self._db.connection.close()
-        except Exception:  # noqa: BLE001 - closing must never fail the caller
+        except Exception:  # closing must never fail the caller
             pass
         if self._server is not None:
             self._server.release()

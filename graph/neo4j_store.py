@@ -175,7 +175,7 @@ class Neo4jStore(Store):
     def ping(self) -> None:
         try:
             self._driver.verify_connectivity()
-        except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as e:  # any failure means "not reachable"
             raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
 
     def close(self) -> None:

@@ -392,7 +392,7 @@ class History:
     def lookup(self, ids: list[int]) -> dict[int, tuple[int, int, int]]:
         out: dict[int, tuple[int, int, int]] = {}
         for part in chunked(ids, 30_000):
-            q = f"SELECT id, h, x, m FROM entity WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - only '?'s
+            q = f"SELECT id, h, x, m FROM entity WHERE id IN ({','.join('?' * len(part))})"  # only '?'s
             for i, h, x, m in self.db.execute(q, part):
                 out[i] = (h, x, m)
         return out
@@ -679,7 +679,7 @@ def ledger_digest(src: LedgerSource, pid_key: bytes) -> str:
     h = hashlib.sha256(_code_tag())
     h.update(hmac.digest(pid_key, b"orggraph ledger digest", "sha256"))
     h.update(json.dumps([src.ledger, src.file, src.columns, src.headers], ensure_ascii=False).encode())
-    path = getattr(src._reader, "path", None)  # noqa: SLF001 - the file behind the source
+    path = getattr(src._reader, "path", None)  # the file behind the source
     if path is None:
         return "unreadable:" + h.hexdigest()  # never equal to a real digest: read again
     with open(path, "rb") as f:

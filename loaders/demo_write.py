@@ -38,7 +38,7 @@ class _Out:
         self.counts = dict.fromkeys(LEDGER_HEADERS, 0)
         for name, header in LEDGER_HEADERS.items():
             # UTF-8 with BOM: what spreadsheet software opens correctly when a user double-clicks the file.
-            f = open(out_dir / f"{name}.csv", "w", encoding="utf-8-sig", newline="", buffering=1 << 20)  # noqa: SIM115
+            f = open(out_dir / f"{name}.csv", "w", encoding="utf-8-sig", newline="", buffering=1 << 20)
             self.files[name] = f
             self.writers[name] = csv.writer(f)
             self.writers[name].writerow(header)
@@ -86,7 +86,7 @@ def _write_workbook(csv_dir: Path, path: Path) -> None:
 
     from orggraph.sheets import display_width, save_workbook
 
-    _TEXT_COLUMN = ColumnSpec("other", "")  # noqa: N806 - every demo header is a ledger column; a stand-in
+    _TEXT_COLUMN = ColumnSpec("other", "")  # every demo header is a ledger column; a stand-in
     wb = Workbook(write_only=True)
     for name in LEDGER_HEADERS:
         ws = wb.create_sheet(name)

@@ -238,7 +238,7 @@ class _Group:
         header.parent.mkdir(parents=True, exist_ok=True)
         header.write_text(DELIMITER.join(f.header for f in fields) + "\n", encoding="utf-8")
         # No BOM: it would become part of the first header field.
-        self.out: IO[str] = open(data, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        self.out: IO[str] = open(data, "w", encoding="utf-8", newline="")  # closed in close()
         self.rows = 0
 
     def write(self, cells: list[str]) -> None:

@@ -551,7 +551,7 @@ class _XlsxReader:
             ws = self.workbook[self.sheet]
             # Some generators write a wrong <dimension>; read-only mode would stop there.
             ws.reset_dimensions()
-            for n, row in enumerate(ws.iter_rows(), start=1):  # noqa: B007 - n is read after the loop
+            for n, row in enumerate(ws.iter_rows(), start=1):  # n is read after the loop too
                 yield n, row
         except Exception:  # a corrupt sheet part surfaces as any parser error, mid-stream
             raise _Unreadable(n + 1, "工作表内容损坏，无法继续读取：请用表格软件打开后重新保存") from None

@@ -99,7 +99,7 @@ def _user_of(request: Request, token: str) -> User | None:
 def login_link(
     request: Request,
     code: Annotated[str | None, Query(max_length=200)] = None,
-    next: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002 - the usual name in login links
+    next: Annotated[str | None, Query(max_length=2000)] = None,  # the usual name in login links
 ) -> Response:
     """With `code`: redeem a one-time login link. Without: the form to paste a token."""
     if code is None:

@@ -22,7 +22,7 @@ from orggraph.graph.embedded import EmbeddedServer
 from orggraph.graph.falkor import FalkorStore
 
 from .city import GRAPH, City, env, kill_server, orggraph, start, stop_server, wait_until
-from .content import snapshot
+from .content import Content, snapshot
 
 
 def _processes_of(data_dir: Path) -> list[int]:
@@ -67,7 +67,7 @@ def _peek(data_dir: Path) -> tuple[int, int]:
         g = FalkorDB(unix_socket_path=sock).select_graph(GRAPH)
         n = g.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
         r = g.ro_query("MATCH ()-[r]->() RETURN count(r)").result_set[0][0]
-    except Exception:  # noqa: BLE001 - not started yet, or no graph yet
+    except Exception:  # not started yet, or no graph yet
         return 0, 0
     return int(n), int(r)
 
@@ -110,7 +110,7 @@ def _reload_gives_the_clean_graph(data_dir: Path, city: City) -> None:
     assert got == city.reference, city.reference.diff(got)
 
 
-def snapshot_of(data_dir: Path):  # noqa: ANN201 - Content
+def snapshot_of(data_dir: Path) -> Content:
     s = FalkorStore.embedded(data_dir, GRAPH)
     try:
         return snapshot(s)

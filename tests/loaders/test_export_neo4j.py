@@ -86,7 +86,7 @@ class Imported:
 def run_schema_cypher(store: Neo4jStore, path: Path) -> int:
     """Each statement of the file in its own auto-commit transaction (cypher-shell -f does the same)."""
     statements = schema_cypher_statements(path.read_text(encoding="utf-8"))
-    with store._driver.session(database=store.database) as session:  # noqa: SLF001 - a file of DDL, not a query of ours
+    with store._driver.session(database=store.database) as session:  # a file of DDL, not a query of ours
         for stmt in statements:
             session.run(stmt).consume()  # type: ignore[arg-type]
         session.run("CALL db.awaitIndexes(300)").consume()

@@ -111,7 +111,7 @@ def plan_for(
 def _attempt(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
-    except Exception as e:  # noqa: BLE001 - an error is an answer too: both stores must give the same one
+    except Exception as e:  # an error is an answer too: both stores must give the same one
         return {"error": type(e).__name__, "message": str(e)}
 
 

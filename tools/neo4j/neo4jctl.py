@@ -286,14 +286,14 @@ def bolt_handshake(port: int) -> bool:
 
 def query_answers(port: int, password: str) -> bool:
     try:
-        import neo4j  # noqa: PLC0415 - optional: only the Bolt handshake is checked without it
+        import neo4j  # optional: only the Bolt handshake is checked without it
     except ImportError:
         return True
     try:
         with neo4j.GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=(USER, password)) as d:
             d.execute_query("RETURN 1", database_="neo4j")
         return True
-    except Exception:  # noqa: BLE001 - not ready yet, whatever the reason; the caller retries
+    except Exception:  # not ready yet, whatever the reason; the caller retries
         return False
 
 
