@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -177,7 +178,7 @@ async def get_user(request: Request) -> User:
 require_user = get_user  # what pages and other routers depend on
 
 
-def require(capability: Capability):  # type: ignore[no-untyped-def]
+def require(capability: Capability) -> Callable[[User], Awaitable[User]]:
     """A dependency: the current user, if their role has `capability` (403 with a Chinese message
     otherwise)."""
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import logging.handlers
@@ -63,7 +64,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose file (and so each rotation, renamed from it) is created 0600: the server log
     holds request details that only the service's own user should read."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.fchmod(fd, 0o600)  # tighten a file made earlier with a looser mode

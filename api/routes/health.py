@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from orggraph.api.deps import StoreHolder
 from orggraph.api.healing import OK, RECOVERING
 from orggraph.api.models import Health
 from orggraph.graph.store import StoreError
@@ -51,9 +52,9 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=code, headers=headers)
 
 
-def _ping(holder: object) -> str:
+def _ping(holder: StoreHolder) -> str:
     try:
-        store = holder.get()  # type: ignore[attr-defined]
+        store = holder.get()
         store.ping()
         return OK
     except StoreError:
