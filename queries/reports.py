@@ -5,7 +5,7 @@ Chinese headers, as CSV files, or as JSON.
 A report is built once as plain data (`build_report`), laid out as tables (`report_tables`: one per sheet),
 then written in the format the output file's suffix asks for (`write_report`).
 
-Length (about 740 lines): the three reports' builders and the layout of their tables, one section each.
+Length (about 650 lines): the three reports' builders and the layout of their tables, one section each.
 """
 
 from __future__ import annotations
@@ -489,125 +489,86 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         "关键人员",
         "关键人员（某些户与党组织的唯一联系）",
         [
-            Column("姓名", 10),
-            Column("唯一联系的户数", 10, "#,##0"),
-            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 40),
-            Column("联系关系落在", 36),
-            Column(PID_HEADER, 22, "@"),
+            Column("姓名", 10, None, lambda c: _person(c["name"], c["pid"])),
+            Column("唯一联系的户数", 10, "#,##0", key("households")),
+            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 40, None, lambda c: list(c["household_list"])),
+            Column("联系关系落在", 36, None, lambda c: [named(x) for x in c["through"]]),
+            Column(PID_HEADER, 22, "@", key("pid")),
         ],
-    )
-    critical.rows = [
-        [
-            _person(c["name"], c["pid"]),
-            c["households"],
-            list(c["household_list"]),
-            [named(x) for x in c["through"]],
-            c["pid"],
-        ]
-        for c in cp["critical"]
-    ]
+    ).filled(cp["critical"])
     unlinked = Table(
-        "未联系户", f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）", [Column("户编码", 26, "@")]
-    )
-    unlinked.rows = [[h] for h in cp["unlinked_list"]]
+        "未联系户",
+        f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）",
+        [Column("户编码", 26, "@", lambda h: h)],
+    ).filled(cp["unlinked_list"])
     histogram = Table(
         "负担分布",
         "专职网格员人均户数分布",
-        [Column("人均户数", 22), Column("专职网格员人数", 14, "#,##0")],
-    )
-    histogram.rows = [[_bin(b), b["workers"]] for b in fl["histogram"]]
+        [Column("人均户数", 22, None, _bin), Column("专职网格员人数", 14, "#,##0", key("workers"))],
+    ).filled(fl["histogram"])
+    ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
+    overloaded = {w["pid"] for w in fl["overloaded"]}
     workers = Table(
         "专职网格员负担",
         f"负担最重和负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）的专职网格员",
         [
-            Column("姓名", 10),
-            Column("人均户数", 9, "#,##0.0"),
-            Column("网格数", 7, "#,##0"),
-            Column("服务的网格", 44),
-            Column("负担过重", 9),
-            Column(PID_HEADER, 22, "@"),
+            Column("姓名", 10, None, lambda w: _person(w["name"], w["pid"])),
+            Column("人均户数", 9, "#,##0.0", key("load")),
+            Column("网格数", 7, "#,##0", lambda w: len(w["grids"])),
+            Column("服务的网格", 44, None, lambda w: [named(g) for g in w["grids"]]),
+            Column("负担过重", 9, None, lambda w: _yes(w["pid"] in overloaded)),
+            Column(PID_HEADER, 22, "@", key("pid")),
         ],
-    )
-    ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
-    overloaded = {w["pid"] for w in fl["overloaded"]}
-    workers.rows = [
-        [
-            _person(w["name"], w["pid"]),
-            w["load"],
-            len(w["grids"]),
-            [named(g) for g in w["grids"]],
-            _yes(w["pid"] in overloaded),
-            w["pid"],
-        ]
-        for w in sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"]))
-    ]
+    ).filled(sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"])))
     pairs = Table(
         "社区联结",
         "经共同单位相连的社区",
         [
-            Column("社区名称", 14),
-            Column("社区编码", 16, "@"),
-            Column("相连社区名称", 14),
-            Column("相连社区编码", 16, "@"),
-            Column("共同单位数", 9, "#,##0"),
-            Column("共同单位", 36),
+            Column("社区名称", 14, None, lambda p: p["names"][0]),
+            Column("社区编码", 16, "@", lambda p: p["communities"][0]),
+            Column("相连社区名称", 14, None, lambda p: p["names"][1]),
+            Column("相连社区编码", 16, "@", lambda p: p["communities"][1]),
+            Column("共同单位数", 9, "#,##0", lambda p: len(p["units"])),
+            Column("共同单位", 36, None, lambda p: [str(u["name"] or u["code"]) for u in p["units"]]),
         ],
-    )
-    pairs.rows = [
-        [
-            p["names"][0],
-            p["communities"][0],
-            p["names"][1],
-            p["communities"][1],
-            len(p["units"]),
-            [str(u["name"] or u["code"]) for u in p["units"]],
-        ]
-        for p in cb["pairs"]
-    ]
+    ).filled(cb["pairs"])
     cut = {u["code"] for u in cb["cut_units"]}
     bridging = Table(
         "联结单位",
         "联结两个及以上社区的单位",
         [
-            Column("单位名称", 24),
-            Column("单位编码", 20, "@"),
-            Column("联结社区数", 9, "#,##0"),
-            Column("联结的社区", 44),
-            Column("关键单位", 9),
+            Column("单位名称", 24, None, key("name")),
+            Column("单位编码", 20, "@", key("code")),
+            Column("联结社区数", 9, "#,##0", lambda u: len(u["communities"])),
+            Column("联结的社区", 44, None, lambda u: [named(c) for c in u["communities"]]),
+            Column("关键单位", 9, None, lambda u: _yes(u["code"] in cut)),
         ],
-    )
-    bridging.rows = [
-        [
-            u["name"],
-            u["code"],
-            len(u["communities"]),
-            [named(c) for c in u["communities"]],
-            _yes(u["code"] in cut),
-        ]
-        for u in cb["bridging_units"]
-    ]
-    # One member per row: a group can hold dozens of units, which no single cell prints.
+    ).filled(cb["bridging_units"])
+    names = r.get("names", {})
+    # One member per row (group number, group, 社区 or 单位, code): a group can hold dozens of units, which no
+    # single cell prints.
     groups = Table(
         "社区群",
         "经单位连成一片的社区（每行一个社区或单位）",
         [
-            Column("社区群", 8, "0"),
-            Column("社区数", 7, "#,##0"),
-            Column("单位数", 7, "#,##0"),
-            Column("成员", 8),
-            Column("名称", 30),
-            Column("编码", 20, "@"),
+            Column("社区群", 8, "0", lambda m: m[0]),
+            Column("社区数", 7, "#,##0", lambda m: len(m[1]["communities"])),
+            Column("单位数", 7, "#,##0", lambda m: len(m[1]["units"])),
+            Column("成员", 8, None, lambda m: m[2]),
+            Column("名称", 30, None, lambda m: names.get(m[3], "")),
+            Column("编码", 20, "@", lambda m: m[3]),
         ],
+    ).filled(
+        (i, g, kind, code)
+        for i, g in enumerate(cb["groups"], start=1)
+        for kind, codes in (("社区", g["communities"]), ("单位", g["units"]))
+        for code in codes
     )
-    names = r.get("names", {})
-    for i, g in enumerate(cb["groups"], start=1):
-        members = [("社区", c) for c in g["communities"]] + [("单位", u) for u in g["units"]]
-        for kind, code in members:
-            groups.rows.append([i, len(g["communities"]), len(g["units"]), kind, names.get(code, ""), code])
     isolated = Table(
-        "孤立社区", "没有任何在期共建或报到单位的社区", [Column("社区名称", 20), Column("社区编码", 18, "@")]
-    )
-    isolated.rows = [[names.get(c, ""), c] for c in cb["isolated"]]
+        "孤立社区",
+        "没有任何在期共建或报到单位的社区",
+        [Column("社区名称", 20, None, lambda c: names.get(c, "")), Column("社区编码", 18, "@", lambda c: c)],
+    ).filled(cb["isolated"])
     return [summary, critical, unlinked, histogram, workers, pairs, bridging, groups, isolated]
 
 
