@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from orggraph.graph.cypher import trusted
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import QueryError, Store
 from orggraph.loaders.writes import node_write, rel_write, write_text
@@ -100,10 +101,10 @@ def snapshot(store: Store) -> Content:
             return Content(Counter(), Counter())
         raise
     nodes: Counter[Any] = Counter()
-    for labels, props in store.read(_ALL_NODES).rows:  # type: ignore[arg-type]
+    for labels, props in store.read(trusted(_ALL_NODES)).rows:
         nodes[(tuple(sorted(labels)), freeze(props))] += 1
     rels: Counter[Any] = Counter()
-    for la, ka, t, props, lb, kb in store.read(_ALL_RELS).rows:  # type: ignore[arg-type]
+    for la, ka, t, props, lb, kb in store.read(trusted(_ALL_RELS)).rows:
         rels[(main_label(la), ka, t, freeze(props), main_label(lb), kb)] += 1
     return Content(nodes, rels)
 

@@ -27,6 +27,7 @@ from faults.content import TEST_PID_KEY, hostile_graph, snapshot
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.api.cli import main as cli_main
+from orggraph.graph.cypher import trusted
 from orggraph.graph.neo4j_store import Neo4jStore
 from orggraph.graph.store import NEO4J_DDL, Store, StoreUnavailable
 from orggraph.loaders.demo import generate
@@ -88,7 +89,7 @@ def run_schema_cypher(store: Neo4jStore, path: Path) -> int:
     statements = schema_cypher_statements(path.read_text(encoding="utf-8"))
     with store._driver.session(database=store.database) as session:  # a file of DDL, not a query of ours
         for stmt in statements:
-            session.run(stmt).consume()  # type: ignore[arg-type]
+            session.run(trusted(stmt)).consume()
         session.run("CALL db.awaitIndexes(300)").consume()
     return len(statements)
 
@@ -181,7 +182,7 @@ def test_empty_lists_arrive_as_empty_lists(imported: Imported) -> None:
 
 
 def _schema(store: Neo4jStore, what: str) -> set[tuple[str, str]]:
-    rows = store.read(f"SHOW {what} YIELD name, type RETURN name, type").rows  # type: ignore[arg-type]
+    rows = store.read(trusted(f"SHOW {what} YIELD name, type RETURN name, type")).rows
     return {(r[0], r[1]) for r in rows}
 
 
