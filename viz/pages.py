@@ -3,6 +3,8 @@ string.
 
 The same functions serve `/pages/...` and write the standalone files of `orggraph viz`; only `links`
 (where clicks go) and `inline_assets` (vis-network inside the file or from the server) differ.
+
+Length (about 770 lines): one builder per page, six in all, sharing the access checks and the page frame.
 """
 
 from __future__ import annotations
