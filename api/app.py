@@ -27,7 +27,8 @@ log = logging.getLogger("orggraph.api")
 DESCRIPTION = """党建引领基层治理关系图谱的查询接口。
 
 Every route but `GET /api/health` needs `Authorization: Bearer <token>` (made with
-`orggraph token create`) or the login cookie; so do this page, `/redoc` and `/openapi.json`. Routes that answer about the present take `as_of=YYYY-MM-DD`
+`orggraph token create`) or the login cookie; so do this page, `/redoc` and `/openapi.json`.
+Routes that answer about the present take `as_of=YYYY-MM-DD`
 (default today); `scope` is a district, street or community code (default: the whole graph, or the token's own
 jurisdiction). Errors are JSON `{"detail": "<Chinese message>"}`: 401 no/invalid token, 403 not allowed or
 outside the token's jurisdiction, 404 unknown code, 408 query time limit, 422 bad parameter, 503 store

@@ -1,8 +1,8 @@
 """The audit log: one JSON line per request (who, role, route, masked parameters, result size, status, time).
 
-`AuditMiddleware` wraps the whole app, so refused requests (401, 403, 404, 405, 413, 422, 503) and failures are
-logged too: every request leaves exactly one line, whatever its body (unparseable, nested 100,000 deep, huge,
-of any content type). What a line keeps of the parameters is masked (`privacy.mask_for_log`) and bounded
+`AuditMiddleware` wraps the whole app, so refused requests (401, 403, 404, 405, 413, 422, 503) and failures
+are logged too: every request leaves exactly one line, whatever its body (unparseable, nested 100,000 deep,
+huge, of any content type). What a line keeps of the parameters is masked (`privacy.mask_for_log`) and bounded
 (MAX_LOGGED_BODY_BYTES of body parsed, MAX_LOGGED_PARAMS_CHARS kept). It also turns anything unexpected into a
 503 with a message (the traceback goes to the server log, never to the client): nothing ever answers 500.
 """
@@ -46,7 +46,8 @@ _SECRET_ROUTES = ("/login", "/api/login")
 
 
 class AuditLog:
-    """Appends JSON lines to one file; safe across threads (a lock) and processes (one O_APPEND write per line)."""
+    """Appends JSON lines to one file; safe across threads (a lock) and processes (one O_APPEND write per
+    line)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -225,6 +226,7 @@ class AuditMiddleware:
         body, too_big = b"", False
         status = {"code": 0}
         sent_start = False
+        body_sent = False
 
         async def replay() -> Message:
             nonlocal body_sent
@@ -232,8 +234,6 @@ class AuditMiddleware:
                 body_sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # waits for http.disconnect
-
-        body_sent = False
 
         async def send_wrapper(message: Message) -> None:
             nonlocal sent_start
@@ -251,7 +251,7 @@ class AuditMiddleware:
                 )
             else:
                 await self.app(scope, replay, send_wrapper)
-        except Exception as e:  # noqa: BLE001 - the contract: never a 500, always a message
+        except Exception as e:  # the contract: never a 500, always a message
             error = f"{type(e).__name__}: {e}"
             log.exception("unexpected error on %s %s", scope.get("method"), _route_path(scope))
             if not sent_start:
@@ -259,7 +259,7 @@ class AuditMiddleware:
         finally:
             try:
                 entry = _entry(scope, when, started, status["code"], body if not too_big else b"", error)
-            except Exception as e:  # noqa: BLE001 - whatever the request held, it leaves its one line
+            except Exception as e:  # whatever the request held, it leaves its one line
                 log.exception(
                     "cannot describe %s %s for the audit log", scope.get("method"), _route_path(scope)
                 )

@@ -147,7 +147,8 @@ def check_token_scope(store: Store | None, role: Role, scope: str | None) -> str
 
 
 class TokenRegistry:
-    """The tokens file: create, list, revoke, and look a presented token up (re-reading the file on change)."""
+    """The tokens file: create, list, revoke, and look a presented token up (re-reading the file on
+    change)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

@@ -1,4 +1,8 @@
-"""The `orggraph` command: load ledgers, query, serve, manage tokens, build the demo."""
+"""The `orggraph` command: load ledgers, query, serve, manage tokens, build the demo.
+
+Length (about 710 lines): one `cmd_*` function per subcommand and the argparse tree; the work itself lives in
+the modules they call.
+"""
 
 from __future__ import annotations
 
@@ -148,7 +152,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     for t in answer["terms"]:
         detail = t["role"] or t["category"] or t["project"] or ""
         print(
-            f"  {t['date']} {t['what']}{t['event_zh']}：{t['a_name'] or t['a_key']} → {t['t_name'] or t['t_key']} {detail}".rstrip()
+            f"  {t['date']} {t['what']}{t['event_zh']}：{t['a_name'] or t['a_key']} → "
+            f"{t['t_name'] or t['t_key']} {detail}".rstrip()
         )
     print(f"期间的导入 {len(answer['loads']):,} 次，范围内的变更 {len(answer['changes']):,} 项")
     for c in answer["changes"]:
@@ -159,7 +164,10 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- cypher
-PARAM_SYNTAX = "名称=值（值总是字符串，如 --param code=520603001）或 名称:=JSON（数字、列表、true/false/null，如 --param n:=3）"
+PARAM_SYNTAX = (
+    "名称=值（值总是字符串，如 --param code=520603001）或 名称:=JSON（数字、列表、true/false/null，如 "
+    "--param n:=3）"
+)
 
 
 def _no_constant(name: str) -> Any:
@@ -169,7 +177,8 @@ def _no_constant(name: str) -> Any:
 
 
 def _parse_param(text: str) -> tuple[str, Any]:
-    """`k=v`: the string v, always (codes and pids are digit strings); `k:=v`: v read as JSON (like HTTPie)."""
+    """`k=v`: the string v, always (codes and pids are digit strings); `k:=v`: v read as JSON (like
+    HTTPie)."""
     name, sep, value = text.partition("=")
     as_json = name.endswith(":")
     name = name.removesuffix(":").strip()
@@ -265,8 +274,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(result.command())
     script = shlex.quote(str(result.out_dir / "import.sh"))
     print(
-        f"\n用本仓库的工具（./dev neo4j）：NEO4J_ADMIN='./dev neo4j admin --data <Neo4j 数据目录>' sh {script}"
-        "（先 ./dev neo4j stop --data <Neo4j 数据目录>；启动过的 Neo4j 已有 neo4j 库，须在命令后加 --overwrite-destination=true，它会替换整个库）"
+        "\n用本仓库的工具（./dev neo4j）：NEO4J_ADMIN='./dev neo4j admin --data <Neo4j 数据目录>' "
+        f"sh {script}"
+        "（先 ./dev neo4j stop --data <Neo4j 数据目录>；启动过的 Neo4j 已有 neo4j 库，须在命令后加 "
+        "--overwrite-destination=true，它会替换整个库）"
     )
     db = shlex.quote(args.database)
     create = (
@@ -325,7 +336,8 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
         _err(str(e))
         return EXIT_FAIL
     print(
-        f"已从 {info.path} 恢复图「{info.graph}」（备份于 {info.created}）：{info.nodes:,} 个节点、{info.relationships:,} 条关系。"
+        f"已从 {info.path} 恢复图「{info.graph}」（备份于 {info.created}）：{info.nodes:,} 个节点、"
+        f"{info.relationships:,} 条关系。"
     )
     return EXIT_OK
 
@@ -384,7 +396,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         return status
     if uri_ignored:
         print(
-            "（用 orggraph cypher 查询演示数据时先 unset ORGGRAPH_URI：否则查询的是 ORGGRAPH_URI 指定的数据库。）"
+            "（用 orggraph cypher 查询演示数据时先 unset ORGGRAPH_URI：否则查询的是 ORGGRAPH_URI "
+            "指定的数据库。）"
         )
     if args.no_serve:
         return EXIT_OK
@@ -400,7 +413,8 @@ def _build_demo(args: argparse.Namespace, settings: Settings, store: Any) -> int
     foreign = not holds_only_demo(settings, (nodes, rels))
     if foreign and not args.force:
         _err(
-            f"{settings.data_dir} 中的内置存储（图「{settings.graph_name}」）已有 {nodes:,} 个节点、{rels:,} 条关系，"
+            f"{settings.data_dir} 中的内置存储（图「{settings.graph_name}」）已有 {nodes:,} 个节点、"
+            f"{rels:,} 条关系，"
             "不是 orggraph demo 写入的数据（例如 orggraph load 导入的台账），演示不会清空它。\n"
             "请换一个数据文件夹运行演示，例如：ORGGRAPH_DATA_DIR=/tmp/orggraph-demo orggraph demo\n"
             "确实要删除这些数据、换成演示数据时，加 --force：orggraph demo --force"
@@ -447,12 +461,14 @@ def _print_demo_summary(store: Any) -> None:
     for label, n in store.read(_DEMO_SUMMARY).rows:
         print(f"  {label:<12}{n:>10,}")
     print(
-        '试试：orggraph cypher "MATCH (c:Community) WHERE NOT (:Unit)-[:CO_BUILDS]->(c) RETURN c.code, c.name"'
+        '试试：orggraph cypher "MATCH (c:Community) WHERE NOT (:Unit)-[:CO_BUILDS]->(c) RETURN '
+        'c.code, c.name"'
     )
     grid = store.read(_FIRST_GRID).scalar()
     if grid:
         print(
-            f"      orggraph cypher 'MATCH (g:Grid {{code: $code}})<-[r:SERVES]-(p:Person) RETURN p.name, r.role' --param code={grid}"
+            f"      orggraph cypher 'MATCH (g:Grid {{code: $code}})<-[r:SERVES]-(p:Person) RETURN "
+            f"p.name, r.role' --param code={grid}"
         )
 
 

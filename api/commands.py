@@ -1,4 +1,5 @@
-"""The API's commands for `orggraph`: serve, token create/list/revoke, audit. Cheap to import (the CLI starts fast)."""
+"""The API's commands for `orggraph`: serve, token create/list/revoke, audit. Cheap to import (the CLI starts
+fast)."""
 
 from __future__ import annotations
 

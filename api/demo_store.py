@@ -1,4 +1,5 @@
-"""Which embedded store `orggraph demo` may clear: an empty one, or one that holds only an earlier demo's data.
+"""Which embedded store `orggraph demo` may clear: an empty one, or one that holds only an earlier demo's
+data.
 
 `orggraph demo` always works on the embedded store under ORGGRAPH_DATA_DIR (never on ORGGRAPH_URI) and clears
 its graph before loading the demo. The same folder is where `orggraph load` keeps real ledgers by default, so
@@ -127,5 +128,6 @@ def forget_demo(settings: Settings) -> None:
         path.unlink(missing_ok=True)
     except OSError as e:
         raise LoadError(
-            f"无法删除演示标记 {path}（{e.strerror or e}）：请检查数据文件夹的权限后重新运行。库中的数据没有改动。"
+            f"无法删除演示标记 {path}（{e.strerror or e}）：请检查数据文件夹的权限后重新运行。"
+            "库中的数据没有改动。"
         ) from None

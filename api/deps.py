@@ -1,5 +1,6 @@
-"""Shared route dependencies: the app's one store, the current user (bearer token or login cookie), role checks,
-and the jurisdiction checks every route applies (a scoped token sees its own subtree and nothing else).
+"""Shared route dependencies: the app's one store, the current user (bearer token or login cookie), role
+checks, and the jurisdiction checks every route applies (a scoped token sees its own subtree and nothing
+else).
 
 Pages and other routers mount behind the same login with `UserDep` / `require_user`, e.g.::
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -86,7 +88,7 @@ class StoreHolder:
                     self._store = open_store(self.settings)
                 except StoreUnavailable:
                     raise
-                except Exception as e:  # noqa: BLE001 - a driver's own connection errors become a 503
+                except Exception as e:  # a driver's own connection errors become a 503
                     raise StoreUnavailable(
                         f"无法连接图数据库：{e}。请确认 ORGGRAPH_URI 指向的服务已启动。"
                     ) from None
@@ -122,7 +124,8 @@ class AppState:
 
 
 def _state(request: Request) -> AppState:
-    return request.app.state.orggraph  # type: ignore[no-any-return]
+    state: AppState = request.app.state.orggraph
+    return state
 
 
 async def get_store(request: Request) -> Store:
@@ -149,12 +152,14 @@ def _presented_token(request: Request) -> str | None:
 
 
 async def get_user(request: Request) -> User:
-    """The caller: a valid bearer token or login cookie, else 401. Recorded on the request for the audit log."""
+    """The caller: a valid bearer token or login cookie, else 401. Recorded on the request for the audit
+    log."""
     token = _presented_token(request)
     if token is None:
         raise HTTPException(
             401,
-            "需要令牌：请在请求头加 Authorization: Bearer <令牌>（管理员用 orggraph token create 生成），或先登录。",
+            "需要令牌：请在请求头加 Authorization: Bearer <令牌>（管理员用 orggraph token create "
+            "生成），或先登录。",
             headers={"WWW-Authenticate": "Bearer"},
         )
     user = _state(request).tokens.lookup(token)
@@ -173,8 +178,9 @@ async def get_user(request: Request) -> User:
 require_user = get_user  # what pages and other routers depend on
 
 
-def require(capability: Capability):  # type: ignore[no-untyped-def]
-    """A dependency: the current user, if their role has `capability` (403 with a Chinese message otherwise)."""
+def require(capability: Capability) -> Callable[[User], Awaitable[User]]:
+    """A dependency: the current user, if their role has `capability` (403 with a Chinese message
+    otherwise)."""
 
     async def dep(user: Annotated[User, Depends(get_user)]) -> User:
         if not user.can(capability):
@@ -197,11 +203,11 @@ AdminUser = Annotated[User, Depends(require(Capability.admin))]
 
 
 def json_of(model: BaseModel, user: User | None = None) -> Response:
-    """A model as the answer, serialized here (in the route's worker thread) by pydantic: FastAPI then sends it
-    as is instead of validating it again in a second worker-thread hop. With `user`, phones are masked unless
-    the role may see them (`policy.present`; only answers that mention a phone at all are walked). Models that
-    carry a person's properties get them through `policy.present` before they are built (phones opened for
-    admin)."""
+    """A model as the answer, serialized here (in the route's worker thread) by pydantic: FastAPI then sends
+    it as is instead of validating it again in a second worker-thread hop. With `user`, phones are masked
+    unless the role may see them (`policy.present`; only answers that mention a phone at all are walked).
+    Models that carry a person's properties get them through `policy.present` before they are built (phones
+    opened for admin)."""
     text = model.model_dump_json(by_alias=True)
     if user is not None and not user.sees_phones and ("phone" in text or "手机" in text):
         answer = policy.present(model.model_dump(mode="json", by_alias=True), user.access)
@@ -239,7 +245,8 @@ def check_node(store: Store, user: User, key: str) -> NodeRef | None:
 
 
 def effective_scope(store: Store, user: User, scope: str | None) -> str | None:
-    """`policy.scope_for`: the scope asked for, inside the user's own (403 otherwise); by default their own."""
+    """`policy.scope_for`: the scope asked for, inside the user's own (403 otherwise); by default their
+    own."""
     return policy.scope_for(store, user.access, scope)
 
 

@@ -5,6 +5,7 @@ middleware, so nothing answers 500."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +24,8 @@ __all__ = ["install_error_handlers", "STATUS_OF", "status_of"]
 log = logging.getLogger("orggraph.api")
 
 # How store errors answer. A write through a read-only entry point is not allowed (403); a query past its time
-# limit is 408 (the client may retry with a narrower query); a query the store cannot run is the client's (400).
+# limit is 408 (the client may retry with a narrower query); a query the store cannot run is the client's
+# (400).
 STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (StoreUnavailable, 503),
     (ReadOnlyError, 403),
@@ -55,7 +57,7 @@ def _json(status: int, detail: str, headers: dict[str, str] | None = None, **ext
     return JSONResponse({"detail": detail, **extra}, status_code=status, headers=headers)
 
 
-def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
+def _loc_text(loc: Sequence[Any]) -> str:
     where = {
         "query": "查询参数",
         "path": "路径参数",
@@ -119,7 +121,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> Response:
         if e.status_code == 401 and request.url.path.startswith(("/pages", "/docs", "/redoc")):
-            # A page (or the API docs) opened without the cookie: the login form, which comes back here afterwards.
+            # A page (or the API docs) opened without the cookie: the login form, which comes back here
+            # afterwards.
             here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(here, safe='')}", status_code=303)
         detail = e.detail if isinstance(e.detail, str) and not e.detail.isascii() else None

@@ -54,7 +54,8 @@ class Watchdog:
 
     @property
     def current(self) -> str:
-        """What health answers: the status, `recovering` also while the server has not answered for a while."""
+        """What health answers: the status, `recovering` also while the server has not answered for a
+        while."""
         if self.status == OK and time.monotonic() - self.last_ok > 2 * self.INTERVAL + self.PING_TIMEOUT:
             return RECOVERING
         return self.status
@@ -74,7 +75,7 @@ class Watchdog:
         while not self._stop.wait(self.INTERVAL):
             try:
                 outcome = self._ping()
-            except Exception:  # noqa: BLE001 - the watchdog must outlive anything it meets
+            except Exception:  # the watchdog must outlive anything it meets
                 log.exception("watchdog: ping failed unexpectedly")
                 outcome = "dead"
             now = time.monotonic()
@@ -128,7 +129,7 @@ class Watchdog:
                 return
             try:
                 self._socket = self.server.revive()
-            except Exception as e:  # noqa: BLE001 - EmbeddedServerError, or the disk, or the lock
+            except Exception as e:  # EmbeddedServerError, or the disk, or the lock
                 log.error(
                     "watchdog: restarting the embedded store failed (try %d of %d): %s",
                     attempt,

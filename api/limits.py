@@ -64,7 +64,8 @@ class Gate:
     def _full(self, why: str) -> HTTPException:
         return HTTPException(
             429,
-            f"{why}。请等前一个完成后，约 {self.retry_after} 秒后重试；需要长时间运行的分析请缩小范围（加 LIMIT、限定编码）。",
+            f"{why}。请等前一个完成后，约 {self.retry_after} 秒后重试；"
+            "需要长时间运行的分析请缩小范围（加 LIMIT、限定编码）。",
             headers={"Retry-After": str(self.retry_after)},
         )
 

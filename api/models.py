@@ -1,4 +1,9 @@
-"""Response and request models of the HTTP API: every field documented, so the OpenAPI page explains the answers."""
+"""Response and request models of the HTTP API: every field documented, so the OpenAPI page explains the
+answers.
+
+Length (about 700 lines): one documented model per answer shape of some forty routes; split by area, the
+shared pieces (Page, Rows, ERRORS) would be scattered.
+"""
 
 from __future__ import annotations
 
@@ -66,8 +71,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class Health(BaseModel):
     status: str = Field(
-        description="`ok` when the store answers; `recovering` while `serve` restarts a dead or hung embedded "
-        "store; else `unavailable`"
+        description="`ok` when the store answers; `recovering` while `serve` restarts a dead or hung "
+        "embedded store; else `unavailable`"
     )
     backend: str = Field(description="falkordb-embedded, falkordb or neo4j")
     version: str = Field(description="orggraph version")
@@ -123,9 +128,10 @@ class CypherRequest(BaseModel):
 class CypherResult(BaseModel):
     columns: list[str] = Field(description="column names, in RETURN order")
     rows: list[list[Any]] = Field(
-        description="rows as arrays; nodes are {labels, properties, id}, relationships {type, properties, id, start, "
-        "end} (id: the store's own identity, the same for the same node or relationship in every row and query; "
-        "start/end: its nodes' ids), paths {nodes, relationships}; phones masked unless the role is admin"
+        description="rows as arrays; nodes are {labels, properties, id}, relationships "
+        "{type, properties, id, start, end} (id: the store's own identity, the same for the same node or "
+        "relationship in every row and query; start/end: its nodes' ids), paths {nodes, relationships}; "
+        "phones masked unless the role is admin"
     )
     truncated: bool = Field(description="more rows existed than the row cap (ORGGRAPH_MAX_ROWS) allowed")
 
@@ -540,7 +546,8 @@ class ReachTarget(BaseModel):
 class Covered(BaseModel):
     count: int = Field(description="how many are covered")
     items: list[Any] | None = Field(
-        description="codes (residents: {pid, name}); null when there are more than 200, and residents always for a viewer"
+        description="codes (residents: {pid, name}); null when there are more than 200, and residents always "
+        "for a viewer"
     )
 
 

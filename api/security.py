@@ -1,5 +1,5 @@
-"""Web hardening: security headers on every answer, the login's cross-site check, and the API docs (Swagger UI,
-ReDoc, the OpenAPI document) behind a token, with their scripts served from this server (no CDN).
+"""Web hardening: security headers on every answer, the login's cross-site check, and the API docs (Swagger
+UI, ReDoc, the OpenAPI document) behind a token, with their scripts served from this server (no CDN).
 
 Headers (`SecurityHeadersMiddleware`, outermost, so the audit middleware's own 413/503 get them too):
 
@@ -126,7 +126,8 @@ def refuse_cross_site(request: Request) -> None:
         raise HTTPException(403, CROSS_SITE_MESSAGE)
 
 
-# ----------------------------------------------------------------------------------------- docs behind a token
+# ----------------------------------------------------------------------------------------- docs behind a
+# token
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _DOCS_STATIC = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
@@ -143,13 +144,15 @@ def _version(name: str) -> str:
 def _page(title: str, head: str, body: str) -> HTMLResponse:
     return HTMLResponse(
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head><body>{body}</body></html>'
+        '<meta name="viewport" content="width=device-width, '
+        f'initial-scale=1">{head}</head><body>{body}</body></html>'
     )
 
 
 def docs_router(app: FastAPI, current_user: Any) -> APIRouter:
-    """`/openapi.json`, `/docs` (Swagger UI) and `/redoc` behind `current_user` (a token or the login cookie, any
-    role); their scripts under /docs/static (public: published libraries, versioned URLs, cached a year)."""
+    """`/openapi.json`, `/docs` (Swagger UI) and `/redoc` behind `current_user` (a token or the login cookie,
+    any role); their scripts under /docs/static (public: published libraries, versioned URLs, cached a
+    year)."""
     r = APIRouter(include_in_schema=False)
     versions = {name: _version(name) for name in _DOCS_STATIC}
 
@@ -166,7 +169,8 @@ def docs_router(app: FastAPI, current_user: Any) -> APIRouter:
             f"{app.title} - 接口文档",
             f'<link rel="stylesheet" href="{src("swagger-ui.css")}">',
             '<div id="swagger-ui" data-openapi-url="/openapi.json"></div>'
-            f'<script src="{src("swagger-ui-bundle.js")}"></script><script src="{src("docs-init.js")}"></script>',
+            f'<script src="{src("swagger-ui-bundle.js")}"></script><script '
+            f'src="{src("docs-init.js")}"></script>',
         )
 
     @r.get("/redoc", dependencies=[Depends(current_user)])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import logging.handlers
@@ -11,11 +12,15 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orggraph.api.auth import LoginCodes, Role, TokenRegistry, tokens_path
 from orggraph.api.privacy import mask_log_text
 
 from orggraph.settings import DEV_PID_KEY, Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 __all__ = [
     "serve",
@@ -42,7 +47,7 @@ class MaskingFilter(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string: keep what there is
+        except Exception:  # a bad format string: keep what there is
             message = str(record.msg)
         record.msg, record.args = mask_log_text(message), None
         if record.exc_info and not record.exc_text:
@@ -59,13 +64,13 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose file (and so each rotation, renamed from it) is created 0600: the server log
     holds request details that only the service's own user should read."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.fchmod(fd, 0o600)  # tighten a file made earlier with a looser mode
         except OSError:
             pass
-        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # noqa: SIM115 - the handler closes it
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)  # the handler closes it
 
 
 def mask_logs(*names: str) -> None:
@@ -111,8 +116,9 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None = None) -> int:
-    """Serve until interrupted; `on_ready` runs once the socket listens (a link printed earlier could fail)."""
+def _run(app: FastAPI, host: str, port: int, on_ready: Callable[[], None] | None = None) -> int:
+    """Serve until interrupted; `on_ready` runs once the socket listens (a link printed earlier could
+    fail)."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -124,7 +130,7 @@ def _run(app: object, host: str, port: int, on_ready: Callable[[], None] | None 
     # No access log: the audit log records every request, with personal data masked (URLs would not be).
     config = uvicorn.Config(
         app, host=host, port=port, access_log=False, log_level="warning", server_header=False
-    )  # type: ignore[arg-type]
+    )
     # uvicorn's own logging is set up by Config: mask it now, and keep its errors in api.log too.
     for handler in logging.getLogger("orggraph").handlers:
         if (
@@ -158,8 +164,10 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
         # Off this machine the development key would make every pid computable by anyone who reads the source,
         # and it is also the key that seals the phone numbers.
         print(
-            f"拒绝在 {host} 上提供服务：未设置 ORGGRAPH_PID_KEY（或使用的是开发用的固定密钥）。对本机以外开放前，"
-            "请设置一个保密的随机密钥（例如 export ORGGRAPH_PID_KEY=$(openssl rand -hex 32)），且之后不要更改；"
+            f"拒绝在 {host} 上提供服务：未设置 ORGGRAPH_PID_KEY（或使用的是开发用的固定密钥）。"
+            "对本机以外开放前，"
+            "请设置一个保密的随机密钥（例如 export ORGGRAPH_PID_KEY=$(openssl rand -hex 32)），"
+            "且之后不要更改；"
             "只在本机试用时请用 --host 127.0.0.1。",
             file=sys.stderr,
         )
@@ -176,7 +184,8 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8000) -> int:
             f"orggraph 服务已启动：http://{_url_host(host)}:{port}/docs （接口文档），页面：/pages/overview"
         )
         print(
-            f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；服务日志：{log_path}"
+            f"需要令牌（orggraph token create --role ...）；审计日志：{settings.audit_path}；"
+            f"服务日志：{log_path}"
         )
         if not is_loopback(host):
             print(

@@ -30,12 +30,10 @@ from typing import Any
 
 import redis
 from falkordb import FalkorDB
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from orggraph.graph.aof import AOF_DIRNAME, iter_commands, read_manifest  # noqa: E402
-from orggraph.graph.embedded import EmbeddedServer  # noqa: E402
-from orggraph.graph.falkor import FalkorStore  # noqa: E402
-from orggraph.loaders.writes import node_write, rel_write, write_text  # noqa: E402
+from orggraph.graph.aof import AOF_DIRNAME, iter_commands, read_manifest
+from orggraph.graph.embedded import EmbeddedServer
+from orggraph.graph.falkor import FalkorStore
+from orggraph.loaders.writes import node_write, rel_write, write_text
 
 GRAPH = "bench"
 

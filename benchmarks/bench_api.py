@@ -1,7 +1,9 @@
-"""API benchmark: latency of contacts, coverage and cypher over HTTP against the same queries called in Python.
+"""API benchmark: latency of contacts, coverage and cypher over HTTP against the same queries called in
+Python.
 
-    python benchmarks/bench_api.py --residents 1000000 [--requests 400] [--clients 1 8] [--out benchmarks/out/api.json]
-    python benchmarks/bench_api.py --data-dir DIR          # reuse a store loaded before (ORGGRAPH_DATA_DIR)
+    python benchmarks/bench_api.py --residents 1000000 [--requests 400] [--clients 1 8] [--out
+    benchmarks/out/api.json] python benchmarks/bench_api.py --data-dir DIR          # reuse a store loaded
+    before (ORGGRAPH_DATA_DIR)
 
 Builds (or reuses) a loaded embedded store, starts `orggraph serve` on loopback in a process of its own, and
 for each workload sends a fixed number of requests from 1 and from 8 concurrent clients (threads, one
@@ -122,7 +124,8 @@ def _stats(samples: list[float]) -> dict[str, float]:
 
 
 def run_concurrent(call: Callable[[int], None], requests: int, clients: int) -> dict[str, float]:
-    """`requests` calls of `call(i)` spread over `clients` threads; per-call latency and overall throughput."""
+    """`requests` calls of `call(i)` spread over `clients` threads; per-call latency and overall
+    throughput."""
     latencies: list[float] = []
     lock = threading.Lock()
     counter = iter(range(requests))
@@ -148,8 +151,9 @@ def run_concurrent(call: Callable[[int], None], requests: int, clients: int) -> 
 
 
 class Clients:
-    """Keep-alive HTTP clients shared by the benchmark's threads: one per request in flight, reused from run to
-    run (a client per thread would open new connections, and leave the old ones open, with every thread pool)."""
+    """Keep-alive HTTP clients shared by the benchmark's threads: one per request in flight, reused from run
+    to run (a client per thread would open new connections, and leave the old ones open, with every thread
+    pool)."""
 
     def __init__(self, base: str, token: str) -> None:
         self.base, self.token = base, token
@@ -278,7 +282,8 @@ def bench(
                 print(f"{name:9s} FAILED: {e}", file=sys.stderr)
             for c, v in results[name]["by_clients"].items():
                 print(
-                    f"{name:9s} clients={c}: api median {v['api']['median_ms']} ms p95 {v['api']['p95_ms']} ms | "
+                    f"{name:9s} clients={c}: api median {v['api']['median_ms']} ms p95 "
+                    f"{v['api']['p95_ms']} ms | "
                     f"direct median {v['direct']['median_ms']} ms p95 {v['direct']['p95_ms']} ms | "
                     f"×{v['overhead_median']}",
                     file=sys.stderr,

@@ -1,20 +1,20 @@
 """Pages in a real browser on a loaded city: how many nodes each page draws and how long until it is usable.
 
-    python benchmarks/bench_browser.py                                  # 1M residents (generated and loaded once)
-    python benchmarks/bench_browser.py --residents 100000 --repeat 3
-    python benchmarks/bench_browser.py --data-dir benchmarks/out/work/data-1000000   # a store loaded before
+    python benchmarks/bench_browser.py                                  # 1M residents (generated and loaded
+    once) python benchmarks/bench_browser.py --residents 100000 --repeat 3 python benchmarks/bench_browser.py
+    --data-dir benchmarks/out/work/data-1000000   # a store loaded before
 
 The store is `benchmarks/out/work/data-N` (`bench_api.build_store`: the demo city generator, loaded into an
 embedded store), reused when it is there. `orggraph serve` runs on it in a process of its own
 (`bench_api.serving`, an analyst's token as the login cookie), and headless Chromium (ORGGRAPH_CHROMIUM or
-`chromium`) opens the heaviest page of each kind: overview, gaps, co-building network and org tree for the whole
-city and for a district or street; the ego network, one and two steps, of the busiest community, grid,
+`chromium`) opens the heaviest page of each kind: overview, gaps, co-building network and org tree for the
+whole city and for a district or street; the ego network, one and two steps, of the busiest community, grid,
 building, street, leader, unit and party organization; two contact paths (`bench_pages.pages` plus the extra
 kinds here). For each page it records the nodes drawn (vis-network nodes, or the org tree's items), the edges,
 the group nodes, and the time from the start of navigation to *settled*: the page said it is ready (layout
-done, physics off) and no node moved for 300 ms — the moment a person can work with it. The target
-(issue 11): no page over 500 nodes, every page settled within 3 s on this machine. Writes JSON and a Markdown
-table (default benchmarks/out/browser.json / .md). A benchmark, not a test: it asserts nothing.
+done, physics off) and no node moved for 300 ms — the moment a person can work with it. The target (issue 11):
+no page over 500 nodes, every page settled within 3 s on this machine. Writes JSON and a Markdown table
+(default benchmarks/out/browser.json / .md). A benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any
 from bench_api import build_store, serving
 from bench_pages import busy_nodes, pages
 from common import AS_OF, GRAPH, machine, write_json
+from orggraph.graph.cypher import trusted
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 
@@ -41,10 +42,14 @@ QUIET_MS = 300  # positions unchanged this long after "ready": settled
 
 # More kinds of node than bench_pages' busiest community, grid and leader: the heaviest of each.
 _MORE_BUSY = {
-    "street": "MATCH (s:Street)<-[r]-() RETURN s.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
-    "building": "MATCH (b:Building)<-[r:PART_OF]-() RETURN b.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
-    "unit": "MATCH (u:Unit)<-[r]-() RETURN u.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
-    "party_org": "MATCH (o:PartyOrg)<-[r]-() RETURN o.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "street": "MATCH (s:Street)<-[r]-()"
+    " RETURN s.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "building": "MATCH (b:Building)<-[r:PART_OF]-()"
+    " RETURN b.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "unit": "MATCH (u:Unit)<-[r]-()"
+    " RETURN u.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "party_org": "MATCH (o:PartyOrg)<-[r]-()"
+    " RETURN o.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
 }
 
 _SETTLE_JS = """async (quietMs) => {
@@ -74,7 +79,7 @@ def chromium() -> str:
 def page_urls(store: Store) -> dict[str, str]:
     busy = busy_nodes(store)
     for kind, q in _MORE_BUSY.items():
-        busy[kind] = store.read(q).records()[0]  # type: ignore[arg-type]
+        busy[kind] = store.read(trusted(q)).records()[0]
     urls = {name: url for name, (_build, url) in pages(store, busy).items()}
     for kind in _MORE_BUSY:
         for depth in (1, 2):
@@ -160,14 +165,17 @@ def markdown(report: dict[str, Any], residents: int) -> str:
     lines = [
         f"# Pages in the browser at {residents:,} residents",
         "",
-        f"Machine: {report['machine'].get('cpus', '?')} CPUs, {report['machine'].get('platform', '')}. Viewport {report['viewport'][0]}×{report['viewport'][1]}, headless Chromium,"
+        f"Machine: {report['machine'].get('cpus', '?')} CPUs, "
+        f"{report['machine'].get('platform', '')}. Viewport "
+        f"{report['viewport'][0]}×{report['viewport'][1]}, headless Chromium,"
         f" median of {report['repeat']}; as of {AS_OF}; an analyst's view of the whole city."
         f" Graph: {report['graph']['Person']:,} people, {report['graph']['Household']:,} households,"
         f" {report['graph']['Grid']:,} grids.",
         "",
         f"- at most {NODE_TARGET} nodes on any page: **{'met' if s['nodes_met'] else 'NOT met'}**"
         f" (most: {s['most_nodes']['nodes']} on {s['most_nodes']['page']})",
-        f"- every page settled within {SETTLE_TARGET_MS / 1000:.0f} s: **{'met' if s['settled_met'] else 'NOT met'}**"
+        f"- every page settled within {SETTLE_TARGET_MS / 1000:.0f} s: "
+        f"**{'met' if s['settled_met'] else 'NOT met'}**"
         f" (slowest: {s['slowest']['settled_median_ms']:,} ms, {s['slowest']['page']})",
         "",
         "| page | nodes | edges | group nodes | settled ms (median) | HTML loaded ms | status |",
@@ -181,7 +189,8 @@ def markdown(report: dict[str, Any], residents: int) -> str:
         )
         lines.append(
             f"| {name} | {nodes} | {r['edges']} | {r['group_nodes']} | {r['settled_median_ms']:,} |"
-            f" {r['load_median_ms']:,} | {r['status']}{' errors: ' + '; '.join(r['errors'][:2]) if r['errors'] else ''} |"
+            f" {r['load_median_ms']:,} | {r['status']}"
+            f"{' errors: ' + '; '.join(r['errors'][:2]) if r['errors'] else ''} |"
         )
     lines += [
         "",

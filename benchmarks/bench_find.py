@@ -1,12 +1,13 @@
-"""Search and uncovered-list benchmark: /api/search's lookups and /api/gaps/uncovered's count and first page, in
-Python against the loaded store, at each city size.
+"""Search and uncovered-list benchmark: /api/search's lookups and /api/gaps/uncovered's count and first page,
+in Python against the loaded store, at each city size.
 
-    python benchmarks/bench_find.py --residents 100000 1000000 [--workdir DIR] [--out benchmarks/out/find.json]
+    python benchmarks/bench_find.py --residents 100000 1000000 [--workdir DIR] [--out
+    benchmarks/out/find.json]
 
 Search: prefixes of different selectivity (one common surname character, a full name, 拼音首字母 of two and
-three letters, a code prefix), as an unscoped analyst and as a street token, limit 10. Uncovered: every measure
-for the whole city and for one street, offset 0, limit 200. Medians of 5 runs after a warm-up (`timed`).
-This is a benchmark, not a test: it asserts nothing.
+three letters, a code prefix), as an unscoped analyst and as a street token, limit 10. Uncovered: every
+measure for the whole city and for one street, offset 0, limit 200. Medians of 5 runs after a warm-up
+(`timed`). This is a benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_api import build_store  # noqa: E402
-from common import AS_OF, GRAPH, machine, timed, write_runs  # noqa: E402
-from orggraph.graph.falkor import FalkorStore  # noqa: E402
-from orggraph.queries.policy import Access  # noqa: E402
-from orggraph.queries.search import search  # noqa: E402
-from orggraph.queries.uncovered import uncovered, uncovered_measures  # noqa: E402
-from orggraph.viz.pickers import scope_options  # noqa: E402
+from bench_api import build_store
+from common import AS_OF, GRAPH, machine, timed, write_runs
+from orggraph.graph.falkor import FalkorStore
+from orggraph.queries.policy import Access
+from orggraph.queries.search import search
+from orggraph.queries.uncovered import uncovered, uncovered_measures
+from orggraph.viz.pickers import scope_options
 
 
 def run(store: Any, residents: int) -> dict[str, Any]:

@@ -61,7 +61,8 @@ def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -
 
 def one_street_edited(ledgers: Path, out: Path) -> tuple[Path, int]:
     """A copy of the ledgers in which every resident of the first street (by their building's code) has a new
-    phone number: one street's rows changed, the rest byte for byte the same. Returns the folder and the rows."""
+    phone number: one street's rows changed, the rest byte for byte the same. Returns the folder and the
+    rows."""
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(ledgers, out)
     with open(ledgers / "网格.csv", encoding="utf-8-sig", newline="") as f:
@@ -85,8 +86,9 @@ def one_street_edited(ledgers: Path, out: Path) -> tuple[Path, int]:
 
 
 def run_reloads(ledgers: Path, data_dir: Path, work: Path, first_seconds: float) -> dict[str, Any]:
-    """After a first load into `data_dir`: the same ledgers again (twice: the first re-load also reads every file
-    once to record its digest when the store was loaded by another path), then one street's phones changed."""
+    """After a first load into `data_dir`: the same ledgers again (twice: the first re-load also reads every
+    file once to record its digest when the store was loaded by another path), then one street's phones
+    changed."""
     same = run_load(ledgers, data_dir)
     same2 = run_load(ledgers, data_dir)
     edited, rows = one_street_edited(ledgers, work / "ledgers-one-street")
@@ -178,7 +180,8 @@ def main() -> None:
         a, b = results[0], results[-1]
         growth = b["load_seconds"] / a["load_seconds"]
         print(
-            f"growth {a['residents']:,} → {b['residents']:,}: {growth:.2f}× (size ×{b['residents'] / a['residents']:.0f})"
+            f"growth {a['residents']:,} → {b['residents']:,}: {growth:.2f}× (size "
+            f"×{b['residents'] / a['residents']:.0f})"
         )
         results.append({"growth_load_seconds": round(growth, 2)})
     write_json(args.out, results)

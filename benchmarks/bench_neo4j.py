@@ -1,9 +1,11 @@
-"""Neo4j benchmarks (`python benchmarks/run.py --backend neo4j`): load, bulk import and queries on a local Neo4j.
+"""Neo4j benchmarks (`python benchmarks/run.py --backend neo4j`): load, bulk import and queries on a local
+Neo4j.
 
-    python benchmarks/run.py --backend neo4j --residents 100000 1000000 [--neo4j-port 18195 --import-port 18196]
+    python benchmarks/run.py --backend neo4j --residents 100000 1000000 [--neo4j-port 18195 --import-port
+    18196]
 
-For each size, smallest first, on a Neo4j Community this script starts itself (tools/neo4j/neo4jctl.py, its own
-folder under the work folder, --heap / --pagecache) and stops at the end:
+For each size, smallest first, on a Neo4j Community this script starts itself (tools/neo4j/neo4jctl.py, its
+own folder under the work folder, --heap / --pagecache) and stops at the end:
 
 - **ceiling**: the loader's own batches (the spool a dry run leaves: no parsing or validation left), written
   straight with the driver, one managed transaction (`session.execute_write`) per batch on one session, schema
@@ -14,8 +16,8 @@ folder under the work folder, --heap / --pagecache) and stops at the end:
 - **admin import**: `orggraph export --neo4j-admin DIR --from-ledgers` (a process of its own), then
   `neo4j-admin database import full` of the printed command on a second, stopped Neo4j folder, then starting
   that server and running schema.cypher: the three times, and the imported counts against the loaded ones.
-- **queries**: `bench_queries.bench_store` on the loaded Neo4j and on an embedded FalkorDB loaded with the same
-  ledgers in this process (not timed), side by side.
+- **queries**: `bench_queries.bench_store` on the loaded Neo4j and on an embedded FalkorDB loaded with the
+  same ledgers in this process (not timed), side by side.
 
 Results: <out>/neo4j.json and <out>/neo4j.md, rewritten after every size. A benchmark, not a test.
 """
@@ -35,6 +37,7 @@ from typing import Any
 import bench_load
 import bench_queries
 from common import AS_OF, KEY, SEED, city_ledgers, load_into, machine, write_json
+from orggraph.graph.cypher import trusted
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.neo4j_store import Neo4jStore
 from orggraph.loaders.export import schema_cypher_statements, store_counts
@@ -85,7 +88,7 @@ def run_ceiling(ledgers: Path, store: Neo4jStore) -> dict[str, float]:
     rows = batches = 0
     seconds = 0.0
     try:
-        with store._driver.session(database=store.database) as session:  # noqa: SLF001 - the driver itself is measured
+        with store._driver.session(database=store.database) as session:  # the driver itself is measured
             for name, batch in spool.replay():
                 query = write_text(name)
                 t = time.perf_counter()
@@ -129,7 +132,8 @@ def run_admin_import(
     t = time.perf_counter()
     # import.sh runs ${NEO4J_ADMIN:-neo4j-admin}: here this repository's tool on the import folder.
     r = subprocess.run(
-        # Replace the database of the earlier size; cap the importer's memory (its default: 90% of what is free).
+        # Replace the database of the earlier size; cap the importer's memory (its default: 90% of what is
+        # free).
         [
             "sh",
             str(out_dir / "import.sh"),
@@ -138,7 +142,8 @@ def run_admin_import(
         ],
         env={
             **os.environ,
-            "NEO4J_ADMIN": f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(home))}",
+            "NEO4J_ADMIN": f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data "
+            f"{shlex.quote(str(home))}",
         },
         capture_output=True,
         text=True,
@@ -146,7 +151,8 @@ def run_admin_import(
     import_s = time.perf_counter() - t
     if r.returncode != 0:
         raise SystemExit(
-            f"neo4j-admin import failed ({r.returncode}):\n{script[:500]}\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
+            f"neo4j-admin import failed ({r.returncode}):"
+            f"\n{script[:500]}\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
         )
     t = time.perf_counter()
     ienv = start(home, port, heap, pagecache)
@@ -154,9 +160,9 @@ def run_admin_import(
     store = open_neo4j(ienv)
     try:
         t = time.perf_counter()
-        with store._driver.session(database=store.database) as session:  # noqa: SLF001 - the file, as cypher-shell runs it
+        with store._driver.session(database=store.database) as session:  # the file, as cypher-shell runs it
             for stmt in schema_cypher_statements((out_dir / "schema.cypher").read_text(encoding="utf-8")):
-                session.run(stmt).consume()  # type: ignore[arg-type]
+                session.run(trusted(stmt)).consume()
             session.run("CALL db.awaitIndexes(3600)").consume()
         schema_s = time.perf_counter() - t
         got = counts(store)
@@ -175,8 +181,8 @@ def run_admin_import(
 
 
 def warm_up(args: argparse.Namespace, env: dict[str, str]) -> None:
-    """A fresh JVM compiles as it goes: write a small city once (not measured) before the first ceiling, so the
-    ceiling (measured first) does not pay for the warm-up that the load after it would be spared."""
+    """A fresh JVM compiles as it goes: write a small city once (not measured) before the first ceiling, so
+    the ceiling (measured first) does not pay for the warm-up that the load after it would be spared."""
     ledgers, _ = city_ledgers(args.workdir, WARM_UP)
     store = open_neo4j(env)
     try:
@@ -260,12 +266,15 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# orggraph on Neo4j: load, bulk import and queries",
         "",
-        f"Run {report['started']} → {report.get('finished') or '(still running)'} on {report['machine']['cpus']} CPUs "
+        f"Run {report['started']} → {report.get('finished') or '(still running)'} on "
+        f"{report['machine']['cpus']} CPUs "
         f"(shared with other jobs while measuring), Python {report['machine']['python']}; Neo4j Community "
         f"{report['neo4j']} (heap {report['heap']}, page cache {report['pagecache']}) started by the run on "
         f"127.0.0.1; `{report['command']}`.",
-        f"City: `orggraph.loaders.demo.generate(seed={SEED})`; queries as of {AS_OF}; repeat {report['repeat']}.",
-        f"Before measuring, a {WARM_UP:,}-resident city was written once and deleted (the JVM's warm-up, not measured).",
+        f"City: `orggraph.loaders.demo.generate(seed={SEED})`; queries as of {AS_OF}; repeat "
+        f"{report['repeat']}.",
+        f"Before measuring, a {WARM_UP:,}-resident city was written once and deleted (the JVM's "
+        "warm-up, not measured).",
         "Benchmarks, not tests: nothing here is asserted. Full numbers: the .json beside this file.",
         "",
         "## Sizes",
@@ -306,7 +315,8 @@ def markdown(report: dict[str, Any]) -> str:
     imps = [s for s in sizes if s.get("admin_import")]
     if imps:
         lines += [
-            "## Bulk path: `orggraph export --neo4j-admin --from-ledgers` + `neo4j-admin database import full`",
+            "## Bulk path: `orggraph export --neo4j-admin --from-ledgers` + `neo4j-admin database "
+            "import full`",
             "",
         ]
         keys = [
@@ -327,7 +337,8 @@ def markdown(report: dict[str, Any]) -> str:
             [
                 "imported nodes / relationships",
                 *(
-                    f"{s['admin_import']['imported']['nodes']:,} / {s['admin_import']['imported']['relationships']:,}"
+                    f"{s['admin_import']['imported']['nodes']:,} / "
+                    f"{s['admin_import']['imported']['relationships']:,}"
                     for s in imps
                 ),
             ]

@@ -1,17 +1,19 @@
 """Pages benchmark: time to build each network page on a loaded city, called directly and served over HTTP.
 
     python benchmarks/bench_pages.py --residents 100000 1000000 [--repeat 5] [--out benchmarks/out/pages.json]
-    python benchmarks/bench_pages.py --data-dir DIR [--no-http]     # a store loaded before (ORGGRAPH_DATA_DIR)
+    python benchmarks/bench_pages.py --data-dir DIR [--no-http]     # a store loaded before
+    (ORGGRAPH_DATA_DIR)
 
 For each size: generate and load the city (or use the store given), pick the busiest community, the busiest
-grid and the leader with the most contact points, then build every page — overview, gaps, co-building and
-org tree for the whole city and for a district or street; the ego network, one and two steps, of the busy
-community, grid and leader; the two contact paths of bench_queries — with the page builders of `orggraph.viz` (as the server calls
-them: root-relative links, an analyst's view of the whole city), and, unless --no-http, the same pages from
-`orggraph serve` in a process of its own (`bench_api.serving`). Reports the median latency of each, the HTML
-size, the nodes drawn (the pages cap at about 500 and put the rest into counted group nodes: how many
-group nodes, and how many nodes they stand for) and, with two or more sizes, the growth of each median.
-`benchmarks/run.py` calls `bench` on the store it loaded once. This is a benchmark, not a test: it asserts nothing.
+grid and the leader with the most contact points, then build every page — overview, gaps, co-building and org
+tree for the whole city and for a district or street; the ego network, one and two steps, of the busy
+community, grid and leader; the two contact paths of bench_queries — with the page builders of `orggraph.viz`
+(as the server calls them: root-relative links, an analyst's view of the whole city), and, unless --no-http,
+the same pages from `orggraph serve` in a process of its own (`bench_api.serving`). Reports the median latency
+of each, the HTML size, the nodes drawn (the pages cap at about 500 and put the rest into counted group nodes:
+how many group nodes, and how many nodes they stand for) and, with two or more sizes, the growth of each
+median. `benchmarks/run.py` calls `bench` on the store it loaded once. This is a benchmark, not a test: it
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 from bench_api import Clients, build_store, serving
 from bench_queries import samples
 from common import AS_OF, GRAPH, machine, timed, write_runs
+from orggraph.graph.cypher import trusted
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 from orggraph.viz import build_cobuilding, build_ego, build_gaps, build_org_tree, build_overview, build_path
@@ -36,16 +39,19 @@ from orggraph.viz.render import Links
 ROLE = "analyst"
 # The busiest nodes of their kind: the ego pages are worst where the neighbours are many.
 _BUSIEST = {
-    "community": "MATCH (c:Community)-[r]-() RETURN c.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
-    "grid": "MATCH (g:Grid)-[r]-() RETURN g.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
-    "leader": "MATCH (p:Person)-[r:CONTACTS]->() RETURN p.pid AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "community": "MATCH (c:Community)-[r]-()"
+    " RETURN c.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "grid": "MATCH (g:Grid)-[r]-()"
+    " RETURN g.code AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+    "leader": "MATCH (p:Person)-[r:CONTACTS]->()"
+    " RETURN p.pid AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
 }
 _GRAPH_DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</script>', re.S)
 _GROUP_COUNT = re.compile(r"^\+([\d,]+)")
 
 
 def busy_nodes(store: Store) -> dict[str, dict[str, Any]]:
-    return {kind: store.read(q).records()[0] for kind, q in _BUSIEST.items()}  # type: ignore[arg-type]
+    return {kind: store.read(trusted(q)).records()[0] for kind, q in _BUSIEST.items()}
 
 
 def drawn(html: str) -> dict[str, int] | None:

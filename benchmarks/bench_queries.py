@@ -1,7 +1,8 @@
 """Query benchmark: median latency of every named query and of the query layer's answers on a generated city.
 
-    python benchmarks/bench_queries.py --residents 100000 1000000 [--repeat 5] [--out benchmarks/out/queries.json]
-    python benchmarks/bench_queries.py --data-dir .orggraph --graph orggraph      # a store already loaded
+    python benchmarks/bench_queries.py --residents 100000 1000000 [--repeat 5] [--out
+    benchmarks/out/queries.json] python benchmarks/bench_queries.py --data-dir .orggraph --graph orggraph
+    # a store already loaded
 
 For each size: generate the demo city (`orggraph.loaders.demo.generate`) and load it into a fresh embedded
 store (or use the loaded graph given), pick sample keys (a district, street, community, grid, household, a
@@ -46,7 +47,8 @@ _SAMPLE = statement(
     "bench.sample",
     """MATCH (d:District)<-[:PART_OF]-(s:Street)<-[:PART_OF]-(c:Community)<-[:PART_OF]-(g:Grid)
       <-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household)<-[:LIVES_IN]-(p:Person)
-RETURN d.code AS district, s.code AS street, c.code AS community, g.code AS grid, h.code AS household, p.pid AS resident
+RETURN d.code AS district, s.code AS street, c.code AS community, g.code AS grid, h.code AS household,
+       p.pid AS resident
 LIMIT 1""",
     "基准测试：取一组样本编码",
     origin=__name__,
@@ -69,14 +71,19 @@ _SAMPLE_UNIT = statement(
     "基准测试：一个共建单位",
     origin=__name__,
 )
-# A leader contacting the sample resident's grid (else community) on AS_OF and a unit co-building its community: the
+# A leader contacting the sample resident's grid (else community) on AS_OF and a unit co-building its
+# community: the
 # sample paths then have the same shape at every size, so their growth compares like with like.
 _SAMPLE_NEAR = statement(
     "bench.sample_near",
-    """MATCH (:Household {code: $household})-[:PART_OF]->(:Building)-[:PART_OF]->(g:Grid)-[:PART_OF]->(c:Community)
-OPTIONAL MATCH (lg:Person)-[r1:CONTACTS]->(g) WHERE (r1.since IS NULL OR r1.since <= $as_of) AND (r1.until IS NULL OR r1.until >= $as_of)
-OPTIONAL MATCH (lc:Person)-[r2:CONTACTS]->(c) WHERE (r2.since IS NULL OR r2.since <= $as_of) AND (r2.until IS NULL OR r2.until >= $as_of)
-OPTIONAL MATCH (u:Unit)-[r3:CO_BUILDS]->(c) WHERE (r3.since IS NULL OR r3.since <= $as_of) AND (r3.until IS NULL OR r3.until >= $as_of)
+    """MATCH (:Household {code: $household})-[:PART_OF]->(:Building)-[:PART_OF]->(g:Grid)
+      -[:PART_OF]->(c:Community)
+OPTIONAL MATCH (lg:Person)-[r1:CONTACTS]->(g)
+  WHERE (r1.since IS NULL OR r1.since <= $as_of) AND (r1.until IS NULL OR r1.until >= $as_of)
+OPTIONAL MATCH (lc:Person)-[r2:CONTACTS]->(c)
+  WHERE (r2.since IS NULL OR r2.since <= $as_of) AND (r2.until IS NULL OR r2.until >= $as_of)
+OPTIONAL MATCH (u:Unit)-[r3:CO_BUILDS]->(c)
+  WHERE (r3.since IS NULL OR r3.since <= $as_of) AND (r3.until IS NULL OR r3.until >= $as_of)
 RETURN min(lg.pid) AS grid_leader, min(lc.pid) AS community_leader, min(u.code) AS unit""",
     "基准测试：样本住户附近的联系领导和共建单位",
     origin=__name__,

@@ -35,16 +35,23 @@ def child_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def _digest(*files: str) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()
+
+
 def city_ledgers(work: Path, residents: int) -> tuple[Path, float | None]:
     """The generated city's ledgers under `work` and the seconds generating them took: None when ledgers made
-    by the same generator code were there already (a run cut short, or an older generator, makes them again)."""
-    from orggraph.loaders import demo
+    by the same generator code were there already (a run cut short, or an older generator, makes them
+    again)."""
+    from orggraph.loaders import demo, demo_names, demo_write
 
     ledgers = work / f"ledgers-{residents}"
     stamp = ledgers / ".generated"  # hidden: the importer skips it
-    made_by = (
-        f"{hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()} seed={SEED} residents={residents}"
-    )
+    code = _digest(demo.__file__, demo_names.__file__, demo_write.__file__)
+    made_by = f"{code} seed={SEED} residents={residents}"
     if stamp.exists() and stamp.read_text(encoding="utf-8") == made_by:
         return ledgers, None
     print(f"generating {residents:,} residents → {ledgers}", file=sys.stderr, flush=True)
@@ -57,7 +64,8 @@ def city_ledgers(work: Path, residents: int) -> tuple[Path, float | None]:
 
 
 def load_into(store: Any, ledgers: Path) -> float:
-    """Import the ledgers into `store` in this process; seconds taken. Exits with the first errors if invalid."""
+    """Import the ledgers into `store` in this process; seconds taken. Exits with the first errors if
+    invalid."""
     from orggraph.loaders.importer import import_ledgers
 
     print(f"loading {ledgers}", file=sys.stderr, flush=True)

@@ -1,4 +1,5 @@
-"""City-scale benchmark suite: load, every named query, the API under 1 and 8 clients and the pages, per city size.
+"""City-scale benchmark suite: load, every named query, the API under 1 and 8 clients and the pages, per city
+size.
 
     python benchmarks/run.py                                   # 100k, 1M and 3M residents (hours on 2 cores)
     python benchmarks/run.py --residents 100000 1000000        # chosen sizes
@@ -9,12 +10,13 @@ For each size, smallest first: generate the city (`orggraph.loaders.demo.generat
 generator code are reused), measure the engine's ceiling on a scratch store (`bench_load.run_ceiling`, in a
 process of its own, the scratch store deleted before the real load so two big graphs never sit in memory
 together; only up to --ceiling-max, 1M by default: the ratio's target is at 1M, and the ceiling holds every
-pre-built batch in memory, about 0.9 KB a row, some 8-9 GB at 3M), then `orggraph load` the city ONCE, in a process of its own, into the embedded store every later
-stage reads (`bench_load.run_load`): this process starts that store's server before the load (not timed)
-and holds it to the end, so the server is never restarted on a big store. On that store:
-`bench_queries.bench_store` (in this process, as the query layer runs), one `orggraph serve` in a process of
-its own (`bench_api.serving`) for `bench_api.bench` (HTTP vs direct, 1 and 8 clients) and
-`bench_pages.bench` (page builders direct and over HTTP). The store is deleted afterwards unless --keep.
+pre-built batch in memory, about 0.9 KB a row, some 8-9 GB at 3M), then `orggraph load` the city ONCE, in a
+process of its own, into the embedded store every later stage reads (`bench_load.run_load`): this process
+starts that store's server before the load (not timed) and holds it to the end, so the server is never
+restarted on a big store. On that store: `bench_queries.bench_store` (in this process, as the query layer
+runs), one `orggraph serve` in a process of its own (`bench_api.serving`) for `bench_api.bench` (HTTP vs
+direct, 1 and 8 clients) and `bench_pages.bench` (page builders direct and over HTTP). The store is deleted
+afterwards unless --keep.
 
 Everything goes to benchmarks/out/results.json; benchmarks/out/results.md summarizes it: each target of the
 issues with the measured value and met / NOT met, then per-stage times and the tables. Both are rewritten
@@ -150,7 +152,8 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
                         "loader_peak_rss_mb": round(load["peak_rss_mb"]),
                     }
                 )
-                # Issue 12: the same ledgers again, then one street's rows changed (the store keeps those phones).
+                # Issue 12: the same ledgers again, then one street's rows changed (the store keeps those
+                # phones).
                 d["reload"] = size.stage(
                     "reload", lambda: bench_load.run_reloads(ledgers, data_dir, work, load["seconds"])
                 )
@@ -187,7 +190,8 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def _serve_stages(
     size: Size, store: FalkorStore, data_dir: Path, args: argparse.Namespace, stages: set[str]
 ) -> None:
-    """The API and the pages against one `orggraph serve`; the pages still run directly if it will not start."""
+    """The API and the pages against one `orggraph serve`; the pages still run directly if it will not
+    start."""
     d = size.data
     try:
         with bench_api.serving(data_dir, "analyst") as (server, token):
@@ -336,7 +340,10 @@ def targets(sizes: list[dict[str, Any]]) -> list[dict[str, str]]:
 
     pair = _pair(_ok(sizes, "queries"))
     for k in bench_queries.POINT_QUERIES:
-        t = f"point query {k}: growth {_sizes_text(GROWTH_FROM, GROWTH_TO)} ≤ {bench_queries.POINT_GROWTH_TARGET}×"
+        t = (
+            f"point query {k}: growth {_sizes_text(GROWTH_FROM, GROWTH_TO)} ≤ "
+            f"{bench_queries.POINT_GROWTH_TARGET}×"
+        )
         if pair is None:
             row(t, "—", "—", None, "needs two sizes")
             continue
@@ -406,7 +413,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# orggraph city-scale benchmarks",
         "",
-        f"Run {report['started']} → {report.get('finished') or '(still running)'} on {report['machine']['cpus']} CPUs, "
+        f"Run {report['started']} → {report.get('finished') or '(still running)'} on "
+        f"{report['machine']['cpus']} CPUs, "
         f"Python {report['machine']['python']}; embedded FalkorDB store; `{report['command']}`.",
         f"City: `orggraph.loaders.demo.generate(seed={SEED})`; queries as of {AS_OF}; {report['settings']}.",
         "Benchmarks, not tests: nothing here is asserted. Full numbers: results.json.",
@@ -533,7 +541,8 @@ def markdown(report: dict[str, Any]) -> str:
     pgs = [s for s in sizes if s.get("pages")]
     if pgs:
         lines += [
-            "## Pages (median ms direct / over HTTP; HTML KB; nodes drawn, of which group nodes → nodes they stand for)",
+            "## Pages (median ms direct / over HTTP; HTML KB; nodes drawn, of which group nodes → "
+            "nodes they stand for)",
             "",
         ]
         body = []
@@ -672,7 +681,8 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%d %H:%M:%S%z"),
         "finished": None,
         "machine": machine(),
-        "settings": f"repeat {args.repeat}, API {args.requests} requests × clients {args.clients} (warm-up {args.warmup})",
+        "settings": f"repeat {args.repeat}, API {args.requests} requests × clients {args.clients} (warm-up "
+        f"{args.warmup})",
         "sizes": [],
         "not_run": list(args.residents),
         "growth": {},

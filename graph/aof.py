@@ -204,7 +204,8 @@ def _link_aside(db_dir: Path, base: str, files: list[str]) -> ReplayPlan:
 
 
 def replay_progressing(db_dir: Path) -> bool:
-    """True while some process is replaying a tail into this data dir's server (it touches the progress file)."""
+    """True while some process is replaying a tail into this data dir's server (it touches the progress
+    file)."""
     try:
         age = time.time() - (db_dir / REPLAY_DIRNAME / _PROGRESS).stat().st_mtime
     except OSError:
@@ -350,6 +351,6 @@ def replay(
         conn.execute_command("WAITAOF", 1, 0, 0)
     finally:
         with contextlib.suppress(redis.RedisError):
-            conn.config_set("auto-aof-rewrite-percentage", old)
+            conn.config_set("auto-aof-rewrite-percentage", old or "100")
     shutil.rmtree(plan.folder, ignore_errors=True)
     return {"commands": commands, "refused": refused, "bytes": total, "seconds": time.monotonic() - t0}

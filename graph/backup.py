@@ -1,4 +1,5 @@
-"""Backup and restore of the graph store as one self-checking file; a restore changes nothing unless the file is whole.
+"""Backup and restore of the graph store as one self-checking file; a restore changes nothing unless the file
+is whole.
 
 FalkorDB (embedded or external): the graph is one Redis key, saved with `DUMP` (the server's own
 serialization of the whole graph: nodes, relationships, properties, indexes and constraints, taken
@@ -6,10 +7,9 @@ atomically, so the backup is consistent even while the API serves) and put back 
 
 File layout::
 
-    ORGGRAPH-BACKUP 1\\n
-    {"format": 1, "backend": "falkordb", "graph": ..., "nodes": n, "relationships": m, "payload_bytes": L, ...}\\n
-    <L bytes: the DUMP payload>
-    \\nORGGRAPH-BACKUP-END <sha256 of the header line and the payload>\\n
+    ORGGRAPH-BACKUP 1\\n {"format": 1, "backend": "falkordb", "graph": ..., "nodes": n, "relationships": m,
+    "payload_bytes": L, ...}\\n <L bytes: the DUMP payload> \\nORGGRAPH-BACKUP-END <sha256 of the header line
+    and the payload>\\n
 
 The file is written to a temporary name, flushed to disk and renamed, so a crash or a full disk never
 leaves a file that looks like a backup. A restore reads and checks the whole file (layout, length,
@@ -103,10 +103,12 @@ def neo4j_instructions(database: str = "neo4j") -> str:
     return (
         "Neo4j 请用它自带的工具备份和恢复（一致、比经由 Cypher 快得多）：\n"
         f"  备份：neo4j-admin database dump {database} --to-path=/备份/目录\n"
-        "        （社区版须先停止该数据库：STOP DATABASE 或停止服务；企业版可在线执行 neo4j-admin database backup）\n"
+        "        （社区版须先停止该数据库：STOP DATABASE 或停止服务；企业版可在线执行 neo4j-admin "
+        "database backup）\n"
         f"  恢复：neo4j-admin database load {database} --from-path=/备份/目录 --overwrite-destination=true\n"
         "        （在数据库停止时执行，之后 START DATABASE）\n"
-        "也可以用 orggraph export --neo4j-admin 目录 导出为 CSV，需要时用 neo4j-admin database import full 导入。"
+        "也可以用 orggraph export --neo4j-admin 目录 导出为 CSV，需要时用 neo4j-admin database "
+        "import full 导入。"
     )
 
 
@@ -218,7 +220,8 @@ def _read_file(path: Path) -> tuple[dict[str, Any], bytes]:
     expected_len = footer_at + len(_FOOTER) + 64 + 1
     if len(data) < expected_len:
         raise BackupError(
-            f"备份文件 {path} 不完整：应为 {expected_len:,} 字节，实为 {len(data):,} 字节（可能复制中断或磁盘已满）。"
+            f"备份文件 {path} 不完整：应为 {expected_len:,} 字节，实为 {len(data):,} "
+            "字节（可能复制中断或磁盘已满）。"
             "图库未做任何改动；请换一份完整的备份。"
         )
     if len(data) > expected_len or data[footer_at : footer_at + len(_FOOTER)] != _FOOTER:
@@ -272,7 +275,8 @@ def restore(store: Store, src: Path) -> BackupInfo:
         server_version = _graph_module_version(raw)
         if info.graph_module_version and server_version and info.graph_module_version > server_version:
             raise BackupError(
-                f"备份来自更新版本的 FalkorDB（{info.graph_module_version}），当前数据库为 {server_version}，无法读取。"
+                f"备份来自更新版本的 FalkorDB（{info.graph_module_version}），当前数据库为 "
+                f"{server_version}，无法读取。"
                 "请先升级 orggraph（./dev setup）再恢复。"
             )
         _recover_aside(raw, graph)
@@ -292,7 +296,8 @@ def restore(store: Store, src: Path) -> BackupInfo:
     got = _counts(store)
     if got != (info.nodes, info.relationships):
         raise BackupError(
-            f"恢复后的图有 {got[0]:,} 个节点、{got[1]:,} 条关系，与备份记录的 {info.nodes:,}、{info.relationships:,} 不符。"
+            f"恢复后的图有 {got[0]:,} 个节点、{got[1]:,} 条关系，与备份记录的 {info.nodes:,}、"
+            f"{info.relationships:,} 不符。"
             "请保留备份文件并联系维护人员。"
         )
     return info
@@ -348,14 +353,16 @@ def _allow_large(raw: redis.Redis, size: int) -> None:
     need = size + (64 << 20)
     for name in ("proto-max-bulk-len", "client-query-buffer-limit"):
         with contextlib.suppress(redis.RedisError, KeyError, ValueError, TypeError):
-            current = int(raw.config_get(name)[name.encode()])
+            reply: Any = raw.config_get(name)  # keyed by bytes: this connection does not decode replies
+            current = int(reply[name.encode()])
             if current < need:
                 raw.config_set(name, need)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 def _falkor(store: Store) -> tuple[redis.Redis, str]:
-    """A binary-safe connection to the store's FalkorDB server (DUMP payloads are not text), and the graph name."""
+    """A binary-safe connection to the store's FalkorDB server (DUMP payloads are not text), and the graph
+    name."""
     if store.backend == "neo4j":
         raise BackupUnsupported(neo4j_instructions(getattr(store, "database", "neo4j")))
     conn = getattr(store, "connection", None)
@@ -381,7 +388,7 @@ def _counts(store: Store) -> tuple[int, int]:
 def _graph_module_version(raw: redis.Redis) -> int | None:
     with contextlib.suppress(redis.RedisError, ValueError, TypeError):
         for mod in raw.execute_command("MODULE", "LIST"):
-            fields = dict(zip(mod[::2], mod[1::2]))
+            fields = dict(zip(mod[::2], mod[1::2], strict=False))
             if fields.get(b"name") == b"graph":
                 return int(fields[b"ver"])
     return None

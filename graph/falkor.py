@@ -83,6 +83,7 @@ class _CappedParser(_RESP2Parser):
 
     def on_connect(self, connection: Any) -> None:
         super().on_connect(connection)
+        assert self._sock is not None  # on_connect: the socket is open
         self._buffer = _CappedBuffer(self._sock, self.socket_read_size, connection.socket_timeout)
 
 
@@ -96,7 +97,8 @@ DATA_VERSION_KEY = "orggraph:data-version:{graph}"
 # What ensure_schema finds already there (FalkorDB procedures; Neo4j has IF NOT EXISTS instead).
 _INDEXES = statement(
     "ddl.falkordb.indexes",
-    "CALL db.indexes() YIELD label, properties, entitytype WHERE entitytype = 'NODE' RETURN label, properties",
+    "CALL db.indexes() YIELD label, properties, entitytype WHERE entitytype = 'NODE' RETURN label, "
+    "properties",
     "已有的索引（只创建缺少的）",
     origin=__name__,
     neo4j=False,
@@ -232,11 +234,13 @@ class FalkorStore(Store):
                 if e.too_large:
                     raise QueryError(
                         f"查询结果太大（超过 {reply_limit / (1 << 20):g} MB），已停止读取。"
-                        "请少返回一些列或行（例如不要返回整个节点、不要 collect() 全部结果），或加 LIMIT 后重试。"
+                        "请少返回一些列或行（例如不要返回整个节点、不要 collect() 全部结果），或加 "
+                        "LIMIT 后重试。"
                     ) from None
                 if e.waiting:
                     raise QueryTimeout(
-                        "查询超过时间限制，已停止等待。请缩小范围（加 LIMIT、限定编码，避免过大的 range()、排序）后重试。",
+                        "查询超过时间限制，已停止等待。请缩小范围（加 LIMIT、限定编码，避免过大的 "
+                        "range()、排序）后重试。",
                         still_running=True,
                     ) from None
                 raise QueryTimeout(
@@ -427,7 +431,7 @@ class FalkorStore(Store):
                 self._capped.client.connection.close()
         try:
             self._db.connection.close()
-        except Exception:  # noqa: BLE001 - closing must never fail the caller
+        except Exception:  # closing must never fail the caller
             pass
         if self._server is not None:
             self._server.release()

@@ -1,4 +1,5 @@
-"""Lints Cypher with Neo4j's own front end, offline: one Node.js process runs tools/cypherlint/lint.mjs over a batch.
+"""Lints Cypher with Neo4j's own front end, offline: one Node.js process runs tools/cypherlint/lint.mjs over a
+batch.
 
 `python -m orggraph.graph.lint 'MATCH ...' [FILE.cypher ...]` prints the diagnostics of each query.
 """
@@ -32,7 +33,10 @@ __all__ = [
 # "hint" warnings (cartesian products, unbounded shortest paths) are advice and do not block.
 BLOCKING_WARNING_KINDS = frozenset({"unknown-name", "unknown-property", "schema-path", "deprecated"})
 
-_SETUP_HINT = "请在仓库根目录运行 ./dev setup 安装 Neo4j 的 Cypher 检查器（Node.js 与 @neo4j-cypher/language-support）。"
+_SETUP_HINT = (
+    "请在仓库根目录运行 ./dev setup 安装 Neo4j 的 Cypher 检查器（Node.js 与 "
+    "@neo4j-cypher/language-support）。"
+)
 _PACKAGE = Path("node_modules") / "@neo4j-cypher" / "language-support"
 
 
@@ -69,7 +73,8 @@ class LintResult:
 
 
 def linter_dir() -> Path:
-    """Where tools/cypherlint lives: ORGGRAPH_CYPHERLINT_DIR, else beside the source tree (editable install)."""
+    """Where tools/cypherlint lives: ORGGRAPH_CYPHERLINT_DIR, else beside the source tree (editable
+    install)."""
     env = os.environ.get("ORGGRAPH_CYPHERLINT_DIR")
     if env:
         return Path(env)
@@ -95,7 +100,8 @@ def _diagnostics(items: Sequence[Mapping[str, Any]]) -> tuple[Diagnostic, ...]:
 def lint_statements(
     statements: Sequence[tuple[str, str]], schema: Mapping[str, object] | None = None
 ) -> list[LintResult]:
-    """Lint `(name, text)` pairs against `schema` (default: ours), in one Node.js process; results in input order.
+    """Lint `(name, text)` pairs against `schema` (default: ours), in one Node.js process; results in input
+    order.
 
     Raises LinterUnavailable when Node.js or the npm package is missing, RuntimeError when the harness fails.
     """
@@ -138,11 +144,13 @@ def lint_statements(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the diagnostics of each query given (a `.cypher` file path is read); exit 1 if any must not ship."""
+    """Print the diagnostics of each query given (a `.cypher` file path is read); exit 1 if any must not
+    ship."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         print(
-            "用法：python -m orggraph.graph.lint 'MATCH ...' [文件.cypher ...]\n用 Neo4j 的 Cypher 前端按 orggraph 的模式检查查询。"
+            "用法：python -m orggraph.graph.lint 'MATCH ...' [文件.cypher ...]\n用 Neo4j 的 Cypher "
+            "前端按 orggraph 的模式检查查询。"
         )
         return 0 if args else 2
     statements: list[tuple[str, str]] = []

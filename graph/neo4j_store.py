@@ -1,4 +1,5 @@
-"""Neo4j store through the official driver: reads routed to followers in READ mode, writes in managed transactions."""
+"""Neo4j store through the official driver: reads routed to followers in READ mode, writes in managed
+transactions."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class Neo4jStore(Store):
                 uri,
                 auth=(user, password),
                 notifications_min_severity="OFF",
-                # The driver retries a failed transaction for 30 s by default (and waits 30 s for a connection):
+                # The driver retries a failed transaction for 30 s by default (and waits 30 s for a
+                # connection):
                 # with the server down, every request then hangs half a minute before its 503. A few seconds
                 # still ride out a dropped connection or a cluster's leader switch.
                 max_transaction_retry_time=RETRY_SECONDS,
@@ -66,14 +68,16 @@ class Neo4jStore(Store):
         max_rows: int | None = None,
         reply_limit: int | None = None,
     ) -> Result:
-        # Rows stream and stop at max_rows; the server bounds a transaction's memory (db.memory.transaction.max);
+        # Rows stream and stop at max_rows; the server bounds a transaction's memory
+        # (db.memory.transaction.max);
         # reply_limit bounds what this process keeps: the rows' size as JSON, counted as they arrive.
         try:
             # READ access mode: a cluster sends it to a follower, and the server itself refuses writes.
             with self._driver.session(
                 database=self.database, default_access_mode=neo4j.READ_ACCESS
             ) as session:
-                # The time limit travels with the transaction: the server stops it (Neo.ClientError.Transaction.
+                # The time limit travels with the transaction: the server stops it
+                # (Neo.ClientError.Transaction.
                 # TransactionTimedOut...), whatever the client does meanwhile.
                 @neo4j.unit_of_work(timeout=timeout)
                 def work(tx: neo4j.ManagedTransaction) -> Result:
@@ -91,7 +95,8 @@ class Neo4jStore(Store):
                             if size > reply_limit:
                                 raise QueryError(
                                     f"查询结果太大（超过 {reply_limit / (1 << 20):g} MB），已停止读取。"
-                                    "请少返回一些列或行（例如不要返回整个节点、不要 collect() 全部结果），或加 LIMIT 后重试。"
+                                    "请少返回一些列或行（例如不要返回整个节点、不要 collect() "
+                                    "全部结果），或加 LIMIT 后重试。"
                                 )
                         rows.append(row)
                     return Result(list(res.keys()), rows, truncated)
@@ -154,8 +159,8 @@ class Neo4jStore(Store):
         return f"neo4j:{self.uri}/{self.database}"
 
     def commit_token(self) -> str | None:
-        """The bookmark a read session ends with: it names the last transaction committed to the database, so it
-        moves with every write by any client (not used for caching: it costs a round trip)."""
+        """The bookmark a read session ends with: it names the last transaction committed to the database, so
+        it moves with every write by any client (not used for caching: it costs a round trip)."""
         try:
             with self._driver.session(
                 database=self.database, default_access_mode=neo4j.READ_ACCESS
@@ -170,7 +175,7 @@ class Neo4jStore(Store):
     def ping(self) -> None:
         try:
             self._driver.verify_connectivity()
-        except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as e:  # any failure means "not reachable"
             raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
 
     def close(self) -> None:
@@ -198,7 +203,8 @@ def _translate(e: Neo4jError) -> Exception:
         )
     if "MemoryPoolOutOfMemory" in code:  # db.memory.transaction.max (README, "Containment")
         return QueryError(
-            "查询占用的内存超过数据库的上限，已被中止。请缩小范围：加 LIMIT、限定编码，避免对全部节点 collect()。"
+            "查询占用的内存超过数据库的上限，已被中止。请缩小范围：加 LIMIT、限定编码，"
+            "避免对全部节点 collect()。"
         )
     if "TransactionTimedOut" in code or "Timeout" in code:
         return QueryTimeout("查询超过时间限制，已被中止。请缩小范围（加 LIMIT、限定编码）后重试。")

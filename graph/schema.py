@@ -7,7 +7,7 @@ the pages' legends are all derived from these declarations, so a new property is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "Prop",
@@ -20,6 +20,10 @@ __all__ = [
     "CONTACT_RELS",
     "ORG_CONTACT_RELS",
     "REGION_LABELS",
+    "ORG_RELS",
+    "STRUCTURE_RELS",
+    "PATH_RELS",
+    "AtMostOne",
     "STAFF_ROLES",
     "GRID_WORKER_ROLES",
     "BUILDING_ROLES",
@@ -56,6 +60,12 @@ class NodeType:
         return tuple(p.name for p in self.props)
 
 
+# How many of a relationship a node may have: "start" = a start node has at most one (a person lives in one
+# household: writing a new one removes the old, so a move in a newer ledger is a move, not a copy); "end" =
+# an end node has at most one (an organization has one secretary); None = any number.
+AtMostOne = Literal["start", "end"]
+
+
 @dataclass(frozen=True)
 class RelType:
     type: str
@@ -63,10 +73,17 @@ class RelType:
     start: tuple[str, ...]
     end: tuple[str, ...]
     props: tuple[Prop, ...] = field(default_factory=tuple)
+    one_per: AtMostOne | None = None
 
     @property
     def prop_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.props)
+
+    @property
+    def keyed(self) -> bool:
+        """It may hold several times between the same two nodes (successive terms, several roles), each told
+        apart by its `key` property."""
+        return "key" in self.prop_names
 
 
 _SOURCE = Prop("source", "来源", "STRING")
@@ -181,13 +198,14 @@ RELS: dict[str, RelType] = {
             ("Street", "Community", "Grid", "Building", "Household"),
             ("District", "Street", "Community", "Grid", "Building"),
             (_SOURCE,),
+            one_per="start",
         ),
-        RelType("LIVES_IN", "居住", ("Person",), ("Household",), (_SOURCE,)),
-        RelType("SUBORDINATE_TO", "上级组织", ("PartyOrg",), ("PartyOrg",), (_SOURCE,)),
-        RelType("BASED_IN", "依托", ("PartyOrg",), _BASES, (_SOURCE,)),
-        RelType("MEMBER_OF", "组织关系", ("Person",), ("PartyOrg",), (_SOURCE,)),
-        RelType("SECRETARY_OF", "书记", ("Person",), ("PartyOrg",), (_SOURCE,)),
-        RelType("WORKS_AT", "工作单位", ("Person",), ("Unit",), (_SOURCE,)),
+        RelType("LIVES_IN", "居住", ("Person",), ("Household",), (_SOURCE,), one_per="start"),
+        RelType("SUBORDINATE_TO", "上级组织", ("PartyOrg",), ("PartyOrg",), (_SOURCE,), one_per="start"),
+        RelType("BASED_IN", "依托", ("PartyOrg",), _BASES, (_SOURCE,), one_per="start"),
+        RelType("MEMBER_OF", "组织关系", ("Person",), ("PartyOrg",), (_SOURCE,), one_per="start"),
+        RelType("SECRETARY_OF", "书记", ("Person",), ("PartyOrg",), (_SOURCE,), one_per="end"),
+        RelType("WORKS_AT", "工作单位", ("Person",), ("Unit",), (_SOURCE,), one_per="start"),
         RelType(
             "SERVES",
             "网格力量",
@@ -231,6 +249,13 @@ RELS: dict[str, RelType] = {
 # what their organization is BASED_IN.
 CONTACT_RELS = ("CONTACTS", "SERVES", "LINKS_HOUSEHOLD", "REPORTED_TO", "CO_BUILDS")
 ORG_CONTACT_RELS = ("SECRETARY_OF", "PART_TIME_MEMBER_OF")
+# The organizational relationships that are not contacts, and the structural ones (where things are).
+ORG_RELS = ("MEMBER_OF", "SUBORDINATE_TO", "BASED_IN")
+STRUCTURE_RELS = ("PART_OF", "LIVES_IN", "WORKS_AT")
+# Every relationship, in the order paths and their errors list them: contacts first, then organization, then
+# structure (a path between two nodes may use any of them).
+PATH_RELS = (*CONTACT_RELS, *ORG_CONTACT_RELS, *ORG_RELS, *STRUCTURE_RELS)
+# The regions from the top down: each level is PART_OF the one before it.
 REGION_LABELS = ("District", "Street", "Community", "Grid", "Building", "Household")
 
 STAFF_ROLES = ("网格长", "专职网格员", "兼职网格员", "网格指导员", "楼栋长", "单元长", "信息员", "社区民警")
@@ -242,6 +267,10 @@ POLITICS = ("中共党员", "中共预备党员", "共青团员", "群众", "民
 PARTY_POLITICS = ("中共党员", "中共预备党员")
 CONTACT_CATEGORIES = ("区委区政府班子", "区人大政协班子", "部务会成员", "街道党工委班子", "其他")
 GRID_KINDS = ("居民网格", "专属网格")
+
+
+if sorted(PATH_RELS) != sorted(RELS):
+    raise ValueError("PATH_RELS must name every relationship type exactly once")
 
 
 def node(label: str) -> NodeType:
@@ -261,7 +290,7 @@ def display_name(label_or_type: str) -> str:
     return {"PartyMember": "党员"}.get(label_or_type, label_or_type)
 
 
-def linter_schema() -> dict[str, object]:
+def linter_schema() -> dict[str, Any]:
     """The schema in the shape `@neo4j-cypher/language-support`'s `lintCypherQuery` takes (its `DbSchema`).
 
     `graphSchema` lists every (start label, type, end label) the model allows, so a pattern against

@@ -1,4 +1,5 @@
-"""The one small interface every graph store implements, and `open_store` which picks one from the settings."""
+"""The one small interface every graph store implements, and `open_store` which picks one from the
+settings."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, LiteralString, TypeVar
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class Result:
     truncated: bool = False  # more rows existed than the cap allowed
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, r)) for r in self.rows]
+        return [dict(zip(self.columns, r, strict=False)) for r in self.rows]
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows else None
@@ -157,6 +158,7 @@ def plain(value: Any) -> Any:
                 start.element_id if start is not None else None,
                 end.element_id if end is not None else None,
             )
+        assert isinstance(value, _Neo4jPath)
         return {
             "nodes": [plain(n) for n in value.nodes],
             "relationships": [plain(r) for r in value.relationships],
@@ -192,8 +194,10 @@ def _neo4j_ddl() -> tuple[LiteralString, ...]:
         out.append(
             statement(
                 f"ddl.neo4j.{n.label}.{n.key}.unique",
-                f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "  # type: ignore[arg-type]
-                f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE",
+                trusted(
+                    f"CREATE CONSTRAINT {n.label.lower()}_{n.key}_unique IF NOT EXISTS "
+                    f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE"
+                ),
                 f"{n.zh}的 {n.key} 唯一",
                 origin=__name__,
             )
@@ -202,7 +206,7 @@ def _neo4j_ddl() -> tuple[LiteralString, ...]:
             out.append(
                 statement(
                     f"ddl.neo4j.{n.label}.{p}.index",
-                    f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})",  # type: ignore[arg-type]
+                    trusted(f"CREATE INDEX {n.label.lower()}_{p} IF NOT EXISTS FOR (n:{n.label}) ON (n.{p})"),
                     f"按{n.zh}的 {p} 查找",
                     origin=__name__,
                 )
@@ -220,7 +224,7 @@ def _falkor_indexes() -> tuple[tuple[str, str, LiteralString], ...]:
                     p,
                     statement(
                         f"ddl.falkordb.{n.label}.{p}.index",
-                        f"CREATE INDEX FOR (n:{n.label}) ON (n.{p})",  # type: ignore[arg-type]
+                        trusted(f"CREATE INDEX FOR (n:{n.label}) ON (n.{p})"),
                         f"按{n.zh}的 {p} 查找",
                         origin=__name__,
                     ),
@@ -249,9 +253,9 @@ class Store(ABC):
         reply_limit: int | None = None,
     ) -> Result:
         """Run a read-only query; the store refuses writes (ReadOnlyError). `timeout` in seconds.
-        `reply_limit` (bytes, for analysts' own queries): a larger answer is refused with QueryError, and reading
-        it stops a few seconds past `timeout` (QueryTimeout), before it is all in memory; a backend that
-        streams rows (Neo4j) needs no such cap and may ignore it."""
+        `reply_limit` (bytes, for analysts' own queries): a larger answer is refused with QueryError, and
+        reading it stops a few seconds past `timeout` (QueryTimeout), before it is all in memory; a backend
+        that streams rows (Neo4j) needs no such cap and may ignore it."""
 
     @abstractmethod
     def write(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
@@ -304,15 +308,17 @@ class Store(ABC):
         return None
 
     def commit_token(self) -> str | None:
-        """A token that moves with every committed write, by any client (the loader's change record checks that
-        the store is as its last load left it); None when the backend keeps none. Default: data_version."""
+        """A token that moves with every committed write, by any client (the loader's change record checks
+        that the store is as its last load left it); None when the backend keeps none. Default:
+        data_version."""
         return self.data_version()
 
     def mark_changed(self) -> None:  # noqa: B027 - only stores with a data_version keep anything
         """Record that the data changed other than through `write`/`clear` (a restore): a new data_version."""
 
     def checkpoint(self) -> None:  # noqa: B027 - only stores that replay a log on restart need it
-        """After a bulk write (a load, a restore): make what was written quick to recover on the next start."""
+        """After a bulk write (a load, a restore): make what was written quick to recover on the next
+        start."""
 
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         pass
@@ -325,7 +331,8 @@ class Store(ABC):
 
 
 def open_store(settings: Settings | None = None) -> Store:
-    """The store chosen by ORGGRAPH_URI: unset → embedded FalkorDB, bolt/neo4j → Neo4j, falkordb:// → FalkorDB."""
+    """The store chosen by ORGGRAPH_URI: unset → embedded FalkorDB, bolt/neo4j → Neo4j, falkordb:// →
+    FalkorDB."""
     from orggraph.settings import get_settings
 
     s = settings or get_settings()

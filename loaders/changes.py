@@ -18,6 +18,9 @@ record afresh.
 All-or-nothing: the record's updates run in one SQLite transaction, committed only after every write reached
 the store; a refused load, a dry run or a failure rolls it back. Each load's report row is committed first
 (status `running`), so a load killed mid-write leaves a report that says so.
+
+Length (about 720 lines): the tracker and its SQLite record share the identity rules of every write; split,
+one record format would be defined in two places.
 """
 
 from __future__ import annotations
@@ -216,13 +219,18 @@ def _none(row: dict[str, Any]) -> str:
     return ""
 
 
+def _ident(prefix: str, *fields: str) -> Callable[[dict[str, Any]], str]:
+    """A row's identity: `prefix` followed by the row's `fields`, joined by |."""
+    return lambda r: prefix + "|".join(str(r[f]) for f in fields)
+
+
 def _spec(name: str) -> _Spec:
     if name in NODE_WRITES:
         label = NODE_WRITES[name].label
         return _Spec(
             "node",
             _NODE_KIND[label],
-            lambda r, p=f"N|{label}|": p + r["key"],
+            _ident(f"N|{label}|", "key"),
             _none,
             person=label == "Person",
             member=name.endswith(".member"),
@@ -235,7 +243,7 @@ def _spec(name: str) -> _Spec:
             return _Spec(
                 "unlink",
                 fam,
-                lambda r, p=f"R|{u.label}|{u.type}|": p + r["key"],
+                _ident(f"R|{u.label}|{u.type}|", "key"),
                 _none,
                 label=u.label,
                 type=u.type,
@@ -243,7 +251,7 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "unlink",
             fam,
-            lambda r, p=f"RI|{u.label}|{u.type}|": p + r["key"],
+            _ident(f"RI|{u.label}|{u.type}|", "key"),
             _none,
             label=u.label,
             type=u.type,
@@ -254,8 +262,8 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "rel",
             _ONE_OF[t],
-            lambda r, p=f"R|{s}|{t}|": p + r["a"],
-            lambda r, p=f"{e}|": p + r["b"],
+            _ident(f"R|{s}|{t}|", "a"),
+            _ident(f"{e}|", "b"),
             label=s,
             type=t,
             end=e,
@@ -264,8 +272,8 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "rel",
             _ONE_OF[t],
-            lambda r, p=f"RI|{e}|{t}|": p + r["b"],
-            lambda r, p=f"{s}|": p + r["a"],
+            _ident(f"RI|{e}|{t}|", "b"),
+            _ident(f"{s}|", "a"),
             label=s,
             type=t,
             end=e,
@@ -275,16 +283,14 @@ def _spec(name: str) -> _Spec:
         return _Spec(
             "rel",
             fam,
-            lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}|{r['key']}",
+            _ident(f"R|{s}|{t}|{e}|", "a", "b", "key"),
             _none,
             term=t in _TERMS,
             label=s,
             type=t,
             end=e,
         )
-    return _Spec(
-        "rel", fam, lambda r, p=f"R|{s}|{t}|{e}|": f"{p}{r['a']}|{r['b']}", _none, label=s, type=t, end=e
-    )
+    return _Spec("rel", fam, _ident(f"R|{s}|{t}|{e}|", "a", "b"), _none, label=s, type=t, end=e)
 
 
 _SPECS: dict[str, _Spec] = {n: _spec(n) for n in (*NODE_WRITES, *REL_WRITES, *UNLINK_WRITES)}
@@ -348,7 +354,8 @@ def history_errors(path: Path, doing: str) -> Iterator[None]:
 
 
 class History:
-    """The record in `<data dir>/changes.sqlite`: the last load's identities and hashes, and every load's report."""
+    """The record in `<data dir>/changes.sqlite`: the last load's identities and hashes, and every load's
+    report."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / HISTORY_FILE
@@ -370,8 +377,8 @@ class History:
             CREATE TABLE IF NOT EXISTS item (load INTEGER NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,
                 a TEXT NOT NULL, b TEXT NOT NULL, key TEXT NOT NULL, endl TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS item_load ON item (load);
-            CREATE TABLE IF NOT EXISTS ledger_file (ledger TEXT PRIMARY KEY, digest TEXT NOT NULL, rows INTEGER NOT NULL,
-                content TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS ledger_file (ledger TEXT PRIMARY KEY, digest TEXT NOT NULL,
+                rows INTEGER NOT NULL, content TEXT NOT NULL);
             """
         )
 
@@ -391,7 +398,7 @@ class History:
     def lookup(self, ids: list[int]) -> dict[int, tuple[int, int, int]]:
         out: dict[int, tuple[int, int, int]] = {}
         for part in chunked(ids, 30_000):
-            q = f"SELECT id, h, x, m FROM entity WHERE id IN ({','.join('?' * len(part))})"  # noqa: S608 - only '?'s
+            q = f"SELECT id, h, x, m FROM entity WHERE id IN ({','.join('?' * len(part))})"  # only '?'s
             for i, h, x, m in self.db.execute(q, part):
                 out[i] = (h, x, m)
         return out
@@ -419,7 +426,8 @@ class History:
             return self._reports(since, until)
 
     def _reports(self, since: str | None, until: str | None) -> list[dict[str, Any]]:
-        q, args = "SELECT id, started, finished, status, report FROM load WHERE 1=1", []
+        q = "SELECT id, started, finished, status, report FROM load WHERE 1=1"
+        args: list[str] = []
         if since:
             q, args = q + " AND started >= ?", [*args, since]
         if until:
@@ -435,7 +443,8 @@ class History:
         out: list[tuple[int, str, str, str, str, str, str]] = []
         with history_errors(self.path, "读取"):
             for part in chunked(load_ids, 500):
-                q = f"SELECT load, kind, type, a, b, key, endl FROM item WHERE load IN ({','.join('?' * len(part))})"  # noqa: S608
+                marks = ",".join("?" * len(part))  # placeholders only: the ids go in as parameters
+                q = f"SELECT load, kind, type, a, b, key, endl FROM item WHERE load IN ({marks})"
                 out.extend(self.db.execute(q, part))
         return out
 
@@ -449,7 +458,8 @@ def fingerprint(store: Store) -> tuple[str, bool]:
 
 
 class Tracker:
-    """Between the transforms and the spool: passes on only what differs from the record (see the module doc)."""
+    """Between the transforms and the spool: passes on only what differs from the record (see the module
+    doc)."""
 
     def __init__(self, history: History, store: Store, spool_dir: Path | None = None) -> None:
         self.history = history
@@ -487,8 +497,9 @@ class Tracker:
 
     def start_ledger(self, ledger: str, src: LedgerSource, pid_key: bytes) -> int | None:
         """Start reading a ledger; its row count instead when it is the very file the last load read (the same
-        bytes, headers, key and loader code) and the store still matches the record: then it is skipped whole —
-        nothing in it can differ from the store, and what it defines is in the store for the others to refer to."""
+        bytes, headers, key and loader code) and the store still matches the record: then it is skipped whole
+        — nothing in it can differ from the store, and what it defines is in the store for the others to refer
+        to."""
         self.ledger = ledger
         digest = ledger_digest(src, pid_key)
         self._digests[ledger] = digest
@@ -644,7 +655,8 @@ class Tracker:
                 db.execute("DELETE FROM ledger_file")
             rows = report.get("rows") or {}
             db.executemany(
-                "INSERT INTO ledger_file (ledger, digest, rows, content) VALUES (?, ?, ?, ?) ON CONFLICT (ledger) "
+                "INSERT INTO ledger_file (ledger, digest, rows, content) VALUES (?, ?, ?, ?) ON "
+                "CONFLICT (ledger) "
                 "DO UPDATE SET digest = excluded.digest, rows = excluded.rows, content = excluded.content",
                 [
                     (lg, d, rows.get(lg, 0), f"{self._sums.get(lg, 0):016x}")
@@ -682,7 +694,7 @@ def ledger_digest(src: LedgerSource, pid_key: bytes) -> str:
     h = hashlib.sha256(_code_tag())
     h.update(hmac.digest(pid_key, b"orggraph ledger digest", "sha256"))
     h.update(json.dumps([src.ledger, src.file, src.columns, src.headers], ensure_ascii=False).encode())
-    path = getattr(src._reader, "path", None)  # noqa: SLF001 - the file behind the source
+    path = getattr(src._reader, "path", None)  # the file behind the source
     if path is None:
         return "unreadable:" + h.hexdigest()  # never equal to a real digest: read again
     with open(path, "rb") as f:

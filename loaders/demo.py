@@ -6,30 +6,63 @@ communities, 65 grids of 200-300 households, 107 co-building units, 53 leaders i
 share of full-time grid workers. Larger `residents` add grids, communities, streets and districts in
 the same proportions. Residents are generated one grid at a time and written at once, so memory stays
 flat however many there are.
+
+Length (about 1,040 lines): one generator that builds a district level by level; its steps share one random
+stream, so their order is the output and they stay together. The name pools are in loaders/demo_names.py, the
+writer in loaders/demo_write.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import calendar
-import csv
-import itertools
 import math
 import random
-import re
-import shlex
 import shutil
-import sys
 import tempfile
-import time
 from array import array
 from bisect import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
 
+from orggraph.loaders.demo_names import (
+    _BUSINESS_TRADES,
+    _CITY,
+    _CONGRESS_TITLES,
+    _CORE_OFFICES,
+    _DEPT_TITLES,
+    _ESTATE_SUFFIX,
+    _FEMALE_CHARS,
+    _GOV_DEPARTMENTS,
+    _GOV_TITLES,
+    _INSTITUTIONS,
+    _MALE_CHARS,
+    _MOBILE_PREFIXES,
+    _OTHER_DISTRICTS,
+    _OTHER_PREFIXES,
+    _PLACE_A,
+    _PLACE_B,
+    _POSTS,
+    _PROJECTS,
+    _REPORTING_WEIGHT,
+    _SOCIAL_ORGS,
+    _STATE_ENTERPRISES,
+    _STREET_TITLES,
+    _SURNAME_POOL,
+    _UNIT_KIND_WEIGHTS,
+    _WANSHAN_COMMUNITY,
+    _WANSHAN_STREETS,
+)
+from orggraph.loaders.demo_write import (
+    _XLSX_MAX_ROWS,
+    LEDGER_HEADERS,
+    WORKBOOK_NAME,
+    _Out,
+    _refuse_mixed_output,
+    _write_workbook,
+    written_message,
+)
 from orggraph.loaders.idcodes import CREDIT_CHARSET, credit_check_char, id_check_char, orgcode_check_char
 
 __all__ = [
@@ -39,50 +72,8 @@ __all__ = [
     "WORKBOOK_NAME",
     "generate",
     "written_message",
-    "main",
 ]
 
-# Ledger name (file stem and sheet name) -> header, in the order the files are listed (ledgers.md).
-LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
-    "网格": (
-        "区县",
-        "街道编码",
-        "街道",
-        "社区编码",
-        "社区",
-        "网格编码",
-        "网格名称",
-        "网格类型",
-        "户数",
-        "人口",
-    ),
-    "楼栋": ("楼栋编码", "楼栋名称", "网格编码", "户数"),
-    "单位": ("单位编码", "单位名称", "单位类型", "所在街道编码"),
-    "党组织": ("组织编码", "组织名称", "组织类型", "上级组织编码", "依托对象编码", "书记身份证号"),
-    "人员": (
-        "身份证号",
-        "姓名",
-        "性别",
-        "手机号",
-        "政治面貌",
-        "党组织编码",
-        "工作单位编码",
-        "居住楼栋编码",
-        "户号",
-        "标签",
-    ),
-    "网格力量": ("身份证号", "姓名", "岗位", "负责对象编码", "开始日期", "结束日期"),
-    "联建共建": ("单位编码", "社区编码", "开始日期", "结束日期", "共建项目"),
-    "兼职委员": ("身份证号", "姓名", "任职组织编码", "来源单位编码", "开始日期", "结束日期"),
-    "联系点": ("身份证号", "姓名", "职务", "联系人类别", "联系对象编码", "开始日期", "结束日期"),
-    "双报到": ("报到类型", "报到主体编码", "报到社区编码", "报到日期", "认领岗位"),
-    "联户": ("身份证号", "楼栋编码", "户号", "开始日期", "结束日期"),
-}
-WORKBOOK_NAME = "台账.xlsx"
-_INT_COLUMNS = frozenset({"户数", "人口"})
-_DATE_COLUMNS = frozenset({"开始日期", "结束日期", "报到日期"})
-_WIDTH_SAMPLE = 2000  # rows of each ledger the workbook's column widths are fitted to
-_XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit minus the header
 
 # The 万山区 case's figures; the default demo reproduces them and larger ones scale them.
 WANSHAN: dict[str, int] = {
@@ -106,117 +97,6 @@ MIN_RESIDENTS = 1000
 # on the day it is generated.
 _TODAY = date(2025, 6, 30)
 _FIRST_BIRTH, _LAST_BIRTH = 1940, 2015
-_CITY = "铜仁市"
-
-# ------------------------------------------------------------------------------------------ name pools
-_SURNAMES = (
-    "王14 李14 张13 刘11 陈10 杨12 黄6 赵5 吴8 周5 徐4 孙3 马3 朱3 胡3 郭3 何3 高3 林3 罗4 郑2 梁2 谢3 宋2 "
-    "唐3 许2 韩2 冯2 邓2 曹2 彭2 曾2 肖2 田5 董2 袁2 潘2 于1 蒋2 蔡2 余2 杜2 叶2 程2 苏2 魏1 吕1 丁1 任2 "
-    "沈1 姚3 卢1 姜1 崔1 钟1 谭2 陆1 汪1 范1 金1 石4 廖1 贾1 夏1 韦1 付1 方1 白1 邹1 孟1 熊2 秦1 邱1 江1 "
-    "尹1 薛1 段1 雷1 侯1 龙5 史1 陶1 黎1 贺1 顾1 毛1 郝1 龚1 邵1 万1 覃1 武1 戴1 孔1 向2 汤1 滕2 麻1 蒲1 "
-    "舒1 冉1 欧阳1"
-).split()
-# Each surname repeated by its weight, so one random index picks a surname as often as it occurs.
-_SURNAME_POOL: tuple[str, ...] = tuple(
-    name
-    for entry in _SURNAMES
-    for name, weight in [re.fullmatch(r"(\D+)(\d+)", entry).groups()]  # type: ignore[union-attr]
-    for _ in range(int(weight))
-)
-_MALE_CHARS = (
-    "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国峰亮成东文志海兵晨博睿轩宏德福昊泽然锋毅彬"
-    "权永新荣祥威坤松柏江川山豪航铭哲翔瑞恒启胜利忠贵云生富"
-)
-_FEMALE_CHARS = (
-    "芳娜敏静丽艳娟霞秀玲燕红梅琳婷雪慧颖倩洁莉萍丹琴兰英华妍欣悦怡佳蕾雯晶璐薇菲洋月莎露瑶婧蓉凤桂翠春玉珍"
-    "琪涵萱茜媛彤馨思雨诗梦楠岚"
-)
-_PLACE_A = "龙凤金银丹仁和兴福瑞德新安宁康泰东南西北青红桃梨梅松竹兰云霞阳月星湖江河山岭溪泉桥田园林石玉华光明文武盛昌平乐嘉顺祥丰春秋"
-_PLACE_B = "家山溪桥湾坪园苑岭坡塘庄阳冲坝门湖源林台城亭井寨"
-_ESTATE_SUFFIX = ("花园", "家园", "小区", "新村", "佳苑", "雅居", "新城", "公寓", "安置小区")
-_WANSHAN_STREETS = ("仁山街道", "丹都街道", "谢桥街道", "茶店街道")
-_WANSHAN_COMMUNITY = "旺家社区"  # named in the case (the "英姐来帮忙" studio)
-_OTHER_DISTRICTS = (
-    "云溪区 青龙区 桃源区 龙泉区 东湖区 凤鸣区 金岭区 玉屏山区 丹霞区 松涛区 梅岭区 星湖区".split()
-)
-# Where residents born outside the district were registered (GB/T 2260 county codes nearby).
-_OTHER_PREFIXES = (
-    "520602 520621 520622 520623 520624 520625 520626 520627 520628 520102 520103 520302 520402 522601 "
-    "522701 431202 431228 500101"
-).split()
-_MOBILE_PREFIXES = tuple(
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 175 176 177 178 180 "
-    "181 182 183 184 185 186 187 188 189 191 198 199".split()
-)
-
-_GOV_TITLES = (
-    "区委书记", "区委副书记、区长", "区委副书记", "区委常委、常务副区长", "区委常委、组织部部长", "区委常委、宣传部部长",
-    "区委常委、政法委书记", "区委常委、纪委书记、监委主任", "区委常委、统战部部长", "区委常委、区委办主任", "副区长", "副区长",
-)  # fmt: skip
-_CONGRESS_TITLES = (
-    "区人大常委会主任", "区政协主席", "区人大常委会副主任", "区政协副主席", "区人大常委会副主任", "区政协副主席",
-    "区人大常委会副主任", "区政协副主席", "区人大常委会副主任", "区政协副主席", "区人大常委会党组成员", "区政协党组成员",
-)  # fmt: skip
-_DEPT_TITLES = (
-    "组织部常务副部长", "组织部副部长", "组织部副部长、区委非公工委书记", "组织部副部长", "组织部部务委员",
-    "组织部部务委员", "组织部办公室主任", "组织部组织科科长", "组织部干部科科长",
-)  # fmt: skip
-_STREET_TITLES = (
-    "党工委书记",
-    "党工委副书记、办事处主任",
-    "党工委副书记",
-    "党工委委员、组织委员",
-    "党工委委员、武装部部长",
-)
-
-# The district's own offices come first: leaders work there.
-_CORE_OFFICES = (
-    "中共{d}委员会办公室",
-    "{d}人民政府办公室",
-    "中共{d}委员会组织部",
-    "{d}人大常委会办公室",
-    "政协{d}委员会办公室",
-)
-_GOV_DEPARTMENTS = (
-    "中共{d}委员会宣传部 中共{d}委员会统战部 中共{d}委员会政法委员会 {d}纪委监委 {d}教育局 {d}卫生健康局 {d}民政局 "
-    "{d}人力资源和社会保障局 {d}住房和城乡建设局 {d}市场监督管理局 {d}财政局 {d}自然资源局 {d}交通运输局 {d}农业农村局 "
-    "{d}司法局 {d}应急管理局 {d}退役军人事务局 {d}医疗保障局 {d}统计局 {d}审计局 {d}水务局 {d}商务局 {d}文体广电旅游局 "
-    "{d}综合行政执法局 {d}信访局 {d}发展和改革局 {d}生态移民局 {d}科技局 共青团{d}委员会 {d}妇女联合会 {d}总工会 "
-    "{d}残疾人联合会 {d}科学技术协会 {d}工商业联合会 公安局{d}分局 生态环境局{d}分局"
-).split()
-_INSTITUTIONS = (
-    "{d}人民医院 {d}中医医院 {d}妇幼保健院 {d}疾病预防控制中心 {d}融媒体中心 {d}图书馆 {d}政务服务中心 "
-    "{d}社会保险事业局 {d}城市社区工作者服务中心 {d}不动产登记中心 {d}住房公积金管理部 {d}职业技术学校"
-).split()
-_STATE_ENTERPRISES = (
-    "{d}城市建设投资有限公司 {d}国有资产投资运营有限公司 {d}水务投资有限公司 {d}旅游开发投资有限公司 "
-    "{d}公共交通有限公司 {d}物业管理有限公司 中国移动通信集团贵州有限公司{s}分公司 中国电信股份有限公司{s}分公司 "
-    "中国联合网络通信有限公司{s}分公司 中国邮政集团有限公司{s}分公司 中国农业银行股份有限公司{s}支行 "
-    "中国建设银行股份有限公司{s}支行 中国工商银行股份有限公司{s}支行 贵州银行股份有限公司{s}支行 "
-    "贵州电网有限责任公司{s}供电局 中国石化销售股份有限公司{s}分公司 {d}粮油购销有限公司 {d}工业园区开发有限公司"
-).split()
-_BUSINESS_TRADES = (
-    "物业服务", "商贸", "建筑工程", "食品", "电子科技", "新能源科技", "餐饮管理", "家政服务", "汽车服务", "医药连锁",
-    "农业开发", "旅游文化", "物流", "建材", "服饰", "教育咨询", "网络科技", "酒店管理", "环保科技", "超市",
-)  # fmt: skip
-_SOCIAL_ORGS = (
-    "阳光志愿者协会", "社会工作服务中心", "老年人协会", "青年创业协会", "慈善总会", "红十字会", "义工联合会",
-    "书法家协会", "乡贤促进会", "家庭教育促进会", "民间文艺家协会", "邻里互助服务中心",
-)  # fmt: skip
-_UNIT_KIND_WEIGHTS = {"党政机关": 30, "事业单位": 25, "国有企业": 15, "民营企业": 22, "社会组织": 10}
-# How likely a unit's in-service party members are among those who report to communities.
-_REPORTING_WEIGHT = {"党政机关": 6, "事业单位": 5, "国有企业": 3, "民营企业": 1, "社会组织": 1}
-_PROJECTS = (
-    "党建联建", "阵地共建", "资源共享", "活动共办", "结对帮扶", "志愿服务", "就业帮扶", "“代理儿女”服务", "红色物业",
-    "文明创建", "矛盾纠纷调解", "环境卫生整治", "留守儿童关爱", "助老服务",
-)  # fmt: skip
-_POSTS = (
-    "政策宣传员", "环境卫生监督员", "矛盾纠纷调解员", "文明劝导员", "关爱帮扶志愿者", "治安巡逻员", "代理儿女",
-    "代理家长", "代理老师", "垃圾分类督导员", "楼栋议事员", "吹哨人",
-)  # fmt: skip
-
-# Household member roles, used to pick surnames.
-_HEAD, _SPOUSE, _CHILD, _ELDER = 0, 1, 2, 3
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -386,7 +266,9 @@ _LAYOUTS = (
     (1, 6, 2),
     (3, 9, 2),
 )
-_LAYOUT_POOL = tuple(lay for lay, w in zip(_LAYOUTS, (4, 4, 3, 2, 2, 1, 1, 2, 2)) for _ in range(w))
+_LAYOUT_POOL = tuple(
+    lay for lay, w in zip(_LAYOUTS, (4, 4, 3, 2, 2, 1, 1, 2, 2), strict=False) for _ in range(w)
+)
 
 
 @dataclass
@@ -430,35 +312,10 @@ def _org(code: str) -> str:
     return "D" + code
 
 
-class _Out:
-    """One CSV per ledger, written as rows are generated."""
-
-    def __init__(self, out_dir: Path) -> None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.files: dict[str, IO[str]] = {}
-        self.writers: dict[str, Any] = {}
-        self.counts = dict.fromkeys(LEDGER_HEADERS, 0)
-        for name, header in LEDGER_HEADERS.items():
-            # UTF-8 with BOM: what spreadsheet software opens correctly when a user double-clicks the file.
-            f = open(out_dir / f"{name}.csv", "w", encoding="utf-8-sig", newline="", buffering=1 << 20)  # noqa: SIM115
-            self.files[name] = f
-            self.writers[name] = csv.writer(f)
-            self.writers[name].writerow(header)
-
-    def write(self, ledger: str, row: list[str]) -> None:
-        self.writers[ledger].writerow(row)
-        self.counts[ledger] += 1
-
-    def write_many(self, ledger: str, rows: list[list[str]]) -> None:
-        self.writers[ledger].writerows(rows)
-        self.counts[ledger] += len(rows)
-
-    def close(self) -> None:
-        for f in self.files.values():
-            f.close()
-
-
 # ------------------------------------------------------------------------------------------- generator
+_HEAD, _SPOUSE, _CHILD, _ELDER = 0, 1, 2, 3  # household member roles, used to pick surnames
+
+
 class _Generator:
     """Writes one district after another; only one grid's residents are in memory at a time."""
 
@@ -521,7 +378,7 @@ class _Generator:
         comm_sizes = _compose(rng, n_comm, n_street)
         grid_sizes = _compose(rng, grids, n_comm)
         ci = gi = 0
-        for street, n_c in zip(streets, comm_sizes):
+        for street, n_c in zip(streets, comm_sizes, strict=False):
             for j in range(n_c):
                 comm = _Community(f"{street.code}{j + 1:03d}", comm_names[ci], street.name)
                 for k in range(grid_sizes[ci]):
@@ -562,10 +419,10 @@ class _Generator:
         communities = [c for s in streets for c in s.communities]
         all_grids = [g for c in communities for g in c.grids]
         scale = len(all_grids) / WANSHAN["grids"]
-        for g, n in zip(all_grids, _apportion(residents, [g.households for g in all_grids])):
+        for g, n in zip(all_grids, _apportion(residents, [g.households for g in all_grids]), strict=False):
             g.residents = n
         reporting = round(WANSHAN["reporting_members"] * residents / DEFAULT_RESIDENTS)
-        for g, n in zip(all_grids, _apportion(reporting, [g.residents for g in all_grids])):
+        for g, n in zip(all_grids, _apportion(reporting, [g.residents for g in all_grids]), strict=False):
             g.reporting = n
 
         for s in streets:
@@ -600,13 +457,15 @@ class _Generator:
 
     @staticmethod
     def _lacks_fulltime(n: int) -> bool:
-        """Whether the n-th grid generated (from 1, across districts) has lost, or never had, a full-time worker."""
+        """Whether the n-th grid generated (from 1, across districts) has lost, or never had, a full-time
+        worker."""
         return n % 23 == 11
 
     def pick_sole_grids(self, grids: list[_Grid], leaders: list[_Leader]) -> set[str]:
         """About one grid in 22 (3 of the case's 65) left with a single direct contact: no leader contacts it,
-        and its only full-time worker doubles as 网格长 with no part-timer beside. Spread evenly over the grids
-        no leader contacts and that keep a full-time worker; no random draw, so the rest of the demo is unchanged."""
+        and its only full-time worker doubles as 网格长 with no part-timer beside. Spread evenly over the
+        grids no leader contacts and that keep a full-time worker; no random draw, so the rest of the demo is
+        unchanged."""
         contacted = {t for ld in leaders for t, _, until in ld.contacts if not until}
         done = self.grids_done
         free = [
@@ -638,7 +497,11 @@ class _Generator:
         rng = self.rng
         n = max(len(_CORE_OFFICES) + 3, round(WANSHAN["units"] * scale))
         counts = dict(
-            zip(_UNIT_KIND_WEIGHTS, _apportion(n - len(_CORE_OFFICES), list(_UNIT_KIND_WEIGHTS.values())))
+            zip(
+                _UNIT_KIND_WEIGHTS,
+                _apportion(n - len(_CORE_OFFICES), list(_UNIT_KIND_WEIGHTS.values())),
+                strict=False,
+            )
         )
         short = full.removeprefix(_CITY)  # branch offices name the district without the city
         # Offices and state enterprises are finite; a big district has more private firms instead.
@@ -810,10 +673,10 @@ class _Generator:
         n_street = round(WANSHAN["street_members"] * len(streets) / WANSHAN["streets"])
         n_comm = round(WANSHAN["community_members"] * len(communities) / WANSHAN["communities"])
         seats: list[tuple[str, bool]] = []  # (party organization, in force)
-        for s, n in zip(streets, _apportion(n_street, [1.0] * len(streets))):
+        for s, n in zip(streets, _apportion(n_street, [1.0] * len(streets)), strict=False):
             seats += [(_org(s.code), True)] * n
         seats += [(_org(s.code), False) for i, s in enumerate(streets) if i % 4 == 1]  # former members
-        for c, n in zip(communities, _apportion(n_comm, [1.0] * len(communities))):
+        for c, n in zip(communities, _apportion(n_comm, [1.0] * len(communities)), strict=False):
             seats += [(_org(c.code), True)] * n
         seats += [(_org(c.code), False) for i, c in enumerate(communities) if i % 8 == 3]
         seated: set[str] = set()
@@ -872,8 +735,8 @@ class _Generator:
         # Unit party organizations report to the community they co-build with (双报到 of type 单位).
         for u in units:
             if rng.random() < 0.6:
-                out.write("双报到", ["单位", u.code, primary[u.code], _iso(rng, date(2019, 6, 1), date(2024, 12, 31)),
-                                    project()])  # fmt: skip
+                day = _iso(rng, date(2019, 6, 1), date(2024, 12, 31))
+                out.write("双报到", ["单位", u.code, primary[u.code], day, project()])
 
     # ---------------------------------------------------------------- one grid and its residents
     def family(self, size: int) -> tuple[list[tuple[int, bool, int]], bool]:
@@ -932,7 +795,7 @@ class _Generator:
                 extra -= 1
         res = _Residents(rng, homes)
         people = res.people
-        for (b, hh), size in zip(homes, sizes):
+        for (b, hh), size in zip(homes, sizes, strict=False):
             start = len(people)
             surname = _SURNAME_POOL[int(rng.random() * len(_SURNAME_POOL))]
             members, left_behind = self.family(size)
@@ -1181,109 +1044,3 @@ def generate(
         if xlsx:
             shutil.rmtree(csv_dir, ignore_errors=True)
     return dict(out.counts)
-
-
-def _refuse_mixed_output(out_dir: Path, xlsx: bool) -> None:
-    """ValueError when `out_dir` holds demo ledgers of the other form (a workbook and CSVs: each ledger twice)."""
-    if xlsx:
-        found = [f"{name}.csv" for name in LEDGER_HEADERS if (out_dir / f"{name}.csv").exists()]
-    else:
-        found = [WORKBOOK_NAME] if (out_dir / WORKBOOK_NAME).exists() else []
-    if found:
-        shown = "、".join(found[:3]) + (" 等" if len(found) > 3 else "")
-        raise ValueError(
-            f"输出文件夹 {out_dir} 中已有 {shown}：与{'工作簿' if xlsx else ' CSV 文件'}放在一起时，导入这个文件夹"
-            "会把每个台账算两次。请换一个输出文件夹，或先删除这些文件。"
-        )
-
-
-def _write_workbook(csv_dir: Path, path: Path) -> None:
-    """Copy the CSVs into one workbook, counts as numbers and dates as real date cells (as users keep them),
-    formatted as `orggraph template` formats a ledger: widths, text ID/code columns, date format, a bold
-    frozen header repeated on every printed page, landscape.
-
-    Saved under a temporary name and then renamed: the workbook is whole or absent.
-    """
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-    from orggraph.loaders.read import LEDGERS, ColumnSpec, ledger_for_name
-    from orggraph.loaders.template import column_width, header_cells, setup_ledger_sheet
-
-    from orggraph.sheets import display_width, save_workbook
-
-    _TEXT_COLUMN = ColumnSpec("other", "")  # noqa: N806 - every demo header is a ledger column; a stand-in
-    wb = Workbook(write_only=True)
-    for name in LEDGER_HEADERS:
-        ws = wb.create_sheet(name)
-        spec = LEDGERS[ledger_for_name(name) or ""]
-        with open(csv_dir / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader)
-            columns = [spec.column_for(h) or _TEXT_COLUMN for h in header]
-            setup_ledger_sheet(ws, spec, columns, title=f"{name}台账（演示数据）", scope=_CITY)
-            # Widths are set before the rows stream in: fit them to the first rows (the demo's codes, e.g. a
-            # party organization's, can be longer than the usual ones).
-            sample = list(itertools.islice(reader, _WIDTH_SAMPLE))
-            for j, col in enumerate(columns):
-                widest = max((display_width(r[j]) for r in sample if j < len(r)), default=0)
-                letter = get_column_letter(j + 1)
-                ws.column_dimensions[letter].width = max(column_width(col), min(50.0, widest + 2.0))
-            f.seek(0)
-            reader = csv.reader(f)
-            next(reader)
-            ws.append(header_cells(ws, header))
-            ints = [i for i, h in enumerate(header) if h in _INT_COLUMNS]
-            dates = [i for i, h in enumerate(header) if h in _DATE_COLUMNS]
-            for row in reader:
-                cells: list[object] = [v or None for v in row]
-                for i in ints:
-                    cells[i] = int(row[i]) if row[i] else None
-                for i in dates:
-                    cells[i] = date.fromisoformat(row[i]) if row[i] else None
-                ws.append(cells)
-    save_workbook(wb, path)
-
-
-def written_message(out_dir: Path, xlsx: bool) -> str:
-    """What generate() wrote into `out_dir`, and the command that loads it."""
-    folder = shlex.quote(str(out_dir))
-    if xlsx:
-        book = out_dir / WORKBOOK_NAME
-        return (
-            f"演示台账已写入 {book}（每个台账一个工作表）。"
-            f"导入：orggraph load {shlex.quote(str(book))}（或 orggraph load {folder}）"
-        )
-    return f"演示台账已写入 {out_dir}（每个台账一个 CSV 文件）。导入：orggraph load {folder}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m orggraph.loaders.demo OUT [--residents N] [--seed S] [--districts D] [--xlsx]`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m orggraph.loaders.demo", description="生成演示台账（以万山区为原型）"
-    )
-    parser.add_argument("out", help="输出文件夹")
-    parser.add_argument(
-        "--residents", type=int, default=DEFAULT_RESIDENTS, help="居民人数（默认与万山区案例相当）"
-    )
-    parser.add_argument("--seed", type=int, default=2026, help="随机种子：相同参数总是生成相同的文件")
-    parser.add_argument("--districts", type=int, default=1, help="区县数（每 25 万居民至少一个）")
-    parser.add_argument(
-        "--xlsx", action="store_true", help=f"写成一个多工作表的 {WORKBOOK_NAME}（代替 CSV 文件）"
-    )
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        counts = generate(
-            Path(args.out), residents=args.residents, seed=args.seed, districts=args.districts, xlsx=args.xlsx
-        )
-    except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    for ledger, n in counts.items():
-        print(f"{ledger}: {n:,} 行")
-    print(f"{written_message(Path(args.out), args.xlsx)}（用时 {time.perf_counter() - started:.1f} 秒）")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,7 +14,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store, chunked
 from orggraph.loaders.changes import KIND_ZH, History
 from orggraph.queries.scope import ScopeError, resolve_scope
@@ -41,8 +41,9 @@ OPTIONAL MATCH (t)-[:BASED_IN|PART_OF*0..6]->(s)
 WHERE s.code = $scope
 WITH a, r, t, count(s) AS inside
 WHERE $scope IS NULL OR inside > 0
-RETURN type(r) AS type, [l IN labels(a) WHERE l <> 'PartyMember'][0] AS a_label, coalesce(a.code, a.pid) AS a_key,
-       a.name AS a_name, [l IN labels(t) WHERE l <> 'PartyMember'][0] AS t_label, t.code AS t_key, t.name AS t_name,
+RETURN type(r) AS type, [l IN labels(a) WHERE l <> 'PartyMember'][0] AS a_label,
+       coalesce(a.code, a.pid) AS a_key, a.name AS a_name,
+       [l IN labels(t) WHERE l <> 'PartyMember'][0] AS t_label, t.code AS t_key, t.name AS t_name,
        r.since AS since, r.until AS until, r.role AS role, r.category AS category, r.title AS title,
        r.project AS project
 ORDER BY coalesce(r.since, r.until), type, a_key, t_key
@@ -55,8 +56,11 @@ _IN_SCOPE = {
     label: statement(
         f"diff.in_scope.{label}",
         # The label comes from the fixed tuple below, never from input.
-        f"UNWIND $keys AS k MATCH (x:{label} {{code: k}})-[:BASED_IN|PART_OF*0..6]->(s) WHERE s.code = $scope "  # type: ignore[arg-type]
-        "RETURN DISTINCT k",
+        trusted(
+            f"UNWIND $keys AS k MATCH (x:{label} {{code: k}})-[:BASED_IN|PART_OF*0..6]->(s) WHERE "
+            "s.code = $scope "
+            "RETURN DISTINCT k"
+        ),
         "变更记录中的对象是否在范围内",
         origin=__name__,
     )
@@ -64,7 +68,8 @@ _IN_SCOPE = {
 }
 _PERSON_IN_SCOPE = statement(
     "diff.in_scope.Person",
-    "UNWIND $keys AS k MATCH (p:Person {pid: k})-[:LIVES_IN]->(:Household)-[:PART_OF*0..5]->(s) WHERE s.code = $scope "
+    "UNWIND $keys AS k MATCH (p:Person {pid: k})-[:LIVES_IN]->(:Household)-[:PART_OF*0..5]->(s) "
+    "WHERE s.code = $scope "
     "RETURN DISTINCT k",
     "变更记录中的人员是否住在范围内",
     origin=__name__,
@@ -90,7 +95,8 @@ def check_dates(start: str | None, end: str | None) -> tuple[str, str]:
 
 
 def _where(item: tuple[Any, ...]) -> tuple[str, str]:
-    """(label, key) of the node that places a change item: the node a relationship points at, else the node."""
+    """(label, key) of the node that places a change item: the node a relationship points at, else the
+    node."""
     _load, _kind, type_, a, b, _key, endl = item
     if endl and b:
         return endl, b

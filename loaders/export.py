@@ -6,7 +6,8 @@ Layout written under the output folder::
     nodes/<Label>.header.csv, nodes/<Label>.csv                      one group per label, ID space = label
     relationships/<Start>.<TYPE>.<End>.header.csv, ....csv           one group per pattern of the schema
     import.sh                                                        the neo4j-admin command (also printed)
-    schema.cypher                                                    Neo4j constraints and indexes, to run after
+    schema.cypher                                                    Neo4j constraints and indexes, to run
+    after
 
 Format (Neo4j Operations Manual, "Import header format"): node headers `code:ID(Grid)` (the key is the node
 ID in the label's ID space and is kept as the property `code`), typed properties (`households:long`,
@@ -25,6 +26,9 @@ window of internal node ids (`Node By Label and ID Scan`: the cost of a page is 
 pagination `WHERE n.key > $after ORDER BY n.key` would sort everything after the cursor on every page). On
 Neo4j, whose range index returns keys in order, it is keyset pagination on the key. Internal ids are only
 a cursor; nothing written contains one, and no raw ID number exists in the store to export.
+
+Length (about 700 lines): the CSV layout, the reader of the store and the reader of ledgers must agree column
+for column, so they stay in one module.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS, Prop
 from orggraph.graph.store import NEO4J_DDL, QueryError, Store
 
@@ -142,7 +146,8 @@ class ExportResult:
             "# orggraph export --neo4j-admin：在停止的 Neo4j 上运行（目标数据库须不存在或为空）。\n"
             "# NEO4J_ADMIN 指定 neo4j-admin（默认为 PATH 中的 neo4j-admin）；用本仓库的工具：\n"
             "#   NEO4J_ADMIN='./dev neo4j admin --data <Neo4j 数据目录>' sh import.sh\n"
-            "# 其余参数原样传给 neo4j-admin，例如目标数据库已存在（启动过一次的 Neo4j 已有空的 neo4j 库）时：\n"
+            "# 其余参数原样传给 neo4j-admin，例如目标数据库已存在（启动过一次的 Neo4j 已有空的 "
+            "neo4j 库）时：\n"
             "#   sh import.sh --overwrite-destination=true     （替换整个目标数据库）\n"
             "set -e\n"
             "exec ${NEO4J_ADMIN:-neo4j-admin} " + command.removeprefix("neo4j-admin ") + ' \\\n    "$@"\n'
@@ -212,8 +217,11 @@ def _empty_list_statements() -> tuple[LiteralString, ...]:
                 out.append(
                     statement(
                         f"export.empty_lists.{name}.{p.name}",
-                        f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "  # type: ignore[arg-type]
-                        f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS OF 10000 ROWS",
+                        trusted(
+                            f"MATCH {pattern} WHERE x.{marker} IS NOT NULL "
+                            f"CALL (x) {{ SET x.{p.name} = [] REMOVE x.{marker} }} IN TRANSACTIONS "
+                            "OF 10000 ROWS"
+                        ),
                         f"导入后：把标记为空列表的{zh}.{p.name}恢复为 []（CSV 导入会丢掉空列表）",
                         origin=__name__,
                     )
@@ -230,7 +238,7 @@ class _Group:
         header.parent.mkdir(parents=True, exist_ok=True)
         header.write_text(DELIMITER.join(f.header for f in fields) + "\n", encoding="utf-8")
         # No BOM: it would become part of the first header field.
-        self.out: IO[str] = open(data, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        self.out: IO[str] = open(data, "w", encoding="utf-8", newline="")  # closed in close()
         self.rows = 0
 
     def write(self, cells: list[str]) -> None:
@@ -243,7 +251,8 @@ class _Group:
 
 
 class AdminCsvWriter:
-    """Streams nodes and relationships into neo4j-admin CSV groups under `out_dir`; `finish()` writes the rest."""
+    """Streams nodes and relationships into neo4j-admin CSV groups under `out_dir`; `finish()` writes the
+    rest."""
 
     def __init__(self, out_dir: Path, database: str = "neo4j") -> None:
         self.out_dir = Path(out_dir).expanduser().resolve()
@@ -303,7 +312,8 @@ class AdminCsvWriter:
             for x in value:
                 if ARRAY_DELIMITER in x or x == "":
                     raise ExportError(
-                        f"{where} 的 {f.name or '标签'} 含有元素 {x!r}：数组元素不能为空，也不能含分隔符「{ARRAY_DELIMITER}」。"
+                        f"{where} 的 {f.name or '标签'} 含有元素 {x!r}：数组元素不能为空，"
+                        f"也不能含分隔符「{ARRAY_DELIMITER}」。"
                         "请先改正库中的数据再导出。"
                     )
                 self._note_lines(x)
@@ -383,10 +393,11 @@ class AdminCsvWriter:
             r.relationships[".".join(k)] = g.rows
             r.relationship_files.append((g.header, g.data))
         (self.out_dir / "schema.cypher").write_text(
-            "// 导入后在 Neo4j 中运行（cypher-shell -d neo4j -f schema.cypher），建立 orggraph 的唯一约束和索引。\n"
+            "// 导入后在 Neo4j 中运行（cypher-shell -d neo4j -f schema.cypher），建立 orggraph "
+            "的唯一约束和索引。\n"
             + "".join(ddl + ";\n" for ddl in NEO4J_DDL)
-            + "// 恢复空列表（如没有标签的人员的 tags: []）：CSV 导入读不出空列表，导出时用标记列记下了它们。\n"
-            + "".join(q + ";\n" for q in EMPTY_LIST_STATEMENTS),
+            + "// 恢复空列表（如没有标签的人员的 tags: []）：CSV 导入读不出空列表，"
+            "导出时用标记列记下了它们。\n" + "".join(q + ";\n" for q in EMPTY_LIST_STATEMENTS),
             encoding="utf-8",
         )
         (self.out_dir / _MARKER).write_text(r.script(), encoding="utf-8")
@@ -401,8 +412,8 @@ class AdminCsvWriter:
 
 
 def schema_cypher_statements(text: str) -> list[str]:
-    """The statements of a schema.cypher, in order, as cypher-shell -f runs them (each in an implicit, auto-commit
-    transaction: the empty-list statements use CALL … IN TRANSACTIONS, which needs one)."""
+    """The statements of a schema.cypher, in order, as cypher-shell -f runs them (each in an implicit,
+    auto-commit transaction: the empty-list statements use CALL … IN TRANSACTIONS, which needs one)."""
     body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("//"))
     return [
         s.strip().removesuffix(";").strip() for s in body.split(";\n") if s.strip().removesuffix(";").strip()
@@ -450,7 +461,8 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
     with_out = (
         "OPTIONAL MATCH (n)-[r]->(m) "
         "RETURN n.{key} AS key, labels(n) AS labels, properties(n) AS props, "
-        "collect(CASE WHEN r IS NULL THEN NULL ELSE [type(r), labels(m), m.code, m.pid, properties(r)] END) AS out"
+        "collect(CASE WHEN r IS NULL THEN NULL ELSE [type(r), labels(m), m.code, m.pid, "
+        "properties(r)] END) AS out"
     )
     # A label the model gives no outgoing relationship (District) reads none: the pattern would be against the
     # model. Relationships the data has anyway show up in export_store's count check.
@@ -460,7 +472,7 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
         tail = with_out if any(label in r.start for r in RELS.values()) else without_out
         falkor[label] = statement(
             f"export.page.falkordb.{label}",
-            (f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi " + tail.format(key=n.key)),  # type: ignore[arg-type]
+            (trusted(f"MATCH (n:{label}) WHERE id(n) >= $lo AND id(n) < $hi " + tail.format(key=n.key))),
             f"导出：按内部编号窗口分页读取{n.zh}及其出边（FalkorDB）",
             origin=__name__,
             neo4j=False,  # id() is deprecated in Neo4j, which pages by key below instead
@@ -468,15 +480,17 @@ def _page_statements() -> dict[str, dict[str, LiteralString]]:
         neo4j[label] = statement(
             f"export.page.neo4j.{label}",
             (
-                f"MATCH (n:{label}) WHERE n.{n.key} > $after WITH n ORDER BY n.{n.key} LIMIT $limit "
-                + tail.format(key=n.key)
-            ),  # type: ignore[arg-type]
+                trusted(
+                    f"MATCH (n:{label}) WHERE n.{n.key} > $after WITH n ORDER BY n.{n.key} LIMIT $limit "
+                    + tail.format(key=n.key)
+                )
+            ),
             f"导出：按{n.key}键集分页读取{n.zh}及其出边（Neo4j，索引有序）",
             origin=__name__,
         )
         bounds[label] = statement(
             f"export.bounds.falkordb.{label}",
-            f"MATCH (n:{label}) RETURN min(id(n)) AS lo, max(id(n)) AS hi, count(n) AS n",  # type: ignore[arg-type]
+            trusted(f"MATCH (n:{label}) RETURN min(id(n)) AS lo, max(id(n)) AS hi, count(n) AS n"),
             f"导出：{n.zh}的内部编号范围（FalkorDB 分页用）",
             origin=__name__,
             neo4j=False,
@@ -612,7 +626,8 @@ def export_store(
 
 
 def _write_all(w: AdminCsvWriter, fill: Callable[[AdminCsvWriter], None]) -> ExportResult:
-    """Run `fill` then finish; on any failure remove what was written, so a half export never looks finished."""
+    """Run `fill` then finish; on any failure remove what was written, so a half export never looks
+    finished."""
     try:
         fill(w)
         return w.finish()
@@ -626,7 +641,10 @@ def _write_all(w: AdminCsvWriter, fill: Callable[[AdminCsvWriter], None]) -> Exp
 
 def _os_message(out_dir: Path, e: OSError) -> str:
     if disk_full(e):
-        return f"写入 {out_dir} 时磁盘空间不足（{e.strerror}）。已删除写了一半的文件；请释放空间或换一个磁盘后重新导出。"
+        return (
+            f"写入 {out_dir} 时磁盘空间不足（{e.strerror}）。已删除写了一半的文件；"
+            "请释放空间或换一个磁盘后重新导出。"
+        )
     return f"写入 {out_dir} 失败：{e.strerror or e}。已删除写了一半的文件；请检查路径和权限后重新导出。"
 
 

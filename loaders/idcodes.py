@@ -158,7 +158,7 @@ def credit_check_char(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError(f"need 17 characters, got {first17!r}")
     try:
-        total = sum(_CREDIT_VALUE[c] * w for c, w in zip(first17, CREDIT_WEIGHTS))
+        total = sum(_CREDIT_VALUE[c] * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=False))
     except KeyError as exc:
         raise ValueError(f"character {exc.args[0]!r} is not allowed in a credit code") from None
     return CREDIT_CHARSET[(31 - total % 31) % 31]
@@ -190,7 +190,7 @@ def orgcode_check_char(first8: str) -> str:
     """
     if len(first8) != 8:
         raise ValueError(f"need 8 characters, got {first8!r}")
-    total = sum(int(c, 36) * w for c, w in zip(first8, _ORGCODE_WEIGHTS))
+    total = sum(int(c, 36) * w for c, w in zip(first8, _ORGCODE_WEIGHTS, strict=False))
     c9 = 11 - total % 11
     return {10: "X", 11: "0"}.get(c9, str(c9))
 

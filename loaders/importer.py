@@ -138,7 +138,8 @@ class _Spool:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """An OSError while spooling (a full disk, most likely) as a LoadError: nothing was written to the store."""
+        """An OSError while spooling (a full disk, most likely) as a LoadError: nothing was written to the
+        store."""
         try:
             yield
         except OSError as e:
@@ -163,7 +164,8 @@ class _Spool:
             self.counts[name] = self.counts.get(name, 0) + len(buf)
 
     def finish(self) -> None:
-        """Write out what is still buffered, so that every write to the disk is done (or failed) in the first pass."""
+        """Write out what is still buffered, so that every write to the disk is done (or failed) in the first
+        pass."""
         with self._writing():
             for name in list(self._buf):
                 self._flush(name)

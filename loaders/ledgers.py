@@ -3,6 +3,9 @@ shared `Checker`, which remembers what earlier ledgers defined so references can
 
 A transform never writes: it hands `(write name, row)` pairs to `emit`, and records problems as
 `LedgerIssue`s. The importer decides whether anything is written at all (only when there is no error).
+
+Length (about 670 lines): one transform per ledger, eleven in all, kept together because they share the
+Checker's state and must run in order.
 """
 
 from __future__ import annotations
@@ -413,7 +416,7 @@ def party_orgs(r: Row, emit: Emit) -> None:
 
 def finish_party_orgs(chk: Checker, src: LedgerSource) -> None:
     """Parents must exist, and the 上级组织 chain must not loop."""
-    for code, (parent, n) in chk.org_parent.items():
+    for _code, (parent, n) in chk.org_parent.items():
         if not chk.has("PartyOrg", parent):
             chk.issues.append(
                 LedgerIssue(

@@ -1,6 +1,6 @@
-"""Phone numbers in the graph: `phone` holds only the masked number (`138****5678`), `phone_sealed` the full one
-sealed with AES-256-GCM under a key derived from ORGGRAPH_PID_KEY, so only the server (which holds that key)
-can open it, and only for a role allowed to see full numbers (admin).
+"""Phone numbers in the graph: `phone` holds only the masked number (`138****5678`), `phone_sealed` the full
+one sealed with AES-256-GCM under a key derived from ORGGRAPH_PID_KEY, so only the server (which holds that
+key) can open it, and only for a role allowed to see full numbers (admin).
 
 The seal is deterministic: the nonce is an HMAC of (pid, number) under a second derived key, so loading the
 same ledger again writes the very same `phone_sealed` (an incremental load can tell a changed number from an
@@ -67,7 +67,8 @@ def phone_seal(pid_key: bytes) -> PhoneSeal:
 
 
 def phone_props(seal: PhoneSeal, pid: str, phone: str | None) -> dict[str, str | None]:
-    """What a person's row stores about their phone: the masked number and the sealed one (both None without)."""
+    """What a person's row stores about their phone: the masked number and the sealed one (both None
+    without)."""
     if not phone:
         return {"phone": None, "phone_sealed": None}
     return {"phone": mask_phone(phone), "phone_sealed": seal.seal(pid, phone)}

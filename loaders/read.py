@@ -551,7 +551,7 @@ class _XlsxReader:
             ws = self.workbook[self.sheet]
             # Some generators write a wrong <dimension>; read-only mode would stop there.
             ws.reset_dimensions()
-            for n, row in enumerate(ws.iter_rows(), start=1):  # noqa: B007 - n is read after the loop
+            for n, row in enumerate(ws.iter_rows(), start=1):  # n is read after the loop too
                 yield n, row
         except Exception:  # a corrupt sheet part surfaces as any parser error, mid-stream
             raise _Unreadable(n + 1, "工作表内容损坏，无法继续读取：请用表格软件打开后重新保存") from None
@@ -571,7 +571,8 @@ class _XlsxReader:
             text = (v.date() if isinstance(v, _dt.datetime) else v).isoformat()
             if column is not None and column.kind != "date":
                 return text, (
-                    f"被表格软件识别成了日期 {text}（原文可能是「1-2」这样的编号）：请将该列设为文本后重新录入"
+                    f"被表格软件识别成了日期 {text}（原文可能是「1-2」这样的编号）："
+                    "请将该列设为文本后重新录入"
                 )
             return text, None
         if isinstance(v, _dt.time | _dt.timedelta):
@@ -931,7 +932,8 @@ class _Discovery:
         if not any(ledger for _, ledger in known):
             self.error(
                 path.name,
-                f"未知台账名称：文件名「{path.stem}」和其中的工作表名（{'、'.join(sheets) or '无'}）都不是台账名称。"
+                f"未知台账名称：文件名「{path.stem}」和其中的工作表名（{'、'.join(sheets) or '无'}）"
+                "都不是台账名称。"
                 f"文件名或工作表名应为以下之一：{_ALLOWED_NAMES}",
             )
             return
@@ -1029,7 +1031,8 @@ def discover(
         if not d.sources and not any(i.level == "error" for i in d.issues):
             d.error(
                 path.name or str(path),
-                f"文件夹中没有台账文件：应为以台账名称命名的 .csv 或 .xlsx，如 人员.csv。可用的名称：{_ALLOWED_NAMES}",
+                "文件夹中没有台账文件：应为以台账名称命名的 .csv 或 .xlsx，如 人员.csv。"
+                f"可用的名称：{_ALLOWED_NAMES}",
             )
     else:
         d.file(path, explicit=True)

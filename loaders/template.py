@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store
 from orggraph.loaders.ledgers import VOCABULARIES
 from orggraph.loaders.read import EXAMPLE_MARK, LEDGERS, ColumnSpec, LedgerSpec, ledger_for_name
@@ -81,7 +81,8 @@ def column_width(col: ColumnSpec) -> float:
 
 
 def column_format(col: ColumnSpec) -> str | None:
-    """Text for IDs and codes (so nothing turns into 5.2E+17 or loses a leading zero), a date format for dates."""
+    """Text for IDs and codes (so nothing turns into 5.2E+17 or loses a leading zero), a date format for
+    dates."""
     if col.kind in ("id", "code"):
         return TEXT_FORMAT
     if col.kind == "date":
@@ -222,7 +223,8 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 def parse_ledgers(text: str | None) -> list[str]:
-    """'人员,网格力量' (Chinese or English names, ，、 also separate) → canonical ledger names; all when empty."""
+    """'人员,网格力量' (Chinese or English names, ，、 also separate) → canonical ledger names; all when
+    empty."""
     if not text or not text.strip():
         return list(LEDGERS)
     names = [t.strip() for t in text.replace("，", ",").replace("、", ",").split(",") if t.strip()]
@@ -247,8 +249,10 @@ _IN_SCOPE = {
     (kind, scope): statement(
         f"template.codes.{kind}.{scope}",
         # Labels come from the fixed tuples above, never from input.
-        f"MATCH (n:{kind})-[:PART_OF*0..4]->(s:{scope} {{code: $key}}) "  # type: ignore[arg-type]
-        "RETURN DISTINCT n.code AS code, n.name AS name ORDER BY code LIMIT $limit",
+        trusted(
+            f"MATCH (n:{kind})-[:PART_OF*0..4]->(s:{scope} {{code: $key}}) "
+            "RETURN DISTINCT n.code AS code, n.name AS name ORDER BY code LIMIT $limit"
+        ),
         "台账模板下拉列表：范围内已有的区域编码",
         origin=__name__,
     )
@@ -258,8 +262,11 @@ _IN_SCOPE = {
 _UNITS_IN_SCOPE = {
     scope: statement(
         f"template.codes.Unit.{scope}",
-        f"MATCH (u:Unit)-[:CO_BUILDS|REPORTED_TO]->(:Community)-[:PART_OF*0..2]->(s:{scope} {{code: $key}}) "  # type: ignore[arg-type]
-        "RETURN DISTINCT u.code AS code, u.name AS name ORDER BY code LIMIT $limit",
+        trusted(
+            f"MATCH (u:Unit)-[:CO_BUILDS|REPORTED_TO]->(:Community)-[:PART_OF*0..2]->(s:{scope} "
+            f"{{code: $key}}) "
+            "RETURN DISTINCT u.code AS code, u.name AS name ORDER BY code LIMIT $limit"
+        ),
         "台账模板下拉列表：与范围内社区共建或向其报到的单位",
         origin=__name__,
     )
@@ -294,7 +301,7 @@ def scope_codes(store: Store, scope: str, limit: int = MAX_CODES) -> CodeLists:
     from orggraph.queries.scope import ScopeError, resolve_scope
 
     ref = resolve_scope(store, scope)
-    if ref.label not in _SCOPE_LABELS:
+    if ref is None or ref.label not in _SCOPE_LABELS:
         raise ScopeError(f"模板范围「{scope}」应为区县、街道或社区编码", 422)
     lists = CodeLists(str(ref.name or ref.key))
     params = {"key": ref.key, "limit": limit + 1}
@@ -303,9 +310,10 @@ def scope_codes(store: Store, scope: str, limit: int = MAX_CODES) -> CodeLists:
             (str(c), str(n or "")) for c, n in store.read(_IN_SCOPE[(kind, ref.label)], params).rows
         ]
     streets = [c for c, _ in lists.codes["Street"]]
-    units = dict(store.read(_UNITS_IN_SCOPE[ref.label], params).rows)
+    units: dict[Any, Any] = dict(store.read(_UNITS_IN_SCOPE[ref.label], params).rows)
     if streets:
-        units.update(store.read(_UNITS_OF_STREETS, {"streets": streets[:limit], "limit": limit + 1}).rows)
+        more = store.read(_UNITS_OF_STREETS, {"streets": streets[:limit], "limit": limit + 1}).rows
+        units.update((c, n) for c, n in more)
     lists.codes["Unit"] = sorted((str(c), str(n or "")) for c, n in units.items())
     for kind, rows in lists.codes.items():
         if len(rows) > limit:
@@ -380,7 +388,7 @@ def _code_sheet(wb: Any, codes: CodeLists) -> dict[tuple[str, ...], str]:
 
     ws = wb.create_sheet(CODE_SHEET)
     ranges: dict[tuple[str, ...], str] = {}
-    combos = sorted({k for k in _CODE_COLUMNS.values()}, key=lambda k: (len(k), k))
+    combos = sorted(set(_CODE_COLUMNS.values()), key=lambda k: (len(k), k))
     widths: list[float] = []
     ws.cell(row=1, column=1, value=f"{codes.scope_name}已有的编码（下拉列表取自此表，请勿修改）").font = Font(
         bold=True
@@ -414,11 +422,15 @@ def _guide(wb: Any, ledgers: Sequence[str], codes: CodeLists | None) -> None:
     lines = [
         "填表说明",
         "1. 每个工作表是一个台账，第 1 行是表头，请不要修改、删除或移动表头；带 * 的列必须填写。",
-        f"2. 第 2 行是示例（第一格以「{EXAMPLE_MARK}」开头），导入时自动跳过、不会导入；可以保留，也可以删除。"
+        f"2. 第 2 行是示例（第一格以「{EXAMPLE_MARK}」开头），导入时自动跳过、不会导入；可以保留，"
+        "也可以删除。"
         "请从第 3 行起填写，每行一条记录，不要合并单元格。",
-        "3. 身份证号、编码类的列已设为文本格式，可以直接输入或粘贴（粘贴时请选择“只粘贴数值”），不会变成科学计数法。",
-        "4. 日期列请填写如 2024-05-01 的日期；带下拉箭头的列请从列表中选择。选中单元格时会显示该列的填写提示。",
-        "5. 填好后用 orggraph load 导入本工作簿（文件名可以自定，工作表名不要改）；先加 --dry-run 只检查不写入。",
+        "3. 身份证号、编码类的列已设为文本格式，可以直接输入或粘贴（粘贴时请选择“只粘贴数值”），"
+        "不会变成科学计数法。",
+        "4. 日期列请填写如 2024-05-01 的日期；带下拉箭头的列请从列表中选择。"
+        "选中单元格时会显示该列的填写提示。",
+        "5. 填好后用 orggraph load 导入本工作簿（文件名可以自定，工作表名不要改）；先加 --dry-run "
+        "只检查不写入。",
         "6. 身份证号和手机号导入时只保存加密编号与脱敏号码，原号码不入库。",
     ]
     if codes is not None:
@@ -427,7 +439,8 @@ def _guide(wb: Any, ledgers: Sequence[str], codes: CodeLists | None) -> None:
         )
         for kind in codes.truncated:
             lines.append(
-                f"   注意：{_KIND_ZH[kind]}编码超过 {MAX_CODES} 个，只列出前 {MAX_CODES} 个；请按街道或社区分别生成模板。"
+                f"   注意：{_KIND_ZH[kind]}编码超过 {MAX_CODES} 个，只列出前 {MAX_CODES} 个；"
+                "请按街道或社区分别生成模板。"
             )
     row = 1
     for i, text in enumerate(lines):

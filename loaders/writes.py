@@ -1,4 +1,5 @@
-"""The batched UNWIND … MERGE statements the loaders run, generated from the schema and registered for the linter.
+"""The batched UNWIND … MERGE statements the loaders run, generated from the schema and registered for the
+linter.
 
 Every statement reads `$rows`, a list of maps; node rows are `{key, props}`, relationship rows `{a, b, props}`
 (plus `key` for relationships that can exist several times between the same two nodes, e.g. two terms of
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS
 
 __all__ = [
@@ -56,7 +57,8 @@ def _node(label: str, variant: str = "") -> NodeWrite:
         # it (0.2 s). So: give the label first only to people already stored without it (a 群众 who joined),
         # then MERGE on both labels, which finds those and creates the rest.
         text = (
-            f"UNWIND $rows AS row OPTIONAL MATCH (old:{label} {{{n.key}: row.key}}) WHERE NOT old:PartyMember "
+            f"UNWIND $rows AS row OPTIONAL MATCH (old:{label} {{{n.key}: row.key}}) WHERE NOT old:"
+            "PartyMember "
             "FOREACH (_ IN CASE WHEN old IS NULL THEN [] ELSE [1] END | SET old:PartyMember) "
             f"WITH row MERGE (n:{label}:PartyMember {{{n.key}: row.key}}) SET n += row.props"
         )
@@ -64,16 +66,16 @@ def _node(label: str, variant: str = "") -> NodeWrite:
         text = f"UNWIND $rows AS row {merge} WITH n WHERE n:PartyMember REMOVE n:PartyMember"
     else:
         text = f"UNWIND $rows AS row {merge}"
-    return NodeWrite(name, label, statement(name, text, f"写入{n.zh}", origin=__name__))  # type: ignore[arg-type]
+    return NodeWrite(name, label, statement(name, trusted(text), f"写入{n.zh}", origin=__name__))
 
 
-# Relationships a node has at most one of (a person lives in one household, an organization has one
-# parent): writing a new one removes the old, so a move in a newer ledger is a move, not a copy.
-_FUNCTIONAL = {"PART_OF", "LIVES_IN", "SUBORDINATE_TO", "BASED_IN", "MEMBER_OF", "WORKS_AT"}
-# ... and those the end node has at most one of: an organization has one secretary (its 党组织 row names them).
-_FUNCTIONAL_IN = {"SECRETARY_OF"}
+# Cardinality comes from the schema (RelType.one_per, RelType.keyed). Relationships a start node has at most
+# one of: writing a new one removes the old, so a move in a newer ledger is a move, not a copy.
+_FUNCTIONAL = frozenset(t for t, r in RELS.items() if r.one_per == "start")
+# ... and those an end node has at most one of: an organization has one secretary (its 党组织 row names them).
+_FUNCTIONAL_IN = frozenset(t for t, r in RELS.items() if r.one_per == "end")
 # Relationships that may hold several times between the same two nodes (successive terms, several roles).
-_KEYED = {"SERVES", "CO_BUILDS", "PART_TIME_MEMBER_OF", "CONTACTS", "LINKS_HOUSEHOLD"}
+_KEYED = frozenset(t for t, r in RELS.items() if r.keyed)
 
 
 def _rel(type_: str, start: str, end: str) -> RelWrite:
@@ -97,7 +99,9 @@ def _rel(type_: str, start: str, end: str) -> RelWrite:
         body = f"MERGE (a)-[r:{type_} {{key: row.key}}]->(b) SET r += row.props"
     else:
         body = f"MERGE (a)-[r:{type_}]->(b) SET r += row.props"
-    return RelWrite(name, type_, start, end, statement(name, head + body, f"写入{r.zh}", origin=__name__))  # type: ignore[arg-type]
+    return RelWrite(
+        name, type_, start, end, statement(name, trusted(head + body), f"写入{r.zh}", origin=__name__)
+    )
 
 
 NODE_WRITES: dict[str, NodeWrite] = {
@@ -153,7 +157,7 @@ def _unlink(label: str, type_: str) -> UnlinkWrite:
         raise ValueError(f"a {label} may have many {type_}: an empty cell cannot tell which to remove")
     name = f"load.unlink.{label}.{type_}"
     text = f"UNWIND $rows AS row MATCH {pattern} DELETE old"
-    text = statement(name, text, f"删除新版台账中已清空的{RELS[type_].zh}", origin=__name__)  # type: ignore[arg-type]
+    text = statement(name, trusted(text), f"删除新版台账中已清空的{RELS[type_].zh}", origin=__name__)
     return UnlinkWrite(name, label, type_, text)
 
 

@@ -15,5 +15,6 @@ _FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def disk_full(e: OSError) -> bool:
-    """True when the write failed for want of room (the fix is to free space), not for a path or a permission."""
+    """True when the write failed for want of room (the fix is to free space), not for a path or a
+    permission."""
     return e.errno in _FULL

@@ -1,4 +1,5 @@
-"""Settings read once from the environment (ORGGRAPH_*), failing fast with a Chinese message on a bad value."""
+"""Settings read once from the environment (ORGGRAPH_*), failing fast with a Chinese message on a bad
+value."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class SettingsError(Exception):
 
 
 def _half_the_cpus() -> int:
-    """Default of the ad-hoc and heavy slots: half the CPUs (at least 1), the other half kept for everyone else."""
+    """Default of the ad-hoc and heavy slots: half the CPUs (at least 1), the other half kept for everyone
+    else."""
     return max(1, (os.cpu_count() or 2) // 2)
 
 

@@ -20,7 +20,7 @@ import datetime as _dt
 import math
 import os
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,13 @@ class Column:
     header: str  # Chinese
     width: float  # in characters, as a spreadsheet counts them (a Chinese character is about two)
     fmt: str | None = None  # number format: "0.0%", "0.0", "#,##0", "@" (text), "yyyy-mm-dd"
+    # The cell of one source row, for tables declared as a list of columns (`Table.filled`).
+    value: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
+
+
+def key(name: str) -> Callable[[Any], Any]:
+    """A column's value: the row's field `name` (`Column("网格编码", 18, "@", key("code"))`)."""
+    return lambda row: row[name]
 
 
 @dataclass
@@ -69,6 +76,14 @@ class Table:
     title: str  # the title row, and printed at the top of every page
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)  # a cell may be a list of texts
+
+    def filled(self, source: Iterable[Any]) -> Table:
+        """The table with one row per source row, each cell its column's `value` of it."""
+        getters = [c.value for c in self.columns]
+        if any(g is None for g in getters):
+            raise ValueError(f"{self.sheet}: every column needs a value to fill the table from rows")
+        self.rows.extend([g(r) for g in getters if g is not None] for r in source)
+        return self
 
 
 # ------------------------------------------------------------------------------------------------ measure
@@ -175,7 +190,8 @@ def style_header(ws: Any, headers: Sequence[str], widths: Sequence[float], row: 
 def print_setup(
     ws: Any, *, title: str, scope_line: str, header_rows: str, landscape: bool = True, footer_right: str = ""
 ) -> None:
-    """A4, landscape, fitted to the page width, `header_rows` repeated on every page, title and page numbers."""
+    """A4, landscape, fitted to the page width, `header_rows` repeated on every page, title and page
+    numbers."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack the constant)
     ws.page_setup.fitToWidth = 1

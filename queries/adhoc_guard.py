@@ -1,10 +1,11 @@
 """Checks an analyst's own Cypher before it is sent to the store (`POST /api/cypher`, `orggraph cypher`).
 
 The store refuses writes in a read-only query, but only after it has parsed and planned it: by then a refused
-`CREATE (n {x: 1})` has already added the property key `x` to FalkorDB's schema (and to the next snapshot), and a
-59-byte query of 23 nested lists has frozen the server's parser for a minute (parse time doubles with each
-level; the query's own time limit does not cover parsing). So the text is checked here first, by a tokenizer
-that knows strings, escaped names and comments (a `CREATE` inside a string or a comment is no write):
+`CREATE (n {x: 1})` has already added the property key `x` to FalkorDB's schema (and to the next snapshot),
+and a 59-byte query of 23 nested lists has frozen the server's parser for a minute (parse time doubles with
+each level; the query's own time limit does not cover parsing). So the text is checked here first, by a
+tokenizer that knows strings, escaped names and comments (a `CREATE` inside a string or a comment is no
+write):
 
 - `check_load_csv`: no `LOAD CSV` (it reads files or URLs from the database server's side);
 - `check_writes`: no write clause (CREATE, MERGE, SET, DELETE, DETACH DELETE, REMOVE, FOREACH, DROP) and no
@@ -13,8 +14,8 @@ that knows strings, escaped names and comments (a `CREATE` inside a string or a 
   MAX_MATCHES MATCH parts;
 - `check_ranges`: no `range()` of more than MAX_RANGE elements (when its bounds are numbers or parameters).
 
-`check_adhoc` runs them all and raises AdhocRefused (a Chinese message naming what is wrong and how to fix it).
-`cap_rows` adds a LIMIT to a query's final RETURN so the store stops after the row cap instead of sending
+`check_adhoc` runs them all and raises AdhocRefused (a Chinese message naming what is wrong and how to fix
+it). `cap_rows` adds a LIMIT to a query's final RETURN so the store stops after the row cap instead of sending
 millions of rows that would all be read into memory before being cut.
 """
 
@@ -152,10 +153,11 @@ def _words(toks: list[Token]) -> list[str]:
 def check_load_csv(toks: list[Token]) -> None:
     """LOAD CSV reads files or URLs on the database server: never from an ad-hoc query."""
     w = _words(toks)
-    for a, b in zip(w, w[1:]):
+    for a, b in zip(w, w[1:], strict=False):
         if a == "LOAD" and b == "CSV":
             raise AdhocRefused(
-                "不允许在查询中使用 LOAD CSV（它会让数据库服务器读取文件或网址）。台账请用 orggraph load 导入。",
+                "不允许在查询中使用 LOAD CSV（它会让数据库服务器读取文件或网址）。台账请用 orggraph "
+                "load 导入。",
                 403,
             )
 
@@ -185,7 +187,8 @@ def check_writes(toks: list[Token]) -> None:
         if word in _WRITE_WORDS:
             shown = "DETACH DELETE" if word == "DETACH" else word
             raise AdhocRefused(
-                f"只读查询中不允许写入（发现 {shown}）。请只用 MATCH … RETURN 读取数据；数据的修改请通过台账导入（orggraph load）。",
+                f"只读查询中不允许写入（发现 {shown}）。请只用 MATCH … RETURN 读取数据；"
+                "数据的修改请通过台账导入（orggraph load）。",
                 403,
             )
         if word == "CALL":
@@ -213,7 +216,8 @@ def check_complexity(query: str, toks: list[Token]) -> None:
     """Bounds on what the store must parse and plan: length, bracket nesting, number of MATCH parts."""
     if len(query) > MAX_LENGTH:
         raise AdhocRefused(
-            f"查询太长（{len(query):,} 个字符，上限 {MAX_LENGTH:,}）。请拆成几个较短的查询，列表类的值请用参数（params）传入。"
+            f"查询太长（{len(query):,} 个字符，上限 {MAX_LENGTH:,}）。请拆成几个较短的查询，"
+            "列表类的值请用参数（params）传入。"
         )
     depth = deepest = 0
     opening = {"(": ")", "[": "]", "{": "}"}
@@ -241,14 +245,15 @@ def check_complexity(query: str, toks: list[Token]) -> None:
     matches = sum(1 for word in _words(toks) if word == "MATCH")
     if matches > MAX_MATCHES:
         raise AdhocRefused(
-            f"查询中的 MATCH 太多（{matches} 个，上限 {MAX_MATCHES}）。请把它拆成几个查询，或合并成较少的模式。"
+            f"查询中的 MATCH 太多（{matches} 个，上限 {MAX_MATCHES}）。请把它拆成几个查询，"
+            "或合并成较少的模式。"
         )
 
 
 def check_ranges(toks: list[Token], params: Mapping[str, Any] | None = None) -> None:
-    """No `range(a, b[, step])` of more than MAX_RANGE elements when its bounds are written as numbers or given
-    as parameters: FalkorDB builds the whole list first, beyond its own time limit (a 300-million-element one
-    ran a minute past a 3 s limit and took gigabytes)."""
+    """No `range(a, b[, step])` of more than MAX_RANGE elements when its bounds are written as numbers or
+    given as parameters: FalkorDB builds the whole list first, beyond its own time limit (a
+    300-million-element one ran a minute past a 3 s limit and took gigabytes)."""
 
     def value(t: Token) -> int | None:
         if t.kind == "number" and t.text.isdigit():
@@ -287,7 +292,8 @@ def check_ranges(toks: list[Token], params: Mapping[str, Any] | None = None) -> 
         assert start is not None and end is not None and step is not None
         if step and (end - start) // step + 1 > MAX_RANGE:
             raise AdhocRefused(
-                f"range() 生成的列表太长（超过 {MAX_RANGE:,} 个元素，第 {t.pos + 1} 个字符处）。请缩小范围，或改用 MATCH 读取数据。"
+                f"range() 生成的列表太长（超过 {MAX_RANGE:,} 个元素，第 {t.pos + 1} 个字符处）。"
+                "请缩小范围，或改用 MATCH 读取数据。"
             )
 
 

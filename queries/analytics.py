@@ -1,5 +1,5 @@
-"""networkx analytics over a bounded pull of the contact network: whom the households' tie to the Party hangs on,
-how evenly full-time grid workers are loaded, and which units bridge communities.
+"""networkx analytics over a bounded pull of the contact network: whom the households' tie to the Party hangs
+on, how evenly full-time grid workers are loaded, and which units bridge communities.
 
 Each function reads one scope (a district, street or community; the whole graph only while it is small: a
 scope of more than MAX_HOUSEHOLDS households is refused) with a handful of aggregated queries, and returns a
@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any, LiteralString
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, LiteralString, TypedDict
 
 import networkx as nx
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import ancestors
@@ -61,8 +61,11 @@ _DISTRICTS = statement(
 _CHILDREN: dict[str, LiteralString] = {
     REGION_LEVELS[i]: statement(
         f"analytics.children.{REGION_LEVELS[i]}",
-        f"UNWIND $codes AS code MATCH (:{REGION_LEVELS[i]} {{code: code}})<-[:PART_OF]-(x:{REGION_LEVELS[i + 1]})\n"  # type: ignore[arg-type]
-        "RETURN code, x.code AS child",
+        trusted(
+            f"UNWIND $codes AS code MATCH (:{REGION_LEVELS[i]} {{code: code}})<-[:PART_OF]-(x:"
+            f"{REGION_LEVELS[i + 1]})\n"
+            "RETURN code, x.code AS child"
+        ),
         f"一批{NODES[REGION_LEVELS[i]].zh}的下级{NODES[REGION_LEVELS[i + 1]].zh}",
         origin=__name__,
     )
@@ -71,7 +74,8 @@ _CHILDREN: dict[str, LiteralString] = {
 
 
 def _linkers_text(label: str) -> str:
-    """People with a contact edge in force landing on each node of `label` in $codes (and organization leaders)."""
+    """People with a contact edge in force landing on each node of `label` in $codes (and organization
+    leaders)."""
     types = [t for t in ("CONTACTS", "SERVES", "LINKS_HOUSEHOLD", "REPORTED_TO") if label in RELS[t].end]
     head = f"UNWIND $codes AS code MATCH (:{label} {{code: code}})<-[r:{'|'.join(types)}]-(p:Person)"
     parts = [f"{head} WHERE {any_in_force()}\nRETURN code, p.pid AS pid, p.name AS name, type(r) AS rel"]
@@ -87,7 +91,7 @@ def _linkers_text(label: str) -> str:
 _LINKERS: dict[str, LiteralString] = {
     label: statement(
         f"analytics.linkers.{label}",
-        _linkers_text(label),  # type: ignore[arg-type]
+        trusted(_linkers_text(label)),
         f"在期直接联系一批{NODES[label].zh}的人员（联系点、网格力量、联户、双报到、所在党组织书记和兼职委员）",
         origin=__name__,
     )
@@ -97,7 +101,8 @@ _LINKERS: dict[str, LiteralString] = {
 _PARTY_LINKED = statement(
     "analytics.party_linked",
     "UNWIND $pids AS k MATCH (p:Person {pid: k})\n"
-    "RETURN k AS pid, size([(p)-[:MEMBER_OF]->(:PartyOrg) | 1]) + size([(p)-[:SECRETARY_OF]->(:PartyOrg) | 1])\n"
+    "RETURN k AS pid, size([(p)-[:MEMBER_OF]->(:PartyOrg) | 1]) + size([(p)-[:SECRETARY_OF]->(:"
+    "PartyOrg) | 1])\n"
     f"  + size([(p)-[r:PART_TIME_MEMBER_OF]->(:PartyOrg) WHERE {in_force()} | 1]) > 0 AS linked",
     "一批人员是否在党组织中（党员、书记或在期兼职委员）",
     origin=__name__,
@@ -148,6 +153,16 @@ def gini(values: Iterable[float]) -> float:
 
 
 # ------------------------------------------------------------------------------------- critical people
+class CriticalPerson(TypedDict):
+    """A party member who alone links some households to the party (`critical_people`)."""
+
+    pid: str
+    name: str | None
+    households: int  # how many households only this person links
+    household_list: list[str]  # their codes, the first `cap`
+    through: list[str]  # the regions above the households where this person's edges land
+
+
 def critical_people(
     store: Store,
     scope: str | None,
@@ -158,17 +173,17 @@ def critical_people(
 ) -> dict[str, Any]:
     """People whose loss would cut some households off from every party organization.
 
-    Definition. On a day, household h is *linked to the Party through* person P when P has a contact edge in force
-    on h or on an ancestor of h (联户, 网格力量, 联系点, 双报到, or as secretary / part-time member of a party
-    organization BASED_IN it) and P belongs to a party organization (member, secretary, or part-time member in
-    force). P is *critical* for h when P is the only such person. In the graph households — people — party
-    organizations (households tied to the people who contact them, people to their organizations, organizations
-    to one another), these are exactly the people who are articulation points separating a household from every
-    organization. Co-building units are not people and do not count.
+    Definition. On a day, household h is *linked to the Party through* person P when P has a contact edge in
+    force on h or on an ancestor of h (联户, 网格力量, 联系点, 双报到, or as secretary / part-time member of a
+    party organization BASED_IN it) and P belongs to a party organization (member, secretary, or part-time
+    member in force). P is *critical* for h when P is the only such person. In the graph households — people —
+    party organizations (households tied to the people who contact them, people to their organizations,
+    organizations to one another), these are exactly the people who are articulation points separating a
+    household from every organization. Co-building units are not people and do not count.
 
-    Returns {"scope", "as_of", "households", "linked", "unlinked", "unlinked_list", "critical": [{"pid", "name",
-    "households", "household_list", "through": [codes where their edges land]}]}, most households first; lists
-    are cut at `cap` (counts are exact).
+    Returns {"scope", "as_of", "households", "linked", "unlinked", "unlinked_list", "critical": [{"pid",
+    "name", "households", "household_list", "through": [codes where their edges land]}]}, most households
+    first; lists are cut at `cap` (counts are exact).
     """
     sc, total = _bounded(store, scope, as_of, max_households)
     tree = nx.DiGraph()  # parent → child over the regions in scope, under a virtual root
@@ -180,8 +195,8 @@ def critical_people(
     else:
         tops, top_level = [sc.ref.key], sc.ref.label
         above = ancestors(store, sc.ref.label, [sc.ref.key])[sc.ref.key][1:]
-    root = ("root",)
-    prev = root
+    root: Hashable = ("root",)
+    prev: Hashable = root
     for label, code, _ in reversed(above):  # contacts landing above the scope reach into it too
         tree.add_edge(prev, code)
         level_of[code] = label
@@ -240,19 +255,19 @@ def critical_people(
             critical[p].append(child)
     for p, households in critical.items():  # where the person's edges land above the households cut off
         for h in households:
-            node = h
+            node: Any = h  # a code, then up to the root tuple
             while node != root:
                 if p in linkers.get(node, ()):
                     through[p].add(node)
                 node = next(iter(tree.predecessors(node)))
     rows = [
-        {
-            "pid": p,
-            "name": names.get(p),
-            "households": len(hh),
-            "household_list": sorted(hh)[:cap],
-            "through": sorted(through[p]),
-        }
+        CriticalPerson(
+            pid=p,
+            name=names.get(p),
+            households=len(hh),
+            household_list=sorted(hh)[:cap],
+            through=sorted(through[p]),
+        )
         for p, hh in critical.items()
     ]
     rows.sort(key=lambda r: (-r["households"], r["pid"]))
@@ -332,12 +347,13 @@ def fulltime_load_balance(
 
 # ------------------------------------------------------------------------------------------------ bridges
 def community_bridges(store: Store, scope: str | None, as_of: str | None = None) -> dict[str, Any]:
-    """Communities linked through shared units: a unit co-building with or reported to two communities joins them.
+    """Communities linked through shared units: a unit co-building with or reported to two communities joins
+    them.
 
-    Over the bipartite graph units — communities of the scope (CO_BUILDS in force, unit REPORTED_TO by the day):
-    "pairs" of communities with the units they share, "bridging_units" (units joining two or more communities),
-    "groups" (connected sets of two or more communities), "isolated" communities (no unit at all), and
-    "cut_units": units whose loss would split a group (articulation points of the bipartite graph).
+    Over the bipartite graph units — communities of the scope (CO_BUILDS in force, unit REPORTED_TO by the
+    day): "pairs" of communities with the units they share, "bridging_units" (units joining two or more
+    communities), "groups" (connected sets of two or more communities), "isolated" communities (no unit at
+    all), and "cut_units": units whose loss would split a group (articulation points of the bipartite graph).
     """
     sc = open_scope(store, scope, as_of)
     g = nx.Graph()

@@ -58,7 +58,8 @@ RETURN count(r) AS heads""",
 
 _ORG_SECRETARY = statement(
     "banners.org_secretary",
-    "MATCH (o:PartyOrg {code: $key}) OPTIONAL MATCH (s:Person)-[:SECRETARY_OF]->(o) RETURN count(s) AS secretaries",
+    "MATCH (o:PartyOrg {code: $key}) OPTIONAL MATCH (s:Person)-[:SECRETARY_OF]->(o) RETURN count(s) "
+    "AS secretaries",
     "党组织的书记人数",
     origin=__name__,
 )
@@ -102,7 +103,8 @@ def banners(store: Store, ref: NodeRef, as_of: str | None = None) -> list[dict[s
                         {
                             "level": "amber",
                             "text": (
-                                f"本网格专职网格员负担过重：{g['households']:,} 户由 {g['fulltime']} 名专职网格员负责，"
+                                f"本网格专职网格员负担过重：{g['households']:,} 户由 "
+                                f"{g['fulltime']} 名专职网格员负责，"
                                 f"每人 {g['load']:.0f} 户（规定每人不超过 {OVERLOAD_HOUSEHOLDS} 户）。"
                             ),
                         }
@@ -160,7 +162,8 @@ def _person_banners(store: Store, pid: str, day: str) -> list[dict[str, str]]:
             {
                 "level": "amber",
                 "text": (
-                    f"该同志是 {len(shown)} 个网格唯一的直接联系人（{'、'.join(shown[:5])}{'等' if len(shown) > 5 else ''}）："
+                    f"该同志是 {len(shown)} 个网格唯一的直接联系人（"
+                    f"{'、'.join(shown[:5])}{'等' if len(shown) > 5 else ''}）："
                     "其离开后这些网格无人直接联系。"
                 ),
             }

@@ -1,4 +1,5 @@
-"""A small in-process cache of query-layer answers (the overview's coverage and breakdown) that a change of the data drops.
+"""A small in-process cache of query-layer answers (the overview's coverage and breakdown) that a change of
+the data drops.
 
 An answer is kept under the store's `cache_identity` (backend, server or data directory, graph) and what was
 asked (scope, day, the viewer's own scope …), together with the store's `data_version` as read just before

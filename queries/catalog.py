@@ -78,7 +78,8 @@ def named_query(
 
 
 def load_catalog() -> dict[str, NamedQuery]:
-    """CATALOG with every shipped named query in it: imports the modules that declare them (coverage, contacts)."""
+    """CATALOG with every shipped named query in it: imports the modules that declare them (coverage,
+    contacts)."""
     from orggraph.queries import contacts, coverage  # noqa: F401 - declaring is their import side effect
 
     return CATALOG

@@ -1,10 +1,14 @@
-"""Who contacts whom (graph-model.md): the contacts of any node, the reach of a person or unit, the contact path between two nodes.
+"""Who contacts whom (graph-model.md): the contacts of any node, the reach of a person or unit, the contact
+path between two nodes.
 
 Contact edges are CONTACTS, SERVES, LINKS_HOUSEHOLD, REPORTED_TO and CO_BUILDS, plus the organizational ones:
 the secretary and the part-time members of a party organization contact what it is BASED_IN. Coverage flows
 down PART_OF, so the contacts of a node are those landing on it (direct) or on one of its ancestors
-(inherited, with `via` the codes from the node up to where the edge lands). Every answer is bounded: per
-group of contacts at most CONTACT_CAP are listed (with the full count), lists of covered nodes only when small.
+(inherited, with `via` the codes from the node up to where the edge lands). Every answer is bounded: per group
+of contacts at most CONTACT_CAP are listed (with the full count), lists of covered nodes only when small.
+
+Length (about 690 lines): the three questions share the in-force fragments and the contact edges; each has its
+own section.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, LiteralString
 
 from orggraph.graph.cypher import statement
-from orggraph.graph.schema import NODES, RELS, display_name
+from orggraph.graph.schema import NODES, PATH_RELS, RELS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.catalog import Param, named_query
 from orggraph.queries.scope import NodeRef, ScopeError, check_as_of, resolve_key
@@ -67,7 +71,8 @@ def _role(rel: str, sub: str | None) -> str:
 
 
 def _per_label(prefix: str, labels: Iterable[str], text: Any, purpose: Any) -> dict[str, LiteralString]:
-    """Register one generated statement per label (`prefix.Label`); text and purpose are functions of the label."""
+    """Register one generated statement per label (`prefix.Label`); text and purpose are functions of the
+    label."""
     return {
         label: statement(
             f"{prefix}.{label}", text(label), purpose(label), origin=__name__
@@ -78,38 +83,48 @@ def _per_label(prefix: str, labels: Iterable[str], text: Any, purpose: Any) -> d
 
 # ------------------------------------------------------------------------------------- landing queries
 def _landing_branches(label: str) -> list[str]:
-    """UNION ALL branches returning (rel, sub, kind, key, name, note) for contact edges landing on one node."""
+    """UNION ALL branches returning (rel, sub, kind, key, name, note) for contact edges landing on one
+    node."""
     n = f"(n:{label} {{code: $key}})"
     out = []
-    ends = lambda t: label in RELS[t].end
+
+    def ends(t: str) -> bool:
+        return label in RELS[t].end
+
     if ends("CONTACTS"):
         out.append(
             f"MATCH {n}<-[r:CONTACTS]-(p:Person) WHERE {in_force()} "
-            "RETURN 'CONTACTS' AS rel, r.category AS sub, 'person' AS kind, p.pid AS key, p.name AS name, r.title AS note"
+            "RETURN 'CONTACTS' AS rel, r.category AS sub, 'person' AS kind, p.pid AS key, p.name AS "
+            "name, r.title AS note"
         )
     if ends("SERVES"):
         out.append(
             f"MATCH {n}<-[r:SERVES]-(p:Person) WHERE {in_force()} "
-            "RETURN 'SERVES' AS rel, r.role AS sub, 'person' AS kind, p.pid AS key, p.name AS name, null AS note"
+            "RETURN 'SERVES' AS rel, r.role AS sub, 'person' AS kind, p.pid AS key, p.name AS name, "
+            "null AS note"
         )
     if ends("LINKS_HOUSEHOLD"):
         out.append(
             f"MATCH {n}<-[r:LINKS_HOUSEHOLD]-(p:Person) WHERE {in_force()} "
-            "RETURN 'LINKS_HOUSEHOLD' AS rel, null AS sub, 'person' AS kind, p.pid AS key, p.name AS name, null AS note"
+            "RETURN 'LINKS_HOUSEHOLD' AS rel, null AS sub, 'person' AS kind, p.pid AS key, p.name "
+            "AS name, null AS note"
         )
     if ends("CO_BUILDS"):
         out.append(
             f"MATCH {n}<-[r:CO_BUILDS]-(u:Unit) WHERE {in_force()} "
-            "RETURN 'CO_BUILDS' AS rel, null AS sub, 'unit' AS kind, u.code AS key, u.name AS name, r.project AS note"
+            "RETURN 'CO_BUILDS' AS rel, null AS sub, 'unit' AS kind, u.code AS key, u.name AS name, "
+            "r.project AS note"
         )
     if ends("REPORTED_TO"):
         out.append(
             f"MATCH {n}<-[r:REPORTED_TO]-(p:Person) WHERE {reported_by()} "
-            "RETURN 'REPORTED_TO' AS rel, 'person' AS sub, 'person' AS kind, p.pid AS key, p.name AS name, r.post AS note"
+            "RETURN 'REPORTED_TO' AS rel, 'person' AS sub, 'person' AS kind, p.pid AS key, p.name "
+            "AS name, r.post AS note"
         )
         out.append(
             f"MATCH {n}<-[r:REPORTED_TO]-(u:Unit) WHERE {reported_by()} "
-            "RETURN 'REPORTED_TO' AS rel, 'unit' AS sub, 'unit' AS kind, u.code AS key, u.name AS name, r.post AS note"
+            "RETURN 'REPORTED_TO' AS rel, 'unit' AS sub, 'unit' AS kind, u.code AS key, u.name AS "
+            "name, r.post AS note"
         )
     if label == "PartyOrg":
         org = "(o:PartyOrg {code: $key})"
@@ -119,11 +134,13 @@ def _landing_branches(label: str) -> list[str]:
         return out
     out.append(
         f"MATCH {org}<-[:SECRETARY_OF]-(p:Person) "
-        "RETURN 'SECRETARY_OF' AS rel, o.code AS sub, 'person' AS kind, p.pid AS key, p.name AS name, o.name AS note"
+        "RETURN 'SECRETARY_OF' AS rel, o.code AS sub, 'person' AS kind, p.pid AS key, p.name AS "
+        "name, o.name AS note"
     )
     out.append(
         f"MATCH {org}<-[r:PART_TIME_MEMBER_OF]-(p:Person) WHERE {in_force()} "
-        "RETURN 'PART_TIME_MEMBER_OF' AS rel, o.code AS sub, 'person' AS kind, p.pid AS key, p.name AS name, o.name AS note"
+        "RETURN 'PART_TIME_MEMBER_OF' AS rel, o.code AS sub, 'person' AS kind, p.pid AS key, p.name "
+        "AS name, o.name AS note"
     )
     return out
 
@@ -144,7 +161,8 @@ _ANCESTORS = _per_label(
     REGION_LEVELS,
     lambda label: (
         f"UNWIND $codes AS code MATCH p = (:{label} {{code: code}})-[:PART_OF*0..5]->(a)\n"
-        "RETURN code, length(p) AS depth, labels(a)[0] AS label, a.code AS acode, a.name AS name ORDER BY code, depth"
+        "RETURN code, length(p) AS depth, labels(a)[0] AS label, a.code AS acode, a.name AS name "
+        "ORDER BY code, depth"
     ),
     lambda label: f"{NODES[label].zh}及其上级区域（由近及远）",
 )
@@ -156,7 +174,8 @@ _HOME = statement(
 )
 _ORG_BASE = statement(
     "contacts.org_base",
-    "MATCH (:PartyOrg {code: $key})-[:BASED_IN]->(b) RETURN labels(b)[0] AS label, b.code AS code, b.name AS name LIMIT 1",
+    "MATCH (:PartyOrg {code: $key})-[:BASED_IN]->(b) RETURN labels(b)[0] AS label, b.code AS code, "
+    "b.name AS name LIMIT 1",
     "党组织的依托对象",
     origin=__name__,
 )
@@ -218,9 +237,9 @@ def contacts_of(
 
     `key` is a household/building/grid/community/street/district/party organization/unit code or a pid.
     Returns {"target": {label, key, name, …}, "as_of", "contacts": [{kind, key, name, role, direct, via, edge,
-    at, detail, org}], "total", "by_role": {role: n}, "truncated"}: contacts nearest first (direct ones first);
-    one entry per contact, role and node where the edge lands; a person asked about is left out of their own
-    contacts. A group (one role on one node) lists at most `cap`; `total` and `by_role` count all.
+    at, detail, org}], "total", "by_role": {role: n}, "truncated"}: contacts nearest first (direct ones
+    first); one entry per contact, role and node where the edge lands; a person asked about is left out of
+    their own contacts. A group (one role on one node) lists at most `cap`; `total` and `by_role` count all.
     """
     day = check_as_of(as_of)
     ref = resolve_key(store, key, with_regions=False)
@@ -300,12 +319,16 @@ def contacts_of(
 _REACH: dict[str, LiteralString] = {
     "Person": statement(
         "contacts.reach.person",
-        f"MATCH (:Person {{pid: $key}})-[r:CONTACTS|SERVES|LINKS_HOUSEHOLD|REPORTED_TO]->(t) WHERE {any_in_force()}\n"
-        "RETURN type(r) AS rel, coalesce(r.category, r.role) AS sub, labels(t)[0] AS label, t.code AS code, t.name AS name,\n"
+        f"MATCH (:Person {{pid: $key}})-[r:CONTACTS|SERVES|LINKS_HOUSEHOLD|REPORTED_TO]->(t) WHERE "
+        f"{any_in_force()}\n"
+        "RETURN type(r) AS rel, coalesce(r.category, r.role) AS sub, labels(t)[0] AS label, t.code "
+        "AS code, t.name AS name,\n"
         "  coalesce(r.title, r.post) AS note\n"
         "UNION ALL\n"
-        f"MATCH (:Person {{pid: $key}})-[r:SECRETARY_OF|PART_TIME_MEMBER_OF]->(o:PartyOrg)-[:BASED_IN]->(t) WHERE {in_force()}\n"
-        "RETURN type(r) AS rel, o.code AS sub, labels(t)[0] AS label, t.code AS code, t.name AS name, o.name AS note",
+        f"MATCH (:Person {{pid: $key}})-[r:SECRETARY_OF|PART_TIME_MEMBER_OF]->(o:PartyOrg)-[:"
+        f"BASED_IN]->(t) WHERE {in_force()}\n"
+        "RETURN type(r) AS rel, o.code AS sub, labels(t)[0] AS label, t.code AS code, t.name AS "
+        "name, o.name AS note",
         "一个人在期直接联系的对象（联系点、网格力量、联户、双报到，及所任书记、兼职委员的党组织的依托对象）",
         origin=__name__,
     ),
@@ -447,22 +470,8 @@ def reach(store: Store, key: str, as_of: str | None = None, *, cap: int = LIST_C
 # ----------------------------------------------------------------------------------------------- path
 # Every relationship of the model links people and organizations: the contact edges, the organizational
 # ones (secretary, part-time member, member, parent organization, base) and the structural ones (part of,
-# lives in, works at). Relationships with a term or a report date count only when in force on the day.
-PATH_RELS = (
-    "CONTACTS",
-    "SERVES",
-    "LINKS_HOUSEHOLD",
-    "REPORTED_TO",
-    "CO_BUILDS",
-    "SECRETARY_OF",
-    "PART_TIME_MEMBER_OF",
-    "MEMBER_OF",
-    "SUBORDINATE_TO",
-    "BASED_IN",
-    "PART_OF",
-    "LIVES_IN",
-    "WORKS_AT",
-)
+# lives in, works at): PATH_RELS (graph/schema.py). Relationships with a term or a report date count only when
+# in force on the day.
 
 
 def _expand_text(label: str) -> str:
@@ -471,10 +480,12 @@ def _expand_text(label: str) -> str:
     return (
         f"UNWIND $keys AS k\nMATCH (n:{label} {{{nt.key}: k}})-[r:{'|'.join(types)}]-(m)\n"
         f"WHERE type(r) IN $types AND {any_in_force()}\n"
-        "RETURN k, type(r) AS type, startNode(r) = n AS out, labels(m) AS labels, coalesce(m.pid, m.code) AS key,\n"
+        "RETURN k, type(r) AS type, startNode(r) = n AS out, labels(m) AS labels, coalesce(m.pid, "
+        "m.code) AS key,\n"
         "  m.name AS name, coalesce(r.role, r.category, r.post, r.project) AS role\n"
         # Sorted, so that which of several equally short paths is found (the first parent seen) and which rows
-        # a cut keeps are the same on every store; no nulls or booleans among the sort keys (their order differs).
+        # a cut keeps are the same on every store; no nulls or booleans among the sort keys (their order
+        # differs).
         "ORDER BY k, type, key, coalesce(role, ''), CASE WHEN out THEN 1 ELSE 0 END\n"
         "LIMIT $limit"
     )
@@ -503,15 +514,16 @@ def contact_path(
     *,
     rels: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """The shortest chain of relationships in force (PATH_RELS, or `rels`) linking two nodes, at most `max_len` long.
+    """The shortest chain of relationships in force (PATH_RELS, or `rels`) linking two nodes, at most
+    `max_len` long.
 
-    FalkorDB has no undirected shortestPath, so this is a bidirectional breadth-first search: each step expands
-    the smaller frontier completely with one query per label (UNWIND over the frontier), and the search stops at
-    the first level where the two sides meet, taking the shortest meeting — exact, as every level is complete.
-    Returns {"found": True, "length", "nodes": [{label, key, name}], "edges": [{type, name, role, forward,
-    direction, from, to}], "exhaustive"} with edges in path order (`forward`: the relationship points along the
-    path), or {"found": False, "max_len", "exhaustive"}. `exhaustive` is False when a step hit the read caps
-    (a hub of tens of thousands of neighbours): a path may then exist that was not seen.
+    FalkorDB has no undirected shortestPath, so this is a bidirectional breadth-first search: each step
+    expands the smaller frontier completely with one query per label (UNWIND over the frontier), and the
+    search stops at the first level where the two sides meet, taking the shortest meeting — exact, as every
+    level is complete. Returns {"found": True, "length", "nodes": [{label, key, name}], "edges": [{type, name,
+    role, forward, direction, from, to}], "exhaustive"} with edges in path order (`forward`: the relationship
+    points along the path), or {"found": False, "max_len", "exhaustive"}. `exhaustive` is False when a step
+    hit the read caps (a hub of tens of thousands of neighbours): a path may then exist that was not seen.
     """
     day = check_as_of(as_of)
     if not isinstance(max_len, int) or not 1 <= max_len <= MAX_PATH_LEN:
@@ -658,7 +670,8 @@ named_query(
     "MATCH (g:Grid {code: $code})-[:PART_OF*0..3]->(a)\n"
     "MATCH (a)<-[r:CONTACTS|SERVES|CO_BUILDS|REPORTED_TO]-(x)\n"
     f"WHERE {any_in_force()}\n"
-    "RETURN labels(a)[0] AS level, a.code AS at, type(r) AS relationship, coalesce(r.role, r.category) AS role,\n"
+    "RETURN labels(a)[0] AS level, a.code AS at, type(r) AS relationship, coalesce(r.role, "
+    "r.category) AS role,\n"
     "  coalesce(x.pid, x.code) AS key, x.name AS name, a = g AS direct\n"
     "ORDER BY direct DESC, level, relationship, name, key, coalesce(role, ''), at LIMIT 1000",
     (_KEY_P, _AS_OF_P),
@@ -666,8 +679,10 @@ named_query(
 named_query(
     "contacts.reach_of_person",
     "一个人在期直接联系的对象（联系点、网格力量、联户、双报到）",
-    f"MATCH (p:Person {{pid: $pid}})-[r:CONTACTS|SERVES|LINKS_HOUSEHOLD|REPORTED_TO]->(t) WHERE {any_in_force()}\n"
-    "RETURN type(r) AS relationship, coalesce(r.category, r.role) AS role, labels(t)[0] AS label, t.code AS code, t.name AS name\n"
+    f"MATCH (p:Person {{pid: $pid}})-[r:CONTACTS|SERVES|LINKS_HOUSEHOLD|REPORTED_TO]->(t) WHERE "
+    f"{any_in_force()}\n"
+    "RETURN type(r) AS relationship, coalesce(r.category, r.role) AS role, labels(t)[0] AS label, "
+    "t.code AS code, t.name AS name\n"
     "ORDER BY label, code, relationship, coalesce(role, '')",
     (Param("pid", "string", "人员标识 pid"), _AS_OF_P),
 )

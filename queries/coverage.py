@@ -1,26 +1,41 @@
-"""Coverage measures, gap lists and tallies of graph-model.md, for the whole graph or a district/street/community, on any day.
+"""Coverage measures, gap lists and tallies of graph-model.md, for the whole graph or a
+district/street/community, on any day.
 
-Each measure is one statement per scope level, anchored on the scope's indexed code (`coverage.cobuilding@Street`),
-plus a variant grouped by the next level down for breakdowns (`coverage.cobuilding@Street/Community`); the
-catalog gets one `$scope`-taking version of each for analysts (see the bottom of this module). Everything is
-counted in Cypher: a city's households never come into Python.
+Each measure is one statement per scope level, anchored on the scope's indexed code
+(`coverage.cobuilding@Street`), plus a variant grouped by the next level down for breakdowns
+(`coverage.cobuilding@Street/Community`); the catalog gets one `$scope`-taking version of each for analysts
+(see the bottom of this module). Everything is counted in Cypher: a city's households never come into Python.
+
+Length (about 770 lines): one section per family of measures, all built from the same scope chains.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import CONTACT_CATEGORIES, GRID_WORKER_ROLES, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.catalog import Param, named_query
 from orggraph.queries.network import names
 from orggraph.queries.scope import NodeRef, check_as_of, resolve_scope
+from orggraph.queries.shapes import (
+    DualReporting,
+    GridLoad,
+    PartTimeCommittee,
+    PartTimeMember,
+    PersonRef,
+    Ratio,
+    RegionChild,
+    ReportedUnit,
+    SoleContact,
+    SourceUnit,
+)
 from orggraph.queries.terms import (
     CHILD_LEVEL,
     SCOPE_LEVELS,
@@ -79,8 +94,8 @@ DEFAULT_RULES: dict[str, dict[str, int | None]] = {
 class Measure:
     """A coverage measure: nodes of `level` in scope, covered when an edge (in force) reaches them.
 
-    Most measures give `edge` (the pattern from x to what covers it, relationship variable r) and `cond` (on r):
-    the statements then count x once and the covered x by matching those edges — far cheaper on a city's
+    Most measures give `edge` (the pattern from x to what covers it, relationship variable r) and `cond` (on
+    r): the statements then count x once and the covered x by matching those edges — far cheaper on a city's
     households than testing every node with a pattern comprehension. The others give a `tail`. Counts are
     `count(...)`, never `sum(...)`: FalkorDB's sum is a float (3.0), and every answer's counts are integers.
     """
@@ -151,7 +166,8 @@ MEASURES: tuple[Measure, ...] = (
 
 
 def _variant(m: Measure, chain: tuple[str, str], group: str | None) -> str:
-    """The statement of measure m for a scope chain, plain (group None) or grouped by the `group` level above x."""
+    """The statement of measure m for a scope chain, plain (group None) or grouped by the `group` level above
+    x."""
     match, key = chain
     if m.tail:
         if group is None:
@@ -162,7 +178,10 @@ def _variant(m: Measure, chain: tuple[str, str], group: str | None) -> str:
         return match + "\n" + m.tail.replace("{kv}", kv).replace("{key}", f"{key} AS key, ")
     where = f" WHERE {m.cond}" if m.cond else ""
     if group is None:  # count the nodes, then match the chain again with the covering edge
-        return f"{match}\nWITH count(x) AS total\nOPTIONAL {match}{m.edge}{where}\nRETURN total, count(DISTINCT x) AS covered"
+        return (
+            f"{match}\nWITH count(x) AS total\nOPTIONAL {match}{m.edge}{where}\nRETURN total, "
+            "count(DISTINCT x) AS covered"
+        )
     if key == "x.code":  # each child is one node of the level
         return (
             f"{match}\nOPTIONAL MATCH (x){m.edge}{where}\nWITH x, count(r) AS n\n"
@@ -185,7 +204,7 @@ for _m in MEASURES:
             _name = f"coverage.{_m.id}@{_scope}" + (f"/{CHILD_LEVEL[_scope]}" if _grouped else "")
             _MEASURE_Q[(_m.id, _scope, _grouped)] = statement(
                 _name,
-                _variant(_m, _chain, CHILD_LEVEL[_scope] if _grouped else None),  # type: ignore[arg-type]
+                trusted(_variant(_m, _chain, CHILD_LEVEL[_scope] if _grouped else None)),
                 _m.zh + ("，按下级分列" if _grouped else ""),
                 origin=__name__,
             )
@@ -202,7 +221,7 @@ for _scope in SCOPE_LEVELS:
     assert _chain is not None
     _CHILDREN[_scope] = statement(
         f"coverage.children@{_scope}",
-        _chain[0] + "\nRETURN x.code AS code, x.name AS name ORDER BY code",  # type: ignore[arg-type]
+        trusted(_chain[0] + "\nRETURN x.code AS code, x.name AS name ORDER BY code"),
         "范围的下一级区域（分列用）",
         origin=__name__,
     )
@@ -232,7 +251,8 @@ def _head(scope: str, levels: tuple[str, ...]) -> str | None:
 def scoped_statements(
     name: str, purpose: str, levels: tuple[str, ...], tail: str, *, catalog: bool = True
 ) -> dict[str, LiteralString]:
-    """One statement per scope level (`name@Street` …): x bound to the nodes of `levels` in scope, then `tail`.
+    """One statement per scope level (`name@Street` …): x bound to the nodes of `levels` in scope, then
+    `tail`.
 
     With `catalog`, the same statements also go into the catalog under `name` (the API runs the one for the
     level of the scope asked about).
@@ -241,7 +261,7 @@ def scoped_statements(
     for scope in SCOPE_LEVELS:
         head = _head(scope, levels)
         if head is not None:
-            out[scope] = statement(f"{name}@{scope}", head + "\n" + tail, purpose, origin=__name__)  # type: ignore[arg-type]
+            out[scope] = statement(f"{name}@{scope}", trusted(head + "\n" + tail), purpose, origin=__name__)
     if catalog:
         named_query(name, purpose, out, _scope_params(out), scoped=True)
     return out
@@ -314,7 +334,8 @@ _PART_TIME = scoped_statements(
     "MATCH (o:PartyOrg)-[:BASED_IN]->(x)\n"
     f"OPTIONAL MATCH (p:Person)-[r:PART_TIME_MEMBER_OF]->(o) WHERE {in_force()}\n"
     "WITH o, x, p, r ORDER BY p.pid, coalesce(r.since, ''), coalesce(r.until, '')\n"
-    "WITH o, x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name, r.source_unit, r.since, r.until] END) AS members\n"
+    "WITH o, x, collect(CASE WHEN p IS NULL THEN NULL ELSE [p.pid, p.name, r.source_unit, r.since, "
+    "r.until] END) AS members\n"
     "RETURN o.code AS code, o.name AS name, o.kind AS kind, x.code AS base, x.name AS base_name, members\n"
     "ORDER BY code",
 )
@@ -330,7 +351,7 @@ _RULE_COUNTS_TAIL = (
 _RULE_COUNTS: dict[str, LiteralString] = {
     "all": statement(
         "coverage.contact_counts@all",
-        _RULE_COUNTS_TAIL.replace("MATCH (p)", "MATCH (p:Person)", 1),  # type: ignore[arg-type]
+        trusted(_RULE_COUNTS_TAIL.replace("MATCH (p)", "MATCH (p:Person)", 1)),
         "每位联系领导在期联系的街道、社区、网格（核对联系点规定）",
         origin=__name__,
     )
@@ -343,7 +364,7 @@ for _scope in SCOPE_LEVELS[1:]:
     ]
     _RULE_COUNTS[_scope] = statement(
         f"coverage.contact_counts@{_scope}",
-        "CALL {\n  " + "\n  UNION ".join(_branches) + "\n}\nWITH p\n" + _RULE_COUNTS_TAIL,  # type: ignore[arg-type]
+        trusted("CALL {\n  " + "\n  UNION ".join(_branches) + "\n}\nWITH p\n" + _RULE_COUNTS_TAIL),
         "范围内有在期联系点的领导及其全部在期联系点（核对联系点规定）",
         origin=__name__,
     )
@@ -390,12 +411,12 @@ def open_scope(store: Store, scope: str | NodeRef | Scope | None, as_of: str | N
     return Scope(ref, day)
 
 
-def _ratio(covered: int, total: int) -> dict[str, Any]:
+def _ratio(covered: int, total: int) -> Ratio:
     """api.md's M; the ratio of an empty set is 0.0 (and total 0 tells it apart from a true zero)."""
-    return {"covered": covered, "total": total, "ratio": covered / total if total else 0.0}
+    return Ratio(covered=covered, total=total, ratio=covered / total if total else 0.0)
 
 
-def _nest(flat: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _nest(flat: Mapping[str, Ratio]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for mid, m in flat.items():
         head, _, sub = mid.partition(".")
@@ -413,7 +434,7 @@ def coverage(store: Store, scope: str | Scope | None = None, as_of: str | None =
     A measure over a level the scope does not contain (streets inside a community) is 0 of 0.
     """
     sc = open_scope(store, scope, as_of)
-    flat: dict[str, dict[str, Any]] = {}
+    flat: dict[str, Ratio] = {}
     for m in MEASURES:
         q = _MEASURE_Q.get((m.id, sc.level, False))
         total = covered = 0
@@ -431,11 +452,12 @@ def coverage_breakdown(
     """The same measures for each region one level down (whole graph → districts … community → grids).
 
     Rows: {"label", "code", "name", "coverage": <coverage() shape>}, by code. People are counted per child, so
-    a worker serving grids of two streets counts in both (the children's fulltime totals may exceed the scope's).
+    a worker serving grids of two streets counts in both (the children's fulltime totals may exceed the
+    scope's).
     """
     sc = open_scope(store, scope, as_of)
     kids = region_children(store, sc)
-    flat: dict[str, dict[str, dict[str, Any]]] = {k["code"]: {} for k in kids}
+    flat: dict[str, dict[str, Ratio]] = {k["code"]: {} for k in kids}
     for m in MEASURES:
         got: dict[str, tuple[int, int]] = {}
         q = _MEASURE_Q.get((m.id, sc.level, True))
@@ -448,7 +470,7 @@ def coverage_breakdown(
     return [{**k, "coverage": _nest(flat[k["code"]])} for k in kids]
 
 
-def region_children(store: Store, scope: str | NodeRef | Scope | None = None) -> list[dict[str, Any]]:
+def region_children(store: Store, scope: str | NodeRef | Scope | None = None) -> list[RegionChild]:
     """The regions one level down that coverage_breakdown rows are about: {"label", "code", "name"}, by code.
 
     One indexed read, for callers that decide from the children which breakdown to compute.
@@ -456,7 +478,7 @@ def region_children(store: Store, scope: str | NodeRef | Scope | None = None) ->
     sc = open_scope(store, scope)
     child = CHILD_LEVEL[sc.level]
     return [
-        {"label": child, "code": code, "name": name}
+        RegionChild(label=child, code=code, name=name)
         for code, name in store.read(_CHILDREN[sc.level], sc.params).rows
     ]
 
@@ -527,13 +549,15 @@ def load_rules(
 
 
 def active_rules() -> dict[str, dict[str, int | None]]:
-    """DEFAULT_RULES, overridden by the file ORGGRAPH_CONTACT_RULES names (read on each call: no restart needed)."""
+    """DEFAULT_RULES, overridden by the file ORGGRAPH_CONTACT_RULES names (read on each call: no restart
+    needed)."""
     path = os.environ.get(RULES_ENV)
     return load_rules(path) if path else {c: dict(r) for c, r in DEFAULT_RULES.items()}
 
 
 def rule_text(category: str, rule: Mapping[str, int | None]) -> str:
-    """「区委区政府班子：应联系 1 个街道、1 个社区、1 个网格」, 「部务会成员：应联系 1 个社区、2 个网格；不联系街道」"""
+    """「区委区政府班子：应联系 1 个街道、1 个社区、1 个网格」, 「部务会成员：应联系 1 个社区、2
+    个网格；不联系街道」"""
     levels = [(lv, n) for lv in RULE_LEVELS if (n := rule.get(lv)) is not None]
     must = "、".join(f"{n} 个{display_name(lv)}" for lv, n in levels if n)
     never = "、".join(display_name(lv) for lv, n in levels if n == 0)
@@ -551,10 +575,10 @@ def contact_rule_violations(
 ) -> list[dict[str, Any]]:
     """People whose CONTACTS in force break the rule for their category (ledgers.md 联系点), by pid.
 
-    Checked: everyone with a CONTACTS in force landing in the scope; counted: the distinct streets, communities
-    and grids they contact in force anywhere. People with no CONTACTS in force are not contact points that day
-    and are not checked. A person listed under two categories is checked per category. `rules` defaults to
-    `active_rules()` (DEFAULT_RULES, or the JSON file named by ORGGRAPH_CONTACT_RULES).
+    Checked: everyone with a CONTACTS in force landing in the scope; counted: the distinct streets,
+    communities and grids they contact in force anywhere. People with no CONTACTS in force are not contact
+    points that day and are not checked. A person listed under two categories is checked per category. `rules`
+    defaults to `active_rules()` (DEFAULT_RULES, or the JSON file named by ORGGRAPH_CONTACT_RULES).
     """
     sc = open_scope(store, scope, as_of)
     table = active_rules() if rules is None else rules
@@ -606,20 +630,20 @@ def contact_rule_violations(
 # --------------------------------------------------------------------------------------- the other lists
 def sole_contacts(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[SoleContact]:
     """People who are the only person with a SERVES or CONTACTS in force on some grid of the scope.
 
-    Rows {"pid", "name", "grids": [codes]}, by pid. Only edges on the grid itself count (a 楼栋长 of one of its
-    buildings or a leader contacting its community does not make the grid less dependent on that person).
+    Rows {"pid", "name", "grids": [codes]}, by pid. Only edges on the grid itself count (a 楼栋长 of one of
+    its buildings or a leader contacting its community does not make the grid less dependent on that person).
     """
     sc = open_scope(store, scope, as_of)
     rows = store.read(_SOLE[sc.level], sc.params).rows
-    return [{"pid": pid, "name": name, "grids": sorted(grids)} for pid, name, grids in rows]
+    return [SoleContact(pid=pid, name=name, grids=sorted(grids)) for pid, name, grids in rows]
 
 
 def grid_worker_load(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[GridLoad]:
     """Per grid: households, full-time workers in force, households per worker, overloaded (> 300).
 
     Households are the grid ledger's 户数 when given, else the households the graph holds under the grid
@@ -627,90 +651,85 @@ def grid_worker_load(
     it is listed in grids_without_fulltime instead.
     """
     sc = open_scope(store, scope, as_of)
-    out = []
+    out: list[GridLoad] = []
     for code, name, kind, households, counted, workers, community, community_name in store.read(
         _GRID_LOAD[sc.level], sc.params
     ).rows:
-        uniq = sorted({pid: nm for pid, nm in workers or []}.items())
+        uniq = sorted(dict(workers or []).items())
         hh = int(households) if households is not None else int(counted or 0)
         load = hh / len(uniq) if uniq else None
         out.append(
-            {
-                "code": code,
-                "name": name,
-                "kind": kind,
-                "community": community,
-                "community_name": community_name,
-                "households": hh,
-                "households_source": "ledger" if households is not None else "counted",
-                "fulltime": len(uniq),
-                "workers": [{"pid": pid, "name": nm} for pid, nm in uniq],
-                "load": load,
-                "overloaded": load is not None and load > OVERLOAD_HOUSEHOLDS,
-            }
+            GridLoad(
+                code=code,
+                name=name,
+                kind=kind,
+                community=community,
+                community_name=community_name,
+                households=hh,
+                households_source="ledger" if households is not None else "counted",
+                fulltime=len(uniq),
+                workers=[PersonRef(pid=pid, name=nm) for pid, nm in uniq],
+                load=load,
+                overloaded=load is not None and load > OVERLOAD_HOUSEHOLDS,
+            )
         )
     return out
 
 
 def dual_reporting_tally(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[DualReporting]:
     """Per community: party members and units that have reported to it (双报到) by the day, by code."""
     sc = open_scope(store, scope, as_of)
-    out = []
+    out: list[DualReporting] = []
     for code, name, members, units in store.read(_DUAL[sc.level], sc.params).rows:
         ulist = sorted(
-            ({"code": u, "name": n, "post": post, "date": d} for u, n, post, d in units or []),
+            (ReportedUnit(code=u, name=n, post=post, date=d) for u, n, post, d in units or []),
             key=lambda u: u["code"],
         )
         out.append(
-            {
-                "code": code,
-                "name": name,
-                "members": int(members or 0),
-                "units": len(ulist),
-                "unit_list": ulist,
-            }
+            DualReporting(code=code, name=name, members=int(members or 0), units=len(ulist), unit_list=ulist)
         )
     return out
 
 
 def part_time_committee(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> list[dict[str, Any]]:
-    """Per street or community party organization of the scope: part-time members in force and their source units."""
+) -> list[PartTimeCommittee]:
+    """Per street or community party organization of the scope: part-time members in force and their source
+    units."""
     sc = open_scope(store, scope, as_of)
     rows = store.read(_PART_TIME[sc.level], sc.params).rows
     unit_codes = sorted({m[2] for r in rows for m in r[5] or [] if m[2]})
     unit_names = names(store, "Unit", unit_codes)
-    out = []
+    out: list[PartTimeCommittee] = []
     for code, name, kind, base, base_name, members in rows:
         mlist = sorted(
             (
-                {
-                    "pid": pid,
-                    "name": nm,
-                    "source_unit": u,
-                    "source_unit_name": unit_names.get(u) if u else None,
-                    "since": s,
-                    "until": t,
-                }
+                PartTimeMember(
+                    pid=pid,
+                    name=nm,
+                    source_unit=u,
+                    source_unit_name=unit_names.get(u) if u else None,
+                    since=s,
+                    until=t,
+                )
                 for pid, nm, u, s, t in members or []
             ),
             key=lambda m: (m["pid"], m["since"] or ""),
         )
         units = sorted({m["source_unit"] for m in mlist if m["source_unit"]})
         out.append(
-            {
-                "code": code,
-                "name": name,
-                "kind": kind,
-                "base": base,
-                "base_name": base_name,
-                "members": len({m["pid"] for m in mlist}),
-                "member_list": mlist,
-                "source_units": [{"code": u, "name": unit_names.get(u)} for u in units],
-            }
+            PartTimeCommittee(
+                code=code,
+                name=name,
+                kind=kind,
+                base=base,
+                base_name=base_name,
+                members=len({m["pid"] for m in mlist}),
+                member_list=mlist,
+                source_units=[SourceUnit(code=u, name=unit_names.get(u)) for u in units],
+            )
         )
     return out
 
@@ -727,7 +746,7 @@ GAP_LISTS = (
 
 def gap_details(
     store: Store, scope: str | Scope | None = None, as_of: str | None = None
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, Sequence[Mapping[str, Any]]]:
     """The gap lists of gaps() with what a report shows about each entry, in the same order as GAP_LISTS.
 
     Regions: {"code", "name", "parent", "parent_name"} (grids from grid_worker_load, with their load); people:
@@ -749,7 +768,7 @@ def gap_details(
     }
 
 
-def gaps_of(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+def gaps_of(details: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, list[str]]:
     """api.md's /api/gaps lists from gap_details: sorted, distinct codes and pids."""
     return {k: sorted({row.get("pid") or row["code"] for row in details[k]}) for k in GAP_LISTS}
 

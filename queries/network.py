@@ -1,8 +1,11 @@
-"""Bounded graphs for the network pages: a node's ego network, the co-building network and the party organization tree.
+"""Bounded graphs for the network pages: a node's ego network, the co-building network and the party
+organization tree.
 
 Every query is aggregated in Cypher (a count per relationship group plus at most a few hundred sample
 nodes), so a page never pulls a city's residents into Python; past the node cap the rest become counted
 group nodes ("+1,234 居民"). The result is a plain `Graph` the pages draw; masking by role is the pages' job.
+
+Length (about 860 lines): the three page graphs share the Graph model, the node cap and the folding of groups.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, ORG_KINDS, RELS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
@@ -180,7 +183,7 @@ _NODE: dict[str, LiteralString] = {
     label: statement(
         f"network.node.{label}",
         # Label and key property come from the schema, never from input.
-        f"MATCH (n:{label} {{{nt.key}: $key}}) RETURN n LIMIT 1",  # type: ignore[arg-type]
+        trusted(f"MATCH (n:{label} {{{nt.key}: $key}}) RETURN n LIMIT 1"),
         f"读取一个{nt.zh}节点的属性",
         origin=__name__,
     )
@@ -211,7 +214,7 @@ def fetch_node(store: Store, ref: NodeRef) -> GNode:
 _EGO_STEP: dict[str, LiteralString] = {
     label: statement(
         f"network.ego.step.{label}",
-        f"""UNWIND $keys AS key
+        trusted(f"""UNWIND $keys AS key
 MATCH (n:{label} {{{nt.key}: key}})-[r]-(m)
 WHERE {_IN_FORCE}
 WITH key, n, r, m
@@ -219,7 +222,7 @@ ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.ke
 WITH key, type(r) AS rel, startNode(r) = n AS outgoing, [l IN labels(m) WHERE l <> 'PartyMember'][0] AS label,
      count(*) AS total, collect([m, r])[..$per_group] AS sample
 RETURN key, rel, outgoing, label, total, sample
-ORDER BY key, rel, outgoing, label""",  # type: ignore[arg-type]
+ORDER BY key, rel, outgoing, label"""),
         f"{nt.zh}的邻居：按关系类型、方向和标签分组计数，每组只取前若干个",
         origin=__name__,
     )
@@ -247,7 +250,8 @@ def _step(store: Store, label: str, keys: list[str], as_of: str, per_group: int)
 
 
 def _fair_shares(sizes: list[int], budget: int) -> list[int]:
-    """Split `budget` over groups max-min fairly: small groups whole, the big ones an equal share of the rest."""
+    """Split `budget` over groups max-min fairly: small groups whole, the big ones an equal share of the
+    rest."""
     shares = [0] * len(sizes)
     left, remaining = len(sizes), max(0, budget)
     for i in sorted(range(len(sizes)), key=lambda j: sizes[j]):
@@ -286,7 +290,7 @@ def ego_network(
     # Step one: one slot kept per group for its group node, the rest shared fairly.
     groups = _step(store, ref.label, [ref.key], as_of, per_group=cap)
     shares = _fair_shares([len(x.sample) for x in groups], cap - 1 - len(groups))
-    for grp, share in zip(groups, shares):
+    for grp, share in zip(groups, shares, strict=False):
         for node, rprops in grp.sample[:share]:
             node.level, node.parent = 1, center.id
             node.via = node.via or f"{grp.rel}:{'out' if grp.outgoing else 'in'}:{grp.label}"
@@ -373,7 +377,8 @@ RETURN c, collect([p, r])[..$limit] AS leaders""",
 
 
 def _inherited_leaders(store: Store, g: Graph, key: str, as_of: str, cap: int) -> None:
-    """The leaders whose contact point is the grid's community, linked to it as drawn (level 1, `inherited`)."""
+    """The leaders whose contact point is the grid's community, linked to it as drawn (level 1,
+    `inherited`)."""
     room = cap - len(g.nodes)
     if room <= 0:
         return
@@ -400,19 +405,19 @@ for _label, _nt in NODES.items():
         _d = "out" if _out else "in"
         _GROUP_COUNT[(_label, _out)] = statement(
             f"network.group.count.{_label}.{_d}",
-            f"""MATCH {_pat}
+            trusted(f"""MATCH {_pat}
 WHERE type(r) = $rel AND $mlabel IN labels(m) AND {_IN_FORCE}
-RETURN count(*) AS total""",  # type: ignore[arg-type]
+RETURN count(*) AS total"""),
             f"{_nt.zh}的一组邻居（按关系类型、方向和标签）有多少个",
             origin=__name__,
         )
         _GROUP_PAGE[(_label, _out)] = statement(
             f"network.group.page.{_label}.{_d}",
-            f"""MATCH {_pat}
+            trusted(f"""MATCH {_pat}
 WHERE type(r) = $rel AND $mlabel IN labels(m) AND {_IN_FORCE}
 RETURN m, r
 ORDER BY coalesce(m.name, m.code, m.pid), coalesce(m.code, m.pid), coalesce(r.key, ''), coalesce(r.source, '')
-SKIP $offset LIMIT $limit""",  # type: ignore[arg-type]
+SKIP $offset LIMIT $limit"""),
             f"{_nt.zh}的一组邻居，按名称排序分页",
             origin=__name__,
         )
@@ -423,7 +428,8 @@ _GROUP_KIND_ERROR = (
 
 
 def parse_group_kind(kind: str) -> tuple[str, bool, str]:
-    """ "REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422 otherwise."""
+    """ "REL:in|out:Label" (a group node's `via`) → (relationship, outgoing, label); ScopeError 422
+    otherwise."""
     parts = kind.split(":")
     if len(parts) != 3 or parts[1] not in ("in", "out") or parts[2] not in NODES or not parts[0].isupper():
         raise ScopeError(_GROUP_KIND_ERROR, 422)
@@ -475,10 +481,10 @@ def _scope_name(kind: str) -> str:
 _COB_COUNT = {
     kind: statement(
         f"network.cobuilding.count.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
-RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units""",  # type: ignore[arg-type]
+RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units"""),
         "范围内社区数和在期共建单位数（决定画明细还是按街道汇总）",
         origin=__name__,
     )
@@ -488,7 +494,7 @@ RETURN count(DISTINCT c) AS communities, count(DISTINCT u) AS units""",  # type:
 _COB_DETAIL = {
     kind: statement(
         f"network.cobuilding.detail.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 OPTIONAL MATCH (c)-[:PART_OF]->(s:Street)
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
@@ -497,7 +503,7 @@ ORDER BY u.name, u.code, coalesce(r.key, ''), coalesce(r.source, '')
 WITH c, s, count(u) AS total, collect(CASE WHEN u IS NULL THEN NULL ELSE [u, r] END)[..$per] AS links
 RETURN c, s.code AS street, s.name AS street_name, total, links
 ORDER BY street, c.code
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "范围内每个社区及其在期共建单位（每个社区最多取若干个）",
         origin=__name__,
     )
@@ -507,7 +513,7 @@ LIMIT $limit""",  # type: ignore[arg-type]
 _COB_STREETS = {
     kind: statement(
         f"network.cobuilding.streets.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 MATCH (c)-[:PART_OF]->(s:Street)
 OPTIONAL MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
@@ -515,7 +521,7 @@ WITH s, c, count(r) AS links
 RETURN s.code AS code, s.name AS name, count(c) AS communities,
        count(CASE WHEN links > 0 THEN 1 END) AS covered
 ORDER BY code
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "按街道汇总联建共建：社区数、有在期共建的社区数",
         origin=__name__,
     )
@@ -525,12 +531,12 @@ LIMIT $limit""",  # type: ignore[arg-type]
 _COB_KINDS = {
     kind: statement(
         f"network.cobuilding.kinds.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 MATCH (c)-[:PART_OF]->(s:Street)
 MATCH (u:Unit)-[r:CO_BUILDS]->(c)
 WHERE {_IN_FORCE}
 RETURN s.code AS street, coalesce(u.kind, '其他') AS kind, count(DISTINCT u) AS units, count(r) AS links
-ORDER BY street, kind""",  # type: ignore[arg-type]
+ORDER BY street, kind"""),
         "按街道和单位类型汇总在期共建单位",
         origin=__name__,
     )
@@ -610,7 +616,8 @@ _UNIT_KIND_ORDER = ("党政机关", "事业单位", "国有企业", "民营企�
 _ORG_BASED: dict[str, tuple[str, ...]] = {
     "District": (
         "MATCH (:District {code: $scope})<-[:PART_OF*0..4]-(b)<-[:BASED_IN]-(:PartyOrg)",
-        "MATCH (:District {code: $scope})<-[:PART_OF]-(s:Street) MATCH (u:Unit {street: s.code})<-[:BASED_IN]-(:PartyOrg)",
+        "MATCH (:District {code: $scope})<-[:PART_OF]-(s:Street) MATCH (u:Unit {street: s.code})<-[:"
+        "BASED_IN]-(:PartyOrg)",
     ),
     "Street": (
         "MATCH (:Street {code: $scope})<-[:PART_OF*0..3]-(b)<-[:BASED_IN]-(:PartyOrg)",
@@ -632,8 +639,8 @@ def _org_set(kind: str) -> str:
 _ORG_COUNT = {
     kind: statement(
         f"network.orgtree.count.{_scope_name(kind)}",
-        f"""{_org_set(kind)}
-RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
+        trusted(f"""{_org_set(kind)}
+RETURN o.kind AS kind, count(DISTINCT o) AS n"""),
         "范围内各类党组织的个数（决定画到哪一级）",
         origin=__name__,
     )
@@ -645,7 +652,7 @@ RETURN o.kind AS kind, count(DISTINCT o) AS n""",  # type: ignore[arg-type]
 _ORG_FETCH = {
     kind: statement(
         f"network.orgtree.fetch.{_scope_name(kind)}",
-        f"""{_org_set(kind)}
+        trusted(f"""{_org_set(kind)}
 WITH DISTINCT o
 WHERE o.kind IN $kinds
 RETURN o,
@@ -656,7 +663,7 @@ RETURN o,
   size([(m3:Person)-[:MEMBER_OF]->(o) | m3]) AS members,
   [(c:PartyOrg)-[:SUBORDINATE_TO]->(o) WHERE NOT c.kind IN $kinds | c.kind] AS hidden_children
 ORDER BY o.code
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "范围内指定类型的党组织：上级、书记、在期兼职委员、党员数、未显示的下级",
         origin=__name__,
     )
@@ -665,12 +672,13 @@ LIMIT $limit""",  # type: ignore[arg-type]
 
 _KIND_RANK = {k: i for i, k in enumerate(ORG_KINDS)}
 
-# Grids of a scope with no party organization based in them or in one of their buildings (网格党组织覆盖的缺口),
+# Grids of a scope with no party organization based in them or in one of their buildings
+# (网格党组织覆盖的缺口),
 # per community, with the organizations based in that community (where the org tree shows them).
 _GRIDS_WITHOUT_ORG = {
     kind: statement(
         f"network.orgtree.grids_without_org.{_scope_name(kind)}",
-        f"""{m}
+        trusted(f"""{m}
 MATCH (c)<-[:PART_OF]-(g:Grid)
 WHERE NOT (g)<-[:BASED_IN]-(:PartyOrg) AND NOT (g)<-[:PART_OF]-(:Building)<-[:BASED_IN]-(:PartyOrg)
 WITH c, g ORDER BY g.code
@@ -678,7 +686,7 @@ WITH c, count(g) AS total, collect([g.code, g.name])[..$per] AS grids
 OPTIONAL MATCH (o:PartyOrg)-[:BASED_IN]->(c)
 RETURN c.code AS community, c.name AS name, total, grids, collect(o.code) AS orgs
 ORDER BY community
-LIMIT $limit""",  # type: ignore[arg-type]
+LIMIT $limit"""),
         "范围内未建党组织的网格（按社区，附依托该社区的党组织）",
         origin=__name__,
     )
@@ -706,7 +714,8 @@ def grids_without_party_org(
 def org_tree(
     store: Store, scope: str | None = None, *, as_of: str | None = None, cap: int = NODE_CAP
 ) -> Graph:
-    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope, with secretaries and part-time members, at most `cap` nodes.
+    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope, with secretaries and part-time members, at most
+    `cap` nodes.
 
     Kinds are drawn from the top down while they fit; the first kind that does not fit is counted per
     parent ("+12 党小组"), and part-time members are drawn while room is left, otherwise counted.
@@ -814,7 +823,7 @@ def _levels(g: Graph) -> None:
 _NAMES: dict[str, LiteralString] = {
     label: statement(
         f"network.names.{label}",
-        f"UNWIND $keys AS key MATCH (n:{label} {{{nt.key}: key}}) RETURN key, n.name AS name",  # type: ignore[arg-type]
+        trusted(f"UNWIND $keys AS key MATCH (n:{label} {{{nt.key}: key}}) RETURN key, n.name AS name"),
         f"一批{nt.zh}的名称（短板清单等列表用）",
         origin=__name__,
     )
@@ -827,12 +836,13 @@ def names(store: Store, label: str, keys: list[str]) -> dict[str, str | None]:
     """{key: name} for keys of one label (a page shows at most a few hundred at once)."""
     if label not in _NAMES or not keys:
         return {}
-    return {k: n for k, n in store.read(_NAMES[label], {"keys": list(keys)}).rows}
+    return dict(store.read(_NAMES[label], {"keys": list(keys)}).rows)
 
 
 # ------------------------------------------------------------------------------------------ contact path
 def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str | None = None) -> Graph:
-    """The shortest contact path (queries/contacts.py) as a Graph whose node levels are their places on the path.
+    """The shortest contact path (queries/contacts.py) as a Graph whose node levels are their places on the
+    path.
 
     A path has at most a dozen nodes, so each is read whole (properties for the click panel).
     """

@@ -41,7 +41,8 @@ REGIONS = statement(
 MATCH (p:Person {pid: pid})
 OPTIONAL MATCH (p)-[:LIVES_IN|SERVES|CONTACTS|LINKS_HOUSEHOLD|REPORTED_TO]->(t)-[:PART_OF*0..5]->(a)
 WITH p, collect(DISTINCT a.code) AS direct
-OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)-[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
+OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)
+      -[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
 WITH p, direct, collect(DISTINCT a2.code) AS more
 RETURN p.pid AS pid, direct + more AS regions""",
     "多名人员各自所在的区域（同 scope.regions.person，一次查询）",

@@ -122,7 +122,8 @@ class Access:
 
     @classmethod
     def of(cls, role: str | Role | None, scope: str | None = None, seal: PhoneSeal | None = None) -> Access:
-        """The access of a role (None = viewer, the least); the seal is kept only where phones may be opened."""
+        """The access of a role (None = viewer, the least); the seal is kept only where phones may be
+        opened."""
         r = Role(role or Role.viewer)
         return cls(r, scope or None, seal if Capability.phones in ROLE_CAPABILITIES[r] else None)
 
@@ -225,7 +226,8 @@ def page_scope(store: Store, access: Access, scope: str | None) -> NodeRef | Non
 def person_for(store: Store, access: Access, pid: str) -> dict[str, Any] | None:
     """The person with this pid as this user may see them (`present`), or None when unknown *or* outside a
     scoped user's jurisdiction — after the same store work either way (where a real person lies is asked even
-    when the pid names nobody), so the time of the answer does not tell whether someone is registered elsewhere."""
+    when the pid names nobody), so the time of the answer does not tell whether someone is registered
+    elsewhere."""
     found = person(store, pid)
     if access.scope is not None:
         regions = people_regions(store, [pid if found is not None else _decoy(store)]).get(pid, frozenset())
@@ -344,8 +346,9 @@ def _open_phone(d: dict[str, Any], access: Access) -> dict[str, Any]:
 
 def present(value: Any, access: Access) -> Any:
     """A JSON-able answer as this user may see it: in every map holding `phone_sealed` (a person's properties,
-    with its `pid`) the phone is opened for admin and the sealed form is dropped; every `phone` field is masked
-    for everyone else (the store holds masked numbers only; this also masks one that came from elsewhere)."""
+    with its `pid`) the phone is opened for admin and the sealed form is dropped; every `phone` field is
+    masked for everyone else (the store holds masked numbers only; this also masks one that came from
+    elsewhere)."""
     if isinstance(value, dict):
         if "phone_sealed" in value:
             value = _open_phone(value, access)

@@ -4,6 +4,8 @@ Chinese headers, as CSV files, or as JSON.
 
 A report is built once as plain data (`build_report`), laid out as tables (`report_tables`: one per sheet),
 then written in the format the output file's suffix asks for (`write_report`).
+
+Length (about 650 lines): the three reports' builders and the layout of their tables, one section each.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.queries import analytics
@@ -33,7 +35,7 @@ from orggraph.queries.coverage import (
     part_time_committee,
 )
 
-from orggraph.sheets import EMPTY, Column, Table, flat_rows, write_tables
+from orggraph.sheets import EMPTY, Column, Table, flat_rows, key, write_tables
 
 __all__ = [
     "FORMATS",
@@ -87,8 +89,10 @@ _ANCESTRY = {
     label: statement(
         f"reports.scope_names.{label}",
         # The label comes from the fixed tuple below, never from input.
-        f"MATCH p = (n:{label} {{code: $key}})-[:PART_OF*0..2]->(a) "  # type: ignore[arg-type]
-        "RETURN a.name AS name, a.code AS code, length(p) AS depth ORDER BY depth DESC",
+        trusted(
+            f"MATCH p = (n:{label} {{code: $key}})-[:PART_OF*0..2]->(a) "
+            "RETURN a.name AS name, a.code AS code, length(p) AS depth ORDER BY depth DESC"
+        ),
         "一个区域及其上级区域的名称（报表标题用）",
         origin=__name__,
     )
@@ -105,7 +109,7 @@ _SHOWN_DISTRICTS = 5
 _NAMES = {
     label: statement(
         f"reports.names.{label}",
-        f"UNWIND $codes AS c MATCH (n:{label} {{code: c}}) RETURN n.code AS code, n.name AS name",  # type: ignore[arg-type]
+        trusted(f"UNWIND $codes AS c MATCH (n:{label} {{code: c}}) RETURN n.code AS code, n.name AS name"),
         "报表中编码对应的名称",
         origin=__name__,
     )
@@ -244,228 +248,170 @@ PID_NOTE = (
 )
 
 
-def _load_table(load: list[dict[str, Any]]) -> Table:
-    t = Table(
-        "网格员负担",
-        "网格户数与专职网格员负担",
-        [
-            Column("网格名称", 18),
-            Column("网格编码", 18, "@"),
-            Column("所属社区", 14),
-            Column("网格类型", 10),
-            Column("户数", 8, "#,##0"),
-            Column("户数来源", 13),
-            Column("专职网格员人数", 9, "#,##0"),
-            Column("专职网格员", 22),
-            Column("人均户数", 9, "#,##0.0"),
-            Column("负担过重", 12),
+def _workers(g: dict[str, Any]) -> list[str]:
+    return [_person(w["name"], w["pid"]) for w in g["workers"]]
+
+
+def _overloaded(g: dict[str, Any]) -> str:
+    return "是" if g["overloaded"] else ("无专职网格员" if g["fulltime"] == 0 else "否")
+
+
+# Each table is a list of columns, each saying how its cell comes from one row of the report's data.
+_LOAD_COLUMNS = [
+    Column("网格名称", 18, None, key("name")),
+    Column("网格编码", 18, "@", key("code")),
+    Column("所属社区", 14, None, key("community_name")),
+    Column("网格类型", 10, None, key("kind")),
+    Column("户数", 8, "#,##0", key("households")),
+    Column(
+        "户数来源", 13, None, lambda g: "台账户数" if g["households_source"] == "ledger" else "按已录入户数"
+    ),
+    Column("专职网格员人数", 9, "#,##0", key("fulltime")),
+    Column("专职网格员", 22, None, _workers),
+    Column("人均户数", 9, "#,##0.0", key("load")),
+    Column("负担过重", 12, None, _overloaded),
+]
+_GRID_GAP_COLUMNS = [
+    Column("网格名称", 18, None, key("name")),
+    Column("网格编码", 18, "@", key("code")),
+    Column("所属社区", 14, None, key("community_name")),
+    Column("户数", 8, "#,##0", key("households")),
+    Column("专职网格员人数", 9, "#,##0", key("fulltime")),
+    Column("人均户数", 9, "#,##0.0", key("load")),
+    Column("专职网格员", 24, None, _workers),
+]
+_DUAL_COLUMNS = [
+    Column("社区名称", 14, None, key("name")),
+    Column("社区编码", 16, "@", key("code")),
+    Column("报到党员数", 10, "#,##0", key("members")),
+    Column("报到单位数", 10, "#,##0", key("units")),
+    Column(
+        "报到单位（认领岗位）",
+        50,
+        None,
+        lambda c: [
+            f"{u['name']}（{u['post']}）" if u.get("post") else str(u["name"]) for u in c["unit_list"]
         ],
-    )
-    for g in load:
-        t.rows.append(
-            [
-                g["name"],
-                g["code"],
-                g["community_name"],
-                g["kind"],
-                g["households"],
-                "台账户数" if g["households_source"] == "ledger" else "按已录入户数",
-                g["fulltime"],
-                [_person(w["name"], w["pid"]) for w in g["workers"]],
-                g["load"],
-                "是" if g["overloaded"] else ("无专职网格员" if g["fulltime"] == 0 else "否"),
-            ]
-        )
-    return t
+    ),
+]
+_PART_TIME_COLUMNS = [
+    Column("组织名称", 24, None, key("name")),
+    Column("组织编码", 14, "@", key("code")),
+    Column("组织类型", 8, None, key("kind")),
+    Column("依托对象", 14, None, key("base_name")),
+    Column("在期兼职委员数", 10, "#,##0", key("members")),
+    Column("兼职委员", 24, None, lambda o: [_person(m["name"], m["pid"]) for m in o["member_list"]]),
+    Column("来源单位", 34, None, lambda o: [str(u["name"] or u["code"]) for u in o["source_units"]]),
+]
+
+
+def _ratio(v: dict[str, Any]) -> Any:
+    return v["ratio"] if v["total"] else None
+
+
+def _load_table(load: list[dict[str, Any]]) -> Table:
+    return Table("网格员负担", "网格户数与专职网格员负担", _LOAD_COLUMNS).filled(load)
 
 
 def _coverage_tables(r: dict[str, Any]) -> list[Table]:
+    # Summary rows are measures; breakdown rows are (area, measure) pairs: numbers stay numbers, and the table
+    # fits a page however many measures there are.
     summary = Table(
         "覆盖率汇总",
         "覆盖率汇总",
         [
-            Column("指标", 22),
-            Column("覆盖数", 9, "#,##0"),
-            Column("总数", 9, "#,##0"),
-            Column("覆盖率", 9, "0.0%"),
-            Column("口径", 56),
+            Column("指标", 22, None, lambda m: _name_and_definition(m.zh)[0]),
+            Column("覆盖数", 9, "#,##0", lambda m: _measure(r["coverage"], m.id)["covered"]),
+            Column("总数", 9, "#,##0", lambda m: _measure(r["coverage"], m.id)["total"]),
+            Column("覆盖率", 9, "0.0%", lambda m: _ratio(_measure(r["coverage"], m.id))),
+            Column("口径", 56, None, lambda m: _name_and_definition(m.zh)[1]),
         ],
-    )
-    for m in MEASURES:
-        v = _measure(r["coverage"], m.id)
-        name, definition = _name_and_definition(m.zh)
-        summary.rows.append([name, v["covered"], v["total"], v["ratio"] if v["total"] else None, definition])
+    ).filled(MEASURES)
     child = display_name(r["breakdown"][0]["label"]) if r["breakdown"] else "下级区域"
-    # One row per area and measure: numbers stay numbers, and the table fits a page however many measures.
     breakdown = Table(
         f"按{child}分列",
         f"覆盖率按{child}分列",
         [
-            Column(f"{child}名称", 16),
-            Column(f"{child}编码", 16, "@"),
-            Column("指标", 22),
-            Column("覆盖数", 9, "#,##0"),
-            Column("总数", 9, "#,##0"),
-            Column("覆盖率", 9, "0.0%"),
+            Column(f"{child}名称", 16, None, lambda am: am[0]["name"]),
+            Column(f"{child}编码", 16, "@", lambda am: am[0]["code"]),
+            Column("指标", 22, None, lambda am: _name_and_definition(am[1].zh)[0]),
+            Column("覆盖数", 9, "#,##0", lambda am: _measure(am[0]["coverage"], am[1].id)["covered"]),
+            Column("总数", 9, "#,##0", lambda am: _measure(am[0]["coverage"], am[1].id)["total"]),
+            Column("覆盖率", 9, "0.0%", lambda am: _ratio(_measure(am[0]["coverage"], am[1].id))),
         ],
-    )
-    for row in r["breakdown"]:
-        for m in MEASURES:
-            v = _measure(row["coverage"], m.id)
-            breakdown.rows.append(
-                [
-                    row["name"],
-                    row["code"],
-                    _name_and_definition(m.zh)[0],
-                    v["covered"],
-                    v["total"],
-                    v["ratio"] if v["total"] else None,
-                ]
-            )
-    dual = Table(
-        "双报到",
-        "各社区双报到情况",
-        [
-            Column("社区名称", 14),
-            Column("社区编码", 16, "@"),
-            Column("报到党员数", 10, "#,##0"),
-            Column("报到单位数", 10, "#,##0"),
-            Column("报到单位（认领岗位）", 50),
-        ],
-    )
-    for c in r["dual_reporting"]:
-        units = [f"{u['name']}（{u['post']}）" if u.get("post") else str(u["name"]) for u in c["unit_list"]]
-        dual.rows.append([c["name"], c["code"], c["members"], c["units"], units])
-    ptm = Table(
-        "兼职委员",
-        "街道、社区党组织兼职委员",
-        [
-            Column("组织名称", 24),
-            Column("组织编码", 14, "@"),
-            Column("组织类型", 8),
-            Column("依托对象", 14),
-            Column("在期兼职委员数", 10, "#,##0"),
-            Column("兼职委员", 24),
-            Column("来源单位", 34),
-        ],
-    )
-    for o in r["part_time_committee"]:
-        members = [_person(m["name"], m["pid"]) for m in o["member_list"]]
-        units = [str(u["name"] or u["code"]) for u in o["source_units"]]
-        ptm.rows.append([o["name"], o["code"], o["kind"], o["base_name"], o["members"], members, units])
+    ).filled((row, m) for row in r["breakdown"] for m in MEASURES)
+    dual = Table("双报到", "各社区双报到情况", _DUAL_COLUMNS).filled(r["dual_reporting"])
+    ptm = Table("兼职委员", "街道、社区党组织兼职委员", _PART_TIME_COLUMNS).filled(r["part_time_committee"])
     return [summary, breakdown, _load_table(r["grid_worker_load"]), dual, ptm]
 
 
-def _region_table(key: str, rows: list[dict[str, Any]], label: str, parent: str) -> Table:
-    sheet, title, _ = GAP_TITLES[key]
-    t = Table(
-        sheet,
-        title,
-        [Column(f"{label}名称", 20), Column(f"{label}编码", 18, "@"), Column(f"所属{parent}", 16)],
-    )
-    t.rows = [[x["name"], x["code"], x.get("parent_name")] for x in rows]
-    return t
+def _region_table(key_: str, rows: list[dict[str, Any]], label: str, parent: str) -> Table:
+    sheet, title, _ = GAP_TITLES[key_]
+    columns = [
+        Column(f"{label}名称", 20, None, key("name")),
+        Column(f"{label}编码", 18, "@", key("code")),
+        Column(f"所属{parent}", 16, None, lambda x: x.get("parent_name")),
+    ]
+    return Table(sheet, title, columns).filled(rows)
 
 
 def _gap_tables(r: dict[str, Any]) -> list[Table]:
-    d = r["details"]
+    details = r["details"]
     named = _namer(r)
     summary = Table(
-        "短板汇总", "短板清单汇总", [Column("清单", 36), Column("数量", 8, "#,##0"), Column("怎么办", 40)]
-    )
-    for k in GAP_LISTS:
-        _, title, hint = GAP_TITLES[k]
-        summary.rows.append([title, len(r["gaps"][k]), hint])
+        "短板汇总",
+        "短板清单汇总",
+        [
+            Column("清单", 36, None, lambda k: GAP_TITLES[k][1]),
+            Column("数量", 8, "#,##0", lambda k: len(r["gaps"][k])),
+            Column("怎么办", 40, None, lambda k: GAP_TITLES[k][2]),
+        ],
+    ).filled(GAP_LISTS)
     tables = [
         summary,
-        _region_table("communities_without_cobuilding", d["communities_without_cobuilding"], "社区", "街道"),
+        _region_table(
+            "communities_without_cobuilding", details["communities_without_cobuilding"], "社区", "街道"
+        ),
     ]
-    for key in ("grids_without_fulltime", "overloaded_grids"):
-        sheet, title, _ = GAP_TITLES[key]
-        t = Table(
-            sheet,
-            title,
-            [
-                Column("网格名称", 18),
-                Column("网格编码", 18, "@"),
-                Column("所属社区", 14),
-                Column("户数", 8, "#,##0"),
-                Column("专职网格员人数", 9, "#,##0"),
-                Column("人均户数", 9, "#,##0.0"),
-                Column("专职网格员", 24),
-            ],
-        )
-        for g in d[key]:
-            workers = [_person(w["name"], w["pid"]) for w in g["workers"]]
-            t.rows.append(
-                [
-                    g["name"],
-                    g["code"],
-                    g["community_name"],
-                    g["households"],
-                    g["fulltime"],
-                    g["load"],
-                    workers,
-                ]
-            )
-        tables.append(t)
-    sheet, title, _ = GAP_TITLES["contact_rule_violations"]
-    v = Table(
-        sheet,
-        title,
-        [
-            Column("姓名", 10),
-            Column("职务", 16),
-            Column("联系人类别", 14),
-            Column("街道数", 7, "#,##0"),
-            Column("社区数", 7, "#,##0"),
-            Column("网格数", 7, "#,##0"),
-            Column("违反的规定", 36),
-            Column("在期联系点", 40),
-            Column(PID_HEADER, 22, "@"),
-        ],
-    )
-    for x in d["contact_rule_violations"]:
-        targets = [
+    for name in ("grids_without_fulltime", "overloaded_grids"):
+        sheet, title, _ = GAP_TITLES[name]
+        tables.append(Table(sheet, title, _GRID_GAP_COLUMNS).filled(details[name]))
+
+    def targets(x: dict[str, Any]) -> str:
+        lines = [
             f"{display_name(lv)}：{'、'.join(named(c) for c in codes)}"
             for lv, codes in x["targets"].items()
             if codes
         ]
-        c = x["counts"]
-        v.rows.append(
-            [
-                _person(x["name"], x["pid"]),
-                "、".join(x["titles"]),
-                x["category"],
-                c["Street"],
-                c["Community"],
-                c["Grid"],
-                x["rule"],
-                "\n".join(targets) or EMPTY,
-                x["pid"],
-            ]
-        )
-    tables.append(v)
+        return "\n".join(lines) or EMPTY
+
+    sheet, title, _ = GAP_TITLES["contact_rule_violations"]
+    violations = [
+        Column("姓名", 10, None, lambda x: _person(x["name"], x["pid"])),
+        Column("职务", 16, None, lambda x: "、".join(x["titles"])),
+        Column("联系人类别", 14, None, key("category")),
+        Column("街道数", 7, "#,##0", lambda x: x["counts"]["Street"]),
+        Column("社区数", 7, "#,##0", lambda x: x["counts"]["Community"]),
+        Column("网格数", 7, "#,##0", lambda x: x["counts"]["Grid"]),
+        Column("违反的规定", 36, None, key("rule")),
+        Column("在期联系点", 40, None, targets),
+        Column(PID_HEADER, 22, "@", key("pid")),
+    ]
+    tables.append(Table(sheet, title, violations).filled(details["contact_rule_violations"]))
     sheet, title, _ = GAP_TITLES["sole_contacts"]
-    s = Table(
-        sheet,
-        title,
-        [
-            Column("姓名", 10),
-            Column("网格数", 7, "#,##0"),
-            Column("唯一直接联系的网格", 50),
-            Column(PID_HEADER, 22, "@"),
-        ],
-    )
-    s.rows = [
-        [_person(x["name"], x["pid"]), len(x["grids"]), [named(g) for g in x["grids"]], x["pid"]]
-        for x in d["sole_contacts"]
+    sole = [
+        Column("姓名", 10, None, lambda x: _person(x["name"], x["pid"])),
+        Column("网格数", 7, "#,##0", lambda x: len(x["grids"])),
+        Column("唯一直接联系的网格", 50, None, lambda x: [named(g) for g in x["grids"]]),
+        Column(PID_HEADER, 22, "@", key("pid")),
     ]
     tables += [
-        s,
-        _region_table("grids_without_direct_contact", d["grids_without_direct_contact"], "网格", "社区"),
+        Table(sheet, title, sole).filled(details["sole_contacts"]),
+        _region_table(
+            "grids_without_direct_contact", details["grids_without_direct_contact"], "网格", "社区"
+        ),
+        _load_table(r["grid_worker_load"]),
     ]
-    tables.append(_load_table(r["grid_worker_load"]))
     return tables
 
 
@@ -543,125 +489,86 @@ def _analytics_tables(r: dict[str, Any]) -> list[Table]:
         "关键人员",
         "关键人员（某些户与党组织的唯一联系）",
         [
-            Column("姓名", 10),
-            Column("唯一联系的户数", 10, "#,##0"),
-            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 40),
-            Column("联系关系落在", 36),
-            Column(PID_HEADER, 22, "@"),
+            Column("姓名", 10, None, lambda c: _person(c["name"], c["pid"])),
+            Column("唯一联系的户数", 10, "#,##0", key("households")),
+            Column(f"这些户（最多 {analytics.LIST_CAP} 户）", 40, None, lambda c: list(c["household_list"])),
+            Column("联系关系落在", 36, None, lambda c: [named(x) for x in c["through"]]),
+            Column(PID_HEADER, 22, "@", key("pid")),
         ],
-    )
-    critical.rows = [
-        [
-            _person(c["name"], c["pid"]),
-            c["households"],
-            list(c["household_list"]),
-            [named(x) for x in c["through"]],
-            c["pid"],
-        ]
-        for c in cp["critical"]
-    ]
+    ).filled(cp["critical"])
     unlinked = Table(
-        "未联系户", f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）", [Column("户编码", 26, "@")]
-    )
-    unlinked.rows = [[h] for h in cp["unlinked_list"]]
+        "未联系户",
+        f"与党组织没有联系的户（最多 {analytics.LIST_CAP} 户）",
+        [Column("户编码", 26, "@", lambda h: h)],
+    ).filled(cp["unlinked_list"])
     histogram = Table(
         "负担分布",
         "专职网格员人均户数分布",
-        [Column("人均户数", 22), Column("专职网格员人数", 14, "#,##0")],
-    )
-    histogram.rows = [[_bin(b), b["workers"]] for b in fl["histogram"]]
+        [Column("人均户数", 22, None, _bin), Column("专职网格员人数", 14, "#,##0", key("workers"))],
+    ).filled(fl["histogram"])
+    ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
+    overloaded = {w["pid"] for w in fl["overloaded"]}
     workers = Table(
         "专职网格员负担",
         f"负担最重和负担过重（人均超过 {OVERLOAD_HOUSEHOLDS} 户）的专职网格员",
         [
-            Column("姓名", 10),
-            Column("人均户数", 9, "#,##0.0"),
-            Column("网格数", 7, "#,##0"),
-            Column("服务的网格", 44),
-            Column("负担过重", 9),
-            Column(PID_HEADER, 22, "@"),
+            Column("姓名", 10, None, lambda w: _person(w["name"], w["pid"])),
+            Column("人均户数", 9, "#,##0.0", key("load")),
+            Column("网格数", 7, "#,##0", lambda w: len(w["grids"])),
+            Column("服务的网格", 44, None, lambda w: [named(g) for g in w["grids"]]),
+            Column("负担过重", 9, None, lambda w: _yes(w["pid"] in overloaded)),
+            Column(PID_HEADER, 22, "@", key("pid")),
         ],
-    )
-    ranked = {w["pid"]: w for w in [*fl["top"], *fl["overloaded"]]}
-    overloaded = {w["pid"] for w in fl["overloaded"]}
-    workers.rows = [
-        [
-            _person(w["name"], w["pid"]),
-            w["load"],
-            len(w["grids"]),
-            [named(g) for g in w["grids"]],
-            _yes(w["pid"] in overloaded),
-            w["pid"],
-        ]
-        for w in sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"]))
-    ]
+    ).filled(sorted(ranked.values(), key=lambda w: (-w["load"], w["pid"])))
     pairs = Table(
         "社区联结",
         "经共同单位相连的社区",
         [
-            Column("社区名称", 14),
-            Column("社区编码", 16, "@"),
-            Column("相连社区名称", 14),
-            Column("相连社区编码", 16, "@"),
-            Column("共同单位数", 9, "#,##0"),
-            Column("共同单位", 36),
+            Column("社区名称", 14, None, lambda p: p["names"][0]),
+            Column("社区编码", 16, "@", lambda p: p["communities"][0]),
+            Column("相连社区名称", 14, None, lambda p: p["names"][1]),
+            Column("相连社区编码", 16, "@", lambda p: p["communities"][1]),
+            Column("共同单位数", 9, "#,##0", lambda p: len(p["units"])),
+            Column("共同单位", 36, None, lambda p: [str(u["name"] or u["code"]) for u in p["units"]]),
         ],
-    )
-    pairs.rows = [
-        [
-            p["names"][0],
-            p["communities"][0],
-            p["names"][1],
-            p["communities"][1],
-            len(p["units"]),
-            [str(u["name"] or u["code"]) for u in p["units"]],
-        ]
-        for p in cb["pairs"]
-    ]
+    ).filled(cb["pairs"])
     cut = {u["code"] for u in cb["cut_units"]}
     bridging = Table(
         "联结单位",
         "联结两个及以上社区的单位",
         [
-            Column("单位名称", 24),
-            Column("单位编码", 20, "@"),
-            Column("联结社区数", 9, "#,##0"),
-            Column("联结的社区", 44),
-            Column("关键单位", 9),
+            Column("单位名称", 24, None, key("name")),
+            Column("单位编码", 20, "@", key("code")),
+            Column("联结社区数", 9, "#,##0", lambda u: len(u["communities"])),
+            Column("联结的社区", 44, None, lambda u: [named(c) for c in u["communities"]]),
+            Column("关键单位", 9, None, lambda u: _yes(u["code"] in cut)),
         ],
-    )
-    bridging.rows = [
-        [
-            u["name"],
-            u["code"],
-            len(u["communities"]),
-            [named(c) for c in u["communities"]],
-            _yes(u["code"] in cut),
-        ]
-        for u in cb["bridging_units"]
-    ]
-    # One member per row: a group can hold dozens of units, which no single cell prints.
+    ).filled(cb["bridging_units"])
+    names = r.get("names", {})
+    # One member per row (group number, group, 社区 or 单位, code): a group can hold dozens of units, which no
+    # single cell prints.
     groups = Table(
         "社区群",
         "经单位连成一片的社区（每行一个社区或单位）",
         [
-            Column("社区群", 8, "0"),
-            Column("社区数", 7, "#,##0"),
-            Column("单位数", 7, "#,##0"),
-            Column("成员", 8),
-            Column("名称", 30),
-            Column("编码", 20, "@"),
+            Column("社区群", 8, "0", lambda m: m[0]),
+            Column("社区数", 7, "#,##0", lambda m: len(m[1]["communities"])),
+            Column("单位数", 7, "#,##0", lambda m: len(m[1]["units"])),
+            Column("成员", 8, None, lambda m: m[2]),
+            Column("名称", 30, None, lambda m: names.get(m[3], "")),
+            Column("编码", 20, "@", lambda m: m[3]),
         ],
+    ).filled(
+        (i, g, kind, code)
+        for i, g in enumerate(cb["groups"], start=1)
+        for kind, codes in (("社区", g["communities"]), ("单位", g["units"]))
+        for code in codes
     )
-    names = r.get("names", {})
-    for i, g in enumerate(cb["groups"], start=1):
-        members = [("社区", c) for c in g["communities"]] + [("单位", u) for u in g["units"]]
-        for kind, code in members:
-            groups.rows.append([i, len(g["communities"]), len(g["units"]), kind, names.get(code, ""), code])
     isolated = Table(
-        "孤立社区", "没有任何在期共建或报到单位的社区", [Column("社区名称", 20), Column("社区编码", 18, "@")]
-    )
-    isolated.rows = [[names.get(c, ""), c] for c in cb["isolated"]]
+        "孤立社区",
+        "没有任何在期共建或报到单位的社区",
+        [Column("社区名称", 20, None, lambda c: names.get(c, "")), Column("社区编码", 18, "@", lambda c: c)],
+    ).filled(cb["isolated"])
     return [summary, critical, unlinked, histogram, workers, pairs, bridging, groups, isolated]
 
 

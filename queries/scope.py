@@ -1,4 +1,5 @@
-"""What a key names (a code of any node, or a person's pid) and which regions it belongs to — for scopes and jurisdiction."""
+"""What a key names (a code of any node, or a person's pid) and which regions it belongs to — for scopes and
+jurisdiction."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store
 
 __all__ = [
@@ -73,7 +74,10 @@ _REGIONS = {
         label: statement(
             f"scope.regions.{label}",
             # The label comes from the fixed tuple below, never from input.
-            f"MATCH (n:{label} {{code: $key}})-[:PART_OF*0..5]->(a) RETURN collect(DISTINCT a.code) AS regions",  # type: ignore[arg-type]
+            trusted(
+                f"MATCH (n:{label} {{code: $key}})-[:PART_OF*0..5]->(a) RETURN collect(DISTINCT "
+                "a.code) AS regions"
+            ),
             "一个区域节点及其上级区域",
             origin=__name__,
         )
@@ -92,7 +96,8 @@ RETURN collect(DISTINCT a.code) AS regions""",
         """MATCH (p:Person {pid: $key})
 OPTIONAL MATCH (p)-[:LIVES_IN|SERVES|CONTACTS|LINKS_HOUSEHOLD|REPORTED_TO]->(t)-[:PART_OF*0..5]->(a)
 WITH p, collect(DISTINCT a.code) AS direct
-OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)-[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
+OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)
+      -[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
 WITH direct, collect(DISTINCT a2.code) AS more
 RETURN direct + more AS regions""",
         "人员所在的区域：居住地，以及其联系、服务、报到的对象所在区域",

@@ -1,4 +1,5 @@
-"""Search by name, 拼音首字母 or code: people, grids, communities, streets, buildings, units and party organizations.
+"""Search by name, 拼音首字母 or code: people, grids, communities, streets, buildings, units and party
+organizations.
 
 Every lookup is a range on an indexed property (`name`, `py`, or the key), `>= q AND <` q with its last
 character's successor (exactly the strings starting with q), which both stores answer from their range index
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.store import Store
 from orggraph.queries.policy import Access, Jurisdiction
 from orggraph.queries.scope import PID_RE
@@ -58,8 +59,10 @@ for _kind, (_label, _key) in KINDS.items():
         _FIND[(_kind, _field)] = statement(
             f"search.{_kind}.{_field}",
             # Label and properties come from the fixed table above, never from input.
-            f"MATCH (n:{_label}) WHERE n.{_field} >= $lo AND n.{_field} < $hi "  # type: ignore[arg-type]
-            f"RETURN n.{_key} AS key, n.name AS name LIMIT $n",
+            trusted(
+                f"MATCH (n:{_label}) WHERE n.{_field} >= $lo AND n.{_field} < $hi "
+                f"RETURN n.{_key} AS key, n.name AS name LIMIT $n"
+            ),
             f"按名称、拼音首字母或编码的前缀查找{KIND_ZH[_kind]}（走索引，有上限）",
             origin=__name__,
         )
@@ -71,9 +74,11 @@ _WHERE: dict[str, LiteralString] = {
         kind: statement(
             f"search.where.{kind}",
             # The label comes from the fixed table above, never from input.
-            f"UNWIND $keys AS k\nMATCH (t:{label} {{code: k}})\n"  # type: ignore[arg-type]
-            "OPTIONAL MATCH (t)-[:PART_OF*1..4]->(a) WHERE a:Street OR a:Community\n"
-            "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up",
+            trusted(
+                f"UNWIND $keys AS k\nMATCH (t:{label} {{code: k}})\n"
+                "OPTIONAL MATCH (t)-[:PART_OF*1..4]->(a) WHERE a:Street OR a:Community\n"
+                "RETURN k AS key, collect(DISTINCT [labels(a)[0], a.name]) AS up"
+            ),
             f"{KIND_ZH.get(kind, '户')}所在的街道、社区（搜索结果和短板清单显示位置用）",
             origin=__name__,
         )
@@ -117,13 +122,16 @@ _WHERE: dict[str, LiteralString] = {
 
 
 # Which of a batch of region nodes lie inside a scope (itself or below it): one statement per kind, instead of
-# the jurisdiction test's two reads per candidate (a street token's search over a city's codes looks at dozens).
+# the jurisdiction test's two reads per candidate (a street token's search over a city's codes looks at
+# dozens).
 _INSIDE: dict[str, LiteralString] = {
     kind: statement(
         f"search.inside.{kind}",
         # The label comes from the fixed table above, never from input.
-        f"UNWIND $keys AS k\nMATCH (n:{label} {{code: k}})-[:PART_OF*0..3]->(a)\n"  # type: ignore[arg-type]
-        "WHERE a.code = $scope\nRETURN DISTINCT k AS key",
+        trusted(
+            f"UNWIND $keys AS k\nMATCH (n:{label} {{code: k}})-[:PART_OF*0..3]->(a)\n"
+            "WHERE a.code = $scope\nRETURN DISTINCT k AS key"
+        ),
         f"一批{KIND_ZH[kind]}中位于某范围内的（搜索结果按管辖范围过滤）",
         origin=__name__,
     )
@@ -143,7 +151,8 @@ MATCH (p:Person {pid: k})
 OPTIONAL MATCH (p)-[:LIVES_IN|SERVES|CONTACTS|LINKS_HOUSEHOLD|REPORTED_TO]->(t)-[:PART_OF*0..5]->(a)
 WHERE a.code = $scope
 WITH k, p, count(a) AS n1
-OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)-[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
+OPTIONAL MATCH (p)-[:MEMBER_OF|SECRETARY_OF|PART_TIME_MEMBER_OF]->(:PartyOrg)
+      -[:BASED_IN]->(b)-[:PART_OF*0..5]->(a2)
 WHERE a2.code = $scope
 WITH k, n1, count(a2) AS n2
 WHERE n1 + n2 > 0

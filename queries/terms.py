@@ -1,4 +1,5 @@
-"""The Cypher fragments that say when a relationship is in force, and the scope chains every measure starts from.
+"""The Cypher fragments that say when a relationship is in force, and the scope chains every measure starts
+from.
 
 Fragments are joined into statements at import time from these fixed strings and the schema's labels —
 never from input — and every resulting statement is registered (`statement`), so the linter sees exactly
@@ -6,6 +7,8 @@ what runs.
 """
 
 from __future__ import annotations
+
+from orggraph.graph.schema import REGION_LABELS
 
 __all__ = [
     "CHILD_LEVEL",
@@ -18,12 +21,12 @@ __all__ = [
     "scope_chain",
 ]
 
-# District … Household, top down: PART_OF points from each level to the one before it.
-REGION_LEVELS = ("District", "Street", "Community", "Grid", "Building", "Household")
+# District … Household, top down: PART_OF points from each level to the one before it (graph/schema.py).
+REGION_LEVELS = REGION_LABELS
 # A scope is the whole graph ("all") or a district, street or community.
-SCOPE_LEVELS = ("all", "District", "Street", "Community")
-# The level a scope breaks down into.
-CHILD_LEVEL = {"all": "District", "District": "Street", "Street": "Community", "Community": "Grid"}
+SCOPE_LEVELS = ("all", *REGION_LEVELS[:3])
+# The level a scope breaks down into: the next one down.
+CHILD_LEVEL = dict(zip(SCOPE_LEVELS, REGION_LEVELS[:4], strict=True))
 
 
 def in_force(r: str = "r") -> str:
@@ -81,7 +84,8 @@ def scope_chain(scope: str, target: str, group: str | None = None) -> tuple[str,
 
 
 def descend(upper: str, target: str) -> str:
-    """The PART_OF hops from a bound node of level `upper` down to `x` of level `target`: "<-[:PART_OF]-(…)(x:T)"."""
+    """The PART_OF hops from a bound node of level `upper` down to `x` of level `target`:
+    "<-[:PART_OF]-(…)(x:T)"."""
     i, t = REGION_LEVELS.index(upper), REGION_LEVELS.index(target)
     if t <= i:
         raise ValueError(f"{target} is not below {upper}")

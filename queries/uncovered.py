@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.queries.coverage import HEAD_ROLE, MEASURES, Measure, Scope, measure_statement, open_scope
@@ -77,13 +77,15 @@ for _m in uncovered_measures():
         UNCOVERED[(_m.id, _scope)] = (
             statement(
                 f"uncovered.{_m.id}@{_scope}.count",
-                _body + "RETURN count(x) AS total",  # type: ignore[arg-type]
+                trusted(_body + "RETURN count(x) AS total"),
                 f"{_m.zh}：未覆盖的个数",
                 origin=__name__,
             ),
             statement(
                 f"uncovered.{_m.id}@{_scope}.page",
-                _body + "RETURN x.code AS key, x.name AS name ORDER BY key SKIP $offset LIMIT $limit",  # type: ignore[arg-type]
+                trusted(
+                    _body + "RETURN x.code AS key, x.name AS name ORDER BY key SKIP $offset LIMIT $limit"
+                ),
                 f"{_m.zh}：未覆盖的清单（按编码，分页）",
                 origin=__name__,
             ),

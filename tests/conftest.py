@@ -6,10 +6,10 @@ parameter: `any_store` is an empty store of each backend, and `shared_graphs.get
 holding a named dataset that read-only tests share (tests/queries `district`, tests/api `city`, …).
 
 Neo4j is the server `./dev test` starts (tools/neo4j) and names in ORGGRAPH_TEST_NEO4J_URI/_USER/_PASSWORD.
-Neo4j Community holds one user database, so the datasets take turns in it: `shared_graphs` reloads one only when
-another test has put something else there. Without ORGGRAPH_TEST_NEO4J_URI the Neo4j half skips, saying why;
-under CI (CI=true) it fails instead: no Neo4j test may skip there.
-`load` writes small ledgers (given as {ledger name: rows}) to CSV files and imports them.
+Neo4j Community holds one user database, so the datasets take turns in it: `shared_graphs` reloads one only
+when another test has put something else there. Without ORGGRAPH_TEST_NEO4J_URI the Neo4j half skips, saying
+why; under CI (CI=true) it fails instead: no Neo4j test may skip there. `load` writes small ledgers (given as
+{ledger name: rows}) to CSV files and imports them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import pytest
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 from support.stores import BACKENDS, SharedGraphs, need_neo4j, point_env_at
+
+# Fixtures every directory may use without importing them (an import would shadow them: ruff F811).
+pytest_plugins = ("support.browser",)
 
 TEST_PID_KEY = b"orggraph-test-key"
 __all__ = ["BACKENDS", "TEST_PID_KEY", "need_neo4j", "point_env_at", "write_ledgers"]

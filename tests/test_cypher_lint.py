@@ -32,13 +32,14 @@ def _packages() -> list[str]:
 
 
 def _import_everything() -> dict[str, str]:
-    """Import every module of the orggraph package (they register their statements at import); {module: error}."""
+    """Import every module of the orggraph package (they register their statements at import); {module:
+    error}."""
     failures: dict[str, str] = {}
     seen: set[str] = set()
     for pkg_name in _packages():
         try:
             pkg = importlib.import_module(pkg_name)
-        except Exception as e:  # noqa: BLE001 - every failure is reported by the test
+        except Exception as e:  # every failure is reported by the test
             failures[pkg_name] = f"{type(e).__name__}: {e}"
             continue
         for info in pkgutil.walk_packages(pkg.__path__, prefix=pkg_name + ".", onerror=lambda n: None):
@@ -48,7 +49,7 @@ def _import_everything() -> dict[str, str]:
             seen.add(info.name)
             try:
                 importlib.import_module(info.name)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 failures[info.name] = f"{type(e).__name__}: {e}"
     return failures
 

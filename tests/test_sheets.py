@@ -1,6 +1,7 @@
-"""orggraph.sheets, the one look of every workbook: a table (title, scope by name, date, columns, rows) becomes a
-sheet with a title row, a frozen header repeated on print, widths, number formats, row heights that show wrapped
-text whole, （无） for empty tables and lists, and long lists spread over rows instead of hidden in one cell."""
+"""orggraph.sheets, the one look of every workbook: a table (title, scope by name, date, columns, rows)
+becomes a sheet with a title row, a frozen header repeated on print, widths, number formats, row heights that
+show wrapped text whole, （无） for empty tables and lists, and long lists spread over rows instead of hidden
+in one cell."""
 
 from __future__ import annotations
 

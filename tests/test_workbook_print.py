@@ -1,6 +1,7 @@
-"""The workbooks print: each report, the ledger template and the demo ledger workbook convert to PDF with LibreOffice
-headless (as a staff member would print them), with sane page counts and the title rows, scope names and （无）
-on paper. LibreOffice Calc and poppler come with `./dev test`; under CI a missing one fails instead of skipping."""
+"""The workbooks print: each report, the ledger template and the demo ledger workbook convert to PDF with
+LibreOffice headless (as a staff member would print them), with sane page counts and the title rows, scope
+names and （无） on paper. LibreOffice Calc and poppler come with `./dev test`; under CI a missing one fails
+instead of skipping."""
 
 from __future__ import annotations
 

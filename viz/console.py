@@ -114,8 +114,8 @@ def result_graph(rows: list[list[Any]], cap: int = NODE_CAP) -> Graph:
         elif ka or kb:  # one end drawn: the other joins a group node on it
             anchor, other = (a, b) if ka else (b, a)
             folded[(anchor.id, str(r["type"]), ka, other.label)] += 1
-    for (anchor, rel, outgoing, label), count in folded.items():
-        g.add_group(anchor, rel, outgoing, label, count, level=1)
+    for (anchor_id, rel, outgoing, label), count in folded.items():
+        g.add_group(anchor_id, rel, outgoing, label, count, level=1)
     hidden = len(nodes) - len(kept)
     g.omitted = max(0, hidden - sum(folded.values()))
     if hidden:
@@ -142,7 +142,8 @@ class ConsoleStyle(NodeStyle):
 def console_graph(
     rows: list[list[Any]], viewer: Access | None, links: Links, cap: int = NODE_CAP
 ) -> dict[str, Any]:
-    """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's rows."""
+    """What graph-page.js draws (the `graph-data` of the network pages) and the legend, for an answer's
+    rows."""
     g = result_graph(rows, cap)
     style = ConsoleStyle(links, g)
     return graph_answer(g, style, viewer, links, legend_items(g, style))
@@ -189,8 +190,8 @@ def editor_schema() -> dict[str, Any]:
     """The vocabulary the editor completes and checks against: `graph/schema.py`, as the Cypher linter has it,
     with each label and type's Chinese name for the completion list."""
     schema = linter_schema()
-    schema["labelNames"] = {x: display_name(x) for x in schema["labels"]}  # type: ignore[union-attr]
-    schema["relationshipTypeNames"] = {x: display_name(x) for x in schema["relationshipTypes"]}  # type: ignore[union-attr]
+    schema["labelNames"] = {x: display_name(x) for x in schema["labels"]}
+    schema["relationshipTypeNames"] = {x: display_name(x) for x in schema["relationshipTypes"]}
     return schema
 
 
@@ -209,7 +210,8 @@ def build_console(viewer: Access, user_name: str) -> str:
     return render(
         "console.html",
         title="查询控制台",
-        subtitle=f"只读 Cypher · {user_name}（{viewer.role_zh}）· 与 POST /api/cypher 相同的只读、时限、行数上限、脱敏和审计",
+        subtitle=f"只读 Cypher · {user_name}（{viewer.role_zh}）· 与 POST /api/cypher 相同的只读、时限、"
+        "行数上限、脱敏和审计",
         links=links,
         inline_assets=False,
         as_of=_dt.date.today().isoformat(),

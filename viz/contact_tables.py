@@ -4,7 +4,8 @@ party organizations) and "what this person or unit contacts, and what that cover
 Built on `orggraph.queries.contacts` (`contacts_of`, `reach`), with each edge's term (since / until) and the
 contact's phone added here, and shown as the API shows them (`orggraph.api.routes.contacts`): a scoped viewer
 sees only contacts landing inside their jurisdiction (and the regions above it); phones are masked unless the
-role may see them, and absent for a role without `people`; people are linked only for roles that may open them.
+role may see them, and absent for a role without `people`; people are linked only for roles that may open
+them.
 """
 
 from __future__ import annotations

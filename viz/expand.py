@@ -73,10 +73,10 @@ def neighbourhood(
     viewer: Access | None = None,
     links: Links | None = None,
 ) -> dict[str, Any]:
-    """Without `kind`: the node's neighbours (`depth` 1 or 2), at most `limit` nodes, the rest counted in group
-    nodes. With `kind` ("REL:in|out:Label", a group node's `expand.kind`): that group's members from `offset`,
-    at most `limit`. Either way {"anchor", "nodes", "edges", "total", "offset", "limit", "returned", "more",
-    "noun", "notes"}; `total` is the group's size (kind) or the nodes drawn (no kind)."""
+    """Without `kind`: the node's neighbours (`depth` 1 or 2), at most `limit` nodes, the rest counted in
+    group nodes. With `kind` ("REL:in|out:Label", a group node's `expand.kind`): that group's members from
+    `offset`, at most `limit`. Either way {"anchor", "nodes", "edges", "total", "offset", "limit", "returned",
+    "more", "noun", "notes"}; `total` is the group's size (kind) or the nodes drawn (no kind)."""
     day = check_as_of(as_of)
     if depth not in (1, 2):
         raise ScopeError("depth 只能是 1 或 2", 422)

@@ -1,4 +1,5 @@
-"""`orggraph viz PAGE ... --out FILE.html`: one page as a standalone file (vis-network inlined, nothing fetched)."""
+"""`orggraph viz PAGE ... --out FILE.html`: one page as a standalone file (vis-network inlined, nothing
+fetched)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ PAGE_HELP = {
 
 
 def export_page(store: Store, args: argparse.Namespace, seal: PhoneSeal | None = None) -> str:
-    """The page's HTML for the command's arguments; ScopeError (Chinese message) when they do not fit.
-    Shown as `--role` would see it (`orggraph.queries.policy`); `seal` opens phones when that role is admin."""
+    """The page's HTML for the command's arguments; ScopeError (Chinese message) when they do not fit. Shown
+    as `--role` would see it (`orggraph.queries.policy`); `seal` opens phones when that role is admin."""
     viewer = Access.of(args.role, None, seal)
     links = Links(base=args.base_url.rstrip("/") if args.base_url else None, as_of=args.as_of)
     common = {"as_of": args.as_of, "viewer": viewer, "links": links, "inline_assets": True}

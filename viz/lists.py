@@ -1,8 +1,8 @@
-"""The list pages: search results, what one coverage measure does not cover, and the explained gap lists — each
-a printable table with an `.xlsx` export of what it shows.
+"""The list pages: search results, what one coverage measure does not cover, and the explained gap lists —
+each a printable table with an `.xlsx` export of what it shows.
 
-A table here is `Table(title, columns, rows)`: rows are lists of cells, a cell a string or {"text", "href"}. The
-page draws it with `list_table.html`; `xlsx_of` writes the same rows (texts only) into a workbook.
+A table here is `Table(title, columns, rows)`: rows are lists of cells, a cell a string or {"text", "href"}.
+The page draws it with `list_table.html`; `xlsx_of` writes the same rows (texts only) into a workbook.
 """
 
 from __future__ import annotations

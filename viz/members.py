@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.network import group_noun
@@ -56,10 +56,12 @@ for _s, _t, _e in _pairs():
         MEMBERS[(_anchor, _t, _dir, _member)] = statement(
             f"pages.members.{_anchor}.{_t}.{_dir}.{_member}",
             # Labels, types and keys come from the schema, never from input.
-            f"MATCH (a:{_anchor} {{{_ak}: $key}}){_arrow}(m:{_member}) WHERE {any_in_force()}\n"  # type: ignore[arg-type]
-            f"WITH m, min(r.since) AS since, max(r.until) AS until ORDER BY m.{_mk}\n"
-            f"WITH collect([m.{_mk}, m.name, since, until]) AS ms\n"
-            "RETURN size(ms) AS total, ms[$offset..$offset + $limit] AS page",
+            trusted(
+                f"MATCH (a:{_anchor} {{{_ak}: $key}}){_arrow}(m:{_member}) WHERE {any_in_force()}\n"
+                f"WITH m, min(r.since) AS since, max(r.until) AS until ORDER BY m.{_mk}\n"
+                f"WITH collect([m.{_mk}, m.name, since, until]) AS ms\n"
+                "RETURN size(ms) AS total, ms[$offset..$offset + $limit] AS page"
+            ),
             f"{NODES[_anchor].zh}的{RELS[_t].zh}{NODES[_member].zh}（合并节点的完整名单，分页）",
             origin=__name__,
         )
@@ -94,7 +96,8 @@ def build_members(
     q = MEMBERS.get((ref.label, rel, direction, label))
     if q is None:
         raise ScopeError(
-            f"{display_name(ref.label)}「{ref.name or key}」没有“{rel}”这类关系的名单：请从关系图的合并节点进入。",
+            f"{display_name(ref.label)}「{ref.name or key}」没有“{rel}”这类关系的名单："
+            "请从关系图的合并节点进入。",
             422,
         )
     if label == "Person" and not who.people:

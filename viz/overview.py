@@ -1,4 +1,5 @@
-"""The overview page (a scope's coverage measures as a small dashboard) and the gaps page (its short lists, named and linked)."""
+"""The overview page (a scope's coverage measures as a small dashboard) and the gaps page (its short lists,
+named and linked)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ MEASURES: tuple[Measure, ...] = (
     Measure("contact_points.Street", "联系点覆盖率 · 街道", "有联系领导的街道"),
     Measure("contact_points.Community", "联系点覆盖率 · 社区", "有联系领导的社区"),
     # Not linked to grids_without_direct_contact: that list (nobody at all, workers included) is not what this
-    # card counts (no leader), and its "0" beside a 78% card was the confusion; the card links to its own list.
+    # card counts (no leader), and its "0" beside a 78% card was the confusion; the card links to its own
+    # list.
     Measure("contact_points.Grid", "联系点覆盖率 · 网格", "有联系领导的网格"),
     Measure("grid_party_org", "网格党组织覆盖率", "建有党组织的网格", (), "org-tree"),
     Measure(
@@ -158,7 +160,8 @@ def build_overview(
     links: Links | None = None,
     inline_assets: bool = False,
 ) -> str:
-    """The coverage measures of a scope as figures and red/amber/green bars, with the same per street or community.
+    """The coverage measures of a scope as figures and red/amber/green bars, with the same per street or
+    community.
 
     The figures are cached (`orggraph.queries.cache`: until the store's data changes, in any process) per
     scope, day and viewer's scope; the page says when they were computed.
@@ -274,7 +277,8 @@ def build_gaps(
 
 
 def uncovered_summary(store: Store, sc: Scope, links: Links) -> list[dict[str, Any]]:
-    """Per measure with an uncovered list: how many it leaves uncovered (total − covered) and the link to them."""
+    """Per measure with an uncovered list: how many it leaves uncovered (total − covered) and the link to
+    them."""
     result = coverage(store, sc)
     out = []
     for m in MEASURES:

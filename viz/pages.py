@@ -1,7 +1,10 @@
-"""The network pages as pure functions of (store, arguments, viewer's role and jurisdiction) → one HTML string.
+"""The network pages as pure functions of (store, arguments, viewer's role and jurisdiction) → one HTML
+string.
 
 The same functions serve `/pages/...` and write the standalone files of `orggraph viz`; only `links`
 (where clicks go) and `inline_assets` (vis-network inside the file or from the server) differ.
+
+Length (about 770 lines): one builder per page, six in all, sharing the access checks and the page frame.
 """
 
 from __future__ import annotations
@@ -424,7 +427,8 @@ def build_cobuilding(
     inline_assets: bool = False,
     cap: int = NODE_CAP,
 ) -> str:
-    """Units ↔ communities of a scope: coloured by unit kind, sized by degree, communities without partners marked."""
+    """Units ↔ communities of a scope: coloured by unit kind, sized by degree, communities without partners
+    marked."""
     day, links, sref = page_setup(store, scope, as_of, viewer, links)
     g = cobuilding_network(store, sref.key if sref else None, as_of=day, cap=cap)
     style = CobuildingStyle(links, g)
@@ -501,10 +505,10 @@ def build_org_tree(
     inline_assets: bool = False,
     cap: int = NODE_CAP,
 ) -> str:
-    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope as a collapsible, searchable tree: it opens at street
-    level (each organization with the counts below it), flags organizations without a secretary and, under
-    each community's organization, the grids without a party organization. At most `cap` organizations (the
-    lower kinds past it counted per parent, as in `org_tree`)."""
+    """党工委 → 党委 → 党总支 → 党支部 → 党小组 of a scope as a collapsible, searchable tree: it opens at
+    street level (each organization with the counts below it), flags organizations without a secretary and,
+    under each community's organization, the grids without a party organization. At most `cap` organizations
+    (the lower kinds past it counted per parent, as in `org_tree`)."""
     day, links, sref = page_setup(store, scope, as_of, viewer, links)
     access = viewer_or_default(viewer)
     g = org_tree(store, sref.key if sref else None, as_of=day, cap=cap)

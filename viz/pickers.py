@@ -28,10 +28,11 @@ _DEPTH = {"District": 0, "Street": 1, "Community": 2}
 
 def scope_options(store: Store, viewer: Access) -> list[dict[str, Any]]:
     """[{"code", "name", "depth"}] in tree order: every district, street and community the viewer may choose
-    (their own scope and what lies in it; everything for an unscoped viewer). Cached until the data changes."""
+    (their own scope and what lies in it; everything for an unscoped viewer). Cached until the data
+    changes."""
 
     def read() -> list[tuple[str, str, str, str | None]]:
-        return [tuple(r) for r in store.read(_REGIONS).rows]  # type: ignore[misc]
+        return [(r[0], r[1], r[2], r[3]) for r in store.read(_REGIONS).rows]
 
     rows = cached(store, ("pickers.regions",), read).value
     kids: dict[str | None, list[tuple[str, str, str]]] = {}

@@ -1,4 +1,5 @@
-"""Turns a `Graph` into a vis-network page: pyvis for nodes, edges and options, our own Jinja templates (no CDN), masking by role.
+"""Turns a `Graph` into a vis-network page: pyvis for nodes, edges and options, our own Jinja templates (no
+CDN), masking by role.
 
 Served pages load vis-network from the app (`/pages/static/...`, cached); exported pages inline it, so
 either way the browser asks no other host for anything.
@@ -331,11 +332,12 @@ def vis_network(
     edge_labels: bool | None = None,
     edge_label_lines: bool = False,
 ) -> Network:
-    """A pyvis Network for the graph: styled nodes with their (masked) properties and links for the click panel."""
+    """A pyvis Network for the graph: styled nodes with their (masked) properties and links for the click
+    panel."""
     net = Network(directed=True, height="100%", width="100%")
     for n in graph.nodes.values():
         attrs = style(n)
-        info = {
+        info: dict[str, Any] = {
             "title": n.name if n.label != "Group" else f"+{n.count:,} {n.noun}",
             "kind": kind_text(n),
             "props": node_props(n, viewer) + list(attrs.pop("extra_props", [])),
@@ -367,23 +369,23 @@ def vis_network(
         cap = edge_caption(e)
         props = rel_props(e)
         title = cap + ("\n" + "\n".join(f"{k}：{v}" for k, v in props) if props else "")
-        attrs: dict[str, Any] = {
+        eattrs: dict[str, Any] = {
             "id": f"{e.source}>{e.type}>{e.target}>{e.props.get('key') or e.props.get('since') or ''}",
             "color": REL_COLORS.get(e.type, "#b0b8c0"),
             "title": title or None,
             "kind_key": edge_kind_key(e.type),
         }
         if show_labels and cap:
-            attrs["label"] = cap.replace("·", "\n") if edge_label_lines else cap
+            eattrs["label"] = cap.replace("·", "\n") if edge_label_lines else cap
         if e.type == "GROUP":
-            attrs.update(dashes=True, arrows="")
+            eattrs.update(dashes=True, arrows="")
         if "units" in e.props:  # a summary edge (streets ↔ unit kinds): as wide as it is many
-            attrs["width"] = min(8, 1 + int(e.props["units"]) // 3)
-        while attrs["id"] in edge_ids:  # vis-network refuses a page with two edges of one id
-            attrs["id"] += "+"
-        edge_ids.add(attrs["id"])
-        net.add_edge(e.source, e.target, **{k: v for k, v in attrs.items() if v is not None})
-    net.options = options  # type: ignore[assignment]  # pyvis accepts a plain dict here
+            eattrs["width"] = min(8, 1 + int(e.props["units"]) // 3)
+        while eattrs["id"] in edge_ids:  # vis-network refuses a page with two edges of one id
+            eattrs["id"] += "+"
+        edge_ids.add(eattrs["id"])
+        net.add_edge(e.source, e.target, **{k: v for k, v in eattrs.items() if v is not None})
+    net.options = options  # pyvis accepts a plain dict here
     return net
 
 

@@ -114,7 +114,8 @@ def static_router() -> APIRouter:
     def serve(name: str) -> Callable[[Request], Response]:
         def static_js(request: Request) -> Response:
             headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
-            # The console's editor and linter are megabytes of JavaScript: sent compressed when the browser can.
+            # The console's editor and linter are megabytes of JavaScript: sent compressed when the browser
+            # can.
             if "gzip" in request.headers.get("accept-encoding", ""):
                 headers["Content-Encoding"] = "gzip"
                 return Response(_gzipped(name), media_type=_STATIC_TYPES[".js"], headers=headers)
@@ -283,7 +284,8 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
         to_key: str | None = Query(None, max_length=64),
         as_of: str | None = None,
     ) -> Response:
-        # A suggestion chosen in the picker sends its key beside the name shown; a typed name alone is resolved.
+        # A suggestion chosen in the picker sends its key beside the name shown; a typed name alone is
+        # resolved.
         return _run(
             lambda: pages.build_path(
                 store, from_key or from_ or None, to_key or to or None, **ctx(user, as_of)

@@ -33,7 +33,8 @@ def _refused(e: ConsoleError) -> HTTPException:
 
 @router.get("/saved-queries", response_model=SavedQueryList, summary="保存的查询", responses=ERRORS)
 def list_saved(request: Request, user: CypherUser, settings: SettingsDep) -> SavedQueryList:
-    """The token's own saved queries, by name; admin sees everyone's (by owner, then name). Roles: admin, analyst."""
+    """The token's own saved queries, by name; admin sees everyone's (by owner, then name). Roles: admin,
+    analyst."""
     try:
         items = _console(settings).saved(None if user.can(Capability.admin) else user.name)
     except ConsoleError as e:
@@ -53,9 +54,9 @@ def list_saved(request: Request, user: CypherUser, settings: SettingsDep) -> Sav
     },
 )
 def save_query(body: SavedQueryRequest, user: CypherUser, settings: SettingsDep) -> SavedQuery:
-    """Saves a query under the token's name (the owner). The name is unique per owner (409 otherwise). A query,
-    parameter or description holding an ID number or a phone number is refused (422): use a `pid` or a code.
-    Nothing is run or checked against the store here. Roles: admin, analyst."""
+    """Saves a query under the token's name (the owner). The name is unique per owner (409 otherwise). A
+    query, parameter or description holding an ID number or a phone number is refused (422): use a `pid` or a
+    code. Nothing is run or checked against the store here. Roles: admin, analyst."""
     try:
         entry = _console(settings).save(user.name, body.name, body.query, body.params, body.description)
     except ConsoleError as e:
@@ -96,11 +97,13 @@ def history(
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> HistoryList:
-    """The token's own last runs of `POST /api/cypher`, newest first (each token name keeps its last 100; ID and
-    phone numbers masked). Roles: admin, analyst."""
+    """The token's own last runs of `POST /api/cypher`, newest first (each token name keeps its last 100; ID
+    and phone numbers masked). Roles: admin, analyst."""
     try:
         runs = _console(settings).history(user.name)[:limit]
     except ConsoleError as e:
         raise _refused(e) from None
     note_size(request, len(runs))
-    return HistoryList(runs=[HistoryEntry(**{k: r.get(k) for k in HistoryEntry.model_fields}) for r in runs])
+    return HistoryList(
+        runs=[HistoryEntry.model_validate({k: r.get(k) for k in HistoryEntry.model_fields}) for r in runs]
+    )

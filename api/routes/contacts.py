@@ -46,7 +46,8 @@ def contacts(
         if isinstance(target.get("base"), dict) and not seen.sees(target["base"].get("key") or ""):
             target["base"] = None
         if len(kept) != len(listed):
-            # The counts covered what is now left out: count what is shown instead (a lower bound when truncated).
+            # The counts covered what is now left out: count what is shown instead (a lower bound when
+            # truncated).
             by_role: dict[str, int] = defaultdict(int)
             for c in kept:
                 by_role[c["role"]] += 1
@@ -65,7 +66,8 @@ def contacts(
 
 
 def _covers_within(store: Store, direct: list[dict[str, Any]], cap: int = cq.LIST_CAP) -> dict[str, Any]:
-    """What the region targets in `direct` cover, counted once (as queries.contacts.reach does for all targets)."""
+    """What the region targets in `direct` cover, counted once (as queries.contacts.reach does for all
+    targets)."""
     wanted = {d["key"] for d in direct if d["label"] in REGION_LEVELS}
     by_label: dict[str, list[str]] = defaultdict(list)
     for d in direct:
@@ -131,8 +133,8 @@ def path(
     max_len: Annotated[int, Query(ge=1, le=cq.MAX_PATH_LEN, description="longest path to look for")] = 8,
 ) -> Response:
     """The shortest chain of relationships in force (contact, organizational and structural ones) between two
-    nodes. A scoped token needs both ends inside its jurisdiction (404 otherwise); nodes of the path outside it
-    are shown as hidden steps (label only), and so are people for a viewer."""
+    nodes. A scoped token needs both ends inside its jurisdiction (404 otherwise); nodes of the path outside
+    it are shown as hidden steps (label only), and so are people for a viewer."""
     check_node(store, user, from_)
     check_node(store, user, to)
     answer = cq.contact_path(store, from_, to, day, max_len)

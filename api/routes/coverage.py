@@ -1,6 +1,6 @@
-"""Coverage measures, their breakdown one level down, the gap lists and the tallies behind them (graph-model.md),
-for the whole graph or a district/street/community on any day; a scoped token gets its own scope by default
-and nothing outside it."""
+"""Coverage measures, their breakdown one level down, the gap lists and the tallies behind them
+(graph-model.md), for the whole graph or a district/street/community on any day; a scoped token gets its own
+scope by default and nothing outside it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from orggraph.api.audit import note_size
 from orggraph.api.deps import AskedDep, PagingDep, StoreDep, json_of
 from orggraph.api.models import (
     ERRORS,
+    ChildCoverage,
     ContactRuleViolation,
     Coverage,
     CoverageBreakdown,
@@ -29,7 +30,8 @@ router = APIRouter(prefix="/api", tags=["coverage"])
 @router.get("/coverage", response_model=Coverage, summary="覆盖率", responses=ERRORS)
 def coverage(request: Request, store: StoreDep, asked: AskedDep) -> Response:
     """The coverage measures of graph-model.md for the whole graph or a district/street/community `scope` on
-    `as_of`: each `{covered, total, ratio}`. A scoped token measures its own scope unless it names one inside it."""
+    `as_of`: each `{covered, total, ratio}`. A scoped token measures its own scope unless it names one inside
+    it."""
     measures = cov.coverage(store, asked.scope, asked.as_of)
     note_size(request, 1)
     return json_of(Coverage(scope=asked.scope, as_of=asked.as_of, **measures))
@@ -48,7 +50,7 @@ def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, pagin
         CoverageBreakdown(
             scope=asked.scope,
             as_of=asked.as_of,
-            children=shown,
+            children=[ChildCoverage.model_validate(c) for c in shown],
             offset=paging.offset,
             limit=paging.limit,
             total=len(rows),
@@ -58,8 +60,8 @@ def coverage_breakdown(request: Request, store: StoreDep, asked: AskedDep, pagin
 
 @router.get("/gaps", response_model=Gaps, summary="短板清单", responses=ERRORS)
 def gaps(request: Request, store: StoreDep, asked: AskedDep, paging: PagingDep) -> Response:
-    """Six sorted lists of codes (regions) and pids (people), each paged by `offset`/`limit` (`total` gives each
-    list's full length). Details: /api/gaps/contact-rule-violations, /api/gaps/sole-contacts,
+    """Six sorted lists of codes (regions) and pids (people), each paged by `offset`/`limit` (`total` gives
+    each list's full length). Details: /api/gaps/contact-rule-violations, /api/gaps/sole-contacts,
     /api/coverage/grid-load."""
     lists = cov.gaps(store, asked.scope, asked.as_of)
     shown = {k: paging.of(v) for k, v in lists.items()}
@@ -106,7 +108,8 @@ _listing(
     "/gaps/contact-rule-violations",
     ContactRuleViolation,
     "违反联系点规定的领导",
-    "Contact leaders whose CONTACTS in force break their category's rule (ledgers.md 联系点), by pid: what the "
+    "Contact leaders whose CONTACTS in force break their category's rule (ledgers.md 联系点), by "
+    "pid: what the "
     "rule asks for, what was found, and which levels differ.",
 )
 _listing(
@@ -114,7 +117,8 @@ _listing(
     "/gaps/sole-contacts",
     SoleContact,
     "网格唯一的直接联系人",
-    "People who are the only person with a SERVES or CONTACTS in force on some grid of the scope, with those grids.",
+    "People who are the only person with a SERVES or CONTACTS in force on some grid of the scope, "
+    "with those grids.",
 )
 _listing(
     cov.grid_worker_load,
@@ -135,5 +139,6 @@ _listing(
     "/coverage/part-time-committee",
     PartTimeCommittee,
     "街道、社区党组织的兼职委员",
-    "Per street or community party organization of the scope: part-time members in force and their source units.",
+    "Per street or community party organization of the scope: part-time members in force and their "
+    "source units.",
 )

@@ -1,4 +1,5 @@
-"""`POST /api/cypher`: an analyst's own read-only Cypher, time-limited and row-capped, values as parameters."""
+"""`POST /api/cypher`: an analyst's own read-only Cypher, time-limited and row-capped, values as
+parameters."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from orggraph.api.console_store import ConsoleError, ConsoleStore
 from orggraph.api.deps import CypherUser, SettingsDep, StoreDep, json_of
 from orggraph.api.limits import CypherSlot
 from orggraph.api.models import ERRORS, CypherRequest, CypherResult, ErrorBody, ExplainResult
+from orggraph.graph.cypher import trusted
 from orggraph.graph.store import Result, Store, full_scans, identities
 from orggraph.queries.adhoc_guard import MAX_REPLY_BYTES, Token, cap_rows, check_adhoc
 from orggraph.queries.policy import present_rows
@@ -77,8 +79,8 @@ def run_cypher(
     that may write is 403; a query longer than 20,000 characters, nested deeper than 12 brackets or with more
     than 16 MATCH parts is 400. Values go in `params` and reach the store as parameters. At most
     ORGGRAPH_MAX_ROWS rows come back (`truncated` says when more existed; the store itself stops there); an
-    answer over 32 MB is refused (400); a query past ORGGRAPH_QUERY_TIMEOUT seconds is stopped (408). Each token runs one ad-hoc query at a time
-    and the server a few (429 otherwise). Roles: admin, analyst."""
+    answer over 32 MB is refused (400); a query past ORGGRAPH_QUERY_TIMEOUT seconds is stopped (408). Each
+    token runs one ad-hoc query at a time and the server a few (429 otherwise). Roles: admin, analyst."""
     columns, rows, truncated = _run(body, request, store, user, toks, settings)
     return json_of(CypherResult(columns=columns, rows=rows, truncated=truncated))
 
@@ -86,8 +88,9 @@ def run_cypher(
 def _run(
     body: CypherRequest, request: Request, store: Store, user: User, toks: list[Token], settings: Settings
 ) -> tuple[list[str], list[list[Any]], bool]:
-    """The one way an ad-hoc query reaches the store (the answer, the export): capped, time-limited, read-only,
-    with identities on nodes and relationships, presented as the user may see it, and kept in their history."""
+    """The one way an ad-hoc query reaches the store (the answer, the export): capped, time-limited,
+    read-only, with identities on nodes and relationships, presented as the user may see it, and kept in their
+    history."""
     # The text is the analyst's own by design: checked here, and the store's read-only entry point refuses
     # whatever writes anyway.
     query = cap_rows(body.query, toks, settings.max_rows + 1, body.params)
@@ -95,7 +98,7 @@ def _run(
     try:
         with identities():
             result = store.read(
-                query,  # type: ignore[arg-type]
+                trusted(query),
                 body.params,
                 timeout=settings.query_timeout,
                 max_rows=settings.max_rows,
@@ -193,11 +196,11 @@ def export_cypher(
     settings: SettingsDep,
     format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx or csv")] = "xlsx",
 ) -> Response:
-    """Runs the query exactly as `POST /api/cypher` does (the same checks, caps, time limit, masking, audit and
-    history) and answers its rows as an `.xlsx` workbook or a UTF-8 `.csv` (with a BOM for Excel): one column
-    per returned column, a node as its labels and properties, a relationship as its type and properties. A
-    capped answer says so in the workbook's last row and in the `X-Orggraph-Truncated: true` header.
-    Roles: admin, analyst."""
+    """Runs the query exactly as `POST /api/cypher` does (the same checks, caps, time limit, masking, audit
+    and history) and answers its rows as an `.xlsx` workbook or a UTF-8 `.csv` (with a BOM for Excel): one
+    column per returned column, a node as its labels and properties, a relationship as its type and
+    properties. A capped answer says so in the workbook's last row and in the `X-Orggraph-Truncated: true`
+    header. Roles: admin, analyst."""
     columns, rows, truncated = _run(body, request, store, user, toks, settings)
     data = _xlsx(columns, rows, truncated, settings.max_rows) if format == "xlsx" else _csv(columns, rows)
     return Response(
@@ -225,10 +228,10 @@ FULL_SCAN_WARNING = (
 def explain_cypher(
     body: CypherRequest, store: StoreDep, user: CypherUser, toks: Checked, slot: CypherSlot
 ) -> ExplainResult:
-    """The store's plan for the query without running it (FalkorDB `GRAPH.EXPLAIN`, Neo4j `EXPLAIN`), after the
-    same checks as `POST /api/cypher`. `full_scans` lists the operators that read a whole label or the whole
-    graph, and `warning` then says to start from an indexed code. Roles: admin, analyst."""
-    plan = store.explain(body.query, body.params)  # type: ignore[arg-type]  # checked like POST /api/cypher
+    """The store's plan for the query without running it (FalkorDB `GRAPH.EXPLAIN`, Neo4j `EXPLAIN`), after
+    the same checks as `POST /api/cypher`. `full_scans` lists the operators that read a whole label or the
+    whole graph, and `warning` then says to start from an indexed code. Roles: admin, analyst."""
+    plan = store.explain(trusted(body.query), body.params)  # checked like POST /api/cypher
     scans = full_scans(plan)
     ops = "、".join(sorted({s.split("|")[0].strip() for s in scans}))
     return ExplainResult(

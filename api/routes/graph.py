@@ -58,9 +58,9 @@ def get_neighbourhood(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=NEIGHBOURHOOD_MAX)] = 50,
 ) -> Response:
-    """A node's neighbours (`depth` 1 or 2, at most `limit` nodes, the rest in counted group nodes, households,
-    office colleagues and 双报到 members folded at the second step), or with `kind` the members of one
-    counted group, `limit` at a time from `offset` in name order. Nodes and edges are vis-network items
+    """A node's neighbours (`depth` 1 or 2, at most `limit` nodes, the rest in counted group nodes,
+    households, office colleagues and 双报到 members folded at the second step), or with `kind` the members of
+    one counted group, `limit` at a time from `offset` in name order. Nodes and edges are vis-network items
     styled as on the pages."""
     check_node(store, user, key)
     answer = neighbourhood(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from orggraph.api.deps import StoreHolder
 from orggraph.api.healing import OK, RECOVERING
 from orggraph.api.models import Health
 from orggraph.graph.store import StoreError
@@ -23,16 +24,16 @@ RETRY_AFTER = "5"  # seconds: a restarted demo-district store answers within a f
     responses={
         503: {
             "model": Health,
-            "description": "the store cannot be reached (`unavailable`), or the embedded store is being restarted "
-            "(`recovering`, with Retry-After)",
+            "description": "the store cannot be reached (`unavailable`), or the embedded store is being "
+            "restarted (`recovering`, with Retry-After)",
         }
     },
 )
 async def health(request: Request) -> JSONResponse:
-    """`status` is `ok` when the store answers a ping. Under `orggraph serve` with the embedded store a watchdog
-    pings it every second and restarts it when it dies or hangs: meanwhile the answer is 503 with `recovering`
-    and `Retry-After`; if it cannot be restarted, 503 with `unavailable`. Answered on the event loop from the
-    watchdog's last ping, so it stays quick however busy the worker threads are."""
+    """`status` is `ok` when the store answers a ping. Under `orggraph serve` with the embedded store a
+    watchdog pings it every second and restarts it when it dies or hangs: meanwhile the answer is 503 with
+    `recovering` and `Retry-After`; if it cannot be restarted, 503 with `unavailable`. Answered on the event
+    loop from the watchdog's last ping, so it stays quick however busy the worker threads are."""
     state = request.app.state.orggraph
     holder, backend = state.store, state.settings.backend
     watchdog = holder.watchdog
@@ -51,9 +52,9 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=code, headers=headers)
 
 
-def _ping(holder: object) -> str:
+def _ping(holder: StoreHolder) -> str:
     try:
-        store = holder.get()  # type: ignore[attr-defined]
+        store = holder.get()
         store.ping()
         return OK
     except StoreError:

@@ -40,24 +40,27 @@ def set_login_cookie(response: Response, request: Request, token: str) -> None:
 
 _LOGIN_STYLE = """
 * { box-sizing: border-box; }
-body { margin: 0; min-height: 100vh; display: flex; flex-direction: column; background: #f6f7f9; color: #1d2733;
-       font-family: 'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Microsoft YaHei','PingFang SC',sans-serif; }
+body { margin: 0; min-height: 100vh; display: flex; flex-direction: column; background: #f6f7f9;
+       color: #1d2733; font-family: 'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei',
+       'Microsoft YaHei','PingFang SC',sans-serif; }
 header { background: #fff; border-bottom: 3px solid #c1121f; padding: 10px 24px; }
 header .brand { color: #c1121f; font-weight: bold; font-size: 16px; }
 main { flex: 1; display: flex; align-items: flex-start; justify-content: center; padding: 8vh 16px; }
-.card { background: #fff; border: 1px solid #dfe3e8; border-radius: 8px; box-shadow: 0 2px 12px rgba(0,0,0,.06);
-        width: 100%; max-width: 460px; padding: 26px 30px; }
+.card { background: #fff; border: 1px solid #dfe3e8; border-radius: 8px;
+        box-shadow: 0 2px 12px rgba(0,0,0,.06); width: 100%; max-width: 460px; padding: 26px 30px; }
 h1 { font-size: 20px; margin: 0 0 4px; }
 .lead { color: #5f6b78; margin: 0 0 18px; font-size: 14px; line-height: 1.6; }
 label { display: block; font-size: 14px; margin-bottom: 6px; }
-input[type=password] { width: 100%; padding: 9px 10px; font-size: 15px; border: 1px solid #b8c2cc; border-radius: 4px; }
+input[type=password] { width: 100%; padding: 9px 10px; font-size: 15px; border: 1px solid #b8c2cc;
+                       border-radius: 4px; }
 input[type=password]:focus { outline: 2px solid #f4a6a6; border-color: #c1121f; }
-button { margin-top: 14px; width: 100%; padding: 9px; font-size: 16px; color: #fff; background: #c1121f; border: 0;
-         border-radius: 4px; cursor: pointer; }
+button { margin-top: 14px; width: 100%; padding: 9px; font-size: 16px; color: #fff; background: #c1121f;
+         border: 0; border-radius: 4px; cursor: pointer; }
 button:hover { background: #a4161a; }
-.error { background: #fde8e8; border-left: 4px solid #d62828; color: #8a1c1c; padding: 8px 12px; margin: 0 0 14px;
-         border-radius: 3px; font-size: 14px; }
-.help { color: #5f6b78; font-size: 13px; line-height: 1.7; margin: 18px 0 0; border-top: 1px solid #eceff2; padding-top: 12px; }
+.error { background: #fde8e8; border-left: 4px solid #d62828; color: #8a1c1c; padding: 8px 12px;
+         margin: 0 0 14px; border-radius: 3px; font-size: 14px; }
+.help { color: #5f6b78; font-size: 13px; line-height: 1.7; margin: 18px 0 0; border-top: 1px solid #eceff2;
+        padding-top: 12px; }
 footer { color: #5f6b78; font-size: 12px; text-align: center; padding: 10px; }
 """
 
@@ -69,7 +72,8 @@ def _form(message: str = "", next_: str = DEFAULT_NEXT, status: int = 200) -> HT
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>登录 · 党建引领基层治理关系图谱</title><style>{_LOGIN_STYLE}</style></head><body>"
         '<header><span class="brand">党建引领基层治理关系图谱</span></header><main><div class="card">'
-        '<h1>登录</h1><p class="lead">请输入系统管理员发给您的登录令牌。令牌以 og_ 开头，相当于密码，请勿转发他人。</p>'
+        '<h1>登录</h1><p class="lead">请输入系统管理员发给您的登录令牌。令牌以 og_ 开头，'
+        "相当于密码，请勿转发他人。</p>"
         f'{note}<form method="post" action="/login">'
         '<label for="token">登录令牌</label>'
         '<input id="token" name="token" type="password" autocomplete="off" required autofocus'
@@ -95,13 +99,14 @@ def _user_of(request: Request, token: str) -> User | None:
 def login_link(
     request: Request,
     code: Annotated[str | None, Query(max_length=200)] = None,
-    next: Annotated[str | None, Query(max_length=2000)] = None,  # noqa: A002 - the usual name in login links
+    next: Annotated[str | None, Query(max_length=2000)] = None,  # the usual name in login links
 ) -> Response:
     """With `code`: redeem a one-time login link. Without: the form to paste a token."""
     if code is None:
         return _form(next_=_safe_next(next))
     if cross_site(request):
-        # Checked before the code is redeemed: a foreign page must not spend it, nor log anyone in with its own.
+        # Checked before the code is redeemed: a foreign page must not spend it, nor log anyone in with its
+        # own.
         return _form(CROSS_SITE_MESSAGE, status=403)
     token = request.app.state.orggraph.login_codes.redeem(code)
     if token is None or _user_of(request, token) is None:
@@ -120,7 +125,7 @@ async def login_form(request: Request) -> Response:
     # Parsed by hand: a form of two fields does not need python-multipart.
     fields = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (fields.get("token") or [""])[0].strip()
-    next_ = _safe_next((fields.get("next") or [None])[0])
+    next_ = _safe_next((fields.get("next") or [""])[0] or None)
     if not token or _user_of(request, token) is None:
         return _form("令牌无效或已被吊销：请检查是否完整复制，或向系统管理员申请新令牌。", next_, status=401)
     response = RedirectResponse(next_, status_code=303)
@@ -136,7 +141,8 @@ async def login_form(request: Request) -> Response:
     dependencies=[Depends(refuse_cross_site)],
 )
 def api_login(body: LoginRequest, request: Request, response: Response) -> Me:
-    """Answers the login cookie (HttpOnly, SameSite=Strict) for a valid token, so pages work without a header."""
+    """Answers the login cookie (HttpOnly, SameSite=Strict) for a valid token, so pages work without a
+    header."""
     user = _user_of(request, body.token.strip())
     if user is None:
         raise HTTPException(401, "令牌无效或已被吊销：请向管理员申请新令牌。")

@@ -23,8 +23,8 @@ def lookup(
     body: PersonLookup, request: Request, store: StoreDep, user: PeopleUser, settings: SettingsDep
 ) -> Response:
     """The person with this ID number. The number travels in the JSON body only; it is hashed with the
-    deployment's key (ORGGRAPH_PID_KEY) into the pid the graph knows, and it is never answered or logged.
-    A person outside a scoped token's jurisdiction is answered 404 like an unknown one, after the same work, so
+    deployment's key (ORGGRAPH_PID_KEY) into the pid the graph knows, and it is never answered or logged. A
+    person outside a scoped token's jurisdiction is answered 404 like an unknown one, after the same work, so
     neither the answer nor its time reveals whether someone is registered elsewhere. Roles: admin, analyst,
     street, community."""
     id_number = normalize_resident_id(body.id_number)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orggraph.loaders.idcodes import credit_check_char, id_check_char, orgcode_check_char, pid_of
+from support.ledger_rows import PERSON_BLANKS
 
 TEST_PID_KEY = b"orggraph-test-key"  # the root conftest's key (tests/conftest.py)
 DISTRICT = "520603"
@@ -27,10 +28,13 @@ def credit_code(n: int, head: str = "91") -> str:
 
 
 U1, U2 = credit_code(1), credit_code(2, "12")
-# People: a resident and secretary in street 1, a worker in each street, a leader per street, a resident of street 2.
+# People: a resident and secretary in street 1, a worker in each street, a leader per street, a resident of
+# street 2.
 ID_A, ID_WA, ID_LA, ID_B, ID_WB, ID_LB = (resident_id(n) for n in (1, 2, 3, 4, 5, 6))
-# Across the street border: BR lives in street 2 and serves a grid of street 1; X2 shares BR's home and links a
-# household of street 1; DL, a district leader, contacts street 2, a community of street 1 and a grid of street 2.
+# Across the street border: BR lives in street 2 and serves a grid of street 1; X2 shares BR's home and links
+# a
+# household of street 1; DL, a district leader, contacts street 2, a community of street 1 and a grid of
+# street 2.
 ID_BR, ID_X2, ID_DL = resident_id(7), resident_id(8), resident_id(9)
 UNKNOWN_ID = resident_id(99)
 H_SHARED = B2 + "-201"
@@ -45,16 +49,7 @@ PID_BR, PID_X2, PID_DL = pid(ID_BR), pid(ID_X2), pid(ID_DL)
 
 
 def two_streets() -> dict[str, list[dict[str, str]]]:
-    person = {
-        "性别": "",
-        "手机号": "",
-        "政治面貌": "群众",
-        "党组织编码": "",
-        "工作单位编码": "",
-        "居住楼栋编码": "",
-        "户号": "",
-        "标签": "",
-    }
+    person = PERSON_BLANKS
     grid = {"区县": "万山区", "网格类型": "居民网格"}
     return {
         "网格": [

@@ -20,14 +20,15 @@ from orggraph.settings import Settings
 
 @pytest.fixture
 def city(backend: str, shared_graphs: Any, load: Callable[..., object]) -> Store:
-    """The two streets on each backend, loaded by the first test that asks and shared by the rest (the API only
-    reads)."""
+    """The two streets on each backend, loaded by the first test that asks and shared by the rest (the API
+    only reads)."""
     return shared_graphs.get(backend, "api_city", lambda s: load(s, two_streets()))
 
 
 @pytest.fixture
 def small_district(backend: str, shared_graphs: Any, load: Callable[..., object]) -> Store:
-    """tests/fixtures/small_district.py (with its hand-computed answers) on each backend, loaded once and shared."""
+    """tests/fixtures/small_district.py (with its hand-computed answers) on each backend, loaded once and
+    shared."""
     from fixtures.small_district import ledgers  # tests/ is on sys.path
 
     return shared_graphs.get(backend, "small_district", lambda s: load(s, ledgers()))

@@ -1,5 +1,5 @@
-"""The audit log cannot be skipped (one line per request whatever the body or outcome) and no log keeps a raw ID
-number or a secret: not the audit log, not api.log, not uvicorn's log; both files are private (0600)."""
+"""The audit log cannot be skipped (one line per request whatever the body or outcome) and no log keeps a raw
+ID number or a secret: not the audit log, not api.log, not uvicorn's log; both files are private (0600)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,23 @@
-"""`GET /api/changes`, `GET /api/diff`, the page 数据变更 and its .xlsx export (issue 12), on both stores: two loads
-of small_ledgers() — the second with 5 phones edited, the 3 contact points ended on 2026-11-30 and 2 residents
-moved — as admin and analyst; every other role is refused."""
+"""`GET /api/changes`, `GET /api/diff`, the page 数据变更 and its .xlsx export (issue 12), on both stores: two
+loads of small_ledgers() — the second with 5 phones edited, the 3 contact points ended on 2026-11-30 and 2
+residents moved — as admin and analyst; every other role is refused."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, write_ledgers
+from faults.monthly import base_ledgers, edited
 from openpyxl import load_workbook
 from orggraph.graph.store import Store
 from orggraph.loaders.importer import import_ledgers
 
 from orggraph.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.monthly import base_ledgers, edited  # noqa: E402
 
 TODAY = dt.date.today().isoformat()  # the second load's day (reports are stamped when they run)
 

@@ -1,5 +1,6 @@
 """`orggraph` as a user runs it (each command a process of its own, ORGGRAPH_DATA_DIR in a tmp dir): cypher
-parameters, what `demo` may clear, `demo-data --xlsx`, the development-key warning, load and export messages."""
+parameters, what `demo` may clear, `demo-data --xlsx`, the development-key warning, load and export
+messages."""
 
 from __future__ import annotations
 
@@ -14,15 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.city import stop_server
+from faults.content import TEST_PID_KEY, write_ledgers
+from faults.ledgers import small_ledgers
 from orggraph.api.cli import build_parser
 from orggraph.api.demo_store import MARKER_NAME
 from orggraph.loaders.demo import LEDGER_HEADERS, WORKBOOK_NAME
 from orggraph.loaders.importer import load_lock
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.city import stop_server  # noqa: E402
-from faults.content import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.ledgers import small_ledgers  # noqa: E402
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DEV_KEY_WARNING = "未设置 ORGGRAPH_PID_KEY"
@@ -200,7 +199,8 @@ def test_every_command_that_touches_the_store_says_so_once(demo: tuple[Path, Any
 
 
 def test_which_commands_warn_about_the_development_key() -> None:
-    """Every command that opens the store (or computes pids) warns; token create does when --scope opens it."""
+    """Every command that opens the store (or computes pids) warns; token create does when --scope opens
+    it."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     warns = {name for name, p in sub.choices.items() if p.get_default("uses_store")}  # type: ignore[union-attr]
     assert warns == {

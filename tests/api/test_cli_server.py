@@ -1,4 +1,5 @@
-"""`orggraph token|audit|serve` and `serve_demo`: tokens printed once, the audit tail, a real server on loopback."""
+"""`orggraph token|audit|serve` and `serve_demo`: tokens printed once, the audit tail, a real server on
+loopback."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Contacts, reach and path through the API, and the jurisdiction escapes: a scoped token asks only about its own
-nodes (404 otherwise, exactly as for a key that names nothing) and sees nothing outside them — not through a
-person who lives elsewhere, a unit that sits elsewhere, a leader who also contacts another street, or a path that passes outside."""
+"""Contacts, reach and path through the API, and the jurisdiction escapes: a scoped token asks only about its
+own nodes (404 otherwise, exactly as for a key that names nothing) and sees nothing outside them — not through
+a person who lives elsewhere, a unit that sits elsewhere, a leader who also contacts another street, or a path
+that passes outside."""
 
 from __future__ import annotations
 

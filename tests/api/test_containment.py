@@ -140,7 +140,8 @@ def test_health_says_recovering_with_retry_after(api: Any) -> None:
 
 
 class _StillRunning(FalkorStore):
-    """A store whose ad-hoc reads are cut on our side while the server goes on (FalkorDB building a huge list)."""
+    """A store whose ad-hoc reads are cut on our side while the server goes on (FalkorDB building a huge
+    list)."""
 
     def __init__(self, inner: FalkorStore) -> None:
         self.__dict__.update(inner.__dict__)

@@ -1,5 +1,6 @@
-"""Coverage and gaps through the API answer exactly what was worked out by hand (tests/fixtures/small_district.py),
-for every scope and day, and scoped tokens get their own scope and nothing outside it."""
+"""Coverage and gaps through the API answer exactly what was worked out by hand
+(tests/fixtures/small_district.py), for every scope and day, and scoped tokens get their own scope and nothing
+outside it."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def test_coverage_is_exact(sd, scope: str | None, as_of: str) -> None:
 
 @pytest.mark.parametrize(("scope", "as_of"), sorted(EXPECTED_COVERAGE, key=str))
 def test_named_measures_are_exact_and_integers(sd, scope: str | None, as_of: str) -> None:
-    """POST /api/queries/coverage.* runs the statement of the scope's level: the same figures as /api/coverage,
-    counts as integers (FalkorDB's sum() had made them 3.0)."""
+    """POST /api/queries/coverage.* runs the statement of the scope's level: the same figures as
+    /api/coverage, counts as integers (FalkorDB's sum() had made them 3.0)."""
     want = EXPECTED_COVERAGE[(scope, as_of)]
     for m in MEASURES:
         q = CATALOG[f"coverage.{m.id}"]

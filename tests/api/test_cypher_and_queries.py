@@ -1,5 +1,5 @@
-"""Ad-hoc Cypher (read-only by the store, time limit, row cap, parameters) and named queries (typed parameters,
-scope forced for scoped tokens)."""
+"""Ad-hoc Cypher (read-only by the store, time limit, row cap, parameters) and named queries (typed
+parameters, scope forced for scoped tokens)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,8 @@ def test_cypher_values_are_parameters_never_text(api, city) -> None:
 
 def test_cypher_masks_phones_except_for_admin(api) -> None:
     q = {
-        "query": "MATCH (p:Person {pid: $pid}) RETURN p, p.phone, p.phone AS x, {tel: p.phone} AS m, [p.phone] AS l, "
+        "query": "MATCH (p:Person {pid: $pid}) RETURN p, p.phone, p.phone AS x, {tel: p.phone} AS m, "
+        "[p.phone] AS l, "
         "{pid: p.pid, phone_sealed: p.phone_sealed} AS s, p.phone_sealed AS bare",
         "params": {"pid": PID_A},
     }
@@ -102,7 +103,8 @@ def test_cypher_masks_phones_except_for_admin(api) -> None:
     )  # sealed: opaque without the server's key
     assert PHONE_A not in str(masked)
     full = api.post("/api/cypher", q, role="admin").json()["rows"][0]
-    # The graph holds the masked number only: admin reads the full one where the server opens the seal, i.e. in
+    # The graph holds the masked number only: admin reads the full one where the server opens the seal, i.e.
+    # in
     # a person's properties (a node, or a map with pid and phone_sealed).
     assert full[0]["properties"]["phone"] == PHONE_A and full[5] == {"pid": PID_A, "phone": PHONE_A}
     assert full[1] == "138****5678" and "phone_sealed" not in full[0]["properties"]
@@ -145,7 +147,8 @@ def test_queries(monkeypatch: pytest.MonkeyPatch) -> None:
         NamedQuery(
             "test.person",
             "按 pid 取人",
-            "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, {pid: p.pid, phone_sealed: p.phone_sealed} AS contact",
+            "MATCH (p:Person {pid: $pid}) RETURN p.name AS name, {pid: p.pid, phone_sealed: "
+            "p.phone_sealed} AS contact",
             (Param("pid", "string", "人员标识"),),
         ),
     )

@@ -1,5 +1,5 @@
-"""The error contract: 404 unknown code, 422 bad parameter, 503 store unreachable, never a 500 — and an unexpected
-failure is a 503 with a message for the client and the traceback in the server log only."""
+"""The error contract: 404 unknown code, 422 bad parameter, 503 store unreachable, never a 500 — and an
+unexpected failure is a 503 with a message for the client and the traceback in the server log only."""
 
 from __future__ import annotations
 

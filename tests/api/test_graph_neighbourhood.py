@@ -1,5 +1,6 @@
 """`GET /api/graph/neighbourhood`: a node's neighbours and a counted group's members, as the pages add them to
-their canvas when expanded in place — bounded, paged, and masked by role and jurisdiction as `policy` decides."""
+their canvas when expanded in place — bounded, paged, and masked by role and jurisdiction as `policy`
+decides."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def test_a_grid_brings_its_neighbours_and_the_leaders_of_its_community(api: Any)
         e["from"] == f"Person:{PID_DL}" and e["to"] == f"Community:{C11}" and e["kind_key"] == "edge:CONTACTS"
         for e in body["edges"]
     )
-    # Every edge joins two nodes of the answer or the node expanded; edge ids are unique (the canvas dedupes by them).
+    # Every edge joins two nodes of the answer or the node expanded; edge ids are unique (the canvas dedupes
+    # by them).
     assert len({e["id"] for e in body["edges"]}) == len(body["edges"])
     for e in body["edges"]:
         assert e["from"] in ids and e["to"] in ids

@@ -1,6 +1,6 @@
-"""The list pages on both stores: overview cards link to uncovered lists as long as their counts, the gaps page
-says where and why, search results and the path page take names, tables export to .xlsx, and the scope and
-date pickers offer exactly the viewer's jurisdiction."""
+"""The list pages on both stores: overview cards link to uncovered lists as long as their counts, the gaps
+page says where and why, search results and the path page take names, tables export to .xlsx, and the scope
+and date pickers offer exactly the viewer's jurisdiction."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""LOAD CSV is refused in ad-hoc Cypher (API 403, as for a write; CLI exit 2) whatever its case, spacing or comments, while a
-string or a quoted name that merely says 'LOAD CSV' is fine."""
+"""LOAD CSV is refused in ad-hoc Cypher (API 403, as for a write; CLI exit 2) whatever its case, spacing or
+comments, while a string or a quoted name that merely says 'LOAD CSV' is fine."""
 
 from __future__ import annotations
 

@@ -41,7 +41,8 @@ class Recording:
 # ------------------------------------------------------------------------------------------- no oracle
 @pytest.mark.parametrize("route", ["/api/contacts/{}", "/api/reach/{}", "/pages/ego/{}"])
 def test_a_person_registered_elsewhere_answers_like_nobody(api, route: str) -> None:
-    """The reported case: a street token asking about someone of the other street got 403 「许谢桥」不在您的管辖范围."""
+    """The reported case: a street token asking about someone of the other street got 403
+    「许谢桥」不在您的管辖范围."""
     elsewhere = api.get(route.format(PID_B), role="street", scope=S1)
     nobody = api.get(route.format(NOBODY), role="street", scope=S1)
     assert elsewhere.status_code == nobody.status_code == 404
@@ -117,7 +118,8 @@ def test_a_scoped_named_query_refuses_outside_and_unknown_codes_alike(api, monke
 @pytest.mark.parametrize("scope", [None, S1])
 @pytest.mark.parametrize("route", ["/api/contacts/{}", "/api/reach/{}", "/pages/ego/{}"])
 def test_a_viewer_learns_nothing_by_pid(api, route: str, scope: str | None) -> None:
-    """The reported case: an unscoped viewer got a person's name and home household from /api/contacts/{pid}."""
+    """The reported case: an unscoped viewer got a person's name and home household from
+    /api/contacts/{pid}."""
     known = api.get(route.format(PID_A), role="viewer", scope=scope)
     nobody = api.get(route.format(NOBODY), role="viewer", scope=scope)
     assert known.status_code == nobody.status_code == 403

@@ -1,5 +1,5 @@
-"""/api/search and /api/gaps/uncovered on both stores: what is found by name, 拼音首字母 and code, as each role and
-jurisdiction may see it; and every coverage measure's uncovered list adds up to total − covered."""
+"""/api/search and /api/gaps/uncovered on both stores: what is found by name, 拼音首字母 and code, as each
+role and jurisdiction may see it; and every coverage measure's uncovered list adds up to total − covered."""
 
 from __future__ import annotations
 

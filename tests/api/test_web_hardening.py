@@ -59,7 +59,8 @@ def test_pages_have_a_strict_csp_and_no_inline_script(api) -> None:
         assert csp == PAGE_CSP and "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "script-src 'self';" in csp and "unsafe-eval" not in csp
         assert r.headers["cache-control"] == "no-store", url
-        # Every script is a file from this server, or JSON data (not run): nothing inline for the CSP to refuse.
+        # Every script is a file from this server, or JSON data (not run): nothing inline for the CSP to
+        # refuse.
         for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", r.text, re.S):
             assert 'src="/' in attrs or 'type="application/json"' in attrs, (url, attrs)
             assert 'type="application/json"' in attrs or not body.strip(), url

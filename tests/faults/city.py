@@ -1,5 +1,5 @@
-"""Real processes for the fault tests: a demo city, its reference content (loaded once, cleanly, into a store of
-its own), and `orggraph` run as a child process against a data dir of the test's choosing."""
+"""Real processes for the fault tests: a demo city, its reference content (loaded once, cleanly, into a store
+of its own), and `orggraph` run as a child process against a data dir of the test's choosing."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Shared by the fault, backup and export tests: a store's full content as comparable multisets (read with plain
-whole-graph queries, test sizes only), a small graph of hostile values, and pointing the CLI at a test store.
+"""Shared by the fault, backup and export tests: a store's full content as comparable multisets (read with
+plain whole-graph queries, test sizes only), a small graph of hostile values, and pointing the CLI at a test
+store.
 
 Independent of the code under test (the exporter's and backup's own readers): every node as (labels,
 properties), every relationship as (start, type, end, properties) with ends named by label and key. Counters,
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from orggraph.graph.cypher import trusted
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import QueryError, Store
 from orggraph.loaders.writes import node_write, rel_write, write_text
@@ -40,7 +42,10 @@ TEST_PID_KEY: bytes = _ROOT.TEST_PID_KEY
 write_ledgers = _ROOT.write_ledgers
 
 _ALL_NODES = "MATCH (n) RETURN labels(n), properties(n)"
-_ALL_RELS = "MATCH (a)-[r]->(b) RETURN labels(a), coalesce(a.pid, a.code), type(r), properties(r), labels(b), coalesce(b.pid, b.code)"
+_ALL_RELS = (
+    "MATCH (a)-[r]->(b) RETURN labels(a), coalesce(a.pid, a.code), type(r), properties(r), labels(b), "
+    "coalesce(b.pid, b.code)"
+)
 
 
 def freeze(v: Any) -> Any:
@@ -96,10 +101,10 @@ def snapshot(store: Store) -> Content:
             return Content(Counter(), Counter())
         raise
     nodes: Counter[Any] = Counter()
-    for labels, props in store.read(_ALL_NODES).rows:  # type: ignore[arg-type]
+    for labels, props in store.read(trusted(_ALL_NODES)).rows:
         nodes[(tuple(sorted(labels)), freeze(props))] += 1
     rels: Counter[Any] = Counter()
-    for la, ka, t, props, lb, kb in store.read(_ALL_RELS).rows:  # type: ignore[arg-type]
+    for la, ka, t, props, lb, kb in store.read(trusted(_ALL_RELS)).rows:
         rels[(main_label(la), ka, t, freeze(props), main_label(lb), kb)] += 1
     return Content(nodes, rels)
 

@@ -1,5 +1,6 @@
-"""A small, valid set of all eleven ledgers (check characters computed, every reference resolvable), for fuzzing
-and injection tests that need many imports: the demo generator's smallest city is too big to import 200 times."""
+"""A small, valid set of all eleven ledgers (check characters computed, every reference resolvable), for
+fuzzing and injection tests that need many imports: the demo generator's smallest city is too big to import
+200 times."""
 
 from __future__ import annotations
 
@@ -50,38 +51,38 @@ def small_ledgers(name: str = "") -> Ledgers:
         (p[9], nm("陈二"), "", "", "群众", "", "", "B4", "402", ""),
     ]
     return {
-        "网格": [dict(zip(LEDGER_HEADERS["网格"], (nm("万山区"), s, sn, c, cn, g, nm(f"{g}网格"), "居民网格", h, pop)))
+        "网格": [dict(zip(LEDGER_HEADERS["网格"], (nm("万山区"), s, sn, c, cn, g, nm(f"{g}网格"), "居民网格", h, pop), strict=False))
                  for s, sn, c, cn, g, h, pop in grids],
-        "楼栋": [dict(zip(LEDGER_HEADERS["楼栋"], (b, nm(f"{b}号楼"), g, h)))
+        "楼栋": [dict(zip(LEDGER_HEADERS["楼栋"], (b, nm(f"{b}号楼"), g, h), strict=False))
                  for b, g, h in (("B1", "G1", "40"), ("B2", "G1", "30"), ("B3", "G2", ""), ("B4", "G3", "20"))],
-        "单位": [dict(zip(LEDGER_HEADERS["单位"], (u[0], nm("区委组织部"), "党政机关", "520603001"))),
-                 dict(zip(LEDGER_HEADERS["单位"], (u[1], nm("万山国资公司"), "国有企业", ""))),
-                 dict(zip(LEDGER_HEADERS["单位"], (u[2], nm("社工服务中心"), "社会组织", "520603002")))],
-        "党组织": [dict(zip(LEDGER_HEADERS["党组织"], row)) for row in (
+        "单位": [dict(zip(LEDGER_HEADERS["单位"], (u[0], nm("区委组织部"), "党政机关", "520603001"), strict=False)),
+                 dict(zip(LEDGER_HEADERS["单位"], (u[1], nm("万山国资公司"), "国有企业", ""), strict=False)),
+                 dict(zip(LEDGER_HEADERS["单位"], (u[2], nm("社工服务中心"), "社会组织", "520603002"), strict=False))],
+        "党组织": [dict(zip(LEDGER_HEADERS["党组织"], row, strict=False)) for row in (
             ("P0", nm("谢桥街道党工委"), "党工委", "", "520603001", ""),
             ("P1", nm("冲广坪社区党委"), "党委", "P0", "C1", p[8]),
             ("P2", nm("第一网格党支部"), "党支部", "P1", "G1", p[0]),
             ("P3", nm("社工中心党支部"), "党支部", "P1", u[2], ""),
         )],
-        "人员": [dict(zip(LEDGER_HEADERS["人员"], row)) for row in people],
-        "网格力量": [dict(zip(LEDGER_HEADERS["网格力量"], row)) for row in (
+        "人员": [dict(zip(LEDGER_HEADERS["人员"], row, strict=False)) for row in people],
+        "网格力量": [dict(zip(LEDGER_HEADERS["网格力量"], row, strict=False)) for row in (
             (p[1], nm("李四"), "专职网格员", "G1", "2023-01-01", ""),
             (p[1], nm("李四"), "专职网格员", "G1", "2021/3/1", "2022年12月31日"),
             (p[3], nm("赵六"), "兼职网格员", "G2", "", ""),
             (p[6], nm("吴九"), "楼栋长", "B1", "2024-01-01", ""),
         )],
-        "联建共建": [dict(zip(LEDGER_HEADERS["联建共建"], row)) for row in (
+        "联建共建": [dict(zip(LEDGER_HEADERS["联建共建"], row, strict=False)) for row in (
             (u[0], "C1", "2022-01-01", "", nm("共建项目甲")),
             (u[1], "C2", "2021-01-01", "2023-12-31", ""),
         )],
-        "兼职委员": [dict(zip(LEDGER_HEADERS["兼职委员"], (p[4], nm("孙七"), "P1", u[2], "2023-06-01", "")))],
-        "联系点": [dict(zip(LEDGER_HEADERS["联系点"], (p[5], nm("周八"), nm("区委常委"), "区委区政府班子", t, "2024-01-01", "")))
+        "兼职委员": [dict(zip(LEDGER_HEADERS["兼职委员"], (p[4], nm("孙七"), "P1", u[2], "2023-06-01", ""), strict=False))],
+        "联系点": [dict(zip(LEDGER_HEADERS["联系点"], (p[5], nm("周八"), nm("区委常委"), "区委区政府班子", t, "2024-01-01", ""), strict=False))
                   for t in ("520603001", "C1", "G1")],
-        "双报到": [dict(zip(LEDGER_HEADERS["双报到"], row)) for row in (
+        "双报到": [dict(zip(LEDGER_HEADERS["双报到"], row, strict=False)) for row in (
             ("党员", p[0], "C1", "2024-03-05", nm("环境整治")),
             ("单位", u[1], "C2", "", ""),
         )],
-        "联户": [dict(zip(LEDGER_HEADERS["联户"], (p[0], "B1", "102", "2024-01-01", "")))],
+        "联户": [dict(zip(LEDGER_HEADERS["联户"], (p[0], "B1", "102", "2024-01-01", ""), strict=False))],
     }  # fmt: skip
 
 

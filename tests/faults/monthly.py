@@ -19,7 +19,8 @@ def base_ledgers() -> Ledgers:
 
 
 def edited(led: Ledgers) -> Ledgers:
-    """Five phones edited, the three contact points ended, two residents moved to other existing households."""
+    """Five phones edited, the three contact points ended, two residents moved to other existing
+    households."""
     new = copy.deepcopy(led)
     people = new["人员"]
     for i in (0, 2, 4, 6, 8):

@@ -1,4 +1,5 @@
-"""Crash-safe loads into the embedded store: SIGKILL of the server or of the loader at several points of a load.
+"""Crash-safe loads into the embedded store: SIGKILL of the server or of the loader at several points of a
+load.
 
 After each kill the store must answer again within (generously) the time of one clean load of the same city
 (the restarted server replays its AOF tail through a client, graph/aof.py, not by redis's own AOF loading,
@@ -21,7 +22,7 @@ from orggraph.graph.embedded import EmbeddedServer
 from orggraph.graph.falkor import FalkorStore
 
 from .city import GRAPH, City, env, kill_server, orggraph, start, stop_server, wait_until
-from .content import snapshot
+from .content import Content, snapshot
 
 
 def _processes_of(data_dir: Path) -> list[int]:
@@ -66,7 +67,7 @@ def _peek(data_dir: Path) -> tuple[int, int]:
         g = FalkorDB(unix_socket_path=sock).select_graph(GRAPH)
         n = g.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
         r = g.ro_query("MATCH ()-[r]->() RETURN count(r)").result_set[0][0]
-    except Exception:  # noqa: BLE001 - not started yet, or no graph yet
+    except Exception:  # not started yet, or no graph yet
         return 0, 0
     return int(n), int(r)
 
@@ -109,7 +110,7 @@ def _reload_gives_the_clean_graph(data_dir: Path, city: City) -> None:
     assert got == city.reference, city.reference.diff(got)
 
 
-def snapshot_of(data_dir: Path):  # noqa: ANN201 - Content
+def snapshot_of(data_dir: Path) -> Content:
     s = FalkorStore.embedded(data_dir, GRAPH)
     try:
         return snapshot(s)
@@ -156,9 +157,9 @@ def test_loader_killed_leaves_no_orphan(city: City, data_dir: Path, phase: str, 
 
 
 def test_replay_cut_off_is_done_again_exactly_once(city: City, data_dir: Path, tmp_path: Path) -> None:
-    """The process replaying an AOF tail is SIGKILLed in the middle: the half-replayed server is replaced and the
-    whole tail replayed again on the base (nothing applied twice, nothing lost: the same content as a replay
-    that was never cut off)."""
+    """The process replaying an AOF tail is SIGKILLed in the middle: the half-replayed server is replaced and
+    the whole tail replayed again on the base (nothing applied twice, nothing lost: the same content as a
+    replay that was never cut off)."""
     proc = _load(data_dir, city)
     try:
         wait_until(proc, lambda: _reached(data_dir, city, "relationships", 0.4), "40% of the relationships")
@@ -202,8 +203,9 @@ def test_replay_cut_off_is_done_again_exactly_once(city: City, data_dir: Path, t
 
 
 def test_schema_is_in_the_aof_once(city: City, data_dir: Path) -> None:
-    """FalkorDB writes each GRAPH.CONSTRAINT CREATE to the AOF twice; ensure_schema creates only what is missing
-    and then folds the AOF into a snapshot, so a restart never replays a constraint, let alone twice."""
+    """FalkorDB writes each GRAPH.CONSTRAINT CREATE to the AOF twice; ensure_schema creates only what is
+    missing and then folds the AOF into a snapshot, so a restart never replays a constraint, let alone
+    twice."""
     r = orggraph(data_dir, "load", str(city.ledgers))
     assert r.returncode == 0, r.stderr
     s = FalkorStore.embedded(data_dir, GRAPH)
@@ -224,7 +226,8 @@ def test_schema_is_in_the_aof_once(city: City, data_dir: Path) -> None:
         s.close()
 
 
-# --- the AOF reader ------------------------------------------------------------------------------------------
+# --- the AOF reader
+# ------------------------------------------------------------------------------------------
 
 
 def _resp(*args: bytes) -> bytes:

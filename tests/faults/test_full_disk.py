@@ -1,7 +1,7 @@
-"""A full disk, simulated two ways: a file-size limit (RLIMIT_FSIZE) on the orggraph process, and the data dir on
-a size-limited tmpfs that is filled up (needs root to mount; skipped otherwise). Either way: a clear Chinese
-error, a non-zero exit, no traceback, the store's previous content unchanged and readable, and once space is
-back the same command finishes the job exactly."""
+"""A full disk, simulated two ways: a file-size limit (RLIMIT_FSIZE) on the orggraph process, and the data dir
+on a size-limited tmpfs that is filled up (needs root to mount; skipped otherwise). Either way: a clear
+Chinese error, a non-zero exit, no traceback, the store's previous content unchanged and readable, and once
+space is back the same command finishes the job exactly."""
 
 from __future__ import annotations
 
@@ -23,8 +23,6 @@ from orggraph.loaders.importer import import_ledgers
 from .city import GRAPH, PID_KEY, env, stop_server
 from .content import Content, hostile_graph, snapshot, write_ledgers
 from .ledgers import small_ledgers
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 _LIMIT = 64 * 1024  # bytes any one file of the limited process may reach
 
@@ -50,7 +48,8 @@ def _no_traceback(r: subprocess.CompletedProcess[str]) -> None:
 
 @pytest.fixture
 def held(tmp_path: Path) -> Iterator[tuple[Path, FalkorStore]]:
-    """A data dir whose server the test runs (so it is not the limited process's child) holding the hostile graph."""
+    """A data dir whose server the test runs (so it is not the limited process's child) holding the hostile
+    graph."""
     data = tmp_path / "data"
     s = FalkorStore.embedded(data, GRAPH)
     try:

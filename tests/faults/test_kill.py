@@ -129,7 +129,8 @@ def test_second_load_is_refused_while_one_runs(city: City, data_dir: Path) -> No
 
 
 def test_lock_holder_refuses_loads_and_they_succeed_after(city: City, data_dir: Path, tmp_path: Path) -> None:
-    """Two processes, no timing: one holds `load_lock`, the other's `orggraph load` is refused, then succeeds."""
+    """Two processes, no timing: one holds `load_lock`, the other's `orggraph load` is refused, then
+    succeeds."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys; from pathlib import Path; from orggraph.loaders.importer import load_lock\n"

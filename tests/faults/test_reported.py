@@ -16,9 +16,8 @@ import pytest
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import small_ledgers  # noqa: E402
+from faults.content import TEST_PID_KEY, snapshot, write_ledgers
+from faults.ledgers import small_ledgers
 
 reported = pytest.mark.xfail(strict=True, reason="reported to the loader/store owners; remove when fixed")
 
@@ -41,8 +40,8 @@ def test_load_into_a_fresh_store(fresh: FalkorStore, tmp_path: Path) -> None:
 
 
 def test_read_of_a_fresh_store_is_an_empty_answer(fresh: FalkorStore) -> None:
-    """`orggraph cypher "MATCH (n) RETURN count(n)"` on a new data dir: was exit 1 "查询有误：…empty key", then
-    no row at all instead of [[0]]. A read of a graph that does not exist now creates it empty first."""
+    """`orggraph cypher "MATCH (n) RETURN count(n)"` on a new data dir: was exit 1 "查询有误：…empty key",
+    then no row at all instead of [[0]]. A read of a graph that does not exist now creates it empty first."""
     assert fresh.read("MATCH (n) RETURN count(n) AS n").rows == [[0]]
 
 
@@ -73,7 +72,8 @@ def test_count_beyond_64_bits_is_refused(store: FalkorStore, tmp_path: Path) -> 
 
 
 def test_demo_data_with_too_few_residents_is_a_message(tmp_path: Path) -> None:
-    """`orggraph demo-data OUT --residents 300`: demo.generate raises ValueError, cmd_demo_data does not catch it."""
+    """`orggraph demo-data OUT --residents 300`: demo.generate raises ValueError, cmd_demo_data does not catch
+    it."""
     r = subprocess.run(
         [sys.executable, "-m", "orggraph", "demo-data", str(tmp_path / "d"), "--residents", "300"],
         capture_output=True, text=True, timeout=120, check=False,
@@ -115,10 +115,10 @@ def test_server_killed_after_a_city_load_comes_back(tmp_path_factory: pytest.Tem
 
 
 def test_disk_full_error_says_so() -> None:
-    """Was: a load on a data dir whose disk is full ended with "查询有误：MISCONF Errors writing to the AOF file: No
-    space left on device" (tests/faults/test_full_disk.py): "query error" sends the user to their query.
-    falkor._translate could map MISCONF to a StoreError saying the database cannot write to its disk, to
-    free space and run the same load again (it completes what was written, doubling nothing)."""
+    """Was: a load on a data dir whose disk is full ended with "查询有误：MISCONF Errors writing to the AOF
+    file: No space left on device" (tests/faults/test_full_disk.py): "query error" sends the user to their
+    query. falkor._translate could map MISCONF to a StoreError saying the database cannot write to its disk,
+    to free space and run the same load again (it completes what was written, doubling nothing)."""
     import redis
     from orggraph.graph.falkor import _translate
 

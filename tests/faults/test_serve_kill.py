@@ -1,5 +1,5 @@
-"""`orggraph serve` killed with SIGKILL under traffic — alone, and together with its database server: the store is
-intact, and a restarted serve answers what it answered before (the audit log stays readable too)."""
+"""`orggraph serve` killed with SIGKILL under traffic — alone, and together with its database server: the
+store is intact, and a restarted serve answers what it answered before (the audit log stays readable too)."""
 
 from __future__ import annotations
 

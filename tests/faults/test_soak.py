@@ -160,7 +160,8 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
 
         def analyst_loop() -> None:
             q = {
-                "query": "MATCH (g:Grid)-[:PART_OF]->(c:Community) RETURN c.code AS c, count(g) AS n ORDER BY c"
+                "query": "MATCH (g:Grid)-[:PART_OF]->(c:Community) RETURN c.code AS c, count(g) AS n ORDER "
+                "BY c"
             }
             with httpx.Client(headers={"Authorization": f"Bearer {analyst}"}, timeout=60) as c:
                 while not stop.is_set():
@@ -242,8 +243,10 @@ def test_soak(soak_city: tuple[Path, str]) -> None:
     print(
         f"\nsoak: {len(calls)} requests in {RUN:.0f} s; viewer p95 "
         + ", ".join(f"{k} {v:.3f} s" for k, v in sorted(p95.items()))
-        + f"; killed at {killed['at']:.1f} s, healthy again after {healthy_again['at'] - killed['at']:.1f} s; "
-        f"hostile answers {dict(sorted(statuses.items(), key=str))}, slowest {max(c[3] for c in hostile_calls):.1f} s; "
+        + f"; killed at {killed['at']:.1f} s, healthy again after "
+        f"{healthy_again['at'] - killed['at']:.1f} s; "
+        f"hostile answers {dict(sorted(statuses.items(), key=str))}, slowest "
+        f"{max(c[3] for c in hostile_calls):.1f} s; "
         f"peak RSS serve {peaks['api']:.0f} MB, database {peaks['db']:.0f} MB (at start {db_base:.0f} MB)"
     )
     assert len(answered) == len(calls), [c for c in calls if not isinstance(c[4], int)][:5]

@@ -21,13 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from faults.content import TEST_PID_KEY, snapshot, write_ledgers
+from faults.ledgers import copy_folder, small_ledgers
 from orggraph.graph.backup import backup, restore
 from orggraph.graph.falkor import FalkorStore
 from orggraph.loaders.importer import import_ledgers
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import copy_folder, small_ledgers  # noqa: E402
 
 SEED = 2026
 ITERATIONS = 200
@@ -248,7 +246,7 @@ def test_mutated_ledgers_never_crash_and_never_half_load(
             where = f"#{i} ({'loaded' if store is loaded else 'empty'} store): " + "; ".join(done)
             try:
                 report = import_ledgers(folder, store, pid_key=TEST_PID_KEY)
-            except Exception:  # noqa: BLE001 - the point: nothing may escape as an exception
+            except Exception:  # the point: nothing may escape as an exception
                 failures.append(f"{where}\n{traceback.format_exc(limit=4)}")
                 _reset(store, loaded, tmp_path)
                 continue
@@ -290,7 +288,8 @@ def _reset(store: FalkorStore, loaded: FalkorStore, tmp_path: Path) -> None:
 
 
 def test_cli_never_prints_a_traceback_on_mutated_ledgers(base: Path, tmp_path: Path) -> None:
-    """The same mutations through `orggraph load` (a few: each is a process): exit 0 or 2, never a traceback."""
+    """The same mutations through `orggraph load` (a few: each is a process): exit 0 or 2, never a
+    traceback."""
     rng = random.Random(SEED + 1)
     env = {
         **os.environ,
@@ -298,7 +297,8 @@ def test_cli_never_prints_a_traceback_on_mutated_ledgers(base: Path, tmp_path: P
         "ORGGRAPH_PID_KEY": TEST_PID_KEY.decode(),
     }
     with FalkorStore.embedded(tmp_path / "data", "orggraph") as s:
-        s.ensure_schema()  # see tests/faults/test_reported.py: a load into a never-written graph fails otherwise
+        # see tests/faults/test_reported.py: a load into a never-written graph fails otherwise
+        s.ensure_schema()
     for i in range(6):
         folder = copy_folder(base, tmp_path / f"m{i}")
         done = [rng.choice(MUTATIONS)(rng, folder) for _ in range(2)]

@@ -21,15 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers, write_rows
+from faults.ledgers import Ledgers, small_ledgers
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.schema import NODES, RELS
 from orggraph.graph.store import Store, StoreError
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.pinyin import initials
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers, write_rows  # noqa: E402
-from faults.ledgers import Ledgers, small_ledgers  # noqa: E402
 
 INJECTIONS = [
     '"}) DETACH DELETE n //',
@@ -135,7 +133,7 @@ def _tokens(store: Store) -> tuple[set[str], set[str], set[str]]:
 
 def _schema_only(store: Store, before: tuple[set[str], set[str], set[str]]) -> None:
     """Nothing but the schema's labels, types and property keys was added since `before` (_tokens)."""
-    labels, types, keys = (now - then for now, then in zip(_tokens(store), before))
+    labels, types, keys = (now - then for now, then in zip(_tokens(store), before, strict=False))
     assert labels <= {*NODES, "PartyMember"}, labels
     assert types <= set(RELS), types
     known = {p.name for n in NODES.values() for p in n.props} | {

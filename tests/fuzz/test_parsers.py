@@ -92,7 +92,8 @@ def test_parse_count_reads_plain_counts(n: int) -> None:
 
 
 def test_parse_count_limit() -> None:
-    """At most MAX_COUNT (15 digits: what a spreadsheet keeps exactly), far inside the stores' 64-bit integers."""
+    """At most MAX_COUNT (15 digits: what a spreadsheet keeps exactly), far inside the stores' 64-bit
+    integers."""
     assert MAX_COUNT < 2**53 <= 2**63 - 1
     assert parse_count(str(MAX_COUNT)) == (MAX_COUNT, None)
     assert parse_count(f"{MAX_COUNT:,}.00") == (MAX_COUNT, None)
@@ -166,7 +167,7 @@ def test_validate_credit_code_never_raises(text: str) -> None:
 
 @given(cell_text)
 def test_masks_never_reveal_the_middle(text: str) -> None:
-    for masked, keep in ((mask_id(text), 4), (mask_phone(text), 0)):
+    for masked, _keep in ((mask_id(text), 4), (mask_phone(text), 0)):
         assert len(masked) == len(text)
     if len(text) > 8:
         assert mask_id(text)[4:-4] == "*" * (len(text) - 8)

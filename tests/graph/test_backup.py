@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, hostile_graph, snapshot, use_store
 from orggraph.api.cli import main as cli_main
 from orggraph.graph.backup import MAGIC, BackupError, _write_file, backup, inspect_backup, restore
 from orggraph.graph.embedded import EmbeddedServer
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, hostile_graph, snapshot, use_store  # noqa: E402
 
 _INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"
 _CONSTRAINTS = "CALL db.constraints() YIELD type, label, properties RETURN type, label, properties"

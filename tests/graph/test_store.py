@@ -1,4 +1,5 @@
-"""The store interface's streamed writes, on both stores: in order, one transaction each, errors as the store's own."""
+"""The store interface's streamed writes, on both stores: in order, one transaction each, errors as the
+store's own."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ def check_ledgers(d: Ledgers) -> list[str]:
             f"building {code} 户数 {b['户数']} != {len(households[code])}",
         )
     grid_households: Counter[str] = Counter()
-    for code, b in buildings.items():
+    for _code, b in buildings.items():
         grid_households[b["网格编码"]] += int(b["户数"])
     for code, g in grids.items():
         expect(int(g["户数"]) == grid_households[code], f"grid {code} 户数 != its buildings'")

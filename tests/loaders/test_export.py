@@ -15,13 +15,23 @@ from __future__ import annotations
 
 import re
 import shlex
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import (
+    HOSTILE,
+    TEST_PID_KEY,
+    Content,
+    freeze,
+    hostile_graph,
+    snapshot,
+    use_store,
+    write_ledgers,
+    write_rows,
+)
 from orggraph.api.cli import main as cli_main
 from orggraph.graph.store import NEO4J_DDL, Store
 from orggraph.loaders.demo import generate
@@ -37,19 +47,6 @@ from orggraph.loaders.export import (
 )
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.writes import node_write
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import (
-    HOSTILE,
-    TEST_PID_KEY,
-    Content,
-    freeze,
-    hostile_graph,
-    snapshot,
-    use_store,
-    write_ledgers,
-    write_rows,
-)  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ validator
 _DATA_TYPES = {
@@ -298,7 +295,7 @@ def _read_nodes(out: Imported, fields: list[HeaderField], rows: list[Any], adeli
         props: dict[str, Any] = {}
         if id_field.name:
             props[id_field.name] = raw_id  # stored as a string property (--id-type=string)
-        for f, (raw, quoted) in zip(fields, r):
+        for f, (raw, quoted) in zip(fields, r, strict=False):
             if f.type in _DATA_TYPES:
                 v = _value(raw, quoted, f, adelim)
                 if v is not None:
@@ -326,7 +323,7 @@ def _read_rels(out: Imported, fields: list[HeaderField], rows: list[Any], adelim
         if not _REL_TYPE.match(type_):
             raise Invalid(f"{name}: bad relationship type {type_!r}")
         props = {}
-        for f, (raw, quoted) in zip(fields, r):
+        for f, (raw, quoted) in zip(fields, r, strict=False):
             if f.type in _DATA_TYPES:
                 v = _value(raw, quoted, f, adelim)
                 if v is not None:
@@ -479,7 +476,8 @@ def test_what_the_model_does_not_know_is_reported_not_lost_silently(store: Store
 
 
 def test_export_from_ledgers_equals_the_loaded_store(store: Store, tmp_path: Path) -> None:
-    """The ledgers converted straight to CSV (no store) import to exactly what `orggraph load` puts in the store."""
+    """The ledgers converted straight to CSV (no store) import to exactly what `orggraph load` puts in the
+    store."""
     ledgers = tmp_path / "ledgers"
     generate(ledgers, residents=1000)
     report, result = export_ledgers(ledgers, tmp_path / "out", pid_key=TEST_PID_KEY)

@@ -3,8 +3,8 @@
 Once per session (module fixture): `orggraph load` a generated city into the test Neo4j (A) and add the graph
 whose values are meant to break CSV (quotes, commas, line breaks, blanks, `tags: []`); `orggraph export
 --neo4j-admin DIR` from A; run DIR/import.sh exactly as written — with NEO4J_ADMIN naming this repository's
-tool (tools/neo4j/neo4jctl.py admin) on a second, never started Neo4j folder (B); start B (a free port) and run
-DIR/schema.cypher statement by statement, as cypher-shell would. Then B must hold what A holds: every node
+tool (tools/neo4j/neo4jctl.py admin) on a second, never started Neo4j folder (B); start B (a free port) and
+run DIR/schema.cypher statement by statement, as cypher-shell would. Then B must hold what A holds: every node
 with its labels and properties, every relationship with its properties, the same constraints and indexes, and
 the same coverage / breakdown / gaps answers. That second server is the one stopped and started again by the
 last test (an unreachable Neo4j is a 503 with a Chinese message; the API recovers once it is back).
@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from faults.content import TEST_PID_KEY, hostile_graph, snapshot
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.api.cli import main as cli_main
+from orggraph.graph.cypher import trusted
 from orggraph.graph.neo4j_store import Neo4jStore
 from orggraph.graph.store import NEO4J_DDL, Store, StoreUnavailable
 from orggraph.loaders.demo import generate
@@ -34,9 +36,6 @@ from orggraph.queries import coverage
 from support.stores import SharedGraphs, need_neo4j, point_env_at
 
 from orggraph.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, hostile_graph, snapshot  # noqa: E402
 
 # One load, one export, one neo4j-admin import and two server starts: minutes on a busy machine.
 pytestmark = pytest.mark.timeout(1200)
@@ -88,9 +87,9 @@ class Imported:
 def run_schema_cypher(store: Neo4jStore, path: Path) -> int:
     """Each statement of the file in its own auto-commit transaction (cypher-shell -f does the same)."""
     statements = schema_cypher_statements(path.read_text(encoding="utf-8"))
-    with store._driver.session(database=store.database) as session:  # noqa: SLF001 - a file of DDL, not a query of ours
+    with store._driver.session(database=store.database) as session:  # a file of DDL, not a query of ours
         for stmt in statements:
-            session.run(stmt).consume()  # type: ignore[arg-type]
+            session.run(trusted(stmt)).consume()
         session.run("CALL db.awaitIndexes(300)").consume()
     return len(statements)
 
@@ -126,7 +125,8 @@ def imported(
         )
     assert r.returncode == 0, r.stderr[-3000:]
     server = SecondNeo4j(tmp / "neo4j-b")
-    # import.sh as written, with this repository's neo4j-admin (the Maven classpath of the pinned Neo4j) on B's
+    # import.sh as written, with this repository's neo4j-admin (the Maven classpath of the pinned Neo4j) on
+    # B's
     # folder; B was never started, so its database `neo4j` does not exist yet (no --overwrite-destination).
     admin = (
         f"{shlex.quote(sys.executable)} {shlex.quote(str(CTL))} admin --data {shlex.quote(str(server.home))}"
@@ -182,7 +182,7 @@ def test_empty_lists_arrive_as_empty_lists(imported: Imported) -> None:
 
 
 def _schema(store: Neo4jStore, what: str) -> set[tuple[str, str]]:
-    rows = store.read(f"SHOW {what} YIELD name, type RETURN name, type").rows  # type: ignore[arg-type]
+    rows = store.read(trusted(f"SHOW {what} YIELD name, type RETURN name, type")).rows
     return {(r[0], r[1]) for r in rows}
 
 

@@ -10,23 +10,20 @@ import hashlib
 import hmac
 import json
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.city import counts, orggraph, stop_server
+from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers
+from faults.ledgers import Ledgers, small_ledgers
 from openpyxl import Workbook
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
 from orggraph.loaders.importer import import_ledgers
 from orggraph.loaders.phones import PhoneSeal, phone_seal
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.city import counts, orggraph, stop_server  # noqa: E402
-from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import Ledgers, small_ledgers  # noqa: E402
 
 LEDGERS = small_ledgers()
 IDS = [r["身份证号"] for r in LEDGERS["人员"]]

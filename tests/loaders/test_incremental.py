@@ -6,22 +6,19 @@ skips, the store ends up exactly as a fresh load of the same ledgers leaves it."
 from __future__ import annotations
 
 import copy
-import sys
 import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers
+from faults.ledgers import Ledgers
+from faults.monthly import BUILDING, HOUSEHOLD, base_ledgers, edited
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store, StoreError
 from orggraph.loaders.changes import History
 from orggraph.loaders.importer import ImportReport, import_ledgers
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, Content, snapshot, write_ledgers  # noqa: E402
-from faults.ledgers import Ledgers  # noqa: E402
-from faults.monthly import BUILDING, HOUSEHOLD, base_ledgers, edited  # noqa: E402
 
 
 class Loader:
@@ -57,7 +54,8 @@ def without_source(content: Content) -> Content:
 
 
 def full_reload_content(*versions: Ledgers, falkor_data_dir: Path, tmp: Path) -> Content:
-    """What loading each version in turn stores when every row is written (the loader without a change record)."""
+    """What loading each version in turn stores when every row is written (the loader without a change
+    record)."""
     s = FalkorStore.embedded(falkor_data_dir, f"full_{uuid.uuid4().hex[:10]}")
     try:
         for i, led in enumerate(versions):
@@ -107,7 +105,8 @@ def test_same_content_in_another_order_is_no_change(loader: Loader) -> None:
 def test_phones_contacts_and_moves_are_exactly_the_changes_and_the_writes(
     loader: Loader, falkor_data_dir: Path, tmp_path: Path
 ) -> None:
-    """The issue's "done when": 5 phones, 3 contact points ended, 2 residents moved: reported and written alone."""
+    """The issue's "done when": 5 phones, 3 contact points ended, 2 residents moved: reported and written
+    alone."""
     loader(base_ledgers())
     new = edited(base_ledgers())
     report = loader(new)

@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.city import orggraph, stop_server  # noqa: E402
-from faults.content import write_ledgers  # noqa: E402
-from faults.monthly import base_ledgers, edited  # noqa: E402
+from faults.city import orggraph, stop_server
+from faults.content import write_ledgers
+from faults.monthly import base_ledgers, edited
 
 
 @pytest.fixture(scope="module")

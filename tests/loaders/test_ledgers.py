@@ -5,18 +5,14 @@ nothing at all (the store stays empty). The valid base is `small_ledgers()`; eac
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.city import counts
+from faults.ledgers import Ledgers, credit_code, resident_id, small_ledgers
 from orggraph.loaders.read import LedgerIssue
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.city import counts  # noqa: E402
-from faults.ledgers import Ledgers, credit_code, resident_id, small_ledgers  # noqa: E402
 
 UNKNOWN_ID = resident_id(50)  # valid check digit, in no 人员 row
 UNKNOWN_UNIT = credit_code(99)  # valid check character, in no 单位 row
@@ -78,7 +74,8 @@ def import_refused(load: Callable[..., Any], store: Any, ledgers: Ledgers) -> li
 
 
 def shown_as(value: str) -> tuple[str | None, ...]:
-    """How an error may show a cell's value: as written; an 18-character ID also masked (5206**********123X)."""
+    """How an error may show a cell's value: as written; an 18-character ID also masked
+    (5206**********123X)."""
     if not value:
         return ("", None)
     return (value, value[:4] + "*" * 10 + value[-4:]) if len(value) == 18 else (value,)
@@ -92,7 +89,8 @@ def find(
     column: str,
     fragments: tuple[str, ...],
 ) -> None:
-    """An error on one of `rows` of `ledger`, in `column`, showing the cell's value, its reason with `fragments`."""
+    """An error on one of `rows` of `ledger`, in `column`, showing the cell's value, its reason with
+    `fragments`."""
     file = f"{ledger}.csv"
     hits = [e for e in errors if (e.file, e.column) == (file, column) and e.row in rows]
     got = "\n".join(e.format() for e in errors)

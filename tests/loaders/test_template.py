@@ -1,16 +1,20 @@
-"""`orggraph template`: a ledger workbook that prevents errors (issue 15), read back with openpyxl — headers of
-loaders/read.py, text and date formats, drop-downs from the loader's own vocabularies and from the store, input
-hints, the example row the loader skips — and filled in with the eleven small ledgers, it loads as it is."""
+"""`orggraph template`: a ledger workbook that prevents errors (issue 15), read back with openpyxl — headers
+of loaders/read.py, text and date formats, drop-downs from the loader's own vocabularies and from the store,
+input hints, the example row the loader skips — and filled in with the eleven small ledgers, it loads as it
+is."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, write_ledgers
+from faults.ledgers import small_ledgers
+from fixtures import small_district as fx
+from fixtures.small_district import load_small_district
 from openpyxl import load_workbook
 from orggraph.graph.store import Store
 from orggraph.loaders.importer import import_ledgers
@@ -26,13 +30,7 @@ from orggraph.loaders.template import (
 )
 from orggraph.loaders.values import parse_date
 from orggraph.queries.scope import ScopeError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, write_ledgers  # noqa: E402
-from faults.ledgers import small_ledgers  # noqa: E402
-from fixtures import small_district as fx  # noqa: E402
-from fixtures.small_district import load_small_district  # noqa: E402
-from support.stores import point_env_at  # noqa: E402
+from support.stores import point_env_at
 
 
 @pytest.fixture

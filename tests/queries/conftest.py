@@ -1,4 +1,5 @@
-"""Fixtures of the query tests: the small district of tests/fixtures loaded once per module (queries only read)."""
+"""Fixtures of the query tests: the small district of tests/fixtures loaded once per module (queries only
+read)."""
 
 from __future__ import annotations
 

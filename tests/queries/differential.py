@@ -35,7 +35,8 @@ _INVENTORY_NODES = statement(
 _INVENTORY_RELS = statement(
     "test.differential.inventory.rels",
     """MATCH (a)-[r]->(b)
-RETURN type(r) AS type, coalesce(a.code, a.pid) AS start, coalesce(b.code, b.pid) AS end, properties(r) AS props""",
+RETURN type(r) AS type, coalesce(a.code, a.pid) AS start, coalesce(b.code, b.pid) AS end,
+       properties(r) AS props""",
     "差分测试：全部关系及其属性",
     origin=__name__,
 )
@@ -110,7 +111,7 @@ def plan_for(
 def _attempt(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
-    except Exception as e:  # noqa: BLE001 - an error is an answer too: both stores must give the same one
+    except Exception as e:  # an error is an answer too: both stores must give the same one
         return {"error": type(e).__name__, "message": str(e)}
 
 
@@ -159,7 +160,7 @@ def answers(store: Store, plan: Plan) -> dict[str, Any]:
                 if any(p.name == "as_of" for p in q.params):
                     params["as_of"] = day
                 out[f"named.{q.name}[{level}].{at}"] = _attempt(
-                    lambda q=q, p=params: _named(store, q, p, level)
+                    lambda q=q, p=params, lv=level: _named(store, q, p, lv)
                 )
             out[f"coverage.{at}"] = _attempt(lambda s=scope, d=day: coverage.coverage(store, s, d))
             out[f"breakdown.{at}"] = _attempt(lambda s=scope, d=day: coverage.coverage_breakdown(store, s, d))
@@ -307,7 +308,7 @@ def _short(v: Any, n: int = 300) -> str:
 def _where(a: Any, b: Any, path: str = "") -> str:
     """The first place two normalized answers differ, as a path and both values there."""
     if type(a) is tuple and type(b) is tuple and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             if x != y:
                 return _where(x, y, f"{path}/{i}")
     return f"{path}: {_short(a, 160)} != {_short(b, 160)}"

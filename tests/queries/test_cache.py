@@ -1,5 +1,6 @@
-"""The answer cache: kept while the store's data_version reads the same, dropped by any write, clear or restore —
-also one made by another process — and only kept a short while for a store that has no data_version."""
+"""The answer cache: kept while the store's data_version reads the same, dropped by any write, clear or
+restore — also one made by another process — and only kept a short while for a store that has no
+data_version."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Who contacts whom on the small district: contacts of every kind of node, reach, and the shortest contact path."""
+"""Who contacts whom on the small district: contacts of every kind of node, reach, and the shortest contact
+path."""
 
 from __future__ import annotations
 
@@ -249,7 +250,8 @@ def test_path_can_be_restricted_to_some_relationships(district: Store) -> None:
 
 
 def _reference_graph(store: Store, day: str) -> nx.Graph:
-    """The whole small graph as networkx (undirected, relationships in force on `day`), to check path lengths."""
+    """The whole small graph as networkx (undirected, relationships in force on `day`), to check path
+    lengths."""
     rows = store.read(
         "MATCH (a)-[r]->(b) RETURN coalesce(a.pid, a.code), coalesce(b.pid, b.code), r.since, r.until, r.date"
     ).rows

@@ -8,7 +8,8 @@ How the figures of tests/fixtures/small_district.py come about (万山区, AS_OF
 - grid party organizations: G111 (PG111), G112 (through building B1121's 党小组), G211 → 3 of 6, any day.
 - full-time share, counted in people: 专职 W1, W2, W5, W7; 兼职 W3 and W7 (W7 is both, counted once as
   full-time) → 4 of 5. Inside 谢桥街道 W7 is only 兼职 → 2 of 4.
-- building heads: only B1111's 楼栋长 is in force (B1121's ended, B2211's starts 2099; B2111 has a 单元长) → 1 of 6.
+- building heads: only B1111's 楼栋长 is in force (B1121's ended, B2211's starts 2099; B2111 has a 单元长) → 1
+  of 6.
 - household links: R1's three households, R6's B1121-101, R9's B1211-101 → 5 of 10.
 """
 

@@ -195,7 +195,8 @@ def cities(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
     members = [p["身份证号"] for p in people if p["政治面貌"].startswith("中共")]
 
     def terms(rows: list[dict[str, str]], identity: tuple[str, ...]) -> list[dict[str, str]]:
-        """Rows with a term each, without two rows of one identity and start date (a duplicate is an error)."""
+        """Rows with a term each, without two rows of one identity and start date (a duplicate is an
+        error)."""
         out, seen = [], set()
         for r in rows:
             since, until = draw(_term())
@@ -232,7 +233,7 @@ def cities(draw: st.DrawFn) -> dict[str, list[dict[str, str]]]:
                      "报到社区编码": draw(st.sampled_from(communities)),
                      "报到日期": draw(st.sampled_from(_DATES)), "认领岗位": draw(st.sampled_from(["", "巡逻"]))})  # fmt: skip
     hh = sorted(households)
-    links = [{"身份证号": draw(st.sampled_from(ids)), **dict(zip(("楼栋编码", "户号"), draw(st.sampled_from(hh))))}
+    links = [{"身份证号": draw(st.sampled_from(ids)), **dict(zip(("楼栋编码", "户号"), draw(st.sampled_from(hh)), strict=False))}
              for _ in range(draw(st.integers(0, 3)) if hh else 0)]  # fmt: skip
     return {
         "grids": grids,

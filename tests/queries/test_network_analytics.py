@@ -51,8 +51,8 @@ def test_critical_people_on_the_small_district(district: Store) -> None:
 
 
 def _reference_critical(store: Store, day: str) -> dict[str, set[str]]:
-    """Independent check of the definition: build households — people — party organizations (+ a sink joined to
-    every organization) from raw relationships with networkx, and remove each person in turn."""
+    """Independent check of the definition: build households — people — party organizations (+ a sink joined
+    to every organization) from raw relationships with networkx, and remove each person in turn."""
 
     def live(r: dict[str, Any]) -> bool:
         p = r or {}
@@ -63,7 +63,8 @@ def _reference_critical(store: Store, day: str) -> dict[str, set[str]]:
         )
 
     rows = store.read(
-        "MATCH (a)-[r]->(b) RETURN labels(a)[0], coalesce(a.pid, a.code), type(r), properties(r), labels(b)[0], b.code"
+        "MATCH (a)-[r]->(b) RETURN labels(a)[0], coalesce(a.pid, a.code), type(r), properties(r), "
+        "labels(b)[0], b.code"
     ).rows
     parent, edges = {}, []
     for la, a, t, props, lb, b in rows:
@@ -75,7 +76,7 @@ def _reference_critical(store: Store, day: str) -> dict[str, set[str]]:
     g = nx.Graph()
     g.add_node("SINK")
     lands: dict[str, set[str]] = {}
-    for la, a, t, lb, b in edges:
+    for la, a, t, _lb, b in edges:
         if la == "Person" and t in ("MEMBER_OF", "SECRETARY_OF", "PART_TIME_MEMBER_OF"):
             g.add_edge(("P", a), ("O", b))
             g.add_edge(("O", b), "SINK")

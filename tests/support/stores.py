@@ -148,7 +148,8 @@ class SharedGraphs:
 
 
 def point_env_at(store: Store, monkeypatch: pytest.MonkeyPatch, falkor_data_dir: Path) -> None:
-    """Set ORGGRAPH_* so that the CLI and the settings open `store` (either backend); clears cached settings."""
+    """Set ORGGRAPH_* so that the CLI and the settings open `store` (either backend); clears cached
+    settings."""
     from orggraph.settings import get_settings
 
     if store.backend == "neo4j":

@@ -1,4 +1,5 @@
-"""Just enough PNG decoding (8-bit RGB/RGBA, non-interlaced: what Chromium writes) to tell a drawing from a blank."""
+"""Just enough PNG decoding (8-bit RGB/RGBA, non-interlaced: what Chromium writes) to tell a drawing from a
+blank."""
 
 from __future__ import annotations
 

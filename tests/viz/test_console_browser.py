@@ -1,7 +1,8 @@
-"""The Cypher console in a real browser (headless Chromium, every request to another host blocked): typing with
-autocompletion, running, table and graph, export, save, history, share links, errors marked in the editor, and
-the issue's "done when" scenario. Screenshots at 1440×900 and 1366×768 go under `ORGGRAPH_SCREENSHOTS` when set.
-Without Chromium these tests skip locally and FAIL under CI=true (as tests/viz/test_viz_browser.py)."""
+"""The Cypher console in a real browser (headless Chromium, every request to another host blocked): typing
+with autocompletion, running, table and graph, export, save, history, share links, errors marked in the
+editor, and the issue's "done when" scenario. Screenshots at 1440×900 and 1366×768 go under
+`ORGGRAPH_SCREENSHOTS` when set. Without Chromium these tests skip locally and FAIL under CI=true (as
+tests/viz/test_viz_browser.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import G1, PHONE, TEST_PID_KEY, small_district  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from openpyxl import load_workbook
 from orggraph.graph.falkor import FalkorStore
 from pngcheck import ink  # tests/viz/pngcheck.py
-from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401 - a fixture
+from support.browser import LOCAL_HOSTS
+from support.viz_city import G1, PHONE, TEST_PID_KEY, small_district
 
 pytestmark = pytest.mark.browser
 
@@ -139,7 +140,8 @@ class Session:
 def _complete(s: Session, want: str) -> None:
     """Wait for the completion list to offer `want`, move the selection onto it and pick it with Enter."""
     s.page.wait_for_function(
-        "w => [...document.querySelectorAll('.cm-tooltip-autocomplete li')].some(li => li.textContent.startsWith(w))",
+        "w => [...document.querySelectorAll('.cm-tooltip-autocomplete li')].some(li => "
+        "li.textContent.startsWith(w))",
         arg=want,
         timeout=BOUND_MS,
     )
@@ -224,7 +226,8 @@ def test_a_viewer_cannot_open_the_console_nor_call_its_routes(browser: Any, cons
     ):
         status = s.page.evaluate(
             "([m, p]) => fetch(p, {method: m, headers: {'Content-Type': 'application/json'},"
-            " body: m === 'POST' ? JSON.stringify({name: 'x', query: 'RETURN 1'}) : undefined}).then(r => r.status)",
+            " body: m === 'POST' ? JSON.stringify({name: 'x', query: 'RETURN 1'}) : undefined})"
+            ".then(r => r.status)",
             [method, path],
         )
         assert status == 403, (method, path, status)

@@ -1,4 +1,5 @@
-"""The pages as the API serves them: behind the same login (bearer token or cookie), masked and scoped by the token."""
+"""The pages as the API serves them: behind the same login (bearer token or cookie), masked and scoped by the
+token."""
 
 from __future__ import annotations
 
@@ -6,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import C1, C2, PHONE, SECRETARY, STREET, TEST_PID_KEY, pid  # tests/viz/conftest.py
 from fastapi.testclient import TestClient
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
 from orggraph.viz.render import VIS_FILE
+from support.viz_city import C1, C2, PHONE, SECRETARY, STREET, TEST_PID_KEY, pid
 
 from orggraph.settings import Settings
 

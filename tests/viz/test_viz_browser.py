@@ -1,4 +1,5 @@
-"""The pages in a real browser: headless Chromium against a live server, every request to another host blocked and recorded.
+"""The pages in a real browser: headless Chromium against a live server, every request to another host blocked
+and recorded.
 
 Each page must ask nothing of any other host, raise no JavaScript error, draw its canvas (a screenshot
 with real ink in it) and settle: physics off, positions still. Screenshots are kept under
@@ -17,51 +18,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP
 from pngcheck import ink  # tests/viz/pngcheck.py
+from support.browser import LOCAL_HOSTS, unavailable
+from support.viz_city import TEST_PID_KEY
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SETTLE_BOUND_MS = 20_000  # a 500-node page settles in a few seconds; this only catches a page that never does
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI 上必须能运行浏览器测试：{reason}")
-    pytest.skip(reason)
-
-
-def _chromium() -> str:
-    path = os.environ.get("ORGGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        _unavailable("找不到 Chromium（Debian 的 chromium 包；./dev test 会安装）")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("未安装 playwright（pip 包）")
-    path = _chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @dataclass
@@ -156,7 +122,8 @@ def visit(
 _CSP_WATCH = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+  window.__cspViolations.push(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
 });
 """
 
@@ -190,7 +157,8 @@ def _top_community(store: Store) -> str:
 
     q = statement(
         "tests.viz.top_reporting_community",
-        "MATCH (c:Community)<-[r:REPORTED_TO]-(:Person) RETURN c.code AS code, count(r) AS n ORDER BY n DESC, code LIMIT 1",
+        "MATCH (c:Community)<-[r:REPORTED_TO]-(:Person) RETURN c.code AS code, count(r) AS n ORDER "
+        "BY n DESC, code LIMIT 1",
         "测试：双报到党员最多的社区",
         origin=__name__,
     )
@@ -213,12 +181,12 @@ def _street(store: Store) -> str:
 def test_chinese_font_is_installed() -> None:
     """Without a CJK font Chromium draws every label as boxes."""
     if not shutil.which("fc-list"):
-        _unavailable("没有 fontconfig（fc-list）")
+        unavailable("没有 fontconfig（fc-list）")
     out = subprocess.run(
         ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
     ).stdout
     if not out.strip():
-        _unavailable("没有中文字体：apt-get install fonts-wqy-zenhei（./dev test 会安装）")
+        unavailable("没有中文字体：apt-get install fonts-wqy-zenhei（./dev test 会安装）")
     assert out.strip()
 
 
@@ -322,13 +290,14 @@ def _ready(page: Any) -> None:
 def test_from_the_overview_to_a_path_from_a_unit_to_a_household(
     browser: Any, server: Live, demo_store: Store
 ) -> None:
-    """The issue's walk: overview → a community's co-building network → a unit's ego network → the contact path
-    from that unit to a household, all by clicking, with nothing fetched from any other host."""
+    """The issue's walk: overview → a community's co-building network → a unit's ego network → the contact
+    path from that unit to a household, all by clicking, with nothing fetched from any other host."""
     from orggraph.graph.cypher import statement
 
     q = statement(
         "tests.viz.unit_and_household",
-        """MATCH (u:Unit)-[:CO_BUILDS]->(c:Community)<-[:PART_OF]-(:Grid)<-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household)
+        """MATCH (u:Unit)-[:CO_BUILDS]->(c:Community)<-[:PART_OF]-(:Grid)<-[:PART_OF]-(:Building)
+      <-[:PART_OF]-(h:Household)
 RETURN u.code AS unit, c.code AS community, h.code AS household ORDER BY unit, household LIMIT 1""",
         "测试：一个共建单位、它共建的社区和社区里的一户",
         origin=__name__,

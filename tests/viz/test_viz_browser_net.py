@@ -1,6 +1,7 @@
-"""Networks, the org tree, login and the token page in a real browser (headless Chromium, as test_viz_browser.py):
-expand in place without moving what is drawn, legend filters, PNG export, collapse and search in the org tree,
-the styled login form, and creating, showing once and revoking a token from the admin page.
+"""Networks, the org tree, login and the token page in a real browser (headless Chromium, as
+test_viz_browser.py): expand in place without moving what is drawn, legend filters, PNG export, collapse and
+search in the org tree, the styled login form, and creating, showing once and revoking a token from the admin
+page.
 
 Without Chromium these tests skip locally and FAIL under CI=true (test_viz_browser's `browser` fixture).
 """
@@ -12,17 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store
 from pngcheck import ink  # tests/viz/pngcheck.py
-from test_viz_browser import Live, assert_drawn_offline, browser, serving, visit  # noqa: F401
+from support.viz_city import TEST_PID_KEY
+from test_viz_browser import Live, assert_drawn_offline, serving, visit
 
 pytestmark = pytest.mark.browser
 
 _BUSY_GRID = statement(
     "tests.viz.busiest_grid_households",
-    "MATCH (g:Grid)<-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household) RETURN g.code, count(h) AS n ORDER BY n DESC, g.code LIMIT 1",
+    "MATCH (g:Grid)<-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household) RETURN g.code, count(h) AS n "
+    "ORDER BY n DESC, g.code LIMIT 1",
     "测试：户数最多的网格",
     origin=__name__,
 )
@@ -83,7 +85,8 @@ def test_a_group_node_expands_in_place_without_moving_anything(
     try:
         assert_drawn_offline(v)
         group = page.evaluate(
-            "orggraph.nodeSet.get({filter: n => n.info && n.info.expand && n.info.expand.kind === 'PART_OF:in:Household'})"
+            "orggraph.nodeSet.get({filter: n => n.info && n.info.expand && n.info.expand.kind === "
+            "'PART_OF:in:Household'})"
             ".sort((a, b) => b.info.expand.count - a.info.expand.count)[0]"
         )
         assert group, "a two-step grid page folds its households into counted nodes"

@@ -1,6 +1,6 @@
-"""No page draws more than 500 nodes (NODE_CAP), whatever it is drawn for: every page kind, for the busiest node
-of every label of the demo district (45,500 residents), one and two steps; and the same cut at a small cap on
-the small district, so the rule is the code's and not the data's."""
+"""No page draws more than 500 nodes (NODE_CAP), whatever it is drawn for: every page kind, for the busiest
+node of every label of the demo district (45,500 residents), one and two steps; and the same cut at a small
+cap on the small district, so the rule is the code's and not the data's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from conftest import C1, G1, REPORTER_IDS, STREET, pid  # tests/viz/conftest.py
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import Store
@@ -17,12 +16,14 @@ from orggraph.queries.network import NODE_CAP
 from orggraph.viz.expand import neighbourhood
 from orggraph.viz.pages import build_cobuilding, build_ego, build_org_tree, build_path
 from orggraph.viz.render import Links
+from support.viz_city import C1, G1, REPORTER_IDS, STREET, pid
 
 _DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</script>', re.S)
 _BUSIEST = {
     label: statement(
         f"tests.viz.busiest.{label}",
-        f"MATCH (n:{label})-[r]-() RETURN n.{nt.key} AS key, count(r) AS degree ORDER BY degree DESC, key LIMIT 1",
+        f"MATCH (n:{label})-[r]-() RETURN n.{nt.key} AS key, count(r) AS degree ORDER BY degree "
+        "DESC, key LIMIT 1",
         f"测试：关系最多的{nt.zh}",
         origin=__name__,
     )

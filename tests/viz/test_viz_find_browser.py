@@ -1,7 +1,7 @@
-"""Finding and listing in a real browser (headless Chromium, the demo district, a live server): the header search
-box with suggestions, the path page's pickers, overview figures that equal the lengths of their lists, the scope
-and date pickers, and the .xlsx exports. Without Chromium these tests skip locally and FAIL under CI=true, as
-tests/viz/test_viz_browser.py does."""
+"""Finding and listing in a real browser (headless Chromium, the demo district, a live server): the header
+search box with suggestions, the path page's pickers, overview figures that equal the lengths of their lists,
+the scope and date pickers, and the .xlsx exports. Without Chromium these tests skip locally and FAIL under
+CI=true, as tests/viz/test_viz_browser.py does."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.loaders.pinyin import initials
 from orggraph.queries.coverage import sole_contacts
 from orggraph.queries.policy import Access
 from orggraph.viz.pickers import scope_options
-from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401  (the module-scoped Chromium fixture)
+from support.browser import LOCAL_HOSTS
+from support.viz_city import TEST_PID_KEY
 
 pytestmark = pytest.mark.browser
 PORTS = range(18110, 18120)  # where a developer's servers may listen; any free port otherwise

@@ -1,11 +1,15 @@
-"""The bounded graphs behind the pages: what they contain, what they count instead, and that the store never hands over more."""
+"""The bounded graphs behind the pages: what they contain, what they count instead, and that the store never
+hands over more."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from conftest import (  # tests/viz/conftest.py
+from orggraph.graph.store import Result, Store
+from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
+from orggraph.queries.scope import ScopeError
+from support.viz_city import (
     B1,
     C1,
     C2,
@@ -23,9 +27,6 @@ from conftest import (  # tests/viz/conftest.py
     U3,
     pid,
 )
-from orggraph.graph.store import Result, Store
-from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
-from orggraph.queries.scope import ScopeError
 
 AS_OF = "2025-06-30"
 
@@ -127,7 +128,8 @@ def test_ego_two_steps_stays_under_the_cap(district: Store) -> None:
 
 
 def test_ego_queries_hand_back_a_bounded_number_of_nodes(district: Store) -> None:
-    """A hub of 30 members with a cap of 10: no read returns more than the cap's worth of node values per group."""
+    """A hub of 30 members with a cap of 10: no read returns more than the cap's worth of node values per
+    group."""
     counting = CountingStore(district)
     ego_network(counting, C1, depth=2, as_of=AS_OF, cap=10)
     step_one = counting.reads[2]  # resolve, fetch the centre, then step one

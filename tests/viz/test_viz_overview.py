@@ -1,4 +1,5 @@
-"""The overview and gaps pages: the coverage figures of a scope, red/amber/green, links into the gaps, names for the gap lists."""
+"""The overview and gaps pages: the coverage figures of a scope, red/amber/green, links into the gaps, names
+for the gap lists."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import re
 from typing import Any
 
 import pytest
-from conftest import C1, C2, G1, STREET, small_district  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.queries.coverage import coverage
 from orggraph.viz.overview import build_gaps, build_overview
 from orggraph.viz.render import RAG_COLORS, Links, rag
+from support.viz_city import C1, C2, G1, STREET, small_district
 
 AS_OF = "2025-06-30"
 

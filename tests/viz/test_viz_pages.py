@@ -1,4 +1,5 @@
-"""The page builders' HTML: offline by construction, masked by role, scoped by jurisdiction, safe against odd names; the CLI export and the routes."""
+"""The page builders' HTML: offline by construction, masked by role, scoped by jurisdiction, safe against odd
+names; the CLI export and the routes."""
 
 from __future__ import annotations
 
@@ -8,18 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (  # tests/viz/conftest.py
-    C1,
-    C2,
-    G1,
-    PHONE,
-    SECRETARY,
-    STREET,
-    TEST_PID_KEY,
-    U1,
-    pid,
-    small_district,
-)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from orggraph.graph.schema import display_name
@@ -33,6 +22,18 @@ from orggraph.viz.pages import NodeStyle, build_cobuilding, build_ego, build_org
 from orggraph.viz.render import VIS_FILE, Links, base_options, render, vis_network
 from orggraph.viz.routes import pages_router, static_router
 from support.stores import point_env_at
+from support.viz_city import (
+    C1,
+    C2,
+    G1,
+    PHONE,
+    SECRETARY,
+    STREET,
+    TEST_PID_KEY,
+    U1,
+    pid,
+    small_district,
+)
 
 AS_OF = "2025-06-30"
 _DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</script>', re.S)
@@ -193,8 +194,8 @@ def test_cli_writes_a_standalone_file(
 def test_cli_pages_follow_the_role(
     district: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, falkor_data_dir: Path
 ) -> None:
-    """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one with
-    the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
+    """--role viewer (the default) names nobody by pid; analyst masks the phone; admin opens the sealed one
+    with the deployment's ORGGRAPH_PID_KEY (another key opens nothing, and the page stays masked)."""
     from orggraph.api.cli import main
 
     from orggraph.settings import get_settings
@@ -258,8 +259,9 @@ def test_vis_network_is_served_cached(district: Store) -> None:
 
 
 def test_a_scoped_viewer_sees_outside_nodes_only_as_their_kind(district: Store) -> None:
-    """Two steps from C2 lie its street (above C2: shown), the street's other community C1 and the street's party
-    committee (outside C2): for a C2 viewer those are anonymous steps, and nothing of them reaches the page."""
+    """Two steps from C2 lie its street (above C2: shown), the street's other community C1 and the street's
+    party committee (outside C2): for a C2 viewer those are anonymous steps, and nothing of them reaches the
+    page."""
     html = build_ego(district, C2, depth=2, as_of=AS_OF, viewer=Access.of("viewer", C2))
     data = graph_data(html)
     ids = {n["id"] for n in data["nodes"]}

@@ -6,12 +6,12 @@ import json
 import re
 from typing import Any
 
-from conftest import B1, C1, U1, U3  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
 from orggraph.queries.network import path_graph
 from orggraph.viz.pages import build_path
 from orggraph.viz.render import Links
+from support.viz_city import B1, C1, U1, U3
 
 AS_OF = "2025-06-30"
 HOME = f"{B1}-101"  # the secretary's household
@@ -31,7 +31,8 @@ def test_path_graph_follows_contact_path_in_order(district: Store) -> None:
     assert order == [f"{n['label']}:{n['key']}" for n in expected["nodes"]]
     assert order[0] == f"Unit:{U1}" and order[-1] == f"Household:{HOME}"
     assert [e.type for e in g.edges] == [e["type"] for e in expected["edges"]]
-    for e, want in zip(g.edges, expected["edges"]):  # arrows as stored, whichever way the path runs
+    # arrows as stored, whichever way the path runs
+    for e, want in zip(g.edges, expected["edges"], strict=True):
         assert (e.source.split(":", 1)[1], e.target.split(":", 1)[1]) == (want["from"], want["to"])
 
 

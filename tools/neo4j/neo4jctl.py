@@ -1,8 +1,9 @@
-"""A local Neo4j Community server for development, tests and benchmarks: `./dev neo4j start|stop|status|admin`.
+"""A local Neo4j Community server for development, tests and benchmarks: `./dev neo4j
+start|stop|status|admin`.
 
 Neo4j comes from Maven Central as ordinary artifacts (pom.xml beside this file, pinned): Maven resolves the
-runtime classpath once (later runs use its local repository and the classpath cached in the data folder), and the
-server is Neo4j's own community bootstrapper started from that classpath (Launcher.java), configured by a
+runtime classpath once (later runs use its local repository and the classpath cached in the data folder), and
+the server is Neo4j's own community bootstrapper started from that classpath (Launcher.java), configured by a
 neo4j.conf this script writes. Bolt listens on 127.0.0.1 only, authentication is on, and the password of user
 `neo4j` is generated on the first start and kept in DATA/password (0600).
 
@@ -69,7 +70,8 @@ def log(msg: str) -> None:
     print(f"[neo4j] {msg}", file=sys.stderr, flush=True)
 
 
-# ---------------------------------------------------------------------------------------------------- versions
+# ----------------------------------------------------------------------------------------------------
+# versions
 
 
 def pinned_version() -> str:
@@ -80,7 +82,8 @@ def pinned_version() -> str:
 
 
 def java_needed(version: str) -> int:
-    """Neo4j 5.x runs on Java 17 and 21; the calendar-versioned releases (2025.01 on) need Java 21 or newer."""
+    """Neo4j 5.x runs on Java 17 and 21; the calendar-versioned releases (2025.01 on) need Java 21 or
+    newer."""
     return 17 if version.startswith("5.") else 21
 
 
@@ -97,8 +100,8 @@ def java_major(java: Path) -> int | None:
 
 
 def find_java(need: int) -> Path:
-    """The newest Java on the machine that runs the pinned Neo4j: ORGGRAPH_NEO4J_JAVA_HOME, JAVA_HOME, the JDKs
-    under /usr/lib/jvm (Debian) and /Library/Java/JavaVirtualMachines (macOS), then `java` on PATH."""
+    """The newest Java on the machine that runs the pinned Neo4j: ORGGRAPH_NEO4J_JAVA_HOME, JAVA_HOME, the
+    JDKs under /usr/lib/jvm (Debian) and /Library/Java/JavaVirtualMachines (macOS), then `java` on PATH."""
     homes: list[Path] = []
     for var in ("ORGGRAPH_NEO4J_JAVA_HOME", "JAVA_HOME"):
         if os.environ.get(var):
@@ -122,12 +125,14 @@ def find_java(need: int) -> Path:
     if best is None:
         raise Fail(
             f"Neo4j {pinned_version()} 需要 Java {need} 或更高版本，本机没有找到。"
-            f"请安装（如 Temurin {need}+）并设置 ORGGRAPH_NEO4J_JAVA_HOME，或把 tools/neo4j/pom.xml 的版本改为 5.26.x（Java 17）。"
+            f"请安装（如 Temurin {need}+）并设置 ORGGRAPH_NEO4J_JAVA_HOME，或把 tools/neo4j/pom.xml "
+            "的版本改为 5.26.x（Java 17）。"
         )
     return best[1]
 
 
-# ---------------------------------------------------------------------------------------------------- classpath
+# ----------------------------------------------------------------------------------------------------
+# classpath
 
 
 def classpath(data: Path) -> str:
@@ -167,7 +172,8 @@ def classpath(data: Path) -> str:
     return cache.read_text(encoding="utf-8").strip()
 
 
-# ---------------------------------------------------------------------------------------------------- the folder
+# ---------------------------------------------------------------------------------------------------- the
+# folder
 
 
 class Home:
@@ -280,18 +286,19 @@ def bolt_handshake(port: int) -> bool:
 
 def query_answers(port: int, password: str) -> bool:
     try:
-        import neo4j  # noqa: PLC0415 - optional: only the Bolt handshake is checked without it
+        import neo4j  # optional: only the Bolt handshake is checked without it
     except ImportError:
         return True
     try:
         with neo4j.GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=(USER, password)) as d:
             d.execute_query("RETURN 1", database_="neo4j")
         return True
-    except Exception:  # noqa: BLE001 - not ready yet, whatever the reason; the caller retries
+    except Exception:  # not ready yet, whatever the reason; the caller retries
         return False
 
 
-# ---------------------------------------------------------------------------------------------------- commands
+# ----------------------------------------------------------------------------------------------------
+# commands
 
 
 def start(data: Path, port: int | None, heap: str, pagecache: str, tx_memory: str) -> int:
@@ -318,7 +325,8 @@ def start(data: Path, port: int | None, heap: str, pagecache: str, tx_memory: st
     home.portfile.write_text(str(port))
     env = home.env(java)
     if not (home.root / "data" / "dbms" / "auth.ini").exists():
-        # Never starting with "-": neo4j-admin would read such a password as an option and refuse (1 start in 64).
+        # Never starting with "-": neo4j-admin would read such a password as an option and refuse (1 start in
+        # 64).
         password = "n" + secrets.token_urlsafe(18)
         r = subprocess.run(
             [str(java), "-cp", cp, "org.neo4j.cli.AdminTool", "dbms", "set-initial-password", password],
@@ -404,7 +412,8 @@ def status(data: Path) -> int:
     port = home.port()
     state = "应答" if port and bolt_handshake(port) else "未应答 Bolt"
     print(
-        f"Neo4j {pinned_version()} 运行中：pid {pid}，bolt://127.0.0.1:{port}（{state}），数据目录 {home.root}"
+        f"Neo4j {pinned_version()} 运行中：pid {pid}，bolt://127.0.0.1:{port}（{state}），数据目录 "
+        f"{home.root}"
     )
     return 0
 
