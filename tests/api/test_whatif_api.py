@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fixtures.small_district import AS_OF, C11, C12, C31, G111, G112, G121, G211, S1, pid, unit_code
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "faults"))
-from content import snapshot  # noqa: E402 - tests/faults is not a package on the path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from faults.content import snapshot, use_store  # noqa: E402
 
 URL = "/api/what-if"
 
@@ -172,7 +172,6 @@ def test_past_the_time_limit_nothing_changes(small_district) -> None:
 def test_cli_summary_json_and_bad_file(small_district, tmp_path, monkeypatch) -> None:
     import json
 
-    from content import use_store
     from orggraph.api.cli import main
 
     use_store(monkeypatch, small_district, tmp_path / "data")
