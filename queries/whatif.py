@@ -61,7 +61,7 @@ for _m in uncovered_measures():
     if not _m.edge:
         continue
     for _scoped in (False, True):
-        _up = "-[:PART_OF*0..4]->(s {code: $scope})" if _scoped else ""
+        _up = "-[:PART_OF*0..5]->(s {code: $scope})" if _scoped else ""
         _STATUS[(_m.id, _scoped)] = statement(
             f"whatif.uncovered.{_m.id}" + (".scoped" if _scoped else ""),
             f"UNWIND $keys AS k\nMATCH (x:{_m.level} {{code: k}}){_up}\nWITH DISTINCT x\n"  # type: ignore[arg-type]
