@@ -1,6 +1,6 @@
 """What-if benchmark: how long a scenario (POST /api/what-if) takes on a generated city, and its copy.
 
-    python benchmarks/bench_whatif.py --residents 100000 [1000000] [--repeat 3] [--out out/whatif.json]
+    cd benchmarks && python bench_whatif.py --residents 100000 [1000000] [--repeat 3] [--neo4j-port P]
 
 For each size: generate the demo city and load it into a fresh embedded FalkorDB, then time (median of
 `repeat` after a warm-up) `GRAPH.COPY` of the graph alone and three scenarios, for the whole city and for one
@@ -23,6 +23,7 @@ from orggraph.graph.cypher import statement
 from orggraph.graph.falkor import FalkorStore
 from orggraph.queries.coverage import grid_worker_load
 from orggraph.queries.whatif import what_if
+from orggraph.queries.whatif_store import _copy
 
 _LINKER = statement(
     "bench.whatif.linker",
@@ -38,7 +39,7 @@ _STREET = statement(
 )
 
 
-def _scenarios(store: FalkorStore) -> tuple[dict[str, list[dict[str, Any]]], str]:
+def _scenarios(store: Any) -> tuple[dict[str, list[dict[str, Any]]], str]:
     load = grid_worker_load(store, None, AS_OF)
     singles = [g for g in load if g["fulltime"] == 1]
     g0 = singles[0]
@@ -62,21 +63,32 @@ def _scenarios(store: FalkorStore) -> tuple[dict[str, list[dict[str, Any]]], str
     }, street
 
 
-def run(residents: int, work: Path, repeat: int) -> dict[str, Any]:
+def run(residents: int, work: Path, repeat: int, neo4j_port: int | None = None) -> dict[str, Any]:
     ledgers, _ = city_ledgers(work, residents)
     data = Path(tempfile.mkdtemp(prefix="whatif-bench-", dir=work))
-    store = FalkorStore.embedded(data, "bench")
+    store: Any
+    if neo4j_port is not None:  # a Neo4j of its own (tools/neo4j), stopped at the end
+        from bench_neo4j import ctl, open_neo4j, start
+
+        store = open_neo4j(start(data, neo4j_port, "2g", "1g"))
+    else:
+        store = FalkorStore.embedded(data, "bench")
     try:
         store.ensure_schema()
         load_seconds = load_into(store, ledgers)
-        conn = store.connection
+        out: dict[str, Any] = {
+            "backend": store.backend,
+            "residents": residents,
+            "load_s": round(load_seconds, 1),
+        }
+        if neo4j_port is None:
+            conn = store.connection
 
-        def copy() -> None:
-            conn.execute_command("GRAPH.COPY", "bench", "bench~copy")
-            conn.execute_command("GRAPH.DELETE", "bench~copy")
+            def copy() -> None:  # as a scenario copies: waiting for no fork to run on the server first
+                _copy(store._db, "bench", "bench~copy", 600)
+                conn.execute_command("GRAPH.DELETE", "bench~copy")
 
-        out: dict[str, Any] = {"residents": residents, "load_s": round(load_seconds, 1)}
-        out["graph_copy"] = timed(copy, repeat)
+            out["graph_copy"] = timed(copy, repeat)
         scenarios, street = _scenarios(store)
         for name, changes in scenarios.items():
             for scope in (None, street):
@@ -91,8 +103,12 @@ def run(residents: int, work: Path, repeat: int) -> dict[str, Any]:
                 )
         return out
     finally:
-        store.clear()
-        store.close()
+        if neo4j_port is not None:
+            store.close()
+            ctl("stop", "--data", str(data))
+        else:
+            store.clear()
+            store.close()
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -101,11 +117,12 @@ def main() -> None:
     ap.add_argument("--residents", type=int, nargs="+", default=[100_000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", default=tempfile.gettempdir() + "/orggraph-bench")
-    ap.add_argument("--out", default="benchmarks/out/whatif.json")
+    ap.add_argument("--out", default="out/whatif.json")
+    ap.add_argument("--neo4j-port", type=int, help="measure on a Neo4j of its own on this port instead")
     a = ap.parse_args()
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
-    runs = [run(n, work, a.repeat) for n in a.residents]
+    runs = [run(n, work, a.repeat, a.neo4j_port) for n in a.residents]
     write_runs(
         a.out,
         {"machine": machine(), "as_of": AS_OF, "runs": runs},

@@ -61,7 +61,7 @@ for _m in uncovered_measures():
     if not _m.edge:
         continue
     for _scoped in (False, True):
-        _up = "-[:PART_OF*0..4]->(s {code: $scope})" if _scoped else ""
+        _up = "-[:PART_OF*0..5]->(s {code: $scope})" if _scoped else ""
         _STATUS[(_m.id, _scoped)] = statement(
             f"whatif.uncovered.{_m.id}" + (".scoped" if _scoped else ""),
             f"UNWIND $keys AS k\nMATCH (x:{_m.level} {{code: k}}){_up}\nWITH DISTINCT x\n"  # type: ignore[arg-type]
@@ -146,14 +146,14 @@ def _gap_items(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[
             lambda r: f"{r['households']} 户由 {r['fulltime']} 名专职网格员负责，人均 {r['load']:.0f} 户",
         ),
         "contact_rule_violations": [
-            {"kind": "person", "key": r["pid"], "name": r["name"], "where": "", "why": r["rule"]}
+            {"kind": "person", "key": r["pid"], "name": r["name"] or r["pid"], "where": "", "why": r["rule"]}
             for r in details["contact_rule_violations"]
         ],
         "sole_contacts": [
             {
                 "kind": "person",
                 "key": r["pid"],
-                "name": r["name"],
+                "name": r["name"] or r["pid"],
                 "where": "",
                 "why": "是这些网格唯一的直接联系人：" + "、".join(r["grids"]),
             }
@@ -349,7 +349,7 @@ def what_if(
         )
 
     def sole_item(t: tuple[str, str, str]) -> dict[str, Any]:
-        return {"pid": t[0], "name": t[1], "grid": t[2], "grid_name": grid_names.get(t[2]) or t[2]}
+        return {"pid": t[0], "name": t[1] or t[0], "grid": t[2], "grid_name": grid_names.get(t[2]) or t[2]}
 
     return {
         "scope": sc.code,

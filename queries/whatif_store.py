@@ -6,6 +6,7 @@ against it, so "after" is computed exactly as a real load of the changed ledgers
 - **FalkorDB**: `GRAPH.COPY` of the graph (with its indexes and constraints) to a temporary key named
   `<graph>~whatif~<unix time>~<random>`, deleted in `finally`. A copy left behind by a crash is deleted by the
   next scenario on the same server once it is older than `STALE_SECONDS` (older than any scenario can run).
+  The copy forks the server, so it waits for no other fork (AOF rewrite, save, copy) to be running (`_copy`).
 - **Neo4j**: one explicit transaction holding the changes and every read of the scenario, always rolled back;
   the transaction carries the scenario's time limit, so the server stops it (and drops its changes) however
   the client ends.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, LiteralString
@@ -155,6 +157,68 @@ def _drop_stale(conn: Any, graph: str) -> None:
                 conn.execute_command("GRAPH.DELETE", n)
 
 
+_FORKS = ("aof_rewrite_in_progress", "rdb_bgsave_in_progress", "module_fork_in_progress")
+_COPY_LOCK = threading.Lock()  # one GRAPH.COPY at a time from this process: each forks the server
+
+
+def _copy(db: Any, graph: str, name: str, timeout: float) -> None:
+    """`GRAPH.COPY graph name`, within `timeout` seconds (QueryTimeout past it).
+
+    GRAPH.COPY forks the server to dump the graph, and Redis runs one fork at a time: on FalkorDB 4.16 a copy
+    whose fork is refused because an AOF rewrite (or another copy) is running never answers. So the copy waits
+    until the server has no fork running, one copy at a time from this process, and is sent on a connection of
+    its own whose reads time out with the scenario, so a copy that hangs regardless is cut, not waited for.
+    """
+    import redis
+    import redis.exceptions
+
+    deadline = time.monotonic() + timeout
+    conn = db.connection
+    if not _COPY_LOCK.acquire(timeout=timeout):
+        raise QueryTimeout(_TIMEOUT_TEXT.format(timeout))
+    try:
+        while any(int(conn.info("persistence").get(k) or 0) for k in _FORKS):
+            if time.monotonic() > deadline:
+                raise QueryTimeout(_TIMEOUT_TEXT.format(timeout))
+            time.sleep(0.05)
+        pool = conn.connection_pool
+        kwargs = {**pool.connection_kwargs, "socket_timeout": max(0.05, deadline - time.monotonic())}
+        own = redis.Redis(
+            connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs)
+        )
+        try:
+            own.execute_command("GRAPH.COPY", graph, name)
+        except redis.exceptions.TimeoutError:
+            raise QueryTimeout(_TIMEOUT_TEXT.format(timeout)) from None
+        finally:
+            with contextlib.suppress(Exception):
+                own.close()
+                own.connection_pool.disconnect()
+    finally:
+        _COPY_LOCK.release()
+
+
+def _forget(conn: Any, name: str) -> None:
+    """Drop a copy that may have been made after all (a cut copy can still finish on the server)."""
+    with contextlib.suppress(Exception):
+        conn.execute_command("GRAPH.DELETE", name)
+
+
+def _reap_later(conn: Any, name: str, seconds: float = 120.0) -> None:
+    """A copy cut for time may still be made by the server: watch for it a while and drop it when it comes."""
+
+    def reap() -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            with contextlib.suppress(Exception):
+                if conn.exists(name):
+                    conn.execute_command("GRAPH.DELETE", name)
+                    return
+            time.sleep(0.2)
+
+    threading.Thread(target=reap, name="orggraph-whatif-reaper", daemon=True).start()
+
+
 @contextlib.contextmanager
 def scratch_copy(store: Store, timeout: float) -> Iterator[Bounded]:
     """A writable copy of `store`'s graph for one scenario (`timeout` seconds), then dropped."""
@@ -182,16 +246,23 @@ def scratch_copy(store: Store, timeout: float) -> Iterator[Bounded]:
     conn = db.connection
     _drop_stale(conn, graph)
     name = f"{graph}{_MARK}{int(time.time())}~{secrets.token_hex(6)}"
+    bounded_start = time.monotonic()
     try:
-        conn.execute_command("GRAPH.COPY", graph, name)
+        _copy(db, graph, name, timeout)
     except redis.exceptions.ResponseError as e:
         if "empty key" not in str(e).lower() and "not exist" not in str(e).lower():
+            _forget(conn, name)
             raise StoreUnavailable(f"无法复制图用于模拟调整：{e}") from None
+    except QueryTimeout:
+        _forget(conn, name)
+        _reap_later(conn, name)
+        raise
     except redis.exceptions.RedisError as e:
+        _forget(conn, name)
         raise StoreUnavailable(f"无法复制图用于模拟调整：{e}") from None
     copy = FalkorStore(db, name, backend=backend, location=location + "#whatif")
     try:
-        yield Bounded(copy, timeout)
+        yield Bounded(copy, max(0.001, timeout - (time.monotonic() - bounded_start)))
     finally:
         with contextlib.suppress(Exception):
             conn.execute_command("GRAPH.DELETE", name)

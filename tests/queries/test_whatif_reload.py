@@ -20,6 +20,7 @@ from fixtures.small_district import (
     C11,
     C21,
     C22,
+    D1,
     G111,
     G112,
     G121,
@@ -191,7 +192,7 @@ def test_after_equals_a_real_reload(case: str, any_store: Store, load: Callable[
     changes, edit = CASES[case]
     original = ledgers()
     load(any_store, original)
-    scopes = [None, S1, S2]
+    scopes = [None, D1, S1, S2, C11]
     answers = {sc: what_if(any_store, changes, sc, AS_OF) for sc in scopes}
     before = {sc: _lists(any_store, sc) for sc in scopes}
     changed = copy.deepcopy(original)
