@@ -16,11 +16,11 @@ are exact, and each list of the answer is capped at `LIST_CAP` items (the measur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.queries.coverage import MEASURES, OVERLOAD_HOUSEHOLDS, Scope, coverage, gap_details, open_scope
@@ -64,9 +64,11 @@ for _m in uncovered_measures():
         _up = "-[:PART_OF*0..5]->(s {code: $scope})" if _scoped else ""
         _STATUS[(_m.id, _scoped)] = statement(
             f"whatif.uncovered.{_m.id}" + (".scoped" if _scoped else ""),
-            f"UNWIND $keys AS k\nMATCH (x:{_m.level} {{code: k}}){_up}\nWITH DISTINCT x\n"  # type: ignore[arg-type]
-            + _filter(_m)
-            + "RETURN x.code AS key, x.name AS name ORDER BY key",
+            trusted(
+                f"UNWIND $keys AS k\nMATCH (x:{_m.level} {{code: k}}){_up}\nWITH DISTINCT x\n"
+                + _filter(_m)
+                + "RETURN x.code AS key, x.name AS name ORDER BY key"
+            ),
             f"模拟调整：调整涉及的{display_name(_m.level)}中哪些{_m.zh.split('（')[0]}未覆盖",
             origin=__name__,
         )
@@ -114,7 +116,7 @@ def _flat(measures: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, 
 
 
 def _region_items(
-    kind: str, rows: list[dict[str, Any]], why: Callable[[dict[str, Any]], str]
+    kind: str, rows: Sequence[Mapping[str, Any]], why: Callable[[Mapping[str, Any]], str]
 ) -> list[dict[str, Any]]:
     zh = display_name({v: k for k, v in KIND_OF.items()}[kind])
     return [
@@ -129,7 +131,7 @@ def _region_items(
     ]
 
 
-def _gap_items(details: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def _gap_items(details: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """gap_details as items of /api/gaps/uncovered ({kind, key, name, where, why}); `where` filled later."""
     return {
         "communities_without_cobuilding": _region_items(
@@ -216,7 +218,7 @@ _MEASURE_LABELS = {m.id: m.zh for m in MEASURES} | {
 _ORDER = [m.id for m in MEASURES if m.id != "fulltime_share"] + ["fulltime_worker", "fulltime_share"]
 
 
-def _m(covered: int, total: int) -> dict[str, Any]:
+def _ratio(covered: int, total: int) -> dict[str, Any]:
     return {"covered": covered, "total": total, "ratio": round(covered / total, 4) if total else 0.0}
 
 
@@ -224,7 +226,7 @@ def _coverage_diff(before: _State, after: _State) -> list[dict[str, Any]]:
     out = []
     for mid in _ORDER:
         b, a = before.coverage[mid], after.coverage[mid]
-        mb, ma = _m(b["covered"], b["total"]), _m(a["covered"], a["total"])
+        mb, ma = _ratio(b["covered"], b["total"]), _ratio(a["covered"], a["total"])
         out.append(
             {
                 "measure": mid,
@@ -327,14 +329,14 @@ def what_if(
             touched |= applied.touched
             done.append({"index": c.index, "op": c.op, "label": applied.label, "terms": applied.terms})
         after = _state(scratch, sc, parsed, touched)
-        gaps = []
+        gaps: list[dict[str, Any]] = []
         for name in GAP_LABELS:
             appeared, gone = _diff(name, before.gaps[name], after.gaps[name])
             gaps.append({"list": name, "label": GAP_LABELS[name], "appeared": appeared, "disappeared": gone})
         _fill_where(scratch, [it for g in gaps for it in g["appeared"] + g["disappeared"]])
         sole_new, sole_gone = sorted(after.sole - before.sole), sorted(before.sole - after.sole)
         grid_names = names(scratch, "Grid", sorted({g for _, _, g in sole_new + sole_gone}))
-    people = []
+    people: list[dict[str, Any]] = []
     for c in parsed:
         if any(p["key"] == c.actor for p in people):
             continue

@@ -24,7 +24,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
-from orggraph.graph.cypher import statement
+from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import CONTACT_CATEGORIES, RELS, STAFF_ROLES, display_name
 from orggraph.graph.store import Store
 from orggraph.queries.scope import RESOLVE, ScopeError
@@ -201,12 +201,12 @@ def resolve_change(store: Store, c: Change) -> None:
             want = "人员标识（pid）" if c.actor_label == "Person" else "单位的统一社会信用代码"
             raise _err(c.index, f"「{k}」是{display_name(label)}，这里应为{want}")
         c.labels[k], c.names[k] = label, name or k
-    for k in (c.target, c.source, c.dest):
-        if k and not _types_for(c, c.labels[k]):
+    for code in (c.target, c.source, c.dest):
+        if code and not _types_for(c, c.labels[code]):
             what = f"「{RELS[c.kind].zh}」" if c.kind else "任职、联系或共建"
             raise _err(
                 c.index,
-                f"{display_name(c.actor_label)}与{display_name(c.labels[k])}「{c.name(k)}」之间没有{what}关系："
+                f"{display_name(c.actor_label)}与{display_name(c.labels[code])}「{c.name(code)}」之间没有{what}关系："
                 "请检查编码或 role/category/kind",
             )
     if c.op == "add":
@@ -237,21 +237,25 @@ for _t in TERM_TYPES:
         for _b in _rel.end:
             _END[(_t, _a, _b)] = statement(
                 f"whatif.end.{_t}.{_a}.{_b}",
-                f"MATCH (a:{_a} {{{_ak}: $actor}})-[r:{_t}]->(t:{_b} {{code: $target}})\n"  # type: ignore[arg-type]
-                f"WHERE {in_force()}{_FILTER.get(_t, '')}\n"
-                "SET r.until = $date\n"
-                "RETURN "
-                + ", ".join(f"r.{p} AS {p}" for p in _props)
-                + (", " if _props else "")
-                + "r.since AS since, t.code AS code",
+                trusted(
+                    f"MATCH (a:{_a} {{{_ak}: $actor}})-[r:{_t}]->(t:{_b} {{code: $target}})\n"
+                    f"WHERE {in_force()}{_FILTER.get(_t, '')}\n"
+                    "SET r.until = $date\n"
+                    "RETURN "
+                    + ", ".join(f"r.{p} AS {p}" for p in _props)
+                    + (", " if _props else "")
+                    + "r.since AS since, t.code AS code"
+                ),
                 f"模拟调整：结束{_rel.zh}（只写入临时图）",
                 origin=__name__,
             )
             _ADD[(_t, _a, _b)] = statement(
                 f"whatif.add.{_t}.{_a}.{_b}",
-                f"MATCH (a:{_a} {{{_ak}: $actor}}), (t:{_b} {{code: $target}})\n"  # type: ignore[arg-type]
-                f"CREATE (a)-[r:{_t} {{key: $key, since: $since}}]->(t)\n"
-                "SET r += $props\nRETURN t.code AS code",
+                trusted(
+                    f"MATCH (a:{_a} {{{_ak}: $actor}}), (t:{_b} {{code: $target}})\n"
+                    f"CREATE (a)-[r:{_t} {{key: $key, since: $since}}]->(t)\n"
+                    "SET r += $props\nRETURN t.code AS code"
+                ),
                 f"模拟调整：新增{_rel.zh}（只写入临时图）",
                 origin=__name__,
             )

@@ -133,8 +133,8 @@ class _Transaction(Store):
 
 def _falkor_parts(store: Store) -> tuple[Any, str, str, str]:
     """(FalkorDB client, graph name, backend, location) of a FalkorDB store (or a test double's)."""
-    inner = getattr(store, "_inner", store)
-    return inner._db, inner.graph_name, inner.backend, inner._location  # type: ignore[attr-defined]
+    inner: Any = getattr(store, "_inner", store)
+    return inner._db, inner.graph_name, inner.backend, inner._location
 
 
 def stale_copies(names: list[str], graph: str, now: float, older_than: float = STALE_SECONDS) -> list[str]:
@@ -223,13 +223,13 @@ def _reap_later(conn: Any, name: str, seconds: float = 120.0) -> None:
 def scratch_copy(store: Store, timeout: float) -> Iterator[Bounded]:
     """A writable copy of `store`'s graph for one scenario (`timeout` seconds), then dropped."""
     if store.backend == "neo4j":
-        inner = getattr(store, "_inner", store)
+        inner: Any = getattr(store, "_inner", store)
         import neo4j
 
         try:
-            session = inner._driver.session(database=inner.database, default_access_mode=neo4j.WRITE_ACCESS)  # type: ignore[attr-defined]
+            session = inner._driver.session(database=inner.database, default_access_mode=neo4j.WRITE_ACCESS)
             tx = session.begin_transaction(timeout=timeout)
-        except Exception as e:  # noqa: BLE001 - any failure to open the transaction: the store is unreachable
+        except Exception as e:
             raise StoreUnavailable(f"无法连接 Neo4j：{e}") from None
         try:
             yield Bounded(_Transaction(tx), timeout)

@@ -4,15 +4,11 @@ each op, the errors (第N项), roles and jurisdiction, the workbook, and the rea
 from __future__ import annotations
 
 import io
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import snapshot, use_store
 from fixtures.small_district import AS_OF, C11, C12, C31, G111, G112, G121, G211, S1, pid, unit_code
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import snapshot, use_store  # noqa: E402
 
 URL = "/api/what-if"
 

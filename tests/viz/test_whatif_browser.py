@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import G1, G2, TEST_PID_KEY, WORKER, pid  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from openpyxl import load_workbook
 from orggraph.graph.store import Store
+from support.viz_city import G1, G2, TEST_PID_KEY, WORKER, pid
 from test_console_browser import BOUND_MS, Console, Session, console  # noqa: F401 - a fixture
-from test_viz_browser import browser  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -248,7 +247,7 @@ def demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield Console(url, codes, {"analyst": token}, data_dir)
 
 
-def test_done_when_on_the_demo_district(browser: Any, demo: Console, demo_store: Store) -> None:  # noqa: F811
+def test_done_when_on_the_demo_district(browser: Any, demo: Console, demo_store: Store) -> None:
     from orggraph.queries.coverage import grid_worker_load
     from orggraph.queries.scope import today
 
