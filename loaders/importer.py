@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store, StoreError, chunked
+from orggraph.loaders.bulk import BulkUnsuitable, bulk_possible, write_bulk
 from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker, history_errors
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
@@ -97,6 +98,7 @@ class ImportReport:
     started: str = ""
     load_id: int | None = None  # its report in the data folder's change history
     skipped: list[str] = field(default_factory=list)  # ledgers whose file is the one the last load read
+    bulk: bool = False  # written through FalkorDB's bulk path (a first load into an empty graph)
 
     @property
     def errors(self) -> list[LedgerIssue]:
@@ -329,6 +331,29 @@ def write_spool(
     store.checkpoint()  # a restart then reads a snapshot instead of replaying every batch
 
 
+def write_load(
+    store: Store,
+    spool: _Spool,
+    report: ImportReport,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    bulk: bool = True,
+) -> None:
+    """The writes: into an empty FalkorDB graph through its bulk path (loaders/bulk.py), else (Neo4j, a graph
+    with data, `bulk=False`, or a row only MERGE can write) as UNWIND/MERGE batches."""
+    if bulk and bulk_possible(store):
+        try:
+            stats = write_bulk(
+                store, spool.replay(), spool.total, progress, command_rows=max(spool.batch_size * 10, 1_000)
+            )
+        except BulkUnsuitable:
+            pass
+        else:
+            report.written, report.bulk = stats.written, True
+            return
+    write_spool(store, spool, report, progress)
+
+
 def import_ledgers(
     path: Path,
     store: Store | None,
@@ -341,6 +366,7 @@ def import_ledgers(
     progress: Callable[[int, int], None] | None = None,
     before_write: Callable[[], None] | None = None,
     history_dir: Path | None = None,
+    bulk: bool = True,
 ) -> ImportReport:
     """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`.
 
@@ -348,6 +374,7 @@ def import_ledgers(
     all on a dry run or with errors); an exception from it stops the import with nothing written.
     With `history_dir` (the data folder) the load is incremental: it writes only what differs from the last
     load's record there, and records its change report (loaders/changes.py); without, every row is written.
+    A load into an empty FalkorDB graph goes through its bulk path unless `bulk` is False (`write_load`).
     """
     t0 = time.perf_counter()
     try:
@@ -364,6 +391,7 @@ def import_ledgers(
             spool_dir=spool_dir,
             progress=progress,
             before_write=before_write,
+            bulk=bulk,
         )
     except HistoryError as e:  # before any write (after them, _import says so itself)
         raise LoadError(
@@ -384,6 +412,7 @@ def _import(
     spool_dir: Path | None,
     progress: Callable[[int, int], None] | None,
     before_write: Callable[[], None] | None,
+    bulk: bool,
 ) -> ImportReport:
     tracker: Tracker | None = None
     try:
@@ -417,7 +446,7 @@ def _import(
                     with history_errors(history.path, "写入"):
                         report.load_id = history.begin_report(load_record(report), tracker.store_id)
                 if spool.total or tracker is None:  # nothing differs: nothing to write, not even the schema
-                    write_spool(store, spool, report, progress)
+                    write_load(store, spool, report, progress, bulk=bulk)
                 if history is not None and tracker is not None:
                     report.seconds = time.perf_counter() - t0
                     try:
@@ -449,6 +478,7 @@ def load_record(report: ImportReport, *, finished: bool = False) -> dict[str, An
         "files": dict(report.files),
         "content_hashes": dict(ch.content_hashes) if ch is not None else {},
         "mode": ch.mode if ch is not None else "full",
+        "bulk": report.bulk,
         "written": sum(report.written.values()),
         "dry_run": report.dry_run,
         "errors": len(report.errors),
