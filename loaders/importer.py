@@ -29,6 +29,7 @@ from orggraph.loaders.bulk import BulkUnsuitable, bulk_possible, write_bulk
 from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker, history_errors
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
+from orggraph.loaders.parallel import default_workers, people_in_parallel
 from orggraph.loaders.pinyin import with_initials
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
@@ -260,12 +261,14 @@ def plan_import(
     batch_size: int = 10_000,
     spool_dir: Path | None = None,
     tracker: Tracker | None = None,
+    workers: int | None = None,
 ) -> tuple[ImportReport, _Spool | None]:
     """First pass: read and validate every ledger under `path`, spooling the writes it would make.
 
     Returns the report and, when it has no error, the spool (the caller closes it). `store` (may be None)
     is only read, to accept references to what an earlier import already put there. With a `tracker`, only
-    what differs from the last load's record reaches the spool (loaders/changes.py).
+    what differs from the last load's record reaches the spool (loaders/changes.py). The people ledger is
+    transformed by `workers` processes (default: loaders/parallel.py decides; 1: serially).
     """
     t0 = time.perf_counter()
     sources, issues = discover(Path(path), mapping_file=mapping_file)
@@ -278,9 +281,10 @@ def plan_import(
     if store is not None:
         _preload_existing(store, chk)
     spool = _Spool(spool_dir, batch_size)
-    emit = _with_initials(spool.add)
+    base: Callable[[str, dict[str, Any]], None] = spool.add
     if tracker is not None:
-        tracker.forward, emit = spool.add, _with_initials(tracker.add)
+        tracker.forward, base = spool.add, tracker.add
+    emit = _with_initials(base)
     try:
         for ledger in LEDGER_ORDER:
             src = by_ledger.get(ledger)
@@ -293,12 +297,16 @@ def plan_import(
                     report.rows[ledger] = unchanged
                     report.skipped.append(ledger)
                     continue
-            transform = TRANSFORMS[ledger]
-            n = 0
-            for n_row, cells in src.rows(report.issues):
-                transform(Row(chk, src, n_row, cells), emit)
-                n += 1
-            report.rows[ledger] = n
+            n_workers = 1 if ledger != "people" else default_workers(src) if workers is None else workers
+            if n_workers > 1:
+                report.rows[ledger] = people_in_parallel(src, chk, base, _with_initials, n_workers)
+            else:
+                transform = TRANSFORMS[ledger]
+                n = 0
+                for n_row, cells in src.rows(report.issues):
+                    transform(Row(chk, src, n_row, cells), emit)
+                    n += 1
+                report.rows[ledger] = n
             if ledger in FINISHERS:
                 FINISHERS[ledger](chk, src)
         _resolve_people(store, chk)
