@@ -6,7 +6,8 @@ whole file (reading is the cheap part) and transforms the rows whose ID cell fal
 so both rows of a duplicated ID meet in one worker, which reports the duplicate as the serial pass does). The
 parent merges the workers' results in spreadsheet-row order, so everything after it sees exactly what the
 serial pass produces, in the same order: the issues (file, row, column, value, reason), the writes handed to
-the change tracker and the spool, and the checker's state (`people_seen`, `households`). The two things one
+the change tracker and the spool, and the checker's state (`households`; `people_seen` for the people the
+other ledgers refer to, all it is used for after this ledger). The two things one
 row's transform learns from the rows before it in another worker are settled there, in row order:
 
 - a household is written once, by the first row that names it (each worker writes the first of its own rows);
@@ -132,6 +133,9 @@ def people_in_parallel(
             conns.append(recv)
         rows = 0
         households = chk.households
+        # The workers found the duplicates; after them `people_seen` only answers whether a person the other
+        # ledgers named was defined (unresolved_people): a million pids need not stay in memory for that.
+        refs = chk.person_refs
         for n, own, reads, issues, writes in heapq.merge(
             *(_records(c) for c in conns), key=lambda r: (r[0], r[1])
         ):
@@ -149,7 +153,7 @@ def people_in_parallel(
                     households.add(row["key"])
                 elif name == _HOUSEHOLD_PART_OF and row["a"] == dropped:
                     continue
-                elif name.startswith(_PERSON):
+                elif name.startswith(_PERSON) and row["key"] in refs:
                     chk.people_seen[row["key"]] = n
                 emit(name, row)
         return rows

@@ -1,6 +1,6 @@
-"""The people ledger transformed by forked workers (loaders/parallel.py) gives exactly what the serial pass gives:
-the same issues in the same order (file, row, column, value, reason), the same writes in the same order (so the
-same change record and the same graph), the same row counts."""
+"""The people ledger transformed by forked workers (loaders/parallel.py) gives exactly what the serial pass
+gives: the same issues in the same order (file, row, column, value, reason), the same writes in the same order
+(so the same change record and the same graph), the same row counts."""
 
 from __future__ import annotations
 
@@ -38,13 +38,17 @@ def _plan(folder: Path, workers: int) -> tuple[list[str], dict[str, int], list[A
 
 def _broken(city: Path, out: Path) -> Path:
     """The city with errors and warnings of every sort scattered over the people ledger: a duplicated ID far
-    from its first row, bad ID check characters, bad phones, unknown codes, a wrong gender."""
+    from its first row, bad ID check characters, bad phones, unknown codes, a wrong gender, and a grid worker
+    the people ledger no longer defines."""
     shutil.copytree(city, out)
     path = out / "人员.csv"
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     head, body = rows[0], rows[1:]
     col = {h: i for i, h in enumerate(head)}
+    with open(out / "网格力量.csv", encoding="utf-8-sig", newline="") as f:
+        staff = {r["身份证号"] for r in csv.DictReader(f)}
+    body = [r for r in body if r[col["身份证号"]] not in list(staff)[:1]]  # a grid worker no longer defined
     body.append(list(body[10]))  # the same person again, at the end
     body.append(list(body[700]))
     for i in range(3, len(body), 97):
@@ -74,4 +78,5 @@ def test_workers_give_the_serial_errors(city: Path, tmp_path: Path, workers: int
     folder = _broken(city, tmp_path / "broken")
     issues, rows, writes = _plan(folder, 1)
     assert not writes and any("身份证号重复" in i for i in issues) and any("警告" in i for i in issues)
+    assert any("找不到该人员" in i for i in issues)
     assert _plan(folder, workers) == (issues, rows, writes)
