@@ -29,7 +29,7 @@ from orggraph.loaders.bulk import BulkUnsuitable, bulk_possible, write_bulk
 from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker, history_errors
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
-from orggraph.loaders.parallel import default_workers, people_in_parallel
+from orggraph.loaders.parallel import WorkerFailed, default_workers, people_in_parallel
 from orggraph.loaders.pinyin import with_initials
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
@@ -299,7 +299,10 @@ def plan_import(
                     continue
             n_workers = 1 if ledger != "people" else default_workers(src) if workers is None else workers
             if n_workers > 1:
-                report.rows[ledger] = people_in_parallel(src, chk, base, _with_initials, n_workers)
+                try:
+                    report.rows[ledger] = people_in_parallel(src, chk, base, _with_initials, n_workers)
+                except WorkerFailed as e:
+                    raise LoadError(str(e)) from None
             else:
                 transform = TRANSFORMS[ledger]
                 n = 0

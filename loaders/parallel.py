@@ -35,7 +35,7 @@ from orggraph.loaders.ledgers import TRANSFORMS, Checker, Row
 from orggraph.loaders.read import LedgerIssue, LedgerSource
 from orggraph.loaders.writes import node_write, rel_write
 
-__all__ = ["MIN_BYTES", "default_workers", "people_in_parallel"]
+__all__ = ["MIN_BYTES", "WorkerFailed", "default_workers", "people_in_parallel"]
 
 MIN_BYTES = 8 << 20  # below this (about 40,000 residents) forking costs more than it saves
 CHUNK_ROWS = 5_000  # rows a worker sends at once
@@ -105,13 +105,22 @@ def _work(
         out.close()
 
 
+class WorkerFailed(Exception):
+    """A worker died (killed, out of memory) or raised; the message says so in Chinese."""
+
+
 def _records(conn: Connection) -> Iterator[_Record]:
     while True:
-        msg = conn.recv()
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            raise WorkerFailed(
+                "校验人员台账的子进程意外退出（可能内存不足或被终止），未导入任何数据。请重新运行同一命令。"
+            ) from None
         if msg is None:
             return
         if isinstance(msg, str):
-            raise RuntimeError(f"a people-ledger worker failed:\n{msg}")
+            raise WorkerFailed(f"校验人员台账的子进程出错，未导入任何数据：\n{msg}")
         yield from msg
 
 

@@ -5,14 +5,16 @@ gives: the same issues in the same order (file, row, column, value, reason), the
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from orggraph.loaders import parallel
 from orggraph.loaders.demo import generate
-from orggraph.loaders.importer import plan_import
+from orggraph.loaders.importer import LoadError, plan_import
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faults.content import TEST_PID_KEY  # noqa: E402
@@ -80,3 +82,12 @@ def test_workers_give_the_serial_errors(city: Path, tmp_path: Path, workers: int
     assert not writes and any("身份证号重复" in i for i in issues) and any("警告" in i for i in issues)
     assert any("找不到该人员" in i for i in issues)
     assert _plan(folder, workers) == (issues, rows, writes)
+
+
+def test_a_worker_that_dies_refuses_the_load_with_a_message(
+    city: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed or out of memory: the load stops before any write, saying so (LoadError: exit 1, no traceback)."""
+    monkeypatch.setattr(parallel, "_work", lambda *a: os._exit(1))
+    with pytest.raises(LoadError, match="子进程意外退出"):
+        plan_import(city, None, pid_key=TEST_PID_KEY, workers=2)
