@@ -87,7 +87,7 @@ def test_workers_give_the_serial_errors(city: Path, tmp_path: Path, workers: int
 def test_a_worker_that_dies_refuses_the_load_with_a_message(
     city: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Killed or out of memory: the load stops before any write, saying so (LoadError: exit 1, no traceback)."""
+    """Killed or out of memory: the load stops before any write, saying so (LoadError: exit 1)."""
     monkeypatch.setattr(parallel, "_work", lambda *a: os._exit(1))
     with pytest.raises(LoadError, match="子进程意外退出"):
         plan_import(city, None, pid_key=TEST_PID_KEY, workers=2)
