@@ -12,8 +12,8 @@ differs:
   those ids, so the loader keeps a key → id map per label while it sends;
 - each GRAPH.BULK command is bounded (`COMMAND_BYTES`) and sent on a connection of its own with a long socket
   timeout (`SOCKET_TIMEOUT`), while the next one is packed;
-- once everything is in, the indexes and unique constraints are created (`Store.ensure_schema`), which also
-  rewrites the embedded server's append-only file as a snapshot.
+- once everything is in, the indexes and unique constraints are created (`Store.ensure_schema`), their
+  background build waited for, and the embedded server's append-only file rewritten as a snapshot.
 
 Same result as the MERGE path, row for row: the key property from `row.key`, then the row's properties
 (a null property is left out, as `SET n += {p: null}` leaves it out), `key` on the relationships that may hold
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,6 +52,22 @@ _ANY_NODE = statement(
 _ANY_REL = statement(
     "load.bulk.any_rel", "MATCH ()-[r]->() RETURN r LIMIT 1", "库中是否有关系（整批导入）", origin=__name__
 )
+
+_PENDING_CONSTRAINTS = statement(
+    "load.bulk.pending_constraints",
+    "CALL db.constraints() YIELD status WITH status WHERE status <> 'OPERATIONAL' RETURN count(*)",
+    "整批导入后仍在建立的唯一约束",
+    origin=__name__,
+    neo4j=False,
+)
+_PENDING_INDEXES = statement(
+    "load.bulk.pending_indexes",
+    "CALL db.indexes() YIELD status WITH status WHERE status <> 'OPERATIONAL' RETURN count(*)",
+    "整批导入后仍在建立的索引",
+    origin=__name__,
+    neo4j=False,
+)
+SCHEMA_WAIT = 3600.0  # seconds to wait for the indexes and constraints of a new graph to be built
 
 # GRAPH.BULK value tags (falkordb-bulk-loader's entity_file.Type)
 _NULL, _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 0, 1, 2, 3, 4, 5
@@ -302,5 +319,18 @@ def write_bulk(
         raise
     finally:
         store.mark_changed()
-    store.ensure_schema()  # indexes and constraints on the full graph; rewrites the AOF as a snapshot
+    store.ensure_schema()  # indexes and constraints on the full graph
+    _schema_built(store)
     return stats
+
+
+def _schema_built(store: Any) -> None:
+    """Wait until the indexes and constraints made on the full graph are built (FalkorDB builds them in the
+    background), then rewrite the AOF as a snapshot: a constraint's build writes its command to the AOF again
+    when it completes, and a restart must replay none (tests/faults/test_crash_recovery.py)."""
+    deadline = time.monotonic() + SCHEMA_WAIT
+    while time.monotonic() < deadline:
+        if not store.read(_PENDING_CONSTRAINTS).scalar() and not store.read(_PENDING_INDEXES).scalar():
+            break
+        time.sleep(0.2)
+    store.checkpoint()
