@@ -62,6 +62,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
                         settings
                     ),  # real ledgers from now on: demo may not clear them
                     history_dir=settings.data_dir,
+                    bulk=not args.no_bulk,
                 )
             finally:
                 store.close()
@@ -580,6 +581,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     s.add_argument("--mapping", help="自定义表头别名的 JSON 文件")
     s.add_argument("--json", action="store_true", help='只输出一个 JSON 对象：{"rows", "changes", "seconds"}')
+    s.add_argument(
+        "--no-bulk",
+        action="store_true",
+        help="导入空的 FalkorDB 图时也逐批 MERGE 写入，不走整批写入（GRAPH.BULK）",
+    )
     s.set_defaults(func=cmd_load, uses_store=True)
 
     s = sub.add_parser("changes", help="历次导入的变更记录")

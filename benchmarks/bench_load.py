@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,19 +35,26 @@ GROWTH_TARGET = 11.0  # load seconds 100k → 1M (10× the residents)
 RELOAD_TARGET = 0.15  # issue 12: a re-load of unchanged ledgers ÷ the first load
 
 
-def run_load(ledgers: Path, data_dir: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """`orggraph load --json` in a process of its own: wall seconds of the command, the process's peak RSS and
-    the load's changes (`{"added", "updated", "removed", "by_kind"}`).
+def run_load(
+    ledgers: Path, data_dir: Path, env: dict[str, str] | None = None, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """`orggraph load --json` in a process of its own: wall seconds of the command, the peak RSS of the
+    process and of its children (the people-ledger workers, loaders/parallel.py: the larger of the two)
+    and the load's changes (`{"added", "updated", "removed", "by_kind"}`). `extra`: more arguments
+    (`--no-bulk`).
 
     On the embedded store in `data_dir`, or on the store `env` names (ORGGRAPH_URI of a Neo4j)."""
     code = (
         "import resource, sys, time\n"
         "from orggraph.api.cli import main\n"
-        "t = time.perf_counter(); rc = main(['load', sys.argv[1], '--json']); dt = time.perf_counter() - t\n"
-        "print('BENCH', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rc)\n"
+        "t = time.perf_counter(); rc = main(['load', *sys.argv[1:], '--json'])\n"
+        "dt = time.perf_counter() - t\n"
+        "who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)\n"
+        "rss = max(resource.getrusage(w).ru_maxrss for w in who)\n"
+        "print('BENCH', dt, rss / 1024, rc)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(ledgers)],
+        [sys.executable, "-c", code, str(ledgers), *extra],
         env=env or child_env(data_dir),
         capture_output=True,
         text=True,
@@ -127,9 +135,59 @@ def run_ceiling(ledgers: Path, data_dir: Path) -> dict[str, float]:
         store.close()
 
 
-def summarize(residents: int, load: dict[str, float], ceiling: dict[str, float]) -> dict[str, Any]:
-    rows = ceiling["rows"]
+def run_bulk_ceiling(ledgers: Path, data_dir: Path) -> dict[str, float]:
+    """The engine's bulk path on the same rows: the validated spool (made outside the timing) packed into
+    GRAPH.BULK commands and sent, then the indexes and constraints made (loaders/bulk.py) — the whole of what
+    a first load does after validation. Read from the spool on disk as the load does (memory stays flat)."""
+    from orggraph.loaders.bulk import write_bulk
+
+    store = FalkorStore.embedded(data_dir, "ceiling")
+    try:
+        report, spool = plan_import(ledgers, None, pid_key=KEY.encode())
+        assert report.ok and spool is not None, report.errors[:5]
+        try:
+            t = time.perf_counter()
+            stats = write_bulk(store, spool.replay(), spool.total, command_rows=spool.batch_size * 10)
+            return {"seconds": time.perf_counter() - t, "rows": spool.total, "nodes": stats.nodes}
+        finally:
+            spool.close()
+    finally:
+        store.clear()
+        store.close()
+
+
+def run_plan(ledgers: Path, workers: int) -> dict[str, float]:
+    """The validation and transform pass alone (`plan_import`, no store), with `workers` people-ledger
+    processes: wall seconds and CPU seconds of this process and of the workers."""
+    import resource
+
+    before = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    t = time.perf_counter()
+    report, spool = plan_import(ledgers, None, pid_key=KEY.encode(), workers=workers)
+    seconds = time.perf_counter() - t
+    assert report.ok and spool is not None
+    spool.close()
+    after = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = [a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before, strict=True)]
     return {
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "cpu_self": round(cpu[0], 2),
+        "cpu_workers": round(cpu[1], 2),
+    }
+
+
+def summarize(
+    residents: int,
+    load: dict[str, float],
+    ceiling: dict[str, float],
+    bulk: dict[str, float] | None = None,
+    merge_load: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """`load` is `orggraph load` into an empty store (the bulk path); `merge_load` the same with --no-bulk
+    (every row as UNWIND/MERGE batches, as an incremental load writes its differences)."""
+    rows = ceiling["rows"]
+    out = {
         "residents": residents,
         "rows_written": rows,
         "load_seconds": round(load["seconds"], 2),
@@ -139,6 +197,14 @@ def summarize(residents: int, load: dict[str, float], ceiling: dict[str, float])
         "ratio_load_over_ceiling": round(ceiling["seconds"] / load["seconds"], 3),
         "loader_peak_rss_mb": round(load["peak_rss_mb"]),
     }
+    if bulk is not None:
+        out["bulk_ceiling_seconds"] = round(bulk["seconds"], 2)
+        out["ratio_first_load_over_bulk_ceiling"] = round(load["seconds"] / bulk["seconds"], 3)
+    if merge_load is not None:
+        out["merge_load_seconds"] = round(merge_load["seconds"], 2)
+        out["ratio_merge_ceiling_over_merge_load"] = round(ceiling["seconds"] / merge_load["seconds"], 3)
+        out["merge_load_peak_rss_mb"] = round(merge_load["peak_rss_mb"])
+    return out
 
 
 def main() -> None:
@@ -150,6 +216,10 @@ def main() -> None:
         "--reload-only",
         action="store_true",
         help="only the first load and the re-loads (issue 12: unchanged ledgers, one street changed)",
+    )
+    ap.add_argument("--first-only", action="store_true", help="only the first load and the bulk ceiling")
+    ap.add_argument(
+        "--plan", action="store_true", help="also time the validation pass serial and in 2 workers"
     )
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="orggraph-bench-"))
@@ -170,10 +240,35 @@ def main() -> None:
             EmbeddedServer(data).stop()
             shutil.rmtree(data, ignore_errors=True)
             continue
+        EmbeddedServer(data).stop()
         shutil.rmtree(data, ignore_errors=True)
+        print(f"[{n:,}] load {load['seconds']:.1f}s, peak RSS {load['peak_rss_mb']:.0f} MB", flush=True)
+        bulk = run_bulk_ceiling(ledgers, work / f"ceiling-{n}")
+        print(f"[{n:,}] bulk ceiling {bulk['seconds']:.1f}s", flush=True)
+        if args.first_only:  # the first load against the bulk ceiling alone
+            EmbeddedServer(work / f"ceiling-{n}").stop()
+            r = {
+                "residents": n,
+                "rows_written": bulk["rows"],
+                "load_seconds": round(load["seconds"], 2),
+                "loader_peak_rss_mb": round(load["peak_rss_mb"]),
+                "bulk_ceiling_seconds": round(bulk["seconds"], 2),
+                "ratio_first_load_over_bulk_ceiling": round(load["seconds"] / bulk["seconds"], 3),
+                "load_average": list(os.getloadavg()),
+            }
+            print(json.dumps(r), flush=True)
+            results.append(r)
+            continue
+        merge_load = run_load(ledgers, data, extra=("--no-bulk",))
+        EmbeddedServer(data).stop()
+        shutil.rmtree(data, ignore_errors=True)
+        print(f"[{n:,}] --no-bulk {merge_load['seconds']:.1f}s", flush=True)
         ceiling = run_ceiling(ledgers, work / f"ceiling-{n}")
+        EmbeddedServer(work / f"ceiling-{n}").stop()
         shutil.rmtree(work / f"ceiling-{n}", ignore_errors=True)
-        r = summarize(n, load, ceiling)
+        r = summarize(n, load, ceiling, bulk, merge_load)
+        r["plan"] = [run_plan(ledgers, 1), run_plan(ledgers, 2)] if args.plan else None
+        r["load_average"] = list(os.getloadavg())
         print(json.dumps(r), flush=True)
         results.append(r)
     if len(results) >= 2 and not args.reload_only:

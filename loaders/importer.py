@@ -25,9 +25,11 @@ from typing import IO, Any
 
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store, StoreError, chunked
+from orggraph.loaders.bulk import BulkUnsuitable, bulk_possible, write_bulk
 from orggraph.loaders.changes import History, HistoryError, LoadChanges, Tracker, history_errors
 from orggraph.loaders.changes import now as _changes_now
 from orggraph.loaders.ledgers import FINISHERS, LEDGER_ORDER, TRANSFORMS, Checker, Row, unresolved_people
+from orggraph.loaders.parallel import WorkerFailed, default_workers, people_in_parallel
 from orggraph.loaders.pinyin import with_initials
 from orggraph.loaders.read import LedgerIssue, LedgerSource, discover
 from orggraph.loaders.writes import NODE_WRITES, write_text
@@ -97,6 +99,7 @@ class ImportReport:
     started: str = ""
     load_id: int | None = None  # its report in the data folder's change history
     skipped: list[str] = field(default_factory=list)  # ledgers whose file is the one the last load read
+    bulk: bool = False  # written through FalkorDB's bulk path (a first load into an empty graph)
 
     @property
     def errors(self) -> list[LedgerIssue]:
@@ -260,12 +263,14 @@ def plan_import(
     batch_size: int = 10_000,
     spool_dir: Path | None = None,
     tracker: Tracker | None = None,
+    workers: int | None = None,
 ) -> tuple[ImportReport, _Spool | None]:
     """First pass: read and validate every ledger under `path`, spooling the writes it would make.
 
     Returns the report and, when it has no error, the spool (the caller closes it). `store` (may be None)
     is only read, to accept references to what an earlier import already put there. With a `tracker`, only
-    what differs from the last load's record reaches the spool (loaders/changes.py).
+    what differs from the last load's record reaches the spool (loaders/changes.py). The people ledger is
+    transformed by `workers` processes (default: loaders/parallel.py decides; 1: serially).
     """
     t0 = time.perf_counter()
     sources, issues = discover(Path(path), mapping_file=mapping_file)
@@ -278,9 +283,10 @@ def plan_import(
     if store is not None:
         _preload_existing(store, chk)
     spool = _Spool(spool_dir, batch_size)
-    emit = _with_initials(spool.add)
+    base: Callable[[str, dict[str, Any]], None] = spool.add
     if tracker is not None:
-        tracker.forward, emit = spool.add, _with_initials(tracker.add)
+        tracker.forward, base = spool.add, tracker.add
+    emit = _with_initials(base)
     try:
         for ledger in LEDGER_ORDER:
             src = by_ledger.get(ledger)
@@ -293,12 +299,19 @@ def plan_import(
                     report.rows[ledger] = unchanged
                     report.skipped.append(ledger)
                     continue
-            transform = TRANSFORMS[ledger]
-            n = 0
-            for n_row, cells in src.rows(report.issues):
-                transform(Row(chk, src, n_row, cells), emit)
-                n += 1
-            report.rows[ledger] = n
+            n_workers = 1 if ledger != "people" else default_workers(src) if workers is None else workers
+            if n_workers > 1:
+                try:
+                    report.rows[ledger] = people_in_parallel(src, chk, base, _with_initials, n_workers)
+                except WorkerFailed as e:
+                    raise LoadError(str(e)) from None
+            else:
+                transform = TRANSFORMS[ledger]
+                n = 0
+                for n_row, cells in src.rows(report.issues):
+                    transform(Row(chk, src, n_row, cells), emit)
+                    n += 1
+                report.rows[ledger] = n
             if ledger in FINISHERS:
                 FINISHERS[ledger](chk, src)
         _resolve_people(store, chk)
@@ -331,6 +344,29 @@ def write_spool(
     store.checkpoint()  # a restart then reads a snapshot instead of replaying every batch
 
 
+def write_load(
+    store: Store,
+    spool: _Spool,
+    report: ImportReport,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    bulk: bool = True,
+) -> None:
+    """The writes: into an empty FalkorDB graph through its bulk path (loaders/bulk.py), else (Neo4j, a graph
+    with data, `bulk=False`, or a row only MERGE can write) as UNWIND/MERGE batches."""
+    if bulk and bulk_possible(store):
+        try:
+            stats = write_bulk(
+                store, spool.replay(), spool.total, progress, command_rows=max(spool.batch_size * 10, 1_000)
+            )
+        except BulkUnsuitable:
+            pass
+        else:
+            report.written, report.bulk = stats.written, True
+            return
+    write_spool(store, spool, report, progress)
+
+
 def import_ledgers(
     path: Path,
     store: Store | None,
@@ -343,6 +379,7 @@ def import_ledgers(
     progress: Callable[[int, int], None] | None = None,
     before_write: Callable[[], None] | None = None,
     history_dir: Path | None = None,
+    bulk: bool = True,
 ) -> ImportReport:
     """Validate every ledger under `path`; unless dry-run or any error, write them all to `store`.
 
@@ -350,6 +387,7 @@ def import_ledgers(
     all on a dry run or with errors); an exception from it stops the import with nothing written.
     With `history_dir` (the data folder) the load is incremental: it writes only what differs from the last
     load's record there, and records its change report (loaders/changes.py); without, every row is written.
+    A load into an empty FalkorDB graph goes through its bulk path unless `bulk` is False (`write_load`).
     """
     t0 = time.perf_counter()
     try:
@@ -366,6 +404,7 @@ def import_ledgers(
             spool_dir=spool_dir,
             progress=progress,
             before_write=before_write,
+            bulk=bulk,
         )
     except HistoryError as e:  # before any write (after them, _import says so itself)
         raise LoadError(
@@ -386,6 +425,7 @@ def _import(
     spool_dir: Path | None,
     progress: Callable[[int, int], None] | None,
     before_write: Callable[[], None] | None,
+    bulk: bool,
 ) -> ImportReport:
     tracker: Tracker | None = None
     try:
@@ -419,7 +459,7 @@ def _import(
                     with history_errors(history.path, "写入"):
                         report.load_id = history.begin_report(load_record(report), tracker.store_id)
                 if spool.total or tracker is None:  # nothing differs: nothing to write, not even the schema
-                    write_spool(store, spool, report, progress)
+                    write_load(store, spool, report, progress, bulk=bulk)
                 if history is not None and tracker is not None:
                     report.seconds = time.perf_counter() - t0
                     try:
@@ -451,6 +491,7 @@ def load_record(report: ImportReport, *, finished: bool = False) -> dict[str, An
         "files": dict(report.files),
         "content_hashes": dict(ch.content_hashes) if ch is not None else {},
         "mode": ch.mode if ch is not None else "full",
+        "bulk": report.bulk,
         "written": sum(report.written.values()),
         "dry_run": report.dry_run,
         "errors": len(report.errors),

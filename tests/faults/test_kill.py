@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from orggraph.graph.falkor import FalkorStore
 
-from .city import GRAPH, City, counts, kill_server, orggraph, start, stop_server, wait_until
+from .city import GRAPH, City, counts, env, kill_server, orggraph, start, stop_server, wait_until
 from .content import Content, snapshot
 
 
@@ -42,7 +42,7 @@ def _holder(data_dir: Path) -> FalkorStore:
 @pytest.mark.parametrize("phase", ["nodes", "relationships"])
 def test_server_killed_mid_load_then_load_again(city: City, data_dir: Path, phase: str) -> None:
     holder = _holder(data_dir)
-    proc = start(data_dir, "load", str(city.ledgers))
+    proc = start(data_dir, "load", str(city.ledgers), "--no-bulk")  # the MERGE batches; bulk: below
     try:
         if phase == "nodes":
             wait_until(
@@ -76,7 +76,7 @@ def test_server_killed_mid_load_then_load_again(city: City, data_dir: Path, phas
 
 def test_loader_killed_mid_load_then_load_again(city: City, data_dir: Path) -> None:
     holder = _holder(data_dir)
-    proc = start(data_dir, "load", str(city.ledgers))
+    proc = start(data_dir, "load", str(city.ledgers), "--no-bulk")  # the MERGE batches; bulk: below
     try:
         wait_until(proc, lambda: counts(holder)[1] > city.relationships // 3, "a third of the relationships")
         proc.send_signal(signal.SIGKILL)
@@ -86,6 +86,28 @@ def test_loader_killed_mid_load_then_load_again(city: City, data_dir: Path) -> N
         r = orggraph(data_dir, "load", str(city.ledgers))  # the dead loader's flock went with it
         assert r.returncode == 0, r.stderr
         _same_as_reference(snapshot(holder), city)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        holder.close()
+
+
+def test_loader_killed_mid_bulk_load_then_load_again(city: City, data_dir: Path) -> None:
+    """A first load through GRAPH.BULK (many small commands here) killed half way: the next load finds a
+    store that no longer matches its record and MERGEs every row, which completes the graph exactly."""
+    holder = _holder(data_dir)
+    proc = start(data_dir, "load", str(city.ledgers), env=env(data_dir, ORGGRAPH_BATCH_SIZE="100"))
+    try:
+        wait_until(proc, lambda: 0 < counts(holder)[0] < city.nodes, "part of the nodes were written")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        partial = _settled(holder)
+        assert partial != (city.nodes, city.relationships), "the kill came after the load was done"
+        r = orggraph(data_dir, "load", str(city.ledgers))
+        assert r.returncode == 0, r.stderr
+        _same_as_reference(snapshot(holder), city)
+        again = orggraph(data_dir, "load", str(city.ledgers), "--json")
+        assert '"added": 0, "updated": 0, "removed": 0' in again.stdout, again.stdout
     finally:
         if proc.poll() is None:
             proc.kill()
