@@ -60,7 +60,7 @@ def default_workers(src: LedgerSource) -> int:
     and the machine has several cores and fork."""
     if not ENABLED:
         return 1
-    path = getattr(src._reader, "path", None)  # noqa: SLF001 - the CSV file behind the source
+    path = getattr(src._reader, "path", None)  # the CSV file behind the source
     if path is None or str(path).lower().endswith(".xlsx") or "fork" not in mp.get_all_start_methods():
         return 1
     try:
@@ -106,7 +106,7 @@ def _work(
             batch.append((_END, False, reads[seen:], [], []))
         out.send(batch)
         out.send(None)
-    except BaseException:  # noqa: BLE001 - everything goes to the parent, which raises it
+    except BaseException:  # everything goes to the parent, which raises it
         with contextlib.suppress(OSError):
             out.send(traceback.format_exc())
     finally:

@@ -5,12 +5,13 @@ MERGE can write fall back to it with nothing left of the attempt; Neo4j and non-
 from __future__ import annotations
 
 import sqlite3
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY, snapshot, write_ledgers
+from faults.monthly import base_ledgers, edited
 from orggraph.graph.falkor import FalkorStore
 from orggraph.graph.store import Store
 from orggraph.loaders import bulk
@@ -18,10 +19,6 @@ from orggraph.loaders.changes import HISTORY_FILE, History
 from orggraph.loaders.demo import generate
 from orggraph.loaders.importer import ImportReport, _Spool, import_ledgers, write_load
 from orggraph.loaders.writes import node_write, rel_write
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY, snapshot, write_ledgers  # noqa: E402
-from faults.monthly import base_ledgers, edited  # noqa: E402
 
 _INDEXES = "CALL db.indexes() YIELD label, properties RETURN label, properties"
 _CONSTRAINTS = "CALL db.constraints() YIELD type, label, properties RETURN type, label, properties"

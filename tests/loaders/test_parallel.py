@@ -7,17 +7,14 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from faults.content import TEST_PID_KEY
 from orggraph.loaders import parallel
 from orggraph.loaders.demo import generate
 from orggraph.loaders.importer import LoadError, plan_import
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults.content import TEST_PID_KEY  # noqa: E402
 
 
 @pytest.fixture(scope="module")
