@@ -29,6 +29,7 @@ from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, TOKENS_JS, TOOLS_J
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
 _STATIC_TYPES = {".js": "text/javascript; charset=utf-8"}
+FAVICON = "favicon.ico"  # 32×32, drawn by tools/make_favicon.py
 
 
 def viewer_of(user: Any) -> Access:
@@ -126,6 +127,16 @@ def static_router() -> APIRouter:
 
     for name in (VIS_FILE, PAGE_JS, FIND_JS, TOOLS_JS, TREE_JS, TOKENS_JS, *console.STATIC_FILES):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
+
+    # Every browser asks for /favicon.ico on every page; without it each page logged a 404.
+    @r.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(
+            (STATIC_DIR / FAVICON).read_bytes(),
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     return r
 
 
