@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import G1, PHONE, TEST_PID_KEY, small_district  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from openpyxl import load_workbook
 from orggraph.graph.falkor import FalkorStore
 from pngcheck import ink  # tests/viz/pngcheck.py
+from support.viz_district import G1, PHONE, TEST_PID_KEY, small_district  # tests/support/viz_district.py
 from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import C1, G1, PHONE, STREET, TEST_PID_KEY  # tests/viz/conftest.py
 from fastapi.testclient import TestClient
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
@@ -16,6 +15,7 @@ from orggraph.graph.schema import linter_schema
 from orggraph.graph.store import Store
 from orggraph.viz.console import STATIC_FILES, result_graph
 from orggraph.viz.render import LABEL_COLORS
+from support.viz_district import C1, G1, PHONE, STREET, TEST_PID_KEY  # tests/support/viz_district.py
 
 from orggraph.settings import Settings
 

@@ -6,13 +6,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import C1, C2, PHONE, SECRETARY, STREET, TEST_PID_KEY, pid  # tests/viz/conftest.py
 from fastapi.testclient import TestClient
 from orggraph.api.app import create_app
 from orggraph.api.auth import Role, TokenRegistry, tokens_path
 from orggraph.graph.store import Store
 from orggraph.loaders.idcodes import mask_phone
 from orggraph.viz.render import VIS_FILE
+from support.viz_district import (
+    C1,
+    C2,
+    PHONE,
+    SECRETARY,
+    STREET,
+    TEST_PID_KEY,
+    pid,
+)  # tests/support/viz_district.py
 
 from orggraph.settings import Settings
 

@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from live import serving  # tests/viz/live.py
 from orggraph.graph.store import Store
 from orggraph.queries.network import NODE_CAP
 from pngcheck import ink  # tests/viz/pngcheck.py
+from support.viz_district import TEST_PID_KEY  # tests/support/viz_district.py
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store
 from pngcheck import ink  # tests/viz/pngcheck.py
+from support.viz_district import TEST_PID_KEY  # tests/support/viz_district.py
 from test_viz_browser import Live, assert_drawn_offline, browser, serving, visit  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from conftest import C1, G1, REPORTER_IDS, STREET, pid  # tests/viz/conftest.py
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import NODES
 from orggraph.graph.store import Store
@@ -17,6 +16,7 @@ from orggraph.queries.network import NODE_CAP
 from orggraph.viz.expand import neighbourhood
 from orggraph.viz.pages import build_cobuilding, build_ego, build_org_tree, build_path
 from orggraph.viz.render import Links
+from support.viz_district import C1, G1, REPORTER_IDS, STREET, pid  # tests/support/viz_district.py
 
 _DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</script>', re.S)
 _BUSIEST = {

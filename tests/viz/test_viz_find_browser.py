@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import TEST_PID_KEY  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.loaders.pinyin import initials
 from orggraph.queries.coverage import sole_contacts
 from orggraph.queries.policy import Access
 from orggraph.viz.pickers import scope_options
+from support.viz_district import TEST_PID_KEY  # tests/support/viz_district.py
 from test_viz_browser import LOCAL_HOSTS, browser  # noqa: F401  (the module-scoped Chromium fixture)
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (  # tests/viz/conftest.py
+from orggraph.graph.store import Result, Store
+from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
+from orggraph.queries.scope import ScopeError
+from support.viz_district import (  # tests/support/viz_district.py
     B1,
     C1,
     C2,
@@ -23,9 +26,6 @@ from conftest import (  # tests/viz/conftest.py
     U3,
     pid,
 )
-from orggraph.graph.store import Result, Store
-from orggraph.queries.network import cobuilding_network, ego_network, names, org_tree
-from orggraph.queries.scope import ScopeError
 
 AS_OF = "2025-06-30"
 

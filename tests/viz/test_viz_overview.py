@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 import pytest
-from conftest import C1, C2, G1, STREET, small_district  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.queries.coverage import coverage
 from orggraph.viz.overview import build_gaps, build_overview
 from orggraph.viz.render import RAG_COLORS, Links, rag
+from support.viz_district import C1, C2, G1, STREET, small_district  # tests/support/viz_district.py
 
 AS_OF = "2025-06-30"
 

@@ -8,18 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (  # tests/viz/conftest.py
-    C1,
-    C2,
-    G1,
-    PHONE,
-    SECRETARY,
-    STREET,
-    TEST_PID_KEY,
-    U1,
-    pid,
-    small_district,
-)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from orggraph.graph.schema import display_name
@@ -33,6 +21,18 @@ from orggraph.viz.pages import NodeStyle, build_cobuilding, build_ego, build_org
 from orggraph.viz.render import VIS_FILE, Links, base_options, render, vis_network
 from orggraph.viz.routes import pages_router, static_router
 from support.stores import point_env_at
+from support.viz_district import (  # tests/support/viz_district.py
+    C1,
+    C2,
+    G1,
+    PHONE,
+    SECRETARY,
+    STREET,
+    TEST_PID_KEY,
+    U1,
+    pid,
+    small_district,
+)
 
 AS_OF = "2025-06-30"
 _DATA = re.compile(r'<script type="application/json" id="graph-data">(.*?)</script>', re.S)

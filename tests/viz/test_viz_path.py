@@ -6,12 +6,12 @@ import json
 import re
 from typing import Any
 
-from conftest import B1, C1, U1, U3  # tests/viz/conftest.py
 from orggraph.graph.store import Store
 from orggraph.queries.contacts import contact_path
 from orggraph.queries.network import path_graph
 from orggraph.viz.pages import build_path
 from orggraph.viz.render import Links
+from support.viz_district import B1, C1, U1, U3  # tests/support/viz_district.py
 
 AS_OF = "2025-06-30"
 HOME = f"{B1}-101"  # the secretary's household

@@ -9,7 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import (  # tests/viz/conftest.py
+from orggraph.graph.store import Store
+from orggraph.queries.network import GNode, Graph, ego_network, group_members
+from orggraph.queries.scope import ScopeError
+from orggraph.viz.pages import _org_items, build_ego, build_org_tree, build_tokens
+from orggraph.viz.render import REL_COLORS, Links, radial_positions
+from support.viz_district import (  # tests/support/viz_district.py
     B1,
     C1,
     C2,
@@ -21,11 +26,6 @@ from conftest import (  # tests/viz/conftest.py
     WORKER,
     pid,
 )
-from orggraph.graph.store import Store
-from orggraph.queries.network import GNode, Graph, ego_network, group_members
-from orggraph.queries.scope import ScopeError
-from orggraph.viz.pages import _org_items, build_ego, build_org_tree, build_tokens
-from orggraph.viz.render import REL_COLORS, Links, radial_positions
 from test_viz_pages import AS_OF, graph_data
 
 
