@@ -51,6 +51,7 @@ __all__ = [
     "grid_worker_load",
     "load_rules",
     "measure_statement",
+    "measure_text_by",
     "open_scope",
     "part_time_committee",
     "region_children",
@@ -194,6 +195,15 @@ for _m in MEASURES:
 def measure_statement(measure_id: str, scope_level: str) -> LiteralString | None:
     """The statement coverage() runs for a measure at a scope level (None: the scope holds nothing of it)."""
     return _MEASURE_Q.get((measure_id, scope_level, False))
+
+
+def measure_text_by(measure_id: str, scope_level: str, group: str) -> str | None:
+    """The text of a measure's statement at a scope level, per `group`-level region above the counted nodes
+    (rows: key, total, covered); None when the scope or the group holds nothing of the measure's level.
+    Callers register it as a statement of their own."""
+    m = next(m for m in MEASURES if m.id == measure_id)
+    chain = scope_chain(scope_level, m.level, group)
+    return None if chain is None else _variant(m, chain, group)
 
 
 _CHILDREN: dict[str, LiteralString] = {}

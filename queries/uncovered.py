@@ -6,6 +6,13 @@ built from the same scope chains and the same covering edge (or tail condition) 
 the count kept where the measure keeps `covered`. Items are ordered by code and paged in Cypher, so the
 households of a city never come into Python.
 
+Above a street (the whole graph, a district), a measure over communities, grids, buildings or households is
+listed street by street: its count per street (the measure's own statement grouped by street, cached per
+version of the data: `orggraph.queries.cache`) says which streets a page falls in, and only those streets'
+nodes are tested. The city's uncovered households took 8 s a page when every household was tested and sorted;
+street by street a page tests one or two streets. The order is by street code, then code (the same as by code
+when codes nest, as the ledgers' codes do).
+
 Items: {"kind", "key", "name", "where", "why"}; `where` is "街道 / 社区", `why` what is missing in Chinese.
 """
 
@@ -16,10 +23,19 @@ from typing import Any, LiteralString
 from orggraph.graph.cypher import statement
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
-from orggraph.queries.coverage import HEAD_ROLE, MEASURES, Measure, Scope, measure_statement, open_scope
+from orggraph.queries.cache import cached
+from orggraph.queries.coverage import (
+    HEAD_ROLE,
+    MEASURES,
+    Measure,
+    Scope,
+    measure_statement,
+    measure_text_by,
+    open_scope,
+)
 from orggraph.queries.scope import ScopeError
 from orggraph.queries.search import where_of
-from orggraph.queries.terms import SCOPE_LEVELS, scope_chain
+from orggraph.queries.terms import REGION_LEVELS, SCOPE_LEVELS, scope_chain
 
 __all__ = ["UNCOVERED", "WHY", "KIND_OF", "uncovered", "uncovered_measures"]
 
@@ -91,6 +107,53 @@ for _m in uncovered_measures():
 
 _BY_ID = {m.id: m for m in uncovered_measures()}
 
+# (measure id, scope level above a street) -> per street: key, total, covered (the measure's own count).
+BY_STREET: dict[tuple[str, str], LiteralString] = {}
+for _m in uncovered_measures():
+    if REGION_LEVELS.index(_m.level) <= REGION_LEVELS.index("Street"):
+        continue
+    for _scope in ("all", "District"):
+        _text = measure_text_by(_m.id, _scope, "Street")
+        if _text is not None:
+            BY_STREET[(_m.id, _scope)] = statement(
+                f"uncovered.{_m.id}@{_scope}/Street",
+                _text,  # type: ignore[arg-type]
+                f"{_m.zh}：每个街道的总数和已覆盖数（分街道列出未覆盖的）",
+                origin=__name__,
+            )
+
+
+def _per_street(store: Store, m: Measure, sc: Scope) -> list[tuple[str, int]]:
+    """(street code, uncovered) of the streets with any, by code; cached until the data changes."""
+
+    def compute() -> list[tuple[str, int]]:
+        rows = store.read(BY_STREET[(m.id, sc.level)], sc.params).rows
+        return sorted((str(k), int(t or 0) - int(c or 0)) for k, t, c in rows if int(t or 0) > int(c or 0))
+
+    return cached(store, ("uncovered.per_street", m.id, sc.code, sc.as_of), compute).value
+
+
+def _page_by_street(
+    store: Store, m: Measure, sc: Scope, streets: list[tuple[str, int]], offset: int, limit: int
+) -> list[list[Any]]:
+    """The page [offset, offset + limit) of the list street by street: reads only the streets it covers."""
+    page_q = UNCOVERED[(m.id, "Street")][1]
+    rows: list[list[Any]] = []
+    start = 0
+    for code, n in streets:
+        if start + n > offset and len(rows) < limit:
+            params = {
+                "scope": code,
+                "as_of": sc.as_of,
+                "offset": max(0, offset - start),
+                "limit": limit - len(rows),
+            }
+            rows += store.read(page_q, params).rows
+        start += n
+        if len(rows) >= limit:
+            break
+    return rows
+
 
 def uncovered(
     store: Store,
@@ -140,7 +203,14 @@ def uncovered(
         out["total"] = int(rows[0][0] or 0) if rows else 0
     if out["total"] <= offset:
         return out
-    page = store.read(qs[1], {**sc.params, "offset": offset, "limit": limit}).rows
+    page: list[list[Any]] | None = None
+    if (m.id, sc.level) in BY_STREET:
+        streets = _per_street(store, m, sc)
+        # Nodes outside every street (not in the ledgers' hierarchy) would be missed: then the scope is read.
+        if sum(n for _, n in streets) == out["total"]:
+            page = _page_by_street(store, m, sc, streets, offset, limit)
+    if page is None:
+        page = store.read(qs[1], {**sc.params, "offset": offset, "limit": limit}).rows
     kind = KIND_OF[m.level]
     keys = [str(k) for k, _ in page]
     where = where_of(store, kind, keys)
