@@ -50,6 +50,8 @@ __all__ = [
     "gaps",
     "grid_worker_load",
     "load_rules",
+    "cached_coverage",
+    "measure_counts",
     "measure_statement",
     "measure_text_by",
     "open_scope",
@@ -433,6 +435,22 @@ def coverage(store: Store, scope: str | Scope | None = None, as_of: str | None =
                 total, covered = int(rows[0][0] or 0), int(rows[0][1] or 0)
         flat[m.id] = _ratio(covered, total)
     return _nest(flat)
+
+
+def cached_coverage(store: Store, sc: Scope) -> dict[str, Any]:
+    """coverage() of a resolved scope, computed once per version of the data (`orggraph.queries.cache`) and
+    shared by the overview, the gap page and the uncovered lists (a city's measures take seconds). Read-only."""
+    from orggraph.queries.cache import cached
+
+    return cached(store, ("coverage", sc.code, sc.as_of), lambda: coverage(store, sc)).value
+
+
+def measure_counts(result: Mapping[str, Any], measure_id: str) -> tuple[int, int]:
+    """(total, covered) of one measure (`contact_points.Grid` …) in coverage()'s nested answer."""
+    cur: Any = result
+    for part in measure_id.split("."):
+        cur = cur[part]
+    return int(cur["total"]), int(cur["covered"])
 
 
 def coverage_breakdown(

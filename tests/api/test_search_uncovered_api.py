@@ -21,21 +21,17 @@ def _pick(cov: dict, mid: str) -> dict:
 
 
 def assert_in_order(items: list[dict], scope: str | None) -> None:
-    """Within a street by code; above a street (whole graph, district) street after street, each street once."""
-    if scope is None or scope in (D1,):
-        blocks: list[list[str]] = []
-        streets: list[str] = []
-        for it in items:
-            street = it["where"].split(" / ")[0]
-            if not streets or streets[-1] != street:
-                streets.append(street)
-                blocks.append([])
-            blocks[-1].append(it["key"])
-        assert len(streets) == len(set(streets)), streets
-        assert all(b == sorted(b) for b in blocks), blocks
-    else:
-        keys = [it["key"] for it in items]
+    """By code; grids, buildings and households above a community: community after community (each once), by
+    code within each."""
+    keys = [it["key"] for it in items]
+    if not items or items[0]["kind"] not in ("grid", "building", "household") or scope in (C11, C12):
         assert keys == sorted(keys)
+        return
+    blocks: dict[str, list[str]] = {}
+    for it in items:
+        assert it["where"] not in blocks or list(blocks)[-1] == it["where"], "a community listed twice"
+        blocks.setdefault(it["where"], []).append(it["key"])
+    assert all(b == sorted(b) for b in blocks.values()), blocks
 
 
 # ------------------------------------------------------------------------------------------- uncovered
