@@ -42,6 +42,32 @@ def test_every_overview_card_links_to_a_list_of_its_count(sd, scope) -> None:
         assert f'data-count="{n}"' in page
 
 
+@pytest.mark.parametrize("scope", [None, S1, C11])
+def test_every_figure_of_the_gaps_page_is_the_length_of_its_list(sd, scope) -> None:
+    """The gap page's own figures: each gap table's count is its number of rows, and each measure's uncovered
+    count is the overview card's and links to a list that long (the cards' gap links lead here)."""
+    params = {"as_of": AS_OF, **({"scope": scope} if scope else {})}
+    overview = sd.get("/pages/overview", params=params).text
+    cards = {
+        mid: int(n)
+        for _, mid, n in re.findall(r'<a href="([^"]+)" data-uncovered="([^"]+)" data-n="(\d+)">', overview)
+    }
+    assert re.findall(
+        r'<li><a href="[^"]*/pages/gaps[^"]*#(\w+)">', overview
+    )  # the cards link into this page
+    html = sd.get("/pages/gaps", params=params).text
+    sections = re.findall(r'<section class="tbl[^"]*" id="(\w+)">(.*?)</section>', html, re.S)
+    assert len(sections) == 6
+    for sid, body in sections:
+        count = int(re.search(r'data-count="(\d+)"', body).group(1))  # type: ignore[union-attr]
+        assert len(re.findall(r"<tr><td>", body)) == count, sid
+    measures = re.findall(r'<a href="([^"]+)" data-measure="([^"]+)"><span class="n">([\d,]+)</span>', html)
+    assert {mid: int(n.replace(",", "")) for _, mid, n in measures} == cards
+    for href, mid, n in measures:
+        page = sd.get(href.replace("&amp;", "&")).text
+        assert len(re.findall(r"<tr><td>", page)) == int(n.replace(",", "")), (mid, href)
+
+
 def test_gaps_page_says_where_and_why_and_is_in_the_menu(sd) -> None:
     html = sd.get("/pages/gaps", params={"as_of": AS_OF}).text
     assert ">短板清单</a>" in html and 'class="here">短板清单' in html
