@@ -839,7 +839,13 @@ def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str | None = 
     result = contact_path(store, from_key, to_key, as_of)
     g = Graph()
     if not result.get("found"):
-        g.notes.append(f"在 {result.get('max_len', '')} 步之内，这两个节点之间没有在期的联系路径。")
+        if result.get("exhaustive", True):
+            g.notes.append(f"在 {result.get('max_len', '')} 步之内，这两个节点之间没有在期的联系路径。")
+        else:
+            g.notes.append(
+                "这两个节点相距很远（途经关系极多的枢纽），查询在读取一定数量的关系后停止，没有找到路径："
+                "请换一个更近的起点或终点（如同一街道内的节点）。"
+            )
         return g
     ids = []
     for i, n in enumerate(result["nodes"]):
