@@ -86,9 +86,9 @@ def page_urls(store: Store) -> dict[str, str]:
 
 
 def list_urls(store: Store, busy: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """The list pages: what each measure leaves uncovered in the whole city (first page, and a deep page of the
-    longest list), search results, the members behind group nodes, the change log, and the path page reached
-    by names (as the picker sends them)."""
+    """The list pages: what each measure leaves uncovered in the whole city (first page, and a deep page of
+    the longest list), search results, the members behind group nodes, the change log, and the path page
+    reached by names (as the picker sends them)."""
     q = f"as_of={AS_OF}"
     out = {f"uncovered.{m.id}@city": f"/pages/uncovered?measure={m.id}&{q}" for m in uncovered_measures()}
     out["uncovered.household_links@city+100000"] = (
@@ -104,8 +104,15 @@ def list_urls(store: Store, busy: dict[str, dict[str, Any]]) -> dict[str, str]:
     )
     out["changes"] = "/pages/changes"
     leader = busy["leader"]["key"]
-    name = store.read("MATCH (p:Person {pid: $pid}) RETURN p.name", {"pid": leader}).rows[0][0]
-    out["path.by_name"] = (
+    name, household = store.read(
+        "MATCH (p:Person {pid: $pid})-[r:CONTACTS]->(:Grid)<-[:PART_OF]-(:Building)<-[:PART_OF]-(h:Household)"
+        " WHERE r.until IS NULL OR r.until >= $as_of RETURN p.name, h.code ORDER BY h.code LIMIT 1",
+        {"pid": leader, "as_of": AS_OF},
+    ).rows[0]
+    # The journey's path (a leader to a household of a grid the leader contacts), picked by name as the picker
+    # sends it; and two ends far apart (another street's grid): the search gives up within its time.
+    out["path.leader_household"] = f"/pages/path?from={quote(str(name))}&from_key={leader}&to={household}&{q}"
+    out["path.far_apart"] = (
         f"/pages/path?from={quote(str(name))}&from_key={leader}&to={busy['grid']['key']}&{q}"
     )
     return out
@@ -201,7 +208,8 @@ def markdown(report: dict[str, Any], residents: int) -> str:
         f"- every page settled within {SETTLE_TARGET_MS / 1000:.0f} s: **{'met' if s['settled_met'] else 'NOT met'}**"
         f" (slowest: {s['slowest']['settled_median_ms']:,} ms, {s['slowest']['page']})",
         "",
-        "| page | nodes | edges | group nodes | settled ms (median) | first visit ms | HTML loaded ms | load avg | status |",
+        "| page | nodes | edges | group nodes | settled ms (median) | first visit ms | HTML loaded ms"
+        " | load avg | status |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in report["pages"].items():
