@@ -41,7 +41,7 @@ EXPAND_ROWS = 50_000  # neighbour rows one BFS step may read; beyond, the search
 # another street) made the search expand every level to the end, 17-30 s on the shared 2-core machine (the last
 # levels are thousands of nodes of every kind). Past this it stops before the next level, not exhaustive, and
 # the page says so. Small graphs never reach it, so answers stay the same on every store.
-SEARCH_SECONDS = 2.5
+SEARCH_SECONDS = 1.5
 FRONTIER_CAP = 20_000  # nodes one BFS side may hold at its edge
 
 # Chinese role of a contact edge (SERVES and CONTACTS add their own role / category).

@@ -247,7 +247,7 @@ def build_ego(
         notes=g.notes,
         legend=legend_items(g, style),
         here="",
-        form=_ego_form(links, key, depth),
+        form=_ego_form(links, key, depth, day),
         tables=tables,
         tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围")
         if tables
@@ -257,7 +257,7 @@ def build_ego(
     )
 
 
-def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
+def _ego_form(links: Links, key: str, depth: int, day: str) -> dict[str, Any] | None:
     if not links.enabled:
         return None
     return {
@@ -268,7 +268,7 @@ def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
                 {
                     "name": "as_of",
                     "text": "日期",
-                    "value": links.as_of,
+                    "value": links.as_of or day,  # the day shown, also when the address names none
                     "placeholder": "YYYY-MM-DD",
                     "type": "date",
                 }
@@ -652,7 +652,7 @@ def build_path(
                 {
                     "name": "as_of",
                     "text": "日期",
-                    "value": links.as_of,
+                    "value": links.as_of or day,  # the day shown, also when the address names none
                     "placeholder": "YYYY-MM-DD",
                     "type": "date",
                 },
@@ -665,6 +665,12 @@ def build_path(
         a = check_node_access(store, typed_key(store, from_key, viewer, "起点"), viewer)
         b = check_node_access(store, typed_key(store, to_key, viewer, "终点"), viewer)
         g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), viewer)
+        if (
+            form is not None
+        ):  # the ends by name, their keys kept for the picker (a click sends pids and codes)
+            for field, ref in zip(form["fields"], (a, b), strict=False):
+                if ref.name and (ref.label != "Person" or viewer_or_default(viewer).people):
+                    field.update(value=ref.name, key=ref.key)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"

@@ -128,6 +128,10 @@ def test_path_page_takes_names(sd) -> None:
     r = sd.get("/pages/path", params={"from": "谁也不是", "to": "龙门社区"})
     assert r.status_code == 404 and "谁也不是" in r.text
     assert 'data-picker="from_key"' in sd.get("/pages/path").text
+    # reached by a click (keys in the address): the boxes show names, the keys ride along for the picker
+    page = sd.get("/pages/path", params={"from": pid("R1"), "to": C11, "as_of": AS_OF}).text
+    assert 'name="from" value="张秀英"' in page and f'name="from_key" value="{pid("R1")}"' in page
+    assert f'name="to_key" value="{C11}"' in page and f'name="as_of" value="{AS_OF}"' in page
 
 
 def test_print_css_and_uncovered_paging(sd) -> None:
