@@ -20,6 +20,7 @@ from orggraph.queries.terms import in_force
 
 __all__ = [
     "NODE_CAP",
+    "unnamed",
     "GNode",
     "GEdge",
     "Graph",
@@ -68,6 +69,14 @@ def folds(rel: str, label: str, outgoing: bool, total: int) -> bool:
 _IN_FORCE = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR r.until >= $as_of)"
 
 
+def unnamed(label: str, key: str) -> str:
+    """What a node without a name is called: a household by its 户号 ("1-101户": its code is the building's code,
+    "-", the 户号; the building is shown beside it), anything else by its key."""
+    if label == "Household" and "-" in key:
+        return key.split("-", 1)[1] + "户"
+    return key
+
+
 @dataclass
 class GNode:
     id: str  # "Label:key" or "group:..." — a code or a pid, never an ID number
@@ -87,11 +96,7 @@ class GNode:
     def name(self) -> str:
         if self.props.get("name"):
             return str(self.props["name"])
-        if self.label == "Household" and self.key and "-" in self.key:
-            return (
-                self.key.split("-", 1)[1] + "户"
-            )  # code = building code + "-" + 户号; the building is a neighbour
-        return str(self.key or "")
+        return unnamed(self.label, str(self.key or ""))
 
 
 @dataclass

@@ -34,6 +34,7 @@ from orggraph.queries.coverage import (
     measure_text_by,
     open_scope,
 )
+from orggraph.queries.network import unnamed
 from orggraph.queries.scope import ScopeError
 from orggraph.queries.search import where_of
 from orggraph.queries.terms import REGION_LEVELS, SCOPE_LEVELS, scope_chain
@@ -208,7 +209,7 @@ def uncovered(
         {
             "kind": kind,
             "key": str(k),
-            "name": name or f"{zh} {k}",
+            "name": name or (unnamed(m.level, str(k)) if m.level == "Household" else f"{zh} {k}"),
             "where": where.get(str(k), ""),
             "why": WHY[m.id],
         }
