@@ -22,6 +22,7 @@ from orggraph.queries.network import (
     node_id,
     org_tree,
     path_graph,
+    unnamed,
 )
 from orggraph.queries.policy import ROLE_ZH, Access, Role
 from orggraph.queries.scope import RESOLVE, ScopeError, check_as_of
@@ -262,7 +263,14 @@ def _ego_form(links: Links, key: str, depth: int, day: str) -> dict[str, Any] | 
         return None
     return {
         "action": (links.base or "").rstrip("/") + "/pages/ego/" + key,
-        "fields": [{"name": "depth", "text": "步数（1 或 2）", "value": str(depth), "placeholder": "1"}]
+        "fields": [
+            {
+                "name": "depth",
+                "text": "步数",
+                "value": str(depth),
+                "options": [{"value": "1", "text": "一步邻居"}, {"value": "2", "text": "两步邻居"}],
+            }
+        ]
         + (
             [
                 {
@@ -669,8 +677,8 @@ def build_path(
             form is not None
         ):  # the ends by name, their keys kept for the picker (a click sends pids and codes)
             for field, ref in zip(form["fields"], (a, b), strict=False):
-                if ref.name and (ref.label != "Person" or viewer_or_default(viewer).people):
-                    field.update(value=ref.name, key=ref.key)
+                if ref.label != "Person" or (ref.name and viewer_or_default(viewer).people):
+                    field.update(value=ref.name or unnamed(ref.label, ref.key), key=ref.key)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"

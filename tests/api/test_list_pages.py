@@ -143,6 +143,9 @@ def test_print_css_and_uncovered_paging(sd) -> None:
 def test_grid_page_shows_who_contacts_it_with_terms_and_exports(sd) -> None:
     html = sd.get(f"/pages/ego/{G111}", params={"as_of": AS_OF}).text
     assert 'id="contact-tables"' in html and "谁联系这里" in html
+    # the steps are a choice, not free text; the date box shows the day drawn
+    assert '<select name="depth"><option value="1" selected>一步邻居</option>' in html
+    assert f'name="as_of" value="{AS_OF}"' in html
     text = _text(html)
     assert "直接联系" in text and "经社区「龙门社区」继承" in text  # leaders of the community cover the grid
     assert "至今" in text and "2022-01-01" in text  # since / until of each term
