@@ -321,6 +321,8 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
             return error_page(
                 403, f"令牌管理只对管理员开放；您的角色是{viewer.role_zh}。需要新令牌请联系系统管理员。"
             )
-        return _run(lambda: pages.build_tokens(Links(base="", admin=True), getattr(user, "name", None)))
+        return _run(
+            lambda: pages.build_tokens(Links(base="", admin=True, console=True), getattr(user, "name", None))
+        )
 
     return r

@@ -209,3 +209,10 @@ def test_scope_pages_have_the_scope_and_date_pickers(sd, page) -> None:
     assert form, page
     assert f'<option value="{S1}" selected>' in form.group(1)
     assert f'<input type="date" name="as_of" value="{AS_OF}"' in form.group(1)
+
+
+def test_admin_pages_keep_the_whole_top_menu(sd) -> None:
+    """The token and change pages showed a top menu without 查询控制台 (their links were made without it)."""
+    for url in ("/pages/tokens", "/pages/changes"):
+        html = sd.get(url).text
+        assert 'href="/pages/cypher"' in html, url
