@@ -439,10 +439,13 @@ def coverage(store: Store, scope: str | Scope | None = None, as_of: str | None =
 
 def cached_coverage(store: Store, sc: Scope) -> dict[str, Any]:
     """coverage() of a resolved scope, computed once per version of the data (`orggraph.queries.cache`) and
-    shared by the overview, the gap page and the uncovered lists (a city's measures take seconds). Read-only."""
+    shared by the overview, the gap page and the uncovered lists (a city's measures take seconds). Read-only.
+    Not kept on a store without a data_version (Neo4j): a list's total must agree with its freshly read pages."""
     from orggraph.queries.cache import cached
 
-    return cached(store, ("coverage", sc.code, sc.as_of), lambda: coverage(store, sc)).value
+    return cached(
+        store, ("coverage", sc.code, sc.as_of), lambda: coverage(store, sc), versioned_only=True
+    ).value
 
 
 def measure_counts(result: Mapping[str, Any], measure_id: str) -> tuple[int, int]:

@@ -126,7 +126,8 @@ def _per_community(store: Store, m: Measure, sc: Scope) -> list[tuple[str, int]]
         rows = store.read(BY_COMMUNITY[(m.id, sc.level)], sc.params).rows
         return sorted((str(k), int(t or 0) - int(c or 0)) for k, t, c in rows if int(t or 0) > int(c or 0))
 
-    return cached(store, ("uncovered.per_community", m.id, sc.code, sc.as_of), compute).value
+    key = ("uncovered.per_community", m.id, sc.code, sc.as_of)
+    return cached(store, key, compute, versioned_only=True).value
 
 
 def _page_by_community(
