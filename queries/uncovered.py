@@ -31,6 +31,7 @@ from orggraph.queries.coverage import (
     Scope,
     cached_coverage,
     measure_counts,
+    measure_statement,
     measure_text_by,
     open_scope,
 )
@@ -119,6 +120,17 @@ for _m in uncovered_measures():
             )
 
 
+def _counts(store: Store, m: Measure, sc: Scope) -> tuple[int, int]:
+    """The measure's own total and covered: coverage()'s answer for the scope, cached per version of the data
+    and shared with the overview and the gap page (a city's measures take seconds cold); on a store without a
+    data_version (nothing is kept) only this measure's statement."""
+    if store.cache_identity is not None and store.data_version() is not None:
+        return measure_counts(cached_coverage(store, sc), m.id)
+    q = measure_statement(m.id, sc.level)
+    rows = store.read(q, sc.params).rows if q is not None else []
+    return (int(rows[0][0] or 0), int(rows[0][1] or 0)) if rows else (0, 0)
+
+
 def _per_community(store: Store, m: Measure, sc: Scope) -> list[tuple[str, int]]:
     """(community code, uncovered) of the communities with any, by code; cached until the data changes."""
 
@@ -188,9 +200,7 @@ def uncovered(
     qs = UNCOVERED.get((m.id, sc.level))
     if qs is None:
         return out
-    # The count is the measure's own total − covered: coverage()'s answer for the scope, cached per version of
-    # the data and shared with the overview and the gap page (a city's measures take seconds cold).
-    total, covered = measure_counts(cached_coverage(store, sc), m.id)
+    total, covered = _counts(store, m, sc)
     out["total"] = total - covered
     if out["total"] <= offset:
         return out
