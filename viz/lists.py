@@ -236,7 +236,9 @@ def gap_tables(store: Store, scope: str | None, day: str, links: Links, viewer: 
     a sole contact holds; a grid's load)."""
     # A city's lists take seconds (the contact rule check alone reads every leader's contact points): computed
     # once per version of the data, like the overview's figures.
-    d = cached(store, ("gap_details", scope, day), lambda: gap_details(store, scope, day)).value
+    d = cached(
+        store, ("gap_details", scope, day), lambda: gap_details(store, scope, day), versioned_only=True
+    ).value
     people = viewer.people
     region_cols = ["名称", "位置（街道 / 社区）", "原因"]
 
