@@ -58,12 +58,20 @@ _lock = threading.Lock()
 _entries: OrderedDict[tuple[Hashable, ...], _Entry] = OrderedDict()
 
 
-def cached(store: Store, key: tuple[Hashable, ...], compute: Callable[[], T]) -> Cached[T]:
-    """`compute()`, or the answer it gave before for the same store, `key` and data (see the module)."""
+def cached(
+    store: Store, key: tuple[Hashable, ...], compute: Callable[[], T], *, versioned_only: bool = False
+) -> Cached[T]:
+    """`compute()`, or the answer it gave before for the same store, `key` and data (see the module).
+
+    `versioned_only`: cache only on a store with a data_version (never by age alone), for answers that other
+    fresh answers must agree with (an uncovered list's total and its pages).
+    """
     identity = store.cache_identity
     if identity is None:
         return Cached(compute(), _dt.datetime.now().astimezone(), hit=False)
     version = store.data_version()
+    if version is None and versioned_only:
+        return Cached(compute(), _dt.datetime.now().astimezone(), hit=False)
     full = (identity, *key)
     now = time.monotonic()
     with _lock:

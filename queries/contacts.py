@@ -13,6 +13,7 @@ own section.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, LiteralString
@@ -40,6 +41,12 @@ CONTACT_CAP = 100  # contacts listed per (landing node, relationship, role); the
 LIST_CAP = 200  # reach lists covered grids/buildings/households/residents only up to this many
 MAX_PATH_LEN = 12
 EXPAND_ROWS = 50_000  # neighbour rows one BFS step may read; beyond, the search is no longer exhaustive
+# Seconds one search may take: two nodes with no short path between them in a city of 1M (a leader and a
+# grid of another street) made the search expand every level to the end, 17-30 s on the shared 2-core
+# machine (the last levels are thousands of nodes of every kind). Past this it stops before the next level,
+# not exhaustive, and the page says so. Small graphs never reach it, so answers stay the same on every
+# store.
+SEARCH_SECONDS = 1.5
 FRONTIER_CAP = 20_000  # nodes one BFS side may hold at its edge
 
 # Chinese role of a contact edge (SERVES and CONTACTS add their own role / category).
@@ -523,7 +530,8 @@ def contact_path(
     level is complete. Returns {"found": True, "length", "nodes": [{label, key, name}], "edges": [{type, name,
     role, forward, direction, from, to}], "exhaustive"} with edges in path order (`forward`: the relationship
     points along the path), or {"found": False, "max_len", "exhaustive"}. `exhaustive` is False when a step
-    hit the read caps (a hub of tens of thousands of neighbours): a path may then exist that was not seen.
+    hit the read caps (a hub of tens of thousands of neighbours) or the search ran past SEARCH_SECONDS: a
+    path may then exist that was not seen.
     """
     day = check_as_of(as_of)
     if not isinstance(max_len, int) or not 1 <= max_len <= MAX_PATH_LEN:
@@ -551,6 +559,7 @@ def contact_path(
     frontier: list[list[Node]] = [[start], [goal]]
     depth = [0, 0]
     exhaustive = True
+    began = time.monotonic()
     meet: tuple[int, Node] | None = None
     while frontier[0] and frontier[1] and depth[0] + depth[1] < max_len:
         side = 0 if len(frontier[0]) <= len(frontier[1]) else 1
@@ -574,6 +583,9 @@ def contact_path(
         depth[side] += 1
         frontier[side] = nxt
         if meet is not None:
+            break
+        if time.monotonic() - began > SEARCH_SECONDS and frontier[0] and frontier[1]:
+            exhaustive = False
             break
     if meet is None:
         return {"found": False, "max_len": max_len, "exhaustive": exhaustive}

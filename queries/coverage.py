@@ -65,7 +65,10 @@ __all__ = [
     "gaps",
     "grid_worker_load",
     "load_rules",
+    "cached_coverage",
+    "measure_counts",
     "measure_statement",
+    "measure_text_by",
     "open_scope",
     "part_time_committee",
     "region_children",
@@ -213,6 +216,15 @@ for _m in MEASURES:
 def measure_statement(measure_id: str, scope_level: str) -> LiteralString | None:
     """The statement coverage() runs for a measure at a scope level (None: the scope holds nothing of it)."""
     return _MEASURE_Q.get((measure_id, scope_level, False))
+
+
+def measure_text_by(measure_id: str, scope_level: str, group: str) -> str | None:
+    """The text of a measure's statement at a scope level, per `group`-level region above the counted nodes
+    (rows: key, total, covered); None when the scope or the group holds nothing of the measure's level.
+    Callers register it as a statement of their own."""
+    m = next(m for m in MEASURES if m.id == measure_id)
+    chain = scope_chain(scope_level, m.level, group)
+    return None if chain is None else _variant(m, chain, group)
 
 
 _CHILDREN: dict[str, LiteralString] = {}
@@ -444,6 +456,26 @@ def coverage(store: Store, scope: str | Scope | None = None, as_of: str | None =
                 total, covered = int(rows[0][0] or 0), int(rows[0][1] or 0)
         flat[m.id] = _ratio(covered, total)
     return _nest(flat)
+
+
+def cached_coverage(store: Store, sc: Scope) -> dict[str, Any]:
+    """coverage() of a resolved scope, computed once per version of the data (`orggraph.queries.cache`) and
+    shared by the overview, the gap page and the uncovered lists (a city's measures take seconds). Read-only.
+    Not kept on a store without a data_version (Neo4j): a list's total must agree with its freshly read
+    pages."""
+    from orggraph.queries.cache import cached
+
+    return cached(
+        store, ("coverage", sc.code, sc.as_of), lambda: coverage(store, sc), versioned_only=True
+    ).value
+
+
+def measure_counts(result: Mapping[str, Any], measure_id: str) -> tuple[int, int]:
+    """(total, covered) of one measure (`contact_points.Grid` …) in coverage()'s nested answer."""
+    cur: Any = result
+    for part in measure_id.split("."):
+        cur = cur[part]
+    return int(cur["total"]), int(cur["covered"])
 
 
 def coverage_breakdown(

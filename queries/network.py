@@ -23,6 +23,7 @@ from orggraph.queries.terms import in_force
 
 __all__ = [
     "NODE_CAP",
+    "unnamed",
     "GNode",
     "GEdge",
     "Graph",
@@ -71,6 +72,15 @@ def folds(rel: str, label: str, outgoing: bool, total: int) -> bool:
 _IN_FORCE = "(r.since IS NULL OR r.since <= $as_of) AND (r.until IS NULL OR r.until >= $as_of)"
 
 
+def unnamed(label: str, key: str) -> str:
+    """What a node without a name is called: a household by its 户号 ("1-101户": its code is the building's
+    code,
+    "-", the 户号; the building is shown beside it), anything else by its key."""
+    if label == "Household" and "-" in key:
+        return key.split("-", 1)[1] + "户"
+    return key
+
+
 @dataclass
 class GNode:
     id: str  # "Label:key" or "group:..." — a code or a pid, never an ID number
@@ -90,11 +100,7 @@ class GNode:
     def name(self) -> str:
         if self.props.get("name"):
             return str(self.props["name"])
-        if self.label == "Household" and self.key and "-" in self.key:
-            return (
-                self.key.split("-", 1)[1] + "户"
-            )  # code = building code + "-" + 户号; the building is a neighbour
-        return str(self.key or "")
+        return unnamed(self.label, str(self.key or ""))
 
 
 @dataclass
@@ -849,7 +855,13 @@ def path_graph(store: Store, from_key: str, to_key: str, *, as_of: str | None = 
     result = contact_path(store, from_key, to_key, as_of)
     g = Graph()
     if not result.get("found"):
-        g.notes.append(f"在 {result.get('max_len', '')} 步之内，这两个节点之间没有在期的联系路径。")
+        if result.get("exhaustive", True):
+            g.notes.append(f"在 {result.get('max_len', '')} 步之内，这两个节点之间没有在期的联系路径。")
+        else:
+            g.notes.append(
+                "这两个节点相距很远（途经关系极多的枢纽），查询在读取一定数量的关系后停止，没有找到路径："
+                "请换一个更近的起点或终点（如同一街道内的节点）。"
+            )
         return g
     ids = []
     for i, n in enumerate(result["nodes"]):

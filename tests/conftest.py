@@ -31,6 +31,15 @@ TEST_PID_KEY = b"orggraph-test-key"
 __all__ = ["BACKENDS", "TEST_PID_KEY", "need_neo4j", "point_env_at", "write_ledgers"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_answer_cache() -> None:
+    """Every test starts with an empty answer cache (orggraph.queries.cache): the tests' one Neo4j holds a
+    different graph from test to test under the same identity, and answers there are kept by age (60 s)."""
+    from orggraph.queries import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def falkor_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     d = tmp_path_factory.mktemp("falkor")

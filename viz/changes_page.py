@@ -41,7 +41,7 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_changes_page(loads: list[dict[str, Any]], since: str | None) -> str:
-    links = Links(base="")
+    links = Links(base="", console=True)  # only admins and analysts see this page: both may use the console
     return render(
         "changes.html",
         title="数据变更",

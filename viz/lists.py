@@ -13,6 +13,7 @@ from typing import Any
 
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
+from orggraph.queries.cache import cached
 from orggraph.queries.coverage import OVERLOAD_HOUSEHOLDS, gap_details
 from orggraph.queries.network import names
 from orggraph.queries.policy import Access
@@ -233,7 +234,11 @@ def build_uncovered(
 def gap_tables(store: Store, scope: str | None, day: str, links: Links, viewer: Access) -> list[Table]:
     """The six gap lists with where each entry lies and why it is listed (rule and counts per level; the grids
     a sole contact holds; a grid's load)."""
-    d = gap_details(store, scope, day)
+    # A city's lists take seconds (the contact rule check alone reads every leader's contact points): computed
+    # once per version of the data, like the overview's figures.
+    d = cached(
+        store, ("gap_details", scope, day), lambda: gap_details(store, scope, day), versioned_only=True
+    ).value
     people = viewer.people
     region_cols = ["名称", "位置（街道 / 社区）", "原因"]
 

@@ -11,7 +11,7 @@ from typing import LiteralString
 from orggraph.graph.cypher import statement, trusted
 from orggraph.graph.schema import NODES, RELS, display_name
 from orggraph.graph.store import Store
-from orggraph.queries.network import group_noun
+from orggraph.queries.network import group_noun, unnamed
 from orggraph.queries.policy import Access, Jurisdiction
 from orggraph.queries.scope import ScopeError, check_as_of
 from orggraph.queries.search import where_of
@@ -115,7 +115,7 @@ def build_members(
         total=total,
     )
     for k, name, since, until in page:
-        text = name or (f"户 {k}" if label == "Household" else str(k))
+        text = name or unnamed(label, str(k))
         t.rows.append(
             [{"text": text, "href": links.ego(str(k))}, where.get(str(k), ""), since or "", until or ""]
         )

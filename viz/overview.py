@@ -10,7 +10,7 @@ from typing import Any
 from orggraph.graph.schema import display_name
 from orggraph.graph.store import Store
 from orggraph.queries.cache import cached
-from orggraph.queries.coverage import Scope, coverage, coverage_breakdown, region_children
+from orggraph.queries.coverage import Scope, cached_coverage, coverage_breakdown, region_children
 from orggraph.queries.policy import Access
 from orggraph.queries.scope import NodeRef
 from orggraph.viz.access import page_setup, scope_context, scope_title, viewer_or_default
@@ -148,7 +148,7 @@ def _figures(store: Store, sc: Scope) -> tuple[dict[str, Any], list[dict[str, An
     shown = sc
     if len(kids) == 1 and kids[0]["code"] and kids[0]["label"] != "Grid":
         shown = Scope(NodeRef(kids[0]["label"], kids[0]["code"], kids[0]["name"]), sc.as_of)
-    return coverage(store, sc), coverage_breakdown(store, shown)
+    return cached_coverage(store, sc), coverage_breakdown(store, shown)
 
 
 def build_overview(
@@ -279,7 +279,7 @@ def build_gaps(
 def uncovered_summary(store: Store, sc: Scope, links: Links) -> list[dict[str, Any]]:
     """Per measure with an uncovered list: how many it leaves uncovered (total − covered) and the link to
     them."""
-    result = coverage(store, sc)
+    result = cached_coverage(store, sc)
     out = []
     for m in MEASURES:
         if m.id == "fulltime_share":

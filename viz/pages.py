@@ -25,6 +25,7 @@ from orggraph.queries.network import (
     node_id,
     org_tree,
     path_graph,
+    unnamed,
 )
 from orggraph.queries.policy import ROLE_ZH, Access, Role
 from orggraph.queries.scope import RESOLVE, ScopeError, check_as_of
@@ -250,7 +251,7 @@ def build_ego(
         notes=g.notes,
         legend=legend_items(g, style),
         here="",
-        form=_ego_form(links, key, depth),
+        form=_ego_form(links, key, depth, day),
         tables=tables,
         tables_title=("谁联系这里" if ref.label in CONTACT_LABELS else "联系的对象和覆盖范围")
         if tables
@@ -260,18 +261,25 @@ def build_ego(
     )
 
 
-def _ego_form(links: Links, key: str, depth: int) -> dict[str, Any] | None:
+def _ego_form(links: Links, key: str, depth: int, day: str) -> dict[str, Any] | None:
     if not links.enabled:
         return None
     return {
         "action": (links.base or "").rstrip("/") + "/pages/ego/" + key,
-        "fields": [{"name": "depth", "text": "步数（1 或 2）", "value": str(depth), "placeholder": "1"}]
+        "fields": [
+            {
+                "name": "depth",
+                "text": "步数",
+                "value": str(depth),
+                "options": [{"value": "1", "text": "一步邻居"}, {"value": "2", "text": "两步邻居"}],
+            }
+        ]
         + (
             [
                 {
                     "name": "as_of",
                     "text": "日期",
-                    "value": links.as_of,
+                    "value": links.as_of or day,  # the day shown, also when the address names none
                     "placeholder": "YYYY-MM-DD",
                     "type": "date",
                 }
@@ -634,7 +642,7 @@ def build_path(
     """The shortest contact path between two nodes, laid out left to right with the roles on its edges."""
     day = check_as_of(as_of)
     links = links if links is not None else Links(as_of=as_of)
-    form = None
+    form: dict[str, Any] | None = None
     if links.enabled:
         form = {
             "action": (links.base or "").rstrip("/") + "/pages/path",
@@ -656,7 +664,7 @@ def build_path(
                 {
                     "name": "as_of",
                     "text": "日期",
-                    "value": links.as_of,
+                    "value": links.as_of or day,  # the day shown, also when the address names none
                     "placeholder": "YYYY-MM-DD",
                     "type": "date",
                 },
@@ -669,6 +677,12 @@ def build_path(
         a = check_node_access(store, typed_key(store, from_key, viewer, "起点"), viewer)
         b = check_node_access(store, typed_key(store, to_key, viewer, "终点"), viewer)
         g = hide_outside(store, path_graph(store, a.key, b.key, as_of=day), viewer)
+        if (
+            form is not None
+        ):  # the ends by name, their keys kept for the picker (a click sends pids and codes)
+            for field, ref in zip(form["fields"], (a, b), strict=False):
+                if ref.label != "Person" or (ref.name and viewer_or_default(viewer).people):
+                    field.update(value=ref.name or unnamed(ref.label, ref.key), key=ref.key)
         ends = sorted((n for n in g.nodes.values()), key=lambda n: n.level)
         names = (ends[0].name, ends[-1].name) if ends else (a.name or a.key, b.name or b.key)
         title = f"联系路径：{names[0]} → {names[1]}"

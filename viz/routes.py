@@ -29,6 +29,7 @@ from orggraph.viz.render import FIND_JS, PAGE_JS, STATIC_DIR, TOKENS_JS, TOOLS_J
 __all__ = ["pages_router", "static_router", "viewer_of", "error_page"]
 
 _STATIC_TYPES = {".js": "text/javascript; charset=utf-8"}
+FAVICON = "favicon.ico"  # 32×32, drawn by tools/make_favicon.py
 
 
 def viewer_of(user: Any) -> Access:
@@ -136,6 +137,16 @@ def static_router() -> APIRouter:
         whatif_page.WHATIF_JS,
     ):
         r.add_api_route(f"/pages/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
+
+    # Every browser asks for /favicon.ico on every page; without it each page logged a 404.
+    @r.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(
+            (STATIC_DIR / FAVICON).read_bytes(),
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     return r
 
 
@@ -346,6 +357,8 @@ def pages_router(get_store: Callable[..., Any], current_user: Callable[..., Any]
             return error_page(
                 403, f"令牌管理只对管理员开放；您的角色是{viewer.role_zh}。需要新令牌请联系系统管理员。"
             )
-        return _run(lambda: pages.build_tokens(Links(base="", admin=True), getattr(user, "name", None)))
+        return _run(
+            lambda: pages.build_tokens(Links(base="", admin=True, console=True), getattr(user, "name", None))
+        )
 
     return r

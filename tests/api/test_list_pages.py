@@ -42,6 +42,32 @@ def test_every_overview_card_links_to_a_list_of_its_count(sd, scope) -> None:
         assert f'data-count="{n}"' in page
 
 
+@pytest.mark.parametrize("scope", [None, S1, C11])
+def test_every_figure_of_the_gaps_page_is_the_length_of_its_list(sd, scope) -> None:
+    """The gap page's own figures: each gap table's count is its number of rows, and each measure's uncovered
+    count is the overview card's and links to a list that long (the cards' gap links lead here)."""
+    params = {"as_of": AS_OF, **({"scope": scope} if scope else {})}
+    overview = sd.get("/pages/overview", params=params).text
+    cards = {
+        mid: int(n)
+        for _, mid, n in re.findall(r'<a href="([^"]+)" data-uncovered="([^"]+)" data-n="(\d+)">', overview)
+    }
+    assert re.findall(
+        r'<li><a href="[^"]*/pages/gaps[^"]*#(\w+)">', overview
+    )  # the cards link into this page
+    html = sd.get("/pages/gaps", params=params).text
+    sections = re.findall(r'<section class="tbl[^"]*" id="(\w+)">(.*?)</section>', html, re.S)
+    assert len(sections) == 6
+    for sid, body in sections:
+        count = int(re.search(r'data-count="(\d+)"', body).group(1))  # type: ignore[union-attr]
+        assert len(re.findall(r"<tr><td>", body)) == count, sid
+    measures = re.findall(r'<a href="([^"]+)" data-measure="([^"]+)"><span class="n">([\d,]+)</span>', html)
+    assert {mid: int(n.replace(",", "")) for _, mid, n in measures} == cards
+    for href, mid, n in measures:
+        page = sd.get(href.replace("&amp;", "&")).text
+        assert len(re.findall(r"<tr><td>", page)) == int(n.replace(",", "")), (mid, href)
+
+
 def test_gaps_page_says_where_and_why_and_is_in_the_menu(sd) -> None:
     html = sd.get("/pages/gaps", params={"as_of": AS_OF}).text
     assert ">短板清单</a>" in html and 'class="here">短板清单' in html
@@ -102,6 +128,10 @@ def test_path_page_takes_names(sd) -> None:
     r = sd.get("/pages/path", params={"from": "谁也不是", "to": "龙门社区"})
     assert r.status_code == 404 and "谁也不是" in r.text
     assert 'data-picker="from_key"' in sd.get("/pages/path").text
+    # reached by a click (keys in the address): the boxes show names, the keys ride along for the picker
+    page = sd.get("/pages/path", params={"from": pid("R1"), "to": C11, "as_of": AS_OF}).text
+    assert 'name="from" value="张秀英"' in page and f'name="from_key" value="{pid("R1")}"' in page
+    assert f'name="to_key" value="{C11}"' in page and f'name="as_of" value="{AS_OF}"' in page
 
 
 def test_print_css_and_uncovered_paging(sd) -> None:
@@ -113,6 +143,9 @@ def test_print_css_and_uncovered_paging(sd) -> None:
 def test_grid_page_shows_who_contacts_it_with_terms_and_exports(sd) -> None:
     html = sd.get(f"/pages/ego/{G111}", params={"as_of": AS_OF}).text
     assert 'id="contact-tables"' in html and "谁联系这里" in html
+    # the steps are a choice, not free text; the date box shows the day drawn
+    assert '<select name="depth"><option value="1" selected>一步邻居</option>' in html
+    assert f'name="as_of" value="{AS_OF}"' in html
     text = _text(html)
     assert "直接联系" in text and "经社区「龙门社区」继承" in text  # leaders of the community cover the grid
     assert "至今" in text and "2022-01-01" in text  # since / until of each term
@@ -176,3 +209,10 @@ def test_scope_pages_have_the_scope_and_date_pickers(sd, page) -> None:
     assert form, page
     assert f'<option value="{S1}" selected>' in form.group(1)
     assert f'<input type="date" name="as_of" value="{AS_OF}"' in form.group(1)
+
+
+def test_admin_pages_keep_the_whole_top_menu(sd) -> None:
+    """The token and change pages showed a top menu without 查询控制台 (their links were made without it)."""
+    for url in ("/pages/tokens", "/pages/changes"):
+        html = sd.get(url).text
+        assert 'href="/pages/cypher"' in html, url

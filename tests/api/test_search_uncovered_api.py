@@ -4,7 +4,7 @@ role and jurisdiction may see it; and every coverage measure's uncovered list ad
 from __future__ import annotations
 
 import pytest
-from fixtures.small_district import AS_OF, BEFORE, C11, C12, EXPECTED_COVERAGE, G111, G212, S1, S2, pid
+from fixtures.small_district import AS_OF, BEFORE, C11, C12, D1, EXPECTED_COVERAGE, G111, G212, S1, S2, pid
 from orggraph.queries.uncovered import uncovered_measures
 
 MEASURE_IDS = [m.id for m in uncovered_measures()]
@@ -18,6 +18,20 @@ def sd(small_district, make_api):
 def _pick(cov: dict, mid: str) -> dict:
     head, _, sub = mid.partition(".")
     return cov[head][sub] if sub else cov[head]
+
+
+def assert_in_order(items: list[dict], scope: str | None) -> None:
+    """By code; grids, buildings and households above a community: community after community (each once), by
+    code within each."""
+    keys = [it["key"] for it in items]
+    if not items or items[0]["kind"] not in ("grid", "building", "household") or scope in (C11, C12):
+        assert keys == sorted(keys)
+        return
+    blocks: dict[str, list[str]] = {}
+    for it in items:
+        assert it["where"] not in blocks or list(blocks)[-1] == it["where"], "a community listed twice"
+        blocks.setdefault(it["where"], []).append(it["key"])
+    assert all(b == sorted(b) for b in blocks.values()), blocks
 
 
 # ------------------------------------------------------------------------------------------- uncovered
@@ -45,7 +59,7 @@ def test_uncovered_adds_up_to_every_measure(sd, scope: str | None, as_of: str) -
         assert body["total"] == m["total"] - m["covered"], (mid, scope, as_of)
         keys = [it["key"] for it in body["items"]]
         assert len(keys) == body["total"] == len(set(keys)), (mid, scope, as_of)
-        assert keys == sorted(keys)
+        assert_in_order(body["items"], scope)
         assert all(it["why"] and it["kind"] for it in body["items"])
 
 
@@ -71,6 +85,25 @@ def test_uncovered_is_paged_and_explains(sd) -> None:
         "where": "仁山街道 / 冲广坪社区",
         "why": "没有在期的联系领导",
     }
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_pages_of_every_list_join_into_the_whole_list(sd, limit: int) -> None:
+    """Above a street the lists are read street by street: pages that straddle two streets lose nothing and
+    repeat nothing, for the whole graph and for a district."""
+    for scope in (None, D1):
+        base = {"as_of": AS_OF, **({"scope": scope} if scope else {})}
+        for mid in MEASURE_IDS:
+            whole = sd.get("/api/gaps/uncovered", params={**base, "measure": mid}).json()
+            paged: list[str] = []
+            for offset in range(0, whole["total"] + limit, limit):
+                got = sd.get(
+                    "/api/gaps/uncovered", params={**base, "measure": mid, "offset": offset, "limit": limit}
+                ).json()
+                assert got["total"] == whole["total"]
+                assert len(got["items"]) == max(0, min(limit, whole["total"] - offset)), (mid, scope, offset)
+                paged += [i["key"] for i in got["items"]]
+            assert paged == [i["key"] for i in whole["items"]], (mid, scope)
 
 
 def test_uncovered_differs_by_day(sd) -> None:

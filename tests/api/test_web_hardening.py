@@ -98,6 +98,14 @@ def test_static_files_are_served_from_here_and_cached(api) -> None:
         assert b"sourceMappingURL" not in (STATIC_DIR / name).read_bytes()[-300:]
 
 
+def test_the_favicon_is_served_without_a_token(api) -> None:
+    """Browsers ask for /favicon.ico on every page: an icon from this server, not a 404 in each page's log."""
+    r = api.client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00" and b"\x89PNG" in r.content  # an ICO holding a PNG
+    _common(r)
+
+
 # ---------------------------------------------------------------------------------------------- the docs
 def test_docs_and_openapi_need_a_token(api) -> None:
     assert api.client.get("/openapi.json").status_code == 401

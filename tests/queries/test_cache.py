@@ -134,6 +134,14 @@ def test_without_a_data_version_answers_are_kept_a_short_time(monkeypatch: pytes
     assert cache.cached(s, ("t",), count).value == 2
 
 
+def test_versioned_only_answers_are_not_kept_without_a_data_version(loaded: FalkorStore) -> None:
+    """Answers other fresh answers must agree with (an uncovered list's total) are never kept by age alone."""
+    s, count = VersionlessStore("neo4j:bolt://test/two"), Counter()
+    assert [cache.cached(s, ("v",), count, versioned_only=True).value for _ in range(3)] == [1, 2, 3]
+    count = Counter()
+    assert [cache.cached(loaded, ("v",), count, versioned_only=True).value for _ in range(3)] == [1, 1, 1]
+
+
 def test_a_store_without_identity_is_not_cached() -> None:
     s, count = VersionlessStore(None), Counter()
     assert [cache.cached(s, ("t",), count).value for _ in range(3)] == [1, 2, 3]

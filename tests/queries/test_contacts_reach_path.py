@@ -291,6 +291,16 @@ def test_path_reports_a_capped_search(district: Store, monkeypatch: pytest.Monke
     assert r["exhaustive"] is False
 
 
+def test_a_search_past_its_time_stops_and_says_it_is_not_exhaustive(
+    district: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(con, "SEARCH_SECONDS", 0.0)  # every step overruns: stop after the first
+    r = contact_path(district, pid("R2"), pid("L8"), AS_OF, max_len=12)
+    assert r == {"found": False, "max_len": 12, "exhaustive": False}
+    monkeypatch.setattr(con, "SEARCH_SECONDS", 60.0)
+    assert contact_path(district, pid("R2"), pid("L8"), AS_OF, max_len=12)["exhaustive"] is True
+
+
 # --------------------------------------------------------------------------------------- on every backend
 def test_contacts_and_path_on_every_backend(any_store: Store, load: Any) -> None:
     load(any_store, fx.ledgers())

@@ -1,4 +1,5 @@
-"""A small district the page tests know by heart, and the demo district for the browser tests."""
+"""Fixtures of the page tests: the small district (tests/support/viz_city.py) and the demo district for the
+browser tests."""
 
 from __future__ import annotations
 

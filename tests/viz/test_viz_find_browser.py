@@ -11,18 +11,22 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from orggraph.graph.cypher import statement
 from orggraph.graph.store import Store
 from orggraph.loaders.pinyin import initials
 from orggraph.queries.coverage import sole_contacts
 from orggraph.queries.policy import Access
+from orggraph.queries.terms import in_force
 from orggraph.viz.pickers import scope_options
 from support.browser import LOCAL_HOSTS
 from support.viz_city import TEST_PID_KEY
+from test_viz_browser import _click_node, _ready
 
 pytestmark = pytest.mark.browser
 PORTS = range(18110, 18120)  # where a developer's servers may listen; any free port otherwise
@@ -217,3 +221,86 @@ def test_exports_download_workbooks_and_tables_print(browser, live, demo_store) 
     with page.expect_download() as d:
         page.locator("#contact-tables a.export").click()
     assert Path(d.value.path()).read_bytes()[:2] == b"PK"
+
+
+_LEADER_GRID = statement(
+    "tests.viz.leader_grid_building",
+    "MATCH (p:Person {pid: $pid})-[r:CONTACTS]->(g:Grid)<-[:PART_OF]-(b:Building)<-[:PART_OF]-(h:Household)\n"
+    f"WHERE {in_force()}\n"
+    "RETURN g.code AS grid, g.name AS grid_name, b.code AS building, h.code AS household\n"
+    "ORDER BY grid, building, household LIMIT 1",
+    "测试：一名领导联系的网格、其中一栋楼和一户",
+    origin=__name__,
+)
+
+
+def _pick(page: Any, text: str, key: str) -> None:
+    """Type into the header search box and choose the suggestion of `key`."""
+    page.wait_for_selector("html[data-find-ready]")
+    box = page.locator("header input.find-q")
+    box.fill(text)
+    hit = page.locator(f"ul.find-list li[data-key='{key}']")
+    hit.wait_for(timeout=10_000)
+    hit.dispatch_event("mousedown")
+
+
+def _open_node(page: Any, node_id: str) -> Any:
+    """Bring a node into view (the contact tables may have scrolled the canvas away), click it: its panel."""
+    page.locator("#graph").scroll_into_view_if_needed()
+    page.evaluate("(id) => orggraph.network.focus(id, {scale: 1.2, animation: false})", node_id)
+    return _click_node(page, node_id)
+
+
+def _download(page: Any, locator: Any) -> bytes:
+    with page.expect_download() as d:
+        locator.click()
+    return Path(d.value.path()).read_bytes()
+
+
+def test_done_when_from_typed_names_to_who_contacts_why_and_the_path(browser, live, demo_store) -> None:
+    """The issue's "done when", by typing names and clicking only: a leader who breaks the contact rule (why,
+    with the counts per level), a grid that leader contacts (who contacts it), and the contact path from the
+    leader to
+    a household of that grid; each exported."""
+    from orggraph.queries.coverage import contact_rule_violations
+
+    found = None
+    for v in contact_rule_violations(demo_store):
+        rows = demo_store.read(_LEADER_GRID, {"pid": v["pid"], "as_of": date.today().isoformat()}).records()
+        if rows:
+            found = (v, rows[0])
+            break
+    assert found, "the demo district has a leader breaking the rule who contacts a grid with households"
+    leader, where = found
+    page = _page(browser, live)
+    page.goto(live[0] + "/pages/overview")
+    # 1. the leader, by name: why the contact points break the rule
+    _pick(page, leader["name"], leader["pid"])
+    page.wait_for_url(re.compile(r"/pages/ego/" + leader["pid"]))
+    _ready(page)
+    banner = page.locator(".banner", has_text="联系点不符合规定").inner_text()
+    assert "应" in banner and "实际" in banner, banner
+    assert _download(page, page.locator("#contact-tables a.export"))[:2] == b"PK"
+    _shot(page, "journey-leader")
+    _open_node(page, f"Person:{leader['pid']}").locator("button", has_text="设为联系路径的起点").click()
+    # 2. a grid the leader contacts, by name: who contacts it, the leader among them
+    _pick(page, where["grid_name"], where["grid"])
+    page.wait_for_url(re.compile(r"/pages/ego/" + where["grid"]))
+    _ready(page)
+    tables = page.locator("#contact-tables")
+    assert leader["name"] in tables.inner_text()
+    assert _download(page, tables.locator("a.export"))[:2] == b"PK"
+    _shot(page, "journey-grid")
+    # 3. down to a household by clicking (building, then household), and the path from the leader to it
+    _open_node(page, f"Building:{where['building']}").locator("a", has_text="查看其关系图").first.click()
+    page.wait_for_url(re.compile(r"/pages/ego/" + where["building"]))
+    _ready(page)
+    _open_node(page, f"Household:{where['household']}").locator("a", has_text="到这里的联系路径").click()
+    page.wait_for_url(re.compile(r"/pages/path\?"))
+    _ready(page)
+    ids = page.evaluate("() => orggraph.network.body.data.nodes.getIds()")
+    assert f"Person:{leader['pid']}" in ids and f"Household:{where['household']}" in ids
+    png = _download(page, page.locator("#png"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    _shot(page, "journey-path")
+    assert page.errors == []

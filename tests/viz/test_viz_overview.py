@@ -78,7 +78,7 @@ def test_overview_of_one_district_computes_its_figures_once_and_keeps_them(
     district = store
 
     calls: list[str] = []
-    for name in ("coverage", "coverage_breakdown"):
+    for name in ("cached_coverage", "coverage_breakdown"):
         real = getattr(page, name)
         monkeypatch.setattr(
             page, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k)
@@ -88,7 +88,7 @@ def test_overview_of_one_district_computes_its_figures_once_and_keeps_them(
         return build_overview(district, None, as_of=AS_OF, links=Links(base="", as_of=AS_OF))
 
     html = view()
-    assert sorted(calls) == ["coverage", "coverage_breakdown"]
+    assert sorted(calls) == ["cached_coverage", "coverage_breakdown"]
     assert f'<a href="/pages/overview?scope={STREET}&amp;as_of={AS_OF}">' in html  # the district's street
     computed = re.search(r'data-computed-at="([^"]+)"', html)
     assert computed and f"以上数字计算于 {computed.group(1)}" in html
