@@ -214,6 +214,7 @@ def test_which_commands_warn_about_the_development_key() -> None:
         "report",
         "serve",
         "diff",
+        "what-if",
     }
 
 
