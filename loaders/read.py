@@ -18,6 +18,11 @@ Choices worth knowing (each is documented where it is made):
   may report a second problem for the same cell, which is harmless.
 - Problems found while streaming rows go to the ``issues`` list passed to `LedgerSource.rows`
   (or, without one, to ``LedgerSource.issues``, which then holds the problems of the latest pass).
+
+Why this module stays whole (about 800 lines): discovery, CSV sniffing and decoding, xlsx streaming and header
+mapping are one pipeline sharing the private `_Reader` protocol, `_Unreadable` and the issue reporting; split,
+each part would import the others' private names. The column specification it reads by lives in
+`orggraph.loaders.columns`.
 """
 
 from __future__ import annotations
